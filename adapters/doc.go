@@ -1,0 +1,48 @@
+// Package adapters holds the contracts between civickit's domain packages
+// (forms, workflow, identity, feedback) and the storage and delivery
+// back ends that vendors choose: the records the SDK stores, the small
+// interfaces that persist them, and one fixed set of sentinel errors.
+//
+// The package imports only the standard library, so depending on the
+// contracts costs a vendor nothing. Implementations live in sub-packages:
+// memory (tests and prototypes), sqlite (the embedded default) and postgres
+// (production). Any implementation, a vendor's own included, proves itself
+// by running the conformance suite in adapters/adaptertest from its tests.
+//
+// # Contracts
+//
+// Every store method is one transaction: it either does all of what its
+// documentation says or nothing at all. Methods take a context first and a
+// params struct where they need more than two things. Stores never read a
+// clock: every time a store records or compares arrives in the params, so
+// the domain packages own the clock and tests stay deterministic. Stores
+// keep times in UTC, truncated to the microsecond.
+//
+// Identifiers (case, submission and message ids) are chosen by the caller;
+// event sequence numbers and case versions are assigned by the store.
+//
+// # Errors
+//
+// Every implementation translates its back end's errors into the sentinel
+// errors below, wrapped once with %w and the call's details, so callers test
+// them with errors.Is:
+//
+//   - ErrNotFound: the record does not exist.
+//   - ErrConflict: the stored version differs from the expected one, or a
+//     lease is held by another owner. Nothing was written.
+//   - ErrDuplicate: an id or idempotency key is already used by a different
+//     request. Nothing was written.
+//   - ErrInvalidArgument: the arguments break the contract (empty id,
+//     negative or oversized page, malformed cursor). Nothing was written.
+//   - ErrNotImplemented: an optional capability the implementation lacks.
+//   - ErrClosed: the store was closed.
+//
+// # Concurrency
+//
+// Every store is safe for concurrent use by multiple goroutines and, for
+// the SQL implementations, by multiple processes sharing one database.
+// Optimistic concurrency protects cases (the expected version); leases
+// protect outbox messages and timers, so any number of workers may claim
+// from the same queues without doing the same work twice while a lease
+// holds.
+package adapters

@@ -1,0 +1,182 @@
+package adapters
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Case is one resident's matter moving through a workflow: a permit
+// application, a 311 report, a benefits claim.
+//
+// Optional times use the zero time for "not set"; stores keep them as NULL.
+type Case struct {
+	// ID is chosen by the caller and unique across the store.
+	ID string
+	// Type names the workflow definition, e.g. "pothole" or "building-permit".
+	Type string
+	// DefinitionVersion is the version of the workflow definition the case
+	// was opened with; a running case stays on it.
+	DefinitionVersion int
+	// State is the current workflow state.
+	State string
+	// Version is assigned by the store: 1 after creation, plus one for
+	// every applied transition. Callers pass it back as the expected
+	// version of their next transition.
+	Version int64
+	// Submitter is the identity subject of the resident the case is for;
+	// empty for anonymous reports.
+	Submitter string
+	// Team is the team or queue that owns the case in its current state.
+	Team string
+	// Assignee is the subject of the staff member working the case.
+	Assignee string
+	// Channel is how the case came in: "web", "sms", "phone", "counter",
+	// "paper", "open311", ...
+	Channel string
+	// Due is when the current state's service level expires (zero: none).
+	Due time.Time
+	// Data is the case's JSON document (a JSON object or null).
+	Data json.RawMessage
+	// CreatedAt is when the case was opened.
+	CreatedAt time.Time
+	// UpdatedAt is when the case last changed.
+	UpdatedAt time.Time
+	// ClosedAt is when the case reached a closed state (zero: still open).
+	ClosedAt time.Time
+}
+
+// Event is one entry of a case's audit trail. Events are never changed or
+// deleted.
+type Event struct {
+	// CaseID is the case the event belongs to.
+	CaseID string
+	// Seq is assigned by the store: 1, 2, 3, ... per case, with no gaps.
+	Seq int64
+	// Kind says what happened: "opened", "transition", "assigned", ...
+	Kind string
+	// FromState and ToState are the states before and after the event.
+	FromState string
+	ToState   string
+	// Trigger is the workflow trigger that caused the event, if any.
+	Trigger string
+	// Actor is the subject of who caused the event ("system" for timers).
+	Actor string
+	// At is when the event happened.
+	At time.Time
+	// Comment is free text attached by the actor.
+	Comment string
+	// Payload is the event's JSON data, e.g. a validated action form.
+	Payload json.RawMessage
+}
+
+// Submission is what a resident submitted through a form, pinned to the
+// exact form version it was validated against.
+type Submission struct {
+	// ID is chosen by the caller and unique across the store.
+	ID string
+	// CaseID is the case the submission opened or was attached to.
+	CaseID string
+	// FormID and FormVersion identify the form definition.
+	FormID      string
+	FormVersion int
+	// FormHash is the content hash of the form definition.
+	FormHash string
+	// Data is the validated JSON document.
+	Data json.RawMessage
+	// Submitter is the identity subject of the resident; empty when
+	// anonymous.
+	Submitter string
+	// Channel is how the submission arrived ("web", "sms", "open311", ...).
+	Channel string
+	// SubmittedAt is when the submission was received.
+	SubmittedAt time.Time
+}
+
+// MessageStatus is the delivery state of an outbox message.
+type MessageStatus string
+
+// The delivery states of an outbox message.
+const (
+	// MessagePending messages wait for delivery (first try or a retry).
+	MessagePending MessageStatus = "pending"
+	// MessageSent messages were delivered; they are never claimed again.
+	MessageSent MessageStatus = "sent"
+	// MessageFailed messages failed for good; they are never claimed again.
+	MessageFailed MessageStatus = "failed"
+)
+
+// Message is an outbox entry: a notification to deliver at least once,
+// written in the same transaction as the change it announces.
+type Message struct {
+	// ID is chosen by the caller and unique across the store.
+	ID string
+	// CaseID is the case the message is about; empty for messages not tied
+	// to a case.
+	CaseID string
+	// Channel is a hint for the dispatcher: "email", "sms", "letter", ...
+	Channel string
+	// Recipient is an address or identity subject, as the channel needs.
+	Recipient string
+	// Template names the message template to render.
+	Template string
+	// Locale is the BCP 47 language tag to render in.
+	Locale string
+	// Data is the JSON the template renders.
+	Data json.RawMessage
+	// IdempotencyKey is unique across the store and travels with the
+	// message so receivers can drop duplicates.
+	IdempotencyKey string
+	// Status is the delivery state; new messages are MessagePending.
+	Status MessageStatus
+	// Attempts counts claims: the store adds one each time the message is
+	// claimed.
+	Attempts int
+	// NextAttemptAt is when the message becomes due (zero: at once).
+	NextAttemptAt time.Time
+	// LastError is the error of the last failed attempt.
+	LastError string
+	// LeaseOwner and LeaseExpiresAt describe the current claim, if any.
+	LeaseOwner     string
+	LeaseExpiresAt time.Time
+	// CreatedAt is when the message was written.
+	CreatedAt time.Time
+	// SentAt is when the message was marked sent.
+	SentAt time.Time
+}
+
+// Timer fires a workflow trigger on a case at a due time: SLA reminders,
+// escalations, auto-close. A case has at most one timer of each name.
+type Timer struct {
+	// CaseID and Name identify the timer.
+	CaseID string
+	Name   string
+	// DueAt is when the timer becomes due.
+	DueAt time.Time
+	// Trigger is the workflow trigger to fire.
+	Trigger string
+	// LeaseOwner and LeaseExpiresAt describe the current claim, if any.
+	LeaseOwner     string
+	LeaseExpiresAt time.Time
+}
+
+// Draft is a partly filled form saved so a resident can resume it later.
+// Only the hash of the resume token is stored.
+type Draft struct {
+	// TokenHash is the hash of the resume token; it identifies the draft.
+	TokenHash string
+	// FormID and FormVersion identify the form definition.
+	FormID      string
+	FormVersion int
+	// Subject is the identity subject of a signed-in resident; empty for
+	// anonymous drafts.
+	Subject string
+	// Step is the form step the resident was on.
+	Step string
+	// Data is the JSON of the values entered so far (possibly sealed).
+	Data json.RawMessage
+	// CreatedAt and UpdatedAt are when the draft was first and last saved.
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	// ExpiresAt is when the draft stops being resumable.
+	ExpiresAt time.Time
+}

@@ -1,0 +1,331 @@
+package adapters
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// StoredTime is t as stores keep it: in UTC, truncated to the microsecond.
+// Implementations apply it to every time they write so that all of them
+// round-trip the same values.
+func StoredTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidArgument}, args...)...)
+}
+
+func validJSON(name string, data json.RawMessage) error {
+	if len(data) > 0 && !json.Valid(data) {
+		return invalid("%s is not valid JSON", name)
+	}
+	return nil
+}
+
+// Validate reports every way p breaks the CreateCase contract, each error
+// wrapping ErrInvalidArgument.
+func (p CreateCaseParams) Validate() error {
+	var errs []error
+	c := p.Case
+	if c.ID == "" {
+		errs = append(errs, invalid("case id is empty"))
+	}
+	if c.Type == "" {
+		errs = append(errs, invalid("case type is empty"))
+	}
+	if c.State == "" {
+		errs = append(errs, invalid("case state is empty"))
+	}
+	if c.CreatedAt.IsZero() {
+		errs = append(errs, invalid("case created time is zero"))
+	}
+	errs = append(errs, validJSON("case data", c.Data))
+	if p.Submission.ID != "" {
+		if p.Submission.CaseID != "" && p.Submission.CaseID != c.ID {
+			errs = append(errs, invalid("submission case id %q differs from case id %q", p.Submission.CaseID, c.ID))
+		}
+		if p.Submission.FormID == "" {
+			errs = append(errs, invalid("submission form id is empty"))
+		}
+		errs = append(errs, validJSON("submission data", p.Submission.Data))
+	}
+	errs = append(errs, validateEvents(c.ID, p.Events))
+	errs = append(errs, validateMessages(c.ID, p.Messages))
+	errs = append(errs, validateTimers(c.ID, p.Timers))
+	return errors.Join(errs...)
+}
+
+// Validate reports every way p breaks the ApplyTransition contract, each
+// error wrapping ErrInvalidArgument.
+func (p TransitionParams) Validate() error {
+	var errs []error
+	if p.CaseID == "" {
+		errs = append(errs, invalid("case id is empty"))
+	}
+	if p.ExpectedVersion < 1 {
+		errs = append(errs, invalid("expected version %d is below 1", p.ExpectedVersion))
+	}
+	if p.State == "" {
+		errs = append(errs, invalid("state is empty"))
+	}
+	if p.At.IsZero() {
+		errs = append(errs, invalid("transition time is zero"))
+	}
+	errs = append(errs, validJSON("case data", p.Update.Data))
+	errs = append(errs, validateEvents(p.CaseID, p.Events))
+	errs = append(errs, validateMessages(p.CaseID, p.Messages))
+	errs = append(errs, validateTimers(p.CaseID, p.SetTimers))
+	for i, n := range p.CancelTimers {
+		if n == "" {
+			errs = append(errs, invalid("cancelled timer %d has an empty name", i))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Fingerprint identifies the request for RequestKey replays: the case,
+// expected version, new state and event triggers. Two requests with one
+// key and one fingerprint are the same request retried.
+func (p TransitionParams) Fingerprint() string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%q %d %q", p.CaseID, p.ExpectedVersion, p.State)
+	for _, e := range p.Events {
+		fmt.Fprintf(h, " %q %q", e.Kind, e.Trigger)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func validateEvents(caseID string, events []Event) error {
+	if len(events) == 0 {
+		return invalid("no events: every change is audited")
+	}
+	var errs []error
+	for i, e := range events {
+		if e.CaseID != "" && e.CaseID != caseID {
+			errs = append(errs, invalid("event %d case id %q differs from %q", i, e.CaseID, caseID))
+		}
+		if e.Kind == "" {
+			errs = append(errs, invalid("event %d kind is empty", i))
+		}
+		if e.At.IsZero() {
+			errs = append(errs, invalid("event %d time is zero", i))
+		}
+		errs = append(errs, validJSON(fmt.Sprintf("event %d payload", i), e.Payload))
+	}
+	return errors.Join(errs...)
+}
+
+func validateMessages(caseID string, msgs []Message) error {
+	var errs []error
+	keys := make(map[string]bool, len(msgs))
+	ids := make(map[string]bool, len(msgs))
+	for i, m := range msgs {
+		if m.ID == "" {
+			errs = append(errs, invalid("message %d id is empty", i))
+		}
+		if m.IdempotencyKey == "" {
+			errs = append(errs, invalid("message %d idempotency key is empty", i))
+		}
+		if caseID != "" && m.CaseID != "" && m.CaseID != caseID {
+			errs = append(errs, invalid("message %d case id %q differs from %q", i, m.CaseID, caseID))
+		}
+		if m.Status != "" && m.Status != MessagePending {
+			errs = append(errs, invalid("message %d status %q: new messages are pending", i, m.Status))
+		}
+		if m.CreatedAt.IsZero() {
+			errs = append(errs, invalid("message %d created time is zero", i))
+		}
+		if ids[m.ID] || keys[m.IdempotencyKey] {
+			errs = append(errs, fmt.Errorf("%w: message %d repeats an id or idempotency key of this call", ErrDuplicate, i))
+		}
+		ids[m.ID], keys[m.IdempotencyKey] = true, true
+		errs = append(errs, validJSON(fmt.Sprintf("message %d data", i), m.Data))
+	}
+	return errors.Join(errs...)
+}
+
+// ValidateMessages reports every way msgs break the EnqueueMessages
+// contract.
+func ValidateMessages(msgs []Message) error {
+	if len(msgs) == 0 {
+		return invalid("no messages")
+	}
+	return validateMessages("", msgs)
+}
+
+func validateTimers(caseID string, timers []Timer) error {
+	var errs []error
+	names := make(map[string]bool, len(timers))
+	for i, t := range timers {
+		if t.Name == "" {
+			errs = append(errs, invalid("timer %d name is empty", i))
+		}
+		if t.CaseID != "" && t.CaseID != caseID {
+			errs = append(errs, invalid("timer %d case id %q differs from %q", i, t.CaseID, caseID))
+		}
+		if t.DueAt.IsZero() {
+			errs = append(errs, invalid("timer %q due time is zero", t.Name))
+		}
+		if t.Trigger == "" {
+			errs = append(errs, invalid("timer %q trigger is empty", t.Name))
+		}
+		if names[t.Name] {
+			errs = append(errs, invalid("timer %q set twice", t.Name))
+		}
+		names[t.Name] = true
+	}
+	return errors.Join(errs...)
+}
+
+// Validate reports every way q breaks the ListCases contract, each error
+// wrapping ErrInvalidArgument.
+func (q CaseQuery) Validate() error {
+	var errs []error
+	if q.Limit < 0 {
+		errs = append(errs, invalid("page size %d is negative", q.Limit))
+	}
+	if q.Limit > MaxPageSize {
+		errs = append(errs, invalid("page size %d is above the maximum %d", q.Limit, MaxPageSize))
+	}
+	if q.Order != "" && q.Order != OrderOpened && q.Order != OrderDue {
+		errs = append(errs, invalid("unknown order %q", q.Order))
+	}
+	if q.Cursor != "" {
+		if _, err := q.DecodeCursor(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// PageSize is the number of cases the page holds at most.
+func (q CaseQuery) PageSize() int {
+	if q.Limit == 0 {
+		return DefaultPageSize
+	}
+	return q.Limit
+}
+
+// SortOrder is q.Order with the default filled in.
+func (q CaseQuery) SortOrder() Order {
+	if q.Order == "" {
+		return OrderOpened
+	}
+	return q.Order
+}
+
+// CursorPosition is the sort key of the last case of a page: where the next
+// page starts.
+type CursorPosition struct {
+	// Key is the last case's CreatedAt (OrderOpened) or Due (OrderDue).
+	Key time.Time
+	// ID is the last case's id, the tie breaker.
+	ID string
+}
+
+type cursorJSON struct {
+	Order Order  `json:"o"`
+	Key   int64  `json:"k"`
+	ID    string `json:"i"`
+}
+
+// NextCursor is the opaque cursor of the page that ends with c.
+func (q CaseQuery) NextCursor(c Case) string {
+	key := c.CreatedAt
+	if q.SortOrder() == OrderDue {
+		key = c.Due
+	}
+	b, _ := json.Marshal(cursorJSON{Order: q.SortOrder(), Key: StoredTime(key).UnixMicro(), ID: c.ID})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// DecodeCursor reads q.Cursor. A cursor that is malformed or was made for
+// another order returns ErrInvalidArgument. An empty cursor returns the
+// zero position and no error.
+func (q CaseQuery) DecodeCursor() (CursorPosition, error) {
+	if q.Cursor == "" {
+		return CursorPosition{}, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(q.Cursor)
+	var c cursorJSON
+	if err == nil {
+		err = json.Unmarshal(b, &c)
+	}
+	if err != nil || c.ID == "" {
+		return CursorPosition{}, invalid("malformed cursor")
+	}
+	if c.Order != q.SortOrder() {
+		return CursorPosition{}, invalid("cursor is for order %q, not %q", c.Order, q.SortOrder())
+	}
+	return CursorPosition{Key: time.UnixMicro(c.Key).UTC(), ID: c.ID}, nil
+}
+
+// Validate reports every way p breaks the claim contract, each error
+// wrapping ErrInvalidArgument.
+func (p ClaimParams) Validate() error {
+	var errs []error
+	if p.Owner == "" {
+		errs = append(errs, invalid("claim owner is empty"))
+	}
+	if p.Limit < 1 || p.Limit > MaxClaim {
+		errs = append(errs, invalid("claim limit %d is outside 1..%d", p.Limit, MaxClaim))
+	}
+	if p.Now.IsZero() {
+		errs = append(errs, invalid("claim time is zero"))
+	}
+	if p.Lease <= 0 {
+		errs = append(errs, invalid("lease %s is not positive", p.Lease))
+	}
+	return errors.Join(errs...)
+}
+
+// Validate reports every way p breaks the MarkMessage contract, each error
+// wrapping ErrInvalidArgument.
+func (p MarkParams) Validate() error {
+	var errs []error
+	if p.ID == "" {
+		errs = append(errs, invalid("message id is empty"))
+	}
+	if p.Owner == "" {
+		errs = append(errs, invalid("lease owner is empty"))
+	}
+	switch p.Status {
+	case MessageSent, MessageFailed:
+	case MessagePending:
+		if p.RetryAt.IsZero() {
+			errs = append(errs, invalid("retry time is zero"))
+		}
+	default:
+		errs = append(errs, invalid("unknown status %q", p.Status))
+	}
+	if p.At.IsZero() {
+		errs = append(errs, invalid("mark time is zero"))
+	}
+	return errors.Join(errs...)
+}
+
+// Validate reports every way d breaks the SaveDraft contract, each error
+// wrapping ErrInvalidArgument.
+func (d Draft) Validate() error {
+	var errs []error
+	if d.TokenHash == "" {
+		errs = append(errs, invalid("draft token hash is empty"))
+	}
+	if d.FormID == "" {
+		errs = append(errs, invalid("draft form id is empty"))
+	}
+	if d.UpdatedAt.IsZero() || d.ExpiresAt.IsZero() {
+		errs = append(errs, invalid("draft updated and expiry times must be set"))
+	}
+	errs = append(errs, validJSON("draft data", d.Data))
+	return errors.Join(errs...)
+}
