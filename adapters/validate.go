@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"time"
 )
 
@@ -328,4 +330,18 @@ func (d Draft) Validate() error {
 	}
 	errs = append(errs, validJSON("draft data", d.Data))
 	return errors.Join(errs...)
+}
+
+// Percentile is the nearest-rank percentile p (0 < p <= 1) of ds: the
+// smallest value with at least p of the values at or below it, as SQL's
+// percentile_disc computes it. It is zero for no values. Every store's
+// CaseStats uses this definition so that all report the same figures.
+func Percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	sorted := slices.Clone(ds)
+	slices.Sort(sorted)
+	i := int(math.Ceil(p*float64(len(sorted)))) - 1
+	return sorted[max(0, min(i, len(sorted)-1))]
 }
