@@ -281,4 +281,3 @@ func sameSnapshot(t *testing.T, got, want snapshot, rule string) {
 		checkTimer(t, got.timers[i], want.timers[i], rule+": timer")
 	}
 }
-
