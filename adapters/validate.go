@@ -128,8 +128,6 @@ func validateEvents(caseID string, events []Event) error {
 
 func validateMessages(caseID string, msgs []Message) error {
 	var errs []error
-	keys := make(map[string]bool, len(msgs))
-	ids := make(map[string]bool, len(msgs))
 	for i, m := range msgs {
 		if m.ID == "" {
 			errs = append(errs, invalid("message %d id is empty", i))
@@ -146,10 +144,13 @@ func validateMessages(caseID string, msgs []Message) error {
 		if m.CreatedAt.IsZero() {
 			errs = append(errs, invalid("message %d created time is zero", i))
 		}
-		if ids[m.ID] || keys[m.IdempotencyKey] {
-			errs = append(errs, fmt.Errorf("%w: message %d repeats an id or idempotency key of this call", ErrDuplicate, i))
+		// Calls write a handful of messages: a quadratic scan beats maps.
+		for _, prev := range msgs[:i] {
+			if prev.ID == m.ID || prev.IdempotencyKey == m.IdempotencyKey {
+				errs = append(errs, fmt.Errorf("%w: message %d repeats an id or idempotency key of this call", ErrDuplicate, i))
+				break
+			}
 		}
-		ids[m.ID], keys[m.IdempotencyKey] = true, true
 		errs = append(errs, validJSON(fmt.Sprintf("message %d data", i), m.Data))
 	}
 	return errors.Join(errs...)
@@ -166,7 +167,6 @@ func ValidateMessages(msgs []Message) error {
 
 func validateTimers(caseID string, timers []Timer) error {
 	var errs []error
-	names := make(map[string]bool, len(timers))
 	for i, t := range timers {
 		if t.Name == "" {
 			errs = append(errs, invalid("timer %d name is empty", i))
@@ -180,10 +180,12 @@ func validateTimers(caseID string, timers []Timer) error {
 		if t.Trigger == "" {
 			errs = append(errs, invalid("timer %q trigger is empty", t.Name))
 		}
-		if names[t.Name] {
-			errs = append(errs, invalid("timer %q set twice", t.Name))
+		for _, prev := range timers[:i] {
+			if prev.Name == t.Name {
+				errs = append(errs, invalid("timer %q set twice", t.Name))
+				break
+			}
 		}
-		names[t.Name] = true
 	}
 	return errors.Join(errs...)
 }

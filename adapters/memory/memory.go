@@ -39,7 +39,7 @@ type Store struct {
 	closed bool
 
 	cases    map[string]*adapters.Case
-	events   map[string][]adapters.Event
+	events   map[string][]*adapters.Event
 	subs     map[string]adapters.Submission
 	subOrder []string
 	msgs     map[string]*adapters.Message
@@ -65,7 +65,7 @@ var (
 func New() *Store {
 	return &Store{
 		cases:    map[string]*adapters.Case{},
-		events:   map[string][]adapters.Event{},
+		events:   map[string][]*adapters.Event{},
 		subs:     map[string]adapters.Submission{},
 		msgs:     map[string]*adapters.Message{},
 		msgKeys:  map[string]bool{},
@@ -285,7 +285,7 @@ func (s *Store) appendEvents(caseID string, events []adapters.Event) []adapters.
 		e = normEvent(e)
 		e.CaseID = caseID
 		e.Seq = int64(len(stored) + 1)
-		stored = append(stored, e)
+		stored = append(stored, &e)
 		out[i] = copyEvent(e)
 	}
 	s.events[caseID] = stored
@@ -445,7 +445,7 @@ func (s *Store) ListEvents(ctx context.Context, caseID string) ([]adapters.Event
 	evs := s.events[caseID]
 	out := make([]adapters.Event, len(evs))
 	for i, e := range evs {
-		out[i] = copyEvent(e)
+		out[i] = copyEvent(*e)
 	}
 	return out, nil
 }
