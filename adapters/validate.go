@@ -26,6 +26,15 @@ func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidArgument}, args...)...)
 }
 
+// appendErr appends err unless it is nil, so that valid calls allocate
+// nothing.
+func appendErr(errs []error, err error) []error {
+	if err == nil {
+		return errs
+	}
+	return append(errs, err)
+}
+
 func validJSON(name string, data json.RawMessage) error {
 	if len(data) > 0 && !json.Valid(data) {
 		return invalid("%s is not valid JSON", name)
@@ -50,7 +59,7 @@ func (p CreateCaseParams) Validate() error {
 	if c.CreatedAt.IsZero() {
 		errs = append(errs, invalid("case created time is zero"))
 	}
-	errs = append(errs, validJSON("case data", c.Data))
+	errs = appendErr(errs, validJSON("case data", c.Data))
 	if p.Submission.ID != "" {
 		if p.Submission.CaseID != "" && p.Submission.CaseID != c.ID {
 			errs = append(errs, invalid("submission case id %q differs from case id %q", p.Submission.CaseID, c.ID))
@@ -58,11 +67,11 @@ func (p CreateCaseParams) Validate() error {
 		if p.Submission.FormID == "" {
 			errs = append(errs, invalid("submission form id is empty"))
 		}
-		errs = append(errs, validJSON("submission data", p.Submission.Data))
+		errs = appendErr(errs, validJSON("submission data", p.Submission.Data))
 	}
-	errs = append(errs, validateEvents(c.ID, p.Events))
-	errs = append(errs, validateMessages(c.ID, p.Messages))
-	errs = append(errs, validateTimers(c.ID, p.Timers))
+	errs = appendErr(errs, validateEvents(c.ID, p.Events))
+	errs = appendErr(errs, validateMessages(c.ID, p.Messages))
+	errs = appendErr(errs, validateTimers(c.ID, p.Timers))
 	return errors.Join(errs...)
 }
 
@@ -82,10 +91,10 @@ func (p TransitionParams) Validate() error {
 	if p.At.IsZero() {
 		errs = append(errs, invalid("transition time is zero"))
 	}
-	errs = append(errs, validJSON("case data", p.Update.Data))
-	errs = append(errs, validateEvents(p.CaseID, p.Events))
-	errs = append(errs, validateMessages(p.CaseID, p.Messages))
-	errs = append(errs, validateTimers(p.CaseID, p.SetTimers))
+	errs = appendErr(errs, validJSON("case data", p.Update.Data))
+	errs = appendErr(errs, validateEvents(p.CaseID, p.Events))
+	errs = appendErr(errs, validateMessages(p.CaseID, p.Messages))
+	errs = appendErr(errs, validateTimers(p.CaseID, p.SetTimers))
 	for i, n := range p.CancelTimers {
 		if n == "" {
 			errs = append(errs, invalid("cancelled timer %d has an empty name", i))
@@ -121,7 +130,9 @@ func validateEvents(caseID string, events []Event) error {
 		if e.At.IsZero() {
 			errs = append(errs, invalid("event %d time is zero", i))
 		}
-		errs = append(errs, validJSON(fmt.Sprintf("event %d payload", i), e.Payload))
+		if len(e.Payload) > 0 && !json.Valid(e.Payload) {
+			errs = append(errs, invalid("event %d payload is not valid JSON", i))
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -151,7 +162,9 @@ func validateMessages(caseID string, msgs []Message) error {
 				break
 			}
 		}
-		errs = append(errs, validJSON(fmt.Sprintf("message %d data", i), m.Data))
+		if len(m.Data) > 0 && !json.Valid(m.Data) {
+			errs = append(errs, invalid("message %d data is not valid JSON", i))
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -330,7 +343,7 @@ func (d Draft) Validate() error {
 	if d.UpdatedAt.IsZero() || d.ExpiresAt.IsZero() {
 		errs = append(errs, invalid("draft updated and expiry times must be set"))
 	}
-	errs = append(errs, validJSON("draft data", d.Data))
+	errs = appendErr(errs, validJSON("draft data", d.Data))
 	return errors.Join(errs...)
 }
 

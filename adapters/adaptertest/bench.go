@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,24 +18,30 @@ import (
 // "in-review", and it writes one event and one outbox message. Raw SQL
 // baselines write exactly these columns.
 func BenchTransition(caseID string, v int64, at time.Time) adapters.TransitionParams {
-	from, to := "submitted", "in-review"
+	from, to, data := "submitted", "in-review", inReviewData
 	if v%2 == 0 {
-		from, to = to, from
+		from, to, data = to, from, submittedData
 	}
-	id := fmt.Sprintf("%s-%d", caseID, v)
+	id := caseID + "-" + strconv.FormatInt(v, 10)
 	return adapters.TransitionParams{
 		CaseID: caseID, ExpectedVersion: v, State: to, At: at,
 		Events: []adapters.Event{{
 			Kind: "transition", FromState: from, ToState: to, Trigger: "review",
-			Actor: "staff-1", At: at, Payload: json.RawMessage(`{"note":"checked"}`),
+			Actor: "staff-1", At: at, Payload: notePayload,
 		}},
 		Messages: []adapters.Message{{
 			ID: id, CaseID: caseID, Channel: "email", Recipient: "resident@example.org",
-			Template: "state-changed", Locale: "en", Data: json.RawMessage(`{"state":"` + to + `"}`),
+			Template: "state-changed", Locale: "en", Data: data,
 			IdempotencyKey: id, CreatedAt: at,
 		}},
 	}
 }
+
+var (
+	inReviewData  = json.RawMessage(`{"state":"in-review"}`)
+	submittedData = json.RawMessage(`{"state":"submitted"}`)
+	notePayload   = json.RawMessage(`{"note":"checked"}`)
+)
 
 // BenchCase creates the case the ApplyTransition benchmarks work on.
 func BenchCase(b testing.TB, s adapters.Store, id string) {

@@ -39,12 +39,12 @@ type Store struct {
 	closed bool
 
 	cases    map[string]*adapters.Case
-	events   map[string][]*adapters.Event
+	events   map[string]*log[adapters.Event]
 	subs     map[string]adapters.Submission
 	subOrder []string
-	msgs     map[string]*adapters.Message
-	msgOrder []string
-	msgKeys  map[string]bool
+	msgs     log[adapters.Message] // in creation order
+	msgByID  map[string]int
+	msgKeys  map[string]struct{}
 	timers   map[string]map[string]*adapters.Timer
 	requests map[string]request
 	drafts   map[string]adapters.Draft
@@ -65,10 +65,10 @@ var (
 func New() *Store {
 	return &Store{
 		cases:    map[string]*adapters.Case{},
-		events:   map[string][]*adapters.Event{},
+		events:   map[string]*log[adapters.Event]{},
 		subs:     map[string]adapters.Submission{},
-		msgs:     map[string]*adapters.Message{},
-		msgKeys:  map[string]bool{},
+		msgByID:  map[string]int{},
+		msgKeys:  map[string]struct{}{},
 		timers:   map[string]map[string]*adapters.Timer{},
 		requests: map[string]request{},
 		drafts:   map[string]adapters.Draft{},
@@ -84,7 +84,7 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	s.cases, s.events, s.subs, s.subOrder = nil, nil, nil, nil
-	s.msgs, s.msgOrder, s.msgKeys, s.timers, s.requests, s.drafts = nil, nil, nil, nil, nil, nil
+	s.msgs, s.msgByID, s.msgKeys, s.timers, s.requests, s.drafts = log[adapters.Message]{}, nil, nil, nil, nil, nil
 	return nil
 }
 
@@ -268,10 +268,10 @@ func (s *Store) applyTransition(ctx context.Context, p adapters.TransitionParams
 // checkMessages reports ids or idempotency keys already stored.
 func (s *Store) checkMessages(msgs []adapters.Message) error {
 	for _, m := range msgs {
-		if _, ok := s.msgs[m.ID]; ok {
+		if _, ok := s.msgByID[m.ID]; ok {
 			return fmt.Errorf("%w: message %q already exists", adapters.ErrDuplicate, m.ID)
 		}
-		if s.msgKeys[m.IdempotencyKey] {
+		if _, ok := s.msgKeys[m.IdempotencyKey]; ok {
 			return fmt.Errorf("%w: message idempotency key %q already used", adapters.ErrDuplicate, m.IdempotencyKey)
 		}
 	}
@@ -280,15 +280,19 @@ func (s *Store) checkMessages(msgs []adapters.Message) error {
 
 func (s *Store) appendEvents(caseID string, events []adapters.Event) []adapters.Event {
 	stored := s.events[caseID]
+	if stored == nil {
+		stored = &log[adapters.Event]{}
+		s.events[caseID] = stored
+	}
 	out := make([]adapters.Event, len(events))
 	for i, e := range events {
-		e = normEvent(e)
 		e.CaseID = caseID
-		e.Seq = int64(len(stored) + 1)
-		stored = append(stored, &e)
-		out[i] = copyEvent(e)
+		e.Seq = int64(stored.len() + 1)
+		e.At = adapters.StoredTime(e.At)
+		// The caller owns e.Payload; the store keeps its own copy.
+		out[i] = e
+		stored.add(normEvent(e))
 	}
-	s.events[caseID] = stored
 	return out
 }
 
@@ -301,9 +305,9 @@ func (s *Store) addMessages(caseID string, msgs []adapters.Message) {
 		m.Status = adapters.MessagePending
 		m.Attempts = 0
 		m.LeaseOwner, m.LeaseExpiresAt = "", time.Time{}
-		s.msgs[m.ID] = &m
-		s.msgOrder = append(s.msgOrder, m.ID)
-		s.msgKeys[m.IdempotencyKey] = true
+		s.msgByID[m.ID] = s.msgs.len()
+		s.msgs.add(m)
+		s.msgKeys[m.IdempotencyKey] = struct{}{}
 	}
 }
 
@@ -443,9 +447,9 @@ func (s *Store) ListEvents(ctx context.Context, caseID string) ([]adapters.Event
 		return nil, fmt.Errorf("memory: list events of case %q: %w", caseID, adapters.ErrNotFound)
 	}
 	evs := s.events[caseID]
-	out := make([]adapters.Event, len(evs))
-	for i, e := range evs {
-		out[i] = copyEvent(*e)
+	out := make([]adapters.Event, evs.len())
+	for i := range out {
+		out[i] = copyEvent(*evs.at(i))
 	}
 	return out, nil
 }
@@ -517,13 +521,13 @@ func (s *Store) ClaimMessages(ctx context.Context, p adapters.ClaimParams) ([]ad
 	defer s.mu.Unlock()
 	now := adapters.StoredTime(p.Now)
 	var due []*adapters.Message
-	for _, id := range s.msgOrder {
-		m := s.msgs[id]
+	for i := range s.msgs.len() {
+		m := s.msgs.at(i)
 		if m.Status == adapters.MessagePending && !m.NextAttemptAt.After(now) && !leased(m.LeaseOwner, m.LeaseExpiresAt, now) {
 			due = append(due, m)
 		}
 	}
-	// msgOrder is creation order, so a stable sort keeps it as the tie
+	// msgs is in creation order, so a stable sort keeps it as the tie
 	// breaker after the due time.
 	sort.SliceStable(due, func(i, j int) bool { return due[i].NextAttemptAt.Before(due[j].NextAttemptAt) })
 	if len(due) > p.Limit {
@@ -548,10 +552,11 @@ func (s *Store) MarkMessage(ctx context.Context, p adapters.MarkParams) error {
 		return fmt.Errorf("memory: mark message %q: %w", p.ID, err)
 	}
 	defer s.mu.Unlock()
-	m, ok := s.msgs[p.ID]
+	i, ok := s.msgByID[p.ID]
 	if !ok {
 		return fmt.Errorf("memory: mark message %q: %w", p.ID, adapters.ErrNotFound)
 	}
+	m := s.msgs.at(i)
 	if m.LeaseOwner != p.Owner || m.Status != adapters.MessagePending {
 		return fmt.Errorf("memory: mark message %q: %w: not leased by %q", p.ID, adapters.ErrConflict, p.Owner)
 	}
@@ -576,10 +581,11 @@ func (s *Store) GetMessage(ctx context.Context, id string) (adapters.Message, er
 		return adapters.Message{}, fmt.Errorf("memory: get message %q: %w", id, err)
 	}
 	defer s.mu.RUnlock()
-	m, ok := s.msgs[id]
+	i, ok := s.msgByID[id]
 	if !ok {
 		return adapters.Message{}, fmt.Errorf("memory: get message %q: %w", id, adapters.ErrNotFound)
 	}
+	m := s.msgs.at(i)
 	return copyMessage(m), nil
 }
 
@@ -593,8 +599,8 @@ func (s *Store) ListMessages(ctx context.Context, caseID string) ([]adapters.Mes
 	}
 	defer s.mu.RUnlock()
 	var out []adapters.Message
-	for _, id := range s.msgOrder {
-		if m := s.msgs[id]; m.CaseID == caseID {
+	for i := range s.msgs.len() {
+		if m := s.msgs.at(i); m.CaseID == caseID {
 			out = append(out, copyMessage(m))
 		}
 	}
