@@ -38,16 +38,27 @@ type Store struct {
 	mu     sync.RWMutex
 	closed bool
 
-	cases    map[string]*adapters.Case
-	events   map[string]*log[adapters.Event]
+	cases    map[string]*entry
 	subs     map[string]adapters.Submission
 	subOrder []string
 	msgs     log[adapters.Message] // in creation order
-	msgByID  map[string]int
-	msgKeys  map[string]struct{}
-	timers   map[string]map[string]*adapters.Timer
+	msgNames map[string]msgName // message ids and idempotency keys
 	requests map[string]request
 	drafts   map[string]adapters.Draft
+}
+
+// entry is a case with its audit trail and timers, found with one lookup.
+type entry struct {
+	adapters.Case
+	events log[adapters.Event]
+	timers map[string]*adapters.Timer
+}
+
+// msgName says which message uses a string as its id, as its idempotency
+// key, or both: messages often use one string for both, and one map entry
+// then serves both checks.
+type msgName struct {
+	byID, byKey int // index in msgs plus one; zero when unused
 }
 
 type request struct {
@@ -64,12 +75,9 @@ var (
 // New returns an empty store.
 func New() *Store {
 	return &Store{
-		cases:    map[string]*adapters.Case{},
-		events:   map[string]*log[adapters.Event]{},
+		cases:    map[string]*entry{},
 		subs:     map[string]adapters.Submission{},
-		msgByID:  map[string]int{},
-		msgKeys:  map[string]struct{}{},
-		timers:   map[string]map[string]*adapters.Timer{},
+		msgNames: map[string]msgName{},
 		requests: map[string]request{},
 		drafts:   map[string]adapters.Draft{},
 	}
@@ -83,8 +91,8 @@ func (s *Store) Close() error {
 		return fmt.Errorf("memory: close: %w", adapters.ErrClosed)
 	}
 	s.closed = true
-	s.cases, s.events, s.subs, s.subOrder = nil, nil, nil, nil
-	s.msgs, s.msgByID, s.msgKeys, s.timers, s.requests, s.drafts = log[adapters.Message]{}, nil, nil, nil, nil, nil
+	s.cases, s.subs, s.subOrder = nil, nil, nil
+	s.msgs, s.msgNames, s.requests, s.drafts = log[adapters.Message]{}, nil, nil, nil
 	return nil
 }
 
@@ -152,7 +160,7 @@ func (s *Store) createCase(ctx context.Context, p adapters.CreateCaseParams) (ad
 			if r.fingerprint != fp {
 				return adapters.Case{}, fmt.Errorf("%w: request key %q was used for another request", adapters.ErrDuplicate, p.RequestKey)
 			}
-			return copyCase(s.cases[r.caseID]), nil
+			return copyCase(&s.cases[r.caseID].Case), nil
 		}
 	}
 	if _, ok := s.cases[p.Case.ID]; ok {
@@ -172,16 +180,17 @@ func (s *Store) createCase(ctx context.Context, p adapters.CreateCaseParams) (ad
 	if c.UpdatedAt.IsZero() {
 		c.UpdatedAt = c.CreatedAt
 	}
-	s.cases[c.ID] = &c
+	e := &entry{Case: c}
+	s.cases[c.ID] = e
 	if p.Submission.ID != "" {
 		sub := normSubmission(p.Submission)
 		sub.CaseID = c.ID
 		s.subs[sub.ID] = sub
 		s.subOrder = append(s.subOrder, sub.ID)
 	}
-	s.appendEvents(c.ID, p.Events)
+	e.appendEvents(p.Events)
 	s.addMessages(c.ID, p.Messages)
-	s.setTimers(c.ID, p.Timers)
+	e.setTimers(p.Timers)
 	if p.RequestKey != "" {
 		s.requests[p.RequestKey] = request{caseID: c.ID, fingerprint: fp}
 	}
@@ -206,10 +215,11 @@ func (s *Store) applyTransition(ctx context.Context, p adapters.TransitionParams
 	}
 	defer s.mu.Unlock()
 
-	c, ok := s.cases[p.CaseID]
+	e, ok := s.cases[p.CaseID]
 	if !ok {
 		return adapters.TransitionResult{}, adapters.ErrNotFound
 	}
+	c := &e.Case
 	var fp string
 	if p.RequestKey != "" {
 		fp = p.Fingerprint()
@@ -252,11 +262,11 @@ func (s *Store) applyTransition(ctx context.Context, p adapters.TransitionParams
 			c.ClosedAt = at
 		}
 	}
-	evs := s.appendEvents(c.ID, p.Events)
+	evs := e.appendEvents(p.Events)
 	s.addMessages(c.ID, p.Messages)
-	s.setTimers(c.ID, p.SetTimers)
+	e.setTimers(p.SetTimers)
 	for _, name := range p.CancelTimers {
-		delete(s.timers[c.ID], name)
+		delete(e.timers, name)
 	}
 	res := adapters.TransitionResult{Case: copyCase(c), Events: evs}
 	if p.RequestKey != "" {
@@ -268,30 +278,26 @@ func (s *Store) applyTransition(ctx context.Context, p adapters.TransitionParams
 // checkMessages reports ids or idempotency keys already stored.
 func (s *Store) checkMessages(msgs []adapters.Message) error {
 	for _, m := range msgs {
-		if _, ok := s.msgByID[m.ID]; ok {
+		if s.msgNames[m.ID].byID != 0 {
 			return fmt.Errorf("%w: message %q already exists", adapters.ErrDuplicate, m.ID)
 		}
-		if _, ok := s.msgKeys[m.IdempotencyKey]; ok {
+		if s.msgNames[m.IdempotencyKey].byKey != 0 {
 			return fmt.Errorf("%w: message idempotency key %q already used", adapters.ErrDuplicate, m.IdempotencyKey)
 		}
 	}
 	return nil
 }
 
-func (s *Store) appendEvents(caseID string, events []adapters.Event) []adapters.Event {
-	stored := s.events[caseID]
-	if stored == nil {
-		stored = &log[adapters.Event]{}
-		s.events[caseID] = stored
-	}
+func (e *entry) appendEvents(events []adapters.Event) []adapters.Event {
+	caseID, stored := e.ID, &e.events
 	out := make([]adapters.Event, len(events))
-	for i, e := range events {
-		e.CaseID = caseID
-		e.Seq = int64(stored.len() + 1)
-		e.At = adapters.StoredTime(e.At)
-		// The caller owns e.Payload; the store keeps its own copy.
-		out[i] = e
-		stored.add(normEvent(e))
+	for i, ev := range events {
+		ev.CaseID = caseID
+		ev.Seq = int64(stored.len() + 1)
+		ev.At = adapters.StoredTime(ev.At)
+		// The caller owns ev.Payload; the store keeps its own copy.
+		out[i] = ev
+		stored.add(normEvent(ev))
 	}
 	return out
 }
@@ -305,24 +311,28 @@ func (s *Store) addMessages(caseID string, msgs []adapters.Message) {
 		m.Status = adapters.MessagePending
 		m.Attempts = 0
 		m.LeaseOwner, m.LeaseExpiresAt = "", time.Time{}
-		s.msgByID[m.ID] = s.msgs.len()
+		n := s.msgs.len() + 1
+		if m.ID == m.IdempotencyKey {
+			s.msgNames[m.ID] = msgName{byID: n, byKey: n}
+		} else {
+			id, key := s.msgNames[m.ID], s.msgNames[m.IdempotencyKey]
+			id.byID, key.byKey = n, n
+			s.msgNames[m.ID], s.msgNames[m.IdempotencyKey] = id, key
+		}
 		s.msgs.add(m)
-		s.msgKeys[m.IdempotencyKey] = struct{}{}
 	}
 }
 
-func (s *Store) setTimers(caseID string, timers []adapters.Timer) {
+func (e *entry) setTimers(timers []adapters.Timer) {
 	if len(timers) == 0 {
 		return
 	}
-	byName := s.timers[caseID]
-	if byName == nil {
-		byName = map[string]*adapters.Timer{}
-		s.timers[caseID] = byName
+	if e.timers == nil {
+		e.timers = map[string]*adapters.Timer{}
 	}
 	for _, t := range timers {
-		t := adapters.Timer{CaseID: caseID, Name: t.Name, DueAt: adapters.StoredTime(t.DueAt), Trigger: t.Trigger}
-		byName[t.Name] = &t
+		t := adapters.Timer{CaseID: e.ID, Name: t.Name, DueAt: adapters.StoredTime(t.DueAt), Trigger: t.Trigger}
+		e.timers[t.Name] = &t
 	}
 }
 
@@ -335,11 +345,11 @@ func (s *Store) GetCase(ctx context.Context, id string) (adapters.Case, error) {
 		return adapters.Case{}, fmt.Errorf("memory: get case %q: %w", id, err)
 	}
 	defer s.mu.RUnlock()
-	c, ok := s.cases[id]
+	e, ok := s.cases[id]
 	if !ok {
 		return adapters.Case{}, fmt.Errorf("memory: get case %q: %w", id, adapters.ErrNotFound)
 	}
-	return copyCase(c), nil
+	return copyCase(&e.Case), nil
 }
 
 // normQuery brings a query's times to stored precision, as SQL stores
@@ -387,7 +397,8 @@ func (s *Store) ListCases(ctx context.Context, q adapters.CaseQuery) (adapters.C
 	q = normQuery(q)
 	order := q.SortOrder()
 	var hits []*adapters.Case
-	for _, c := range s.cases {
+	for _, e := range s.cases {
+		c := &e.Case
 		if !matches(c, q) || (order == adapters.OrderDue && c.Due.IsZero()) {
 			continue
 		}
@@ -426,9 +437,9 @@ func (s *Store) CountCasesByState(ctx context.Context, q adapters.CaseQuery) (ma
 	defer s.mu.RUnlock()
 	q = normQuery(q)
 	out := map[string]int64{}
-	for _, c := range s.cases {
-		if matches(c, q) {
-			out[c.State]++
+	for _, e := range s.cases {
+		if matches(&e.Case, q) {
+			out[e.State]++
 		}
 	}
 	return out, nil
@@ -443,10 +454,11 @@ func (s *Store) ListEvents(ctx context.Context, caseID string) ([]adapters.Event
 		return nil, fmt.Errorf("memory: list events of case %q: %w", caseID, err)
 	}
 	defer s.mu.RUnlock()
-	if _, ok := s.cases[caseID]; !ok {
+	e, ok := s.cases[caseID]
+	if !ok {
 		return nil, fmt.Errorf("memory: list events of case %q: %w", caseID, adapters.ErrNotFound)
 	}
-	evs := s.events[caseID]
+	evs := &e.events
 	out := make([]adapters.Event, evs.len())
 	for i := range out {
 		out[i] = copyEvent(*evs.at(i))
@@ -552,8 +564,8 @@ func (s *Store) MarkMessage(ctx context.Context, p adapters.MarkParams) error {
 		return fmt.Errorf("memory: mark message %q: %w", p.ID, err)
 	}
 	defer s.mu.Unlock()
-	i, ok := s.msgByID[p.ID]
-	if !ok {
+	i := s.msgNames[p.ID].byID - 1
+	if i < 0 {
 		return fmt.Errorf("memory: mark message %q: %w", p.ID, adapters.ErrNotFound)
 	}
 	m := s.msgs.at(i)
@@ -581,8 +593,8 @@ func (s *Store) GetMessage(ctx context.Context, id string) (adapters.Message, er
 		return adapters.Message{}, fmt.Errorf("memory: get message %q: %w", id, err)
 	}
 	defer s.mu.RUnlock()
-	i, ok := s.msgByID[id]
-	if !ok {
+	i := s.msgNames[id].byID - 1
+	if i < 0 {
 		return adapters.Message{}, fmt.Errorf("memory: get message %q: %w", id, adapters.ErrNotFound)
 	}
 	m := s.msgs.at(i)
@@ -624,8 +636,8 @@ func (s *Store) ClaimTimers(ctx context.Context, p adapters.ClaimParams) ([]adap
 	defer s.mu.Unlock()
 	now := adapters.StoredTime(p.Now)
 	var due []*adapters.Timer
-	for _, byName := range s.timers {
-		for _, t := range byName {
+	for _, e := range s.cases {
+		for _, t := range e.timers {
 			if !t.DueAt.After(now) && !leased(t.LeaseOwner, t.LeaseExpiresAt, now) {
 				due = append(due, t)
 			}
@@ -661,14 +673,18 @@ func (s *Store) CompleteTimer(ctx context.Context, caseID, name, owner string) e
 		return fmt.Errorf("memory: complete timer %q of case %q: %w", name, caseID, err)
 	}
 	defer s.mu.Unlock()
-	t, ok := s.timers[caseID][name]
+	var t *adapters.Timer
+	e, ok := s.cases[caseID]
+	if ok {
+		t, ok = e.timers[name]
+	}
 	if !ok {
 		return fmt.Errorf("memory: complete timer %q of case %q: %w", name, caseID, adapters.ErrNotFound)
 	}
 	if t.LeaseOwner != owner {
 		return fmt.Errorf("memory: complete timer %q of case %q: %w: not leased by %q", name, caseID, adapters.ErrConflict, owner)
 	}
-	delete(s.timers[caseID], name)
+	delete(e.timers, name)
 	return nil
 }
 
@@ -682,7 +698,11 @@ func (s *Store) ListTimers(ctx context.Context, caseID string) ([]adapters.Timer
 	}
 	defer s.mu.RUnlock()
 	var out []adapters.Timer
-	for _, t := range s.timers[caseID] {
+	var timers map[string]*adapters.Timer
+	if e, ok := s.cases[caseID]; ok {
+		timers = e.timers
+	}
+	for _, t := range timers {
 		out = append(out, *t)
 	}
 	slices.SortFunc(out, func(a, b adapters.Timer) int { return cmp.Compare(a.Name, b.Name) })
@@ -795,7 +815,8 @@ func (s *Store) CaseStats(ctx context.Context, q adapters.StatsQuery) (adapters.
 	var durations []time.Duration
 	filter := normQuery(adapters.CaseQuery{Type: q.Type, OpenedFrom: q.OpenedFrom, OpenedTo: q.OpenedTo})
 	now := adapters.StoredTime(q.Now)
-	for _, c := range s.cases {
+	for _, e := range s.cases {
+		c := &e.Case
 		if !matches(c, filter) {
 			continue
 		}
