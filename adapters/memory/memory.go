@@ -42,7 +42,7 @@ type Store struct {
 	subs     map[string]adapters.Submission
 	subOrder []string
 	msgs     log[adapters.Message] // in creation order
-	msgNames map[string]msgName // message ids and idempotency keys
+	msgNames map[string]msgName    // message ids and idempotency keys
 	requests map[string]request
 	drafts   map[string]adapters.Draft
 }
