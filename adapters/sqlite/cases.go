@@ -21,11 +21,11 @@ const (
 	upsertTimer = `INSERT INTO timers (case_id, name, due_at, trigger_name, lease_owner) VALUES (?, ?, ?, ?, '')
 		ON CONFLICT (case_id, name) DO UPDATE SET due_at = excluded.due_at, trigger_name = excluded.trigger_name,
 		lease_owner = '', lease_expires_at = NULL`
-	deleteTimer  = `DELETE FROM timers WHERE case_id = ? AND name = ?`
-	selectReq    = `SELECT case_id, fingerprint FROM requests WHERE key = ?`
-	insertReq    = `INSERT INTO requests (key, case_id, fingerprint) VALUES (?, ?, ?)`
-	selectCase   = `SELECT ` + caseCols + ` FROM cases WHERE id = ?`
-	selectVer    = `SELECT version FROM cases WHERE id = ?`
+	deleteTimer = `DELETE FROM timers WHERE case_id = ? AND name = ?`
+	selectReq   = `SELECT case_id, fingerprint FROM requests WHERE key = ?`
+	insertReq   = `INSERT INTO requests (key, case_id, fingerprint) VALUES (?, ?, ?)`
+	selectCase  = `SELECT ` + caseCols + ` FROM cases WHERE id = ?`
+	selectVer   = `SELECT version FROM cases WHERE id = ?`
 	// A request row keeps the case under the same column names, but for
 	// its id.
 	requestCaseCols = `case_id, type, definition_version, state, version, submitter, team, assignee, channel, due, data, created_at, updated_at, closed_at`
