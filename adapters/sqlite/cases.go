@@ -389,11 +389,9 @@ func where(q adapters.CaseQuery) (string, []any) {
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
-// ListCases implements adapters.CaseStore.
-func (s *Store) ListCases(ctx context.Context, q adapters.CaseQuery) (adapters.CasePage, error) {
-	if err := q.Validate(); err != nil {
-		return adapters.CasePage{}, fmt.Errorf("sqlite: list cases: %w", err)
-	}
+// listQuery is the SELECT of one page of q, a valid query; its last
+// parameter, the LIMIT, is left for the caller.
+func listQuery(q adapters.CaseQuery) (string, []any) {
 	pos, _ := q.DecodeCursor()
 	key := "created_at"
 	if q.SortOrder() == adapters.OrderDue {
@@ -410,8 +408,16 @@ func (s *Store) ListCases(ctx context.Context, q adapters.CaseQuery) (adapters.C
 		cond += "(" + key + ", id) > (?, ?)"
 		args = append(args, micros(pos.Key), pos.ID)
 	}
+	return "SELECT " + caseCols + " FROM cases" + cond + " ORDER BY " + key + ", id LIMIT ?", args
+}
+
+// ListCases implements adapters.CaseStore.
+func (s *Store) ListCases(ctx context.Context, q adapters.CaseQuery) (adapters.CasePage, error) {
+	if err := q.Validate(); err != nil {
+		return adapters.CasePage{}, fmt.Errorf("sqlite: list cases: %w", err)
+	}
 	n := q.PageSize()
-	query := "SELECT " + caseCols + " FROM cases" + cond + " ORDER BY " + key + ", id LIMIT ?"
+	query, args := listQuery(q)
 	cases, err := readRows(ctx, s, caseDest, query, append(args, n+1)...)
 	if err != nil {
 		return adapters.CasePage{}, fmt.Errorf("sqlite: list cases: %w", err)
