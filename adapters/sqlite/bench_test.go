@@ -23,6 +23,14 @@ func BenchmarkApplyTransition(b *testing.B) {
 	b.Run("sqlite-raw", benchRaw)
 }
 
+// BenchmarkApplyTransitionParallel measures the one writer under
+// ParallelBenchGoroutines concurrent callers, each on its own case.
+func BenchmarkApplyTransitionParallel(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) {
+		adaptertest.BenchApplyTransitionParallel(b, openTemp(b))
+	})
+}
+
 func benchRaw(b *testing.B) {
 	ctx := context.Background()
 	path := filepath.Join(b.TempDir(), "raw.db")

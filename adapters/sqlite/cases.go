@@ -340,7 +340,11 @@ func (s *Store) readRow(ctx context.Context, query string, args []any, dest ...a
 	if err := s.enter(ctx); err != nil {
 		return err
 	}
-	return translate(ctx, s.db.QueryRowContext(ctx, query, args...).Scan(dest...))
+	st, err := s.readStmt(ctx, query)
+	if err != nil {
+		return translate(ctx, err)
+	}
+	return translate(ctx, st.QueryRowContext(ctx, args...).Scan(dest...))
 }
 
 // readRows runs a query on the read pool and scans every row.
@@ -348,7 +352,11 @@ func readRows[T any](ctx context.Context, s *Store, dest func(*T) []any, query s
 	if err := s.enter(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, query, args...)
+	st, err := s.readStmt(ctx, query)
+	if err != nil {
+		return nil, translate(ctx, err)
+	}
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, translate(ctx, err)
 	}

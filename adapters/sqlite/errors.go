@@ -18,9 +18,12 @@ import (
 // retried.
 var ErrBusy = errors.New("database is busy: another process holds the write lock")
 
-// errDBClosed is the text database/sql gives a call on a closed *sql.DB; it
-// exports no value for it.
-const errDBClosed = "sql: database is closed"
+// The texts database/sql gives a call on a closed *sql.DB or *sql.Stmt; it
+// exports no values for them.
+const (
+	errDBClosed   = "sql: database is closed"
+	errStmtClosed = "sql: statement is closed"
+)
 
 // known are the errors translate leaves alone.
 var known = []error{
@@ -49,7 +52,7 @@ func translate(ctx context.Context, err error) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("%w: %w", adapters.ErrNotFound, err)
 	}
-	if errors.Is(err, sql.ErrConnDone) || strings.Contains(err.Error(), errDBClosed) {
+	if errors.Is(err, sql.ErrConnDone) || strings.Contains(err.Error(), errDBClosed) || strings.Contains(err.Error(), errStmtClosed) {
 		return fmt.Errorf("%w: %w", adapters.ErrClosed, err)
 	}
 	var se *sqlite.Error

@@ -114,6 +114,10 @@ func applyMigrations(ctx context.Context, w *writer, all []migration) error {
 		}
 		applied[v] = true
 	}
+	if err := rows.Err(); err != nil {
+		_ = rows.Close()
+		return err
+	}
 	if err := rows.Close(); err != nil {
 		return err
 	}

@@ -67,9 +67,15 @@ type Store struct {
 	cfg    Config
 	closed atomic.Bool
 
-	// wmu serialises writes: one writer at a time, on one connection.
-	wmu sync.Mutex
-	w   *writer // guarded by wmu; nil until first needed or after a broken connection
+	// reads holds the read statements, prepared once on db by query text
+	// (a bounded set: listings vary only by which filters are set).
+	reads sync.Map
+
+	// turn serialises writes: one writer at a time, on one connection.
+	// Holding it is having sent into it; a channel rather than a mutex so
+	// that a caller waiting its turn can give up when its context ends.
+	turn chan struct{}
+	w    *writer // guarded by turn; nil until first needed or after a broken connection
 }
 
 var (
@@ -101,14 +107,15 @@ func newStore(ctx context.Context, db *sql.DB, cfg *Config, owns bool) (*Store, 
 	if n := db.Stats().MaxOpenConnections; n == 1 {
 		return nil, fmt.Errorf("%w: the *sql.DB allows one open connection; the store keeps one for its writes and reads on others", adapters.ErrInvalidArgument)
 	}
-	s := &Store{db: db, ownsDB: owns, cfg: cfg.withDefaults()}
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
+	s := &Store{db: db, ownsDB: owns, cfg: cfg.withDefaults(), turn: make(chan struct{}, 1)}
+	s.turn <- struct{}{}
+	defer func() { <-s.turn }()
 	w, err := s.writerLocked(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if err := migrate(ctx, w); err != nil {
+		w.broken = true // its transaction may still be open
 		s.dropWriterLocked()
 		return nil, err
 	}
@@ -167,9 +174,14 @@ func (s *Store) Close() error {
 	if !s.closed.CompareAndSwap(false, true) {
 		return fmt.Errorf("sqlite: close: %w", adapters.ErrClosed)
 	}
-	s.wmu.Lock()
+	s.turn <- struct{}{} // writes in progress finish first
 	s.dropWriterLocked()
-	s.wmu.Unlock()
+	<-s.turn
+	s.reads.Range(func(query, st any) bool {
+		s.reads.Delete(query)
+		_ = st.(*sql.Stmt).Close()
+		return true
+	})
 	if s.ownsDB {
 		if err := s.db.Close(); err != nil {
 			return fmt.Errorf("sqlite: close: %w", err)
@@ -186,6 +198,29 @@ func (s *Store) enter(ctx context.Context) error {
 	return ctx.Err()
 }
 
+// readStmt returns the statement for query, prepared once on the read
+// pool.
+func (s *Store) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := s.reads.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.reads.LoadOrStore(query, st); loaded {
+		_ = st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	if s.closed.Load() {
+		// Close may have emptied the cache before this statement landed.
+		s.reads.Delete(query)
+		_ = st.Close()
+		return nil, adapters.ErrClosed
+	}
+	return st, nil
+}
+
 // writer is the store's one write connection and the statements prepared
 // on it.
 type writer struct {
@@ -194,6 +229,9 @@ type writer struct {
 	// broken is set when the connection may be left inside a transaction;
 	// the store then replaces it.
 	broken bool
+	// busyTimeout and foreignKeys are the connection's settings before the
+	// store changed them.
+	busyTimeout, foreignKeys int
 }
 
 // stmt returns the statement for query, prepared once on the writer's
@@ -244,7 +282,7 @@ func (w *writer) query(ctx context.Context, query string, args ...any) (*sql.Row
 }
 
 // writerLocked returns the writer, connecting it first if needed. The
-// caller holds wmu.
+// caller holds the turn.
 func (s *Store) writerLocked(ctx context.Context) (*writer, error) {
 	if s.w != nil {
 		return s.w, nil
@@ -255,13 +293,19 @@ func (s *Store) writerLocked(ctx context.Context) (*writer, error) {
 	}
 	w := &writer{conn: conn, stmts: map[string]*sql.Stmt{}}
 	// The writer waits for other processes' write locks; foreign keys
-	// guard the references of everything it writes.
-	setup := fmt.Sprintf("PRAGMA busy_timeout = %d", s.cfg.BusyTimeout.Milliseconds())
-	if _, err := conn.ExecContext(ctx, setup); err != nil {
-		_ = conn.Close()
-		return nil, err
+	// guard the references of everything it writes. The connection's own
+	// settings come back when it returns to the caller's pool.
+	err = conn.QueryRowContext(ctx, "PRAGMA busy_timeout").Scan(&w.busyTimeout)
+	if err == nil {
+		err = conn.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&w.foreignKeys)
 	}
-	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = ON"); err != nil {
+	if err == nil {
+		_, err = conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", s.cfg.BusyTimeout.Milliseconds()))
+	}
+	if err == nil {
+		_, err = conn.ExecContext(ctx, "PRAGMA foreign_keys = ON")
+	}
+	if err != nil {
 		_ = conn.Close()
 		return nil, err
 	}
@@ -270,28 +314,42 @@ func (s *Store) writerLocked(ctx context.Context) (*writer, error) {
 }
 
 // dropWriterLocked closes the writer's statements and gives its
-// connection back to the pool. The caller holds wmu.
+// connection back to the pool. The caller holds the turn.
 func (s *Store) dropWriterLocked() {
 	if s.w == nil {
 		return
 	}
-	for _, st := range s.w.stmts {
+	w := s.w
+	for _, st := range w.stmts {
 		_ = st.Close()
 	}
-	_ = s.w.conn.Close()
+	if w.broken {
+		// Returning driver.ErrBadConn from Raw makes database/sql discard
+		// the connection instead of pooling it mid-transaction.
+		_ = w.conn.Raw(func(any) error { return driver.ErrBadConn })
+	} else {
+		ctx := context.Background()
+		_, _ = w.conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", w.busyTimeout))
+		_, _ = w.conn.ExecContext(ctx, fmt.Sprintf("PRAGMA foreign_keys = %d", w.foreignKeys))
+	}
+	_ = w.conn.Close()
 	s.w = nil
 }
 
 // write runs fn in one write transaction (BEGIN IMMEDIATE) on the writer
-// connection, holding wmu so that writers in this process never meet
+// connection, holding the turn so that writers in this process never meet
 // SQLITE_BUSY; other processes' writers are waited for up to the busy
 // timeout. fn's error rolls everything back.
 func (s *Store) write(ctx context.Context, fn func(w *writer) error) error {
 	if err := s.enter(ctx); err != nil {
 		return err
 	}
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
+	select {
+	case s.turn <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.turn }()
 	if s.closed.Load() {
 		return adapters.ErrClosed
 	}
@@ -300,7 +358,10 @@ func (s *Store) write(ctx context.Context, fn func(w *writer) error) error {
 		return translate(ctx, err)
 	}
 	err = s.inTx(ctx, w, fn)
-	if w.broken || isBrokenConn(err) {
+	if isBrokenConn(err) {
+		w.broken = true
+	}
+	if w.broken {
 		s.dropWriterLocked()
 	}
 	return translate(ctx, err)

@@ -380,3 +380,71 @@ func TestCanceledWriteLeavesStoreUsable(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, evs, 21, "every version has exactly one event")
 }
+
+// Another process holding the write lock past the busy timeout makes
+// writes fail with ErrBusy, having written nothing; once it lets go, they
+// succeed.
+func TestWriteLockHeldElsewhereIsErrBusy(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "busy.db")
+	s, err := sqlite.Open(ctx, path, &sqlite.Config{BusyTimeout: 100 * time.Millisecond})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+
+	other, err := openDB(t, path).Conn(ctx)
+	require.NoError(t, err)
+	_, err = other.ExecContext(ctx, "BEGIN IMMEDIATE")
+	require.NoError(t, err)
+	start := time.Now()
+	_, err = s.CreateCase(ctx, newCase("c1"))
+	require.ErrorIs(t, err, sqlite.ErrBusy)
+	assert.GreaterOrEqual(t, time.Since(start), 100*time.Millisecond, "the write waited for the busy timeout")
+	assert.Contains(t, err.Error(), `sqlite: create case "c1": database is busy`)
+	_, err = s.GetCase(ctx, "c1")
+	assert.ErrorIs(t, err, adapters.ErrNotFound, "a busy write wrote nothing")
+
+	_, err = other.ExecContext(ctx, "ROLLBACK")
+	require.NoError(t, err)
+	require.NoError(t, other.Close())
+	_, err = s.CreateCase(ctx, newCase("c1"))
+	require.NoError(t, err, "the store writes again once the lock is free")
+}
+
+// A write waiting for its turn behind another gives up when its context
+// ends, without waiting for the one ahead.
+func TestWaitingWriterHonoursContext(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "turn.db")
+	s, err := sqlite.Open(ctx, path, &sqlite.Config{BusyTimeout: 2 * time.Second})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+
+	// Another process holds the write lock, so the store's first write
+	// waits inside its transaction for up to the busy timeout.
+	other, err := openDB(t, path).Conn(ctx)
+	require.NoError(t, err)
+	_, err = other.ExecContext(ctx, "BEGIN IMMEDIATE")
+	require.NoError(t, err)
+	first := make(chan error, 1)
+	go func() {
+		_, err := s.CreateCase(ctx, newCase("first"))
+		first <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // let the first write take its turn
+
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = s.CreateCase(short, newCase("second"))
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Less(t, time.Since(start), time.Second, "the waiting write gave up with its context")
+
+	_, err = other.ExecContext(ctx, "ROLLBACK")
+	require.NoError(t, err)
+	require.NoError(t, other.Close())
+	require.NoError(t, <-first, "the first write goes through once the lock is free")
+	_, err = s.GetCase(ctx, "second")
+	assert.ErrorIs(t, err, adapters.ErrNotFound, "the abandoned write wrote nothing")
+}
