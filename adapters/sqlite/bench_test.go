@@ -68,7 +68,7 @@ func benchRaw(b *testing.B) {
 	insertMessage := prepare(`INSERT INTO messages (id, case_id, channel, recipient, template, locale, data, idempotency_key,
 		status, attempts, next_attempt_at, last_error, lease_owner, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, NULL, '', '', ?)`)
-	inReview, submitted, note := []byte(`{"state":"in-review"}`), []byte(`{"state":"submitted"}`), []byte(`{"note":"checked"}`)
+	inReview, submitted, note := `{"state":"in-review"}`, `{"state":"submitted"}`, `{"note":"checked"}`
 	at := time.Now().UTC().Truncate(time.Microsecond).UnixMicro()
 
 	transition := func(v int64) error {

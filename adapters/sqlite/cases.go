@@ -200,7 +200,7 @@ func (s *Store) applyTransition(ctx context.Context, p adapters.TransitionParams
 	}
 	if u.Data != nil {
 		mask |= setData
-		args = append(args, []byte(u.Data))
+		args = append(args, jsonArg(u.Data))
 	}
 	if u.Closed != nil {
 		mask |= setClosed

@@ -42,12 +42,13 @@ func (n nullTime) Scan(v any) error {
 	return nil
 }
 
-// jsonArg is a JSON document as a column value: nil stays NULL.
+// jsonArg is a JSON document as a column value: TEXT, so that SQLite's
+// JSON functions read it (they take a BLOB for JSONB); nil stays NULL.
 func jsonArg(b json.RawMessage) any {
 	if b == nil {
 		return nil
 	}
-	return []byte(b)
+	return string(b)
 }
 
 // nullJSON reads a JSON column into a fresh slice.

@@ -187,3 +187,25 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 		})
 	}
 }
+
+// JSON is stored as TEXT, which SQLite's JSON functions read, so reports
+// can query inside documents.
+func TestJSONIsQueryableText(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "json.db"), nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	_, err = s.CreateCase(ctx, adapters.CreateCaseParams{
+		Case:   adapters.Case{ID: "c1", Type: "pothole", State: "submitted", CreatedAt: at, Data: []byte(`{"address":{"street":"Elm"}}`)},
+		Events: []adapters.Event{{Kind: "opened", At: at, Payload: []byte(`{"n":7}`)}},
+	})
+	require.NoError(t, err)
+	var street string
+	var n int
+	require.NoError(t, s.db.QueryRowContext(ctx, `SELECT json_extract(data, '$.address.street') FROM cases WHERE id = 'c1'`).Scan(&street))
+	require.NoError(t, s.db.QueryRowContext(ctx, `SELECT json_extract(payload, '$.n') FROM events WHERE case_id = 'c1'`).Scan(&n))
+	assert.Equal(t, "Elm", street)
+	assert.Equal(t, 7, n)
+}

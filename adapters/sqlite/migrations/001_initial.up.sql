@@ -1,6 +1,6 @@
 -- Cases, their audit trails, submissions, the outbox, timers, drafts and
 -- request keys. Times are INTEGER microseconds since the Unix epoch in UTC;
--- NULL is "not set". JSON documents are BLOBs kept byte for byte.
+-- NULL is "not set". JSON documents are TEXT kept byte for byte.
 
 CREATE TABLE cases (
 	id                 TEXT PRIMARY KEY,
@@ -13,7 +13,7 @@ CREATE TABLE cases (
 	assignee           TEXT NOT NULL,
 	channel            TEXT NOT NULL,
 	due                INTEGER,
-	data               BLOB,
+	data               TEXT,
 	created_at         INTEGER NOT NULL,
 	updated_at         INTEGER NOT NULL,
 	closed_at          INTEGER,
@@ -45,7 +45,7 @@ CREATE TABLE events (
 	actor        TEXT NOT NULL,
 	at           INTEGER NOT NULL,
 	comment      TEXT NOT NULL,
-	payload      BLOB,
+	payload      TEXT,
 	PRIMARY KEY (case_id, seq)
 ) WITHOUT ROWID;
 
@@ -56,7 +56,7 @@ CREATE TABLE submissions (
 	form_id      TEXT NOT NULL,
 	form_version INTEGER NOT NULL,
 	form_hash    TEXT NOT NULL,
-	data         BLOB,
+	data         TEXT,
 	submitter    TEXT NOT NULL,
 	channel      TEXT NOT NULL,
 	submitted_at INTEGER
@@ -73,7 +73,7 @@ CREATE TABLE messages (
 	recipient        TEXT NOT NULL,
 	template         TEXT NOT NULL,
 	locale           TEXT NOT NULL,
-	data             BLOB,
+	data             TEXT,
 	idempotency_key  TEXT NOT NULL UNIQUE,
 	status           TEXT NOT NULL,
 	attempts         INTEGER NOT NULL,
@@ -109,7 +109,7 @@ CREATE TABLE drafts (
 	form_version INTEGER NOT NULL,
 	subject      TEXT NOT NULL,
 	step         TEXT NOT NULL,
-	data         BLOB,
+	data         TEXT,
 	created_at   INTEGER NOT NULL,
 	updated_at   INTEGER NOT NULL,
 	expires_at   INTEGER NOT NULL
@@ -134,7 +134,7 @@ CREATE TABLE requests (
 	assignee           TEXT,
 	channel            TEXT,
 	due                INTEGER,
-	data               BLOB,
+	data               TEXT,
 	created_at         INTEGER,
 	updated_at         INTEGER,
 	closed_at          INTEGER,
