@@ -12,8 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	// The pure Go SQLite driver, registered as "sqlite", that Open uses.
-	_ "modernc.org/sqlite"
+	// The pure Go SQLite driver, registered as "sqlite".
+	"modernc.org/sqlite"
 
 	"github.com/civickit/civickit/adapters"
 )
@@ -84,8 +84,8 @@ var (
 )
 
 // New returns a store over db, a database opened with modernc.org/sqlite
-// (or another SQLite driver for database/sql), after applying the
-// embedded migrations. It keeps one of db's connections for its writes, so
+// (whose error codes the store translates), after applying the embedded
+// migrations. It keeps one of db's connections for its writes, so
 // db must allow at least two open connections. db should be in WAL mode so
 // that reads never wait for the writer; Open sets that up. Close never
 // closes db.
@@ -103,6 +103,9 @@ func newStore(ctx context.Context, db *sql.DB, cfg *Config, owns bool) (*Store, 
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	if _, ok := db.Driver().(*sqlite.Driver); !ok {
+		return nil, fmt.Errorf("%w: the *sql.DB uses driver %T, not modernc.org/sqlite", adapters.ErrInvalidArgument, db.Driver())
 	}
 	if n := db.Stats().MaxOpenConnections; n == 1 {
 		return nil, fmt.Errorf("%w: the *sql.DB allows one open connection; the store keeps one for its writes and reads on others", adapters.ErrInvalidArgument)
@@ -368,29 +371,34 @@ func (s *Store) write(ctx context.Context, fn func(w *writer) error) error {
 }
 
 func (s *Store) inTx(ctx context.Context, w *writer, fn func(w *writer) error) error {
-	if _, err := w.exec(ctx, "BEGIN IMMEDIATE"); err != nil {
-		return err
-	}
 	// The end of a transaction runs even when ctx is done: a rollback must
 	// happen, and a commit of work already done is not worth undoing.
 	end := context.WithoutCancel(ctx)
+	if _, err := w.exec(ctx, "BEGIN IMMEDIATE"); err != nil {
+		// A BEGIN interrupted by ctx may have taken effect all the same.
+		w.rollback(end)
+		return err
+	}
 	if err := fn(w); err != nil {
-		// A statement SQLite already rolled back for (an interrupt, a full
-		// disk) leaves no transaction; any other failure to roll back
-		// retires the connection.
-		if _, rerr := w.exec(end, "ROLLBACK"); rerr != nil && !strings.Contains(rerr.Error(), "no transaction is active") {
-			w.broken = true
-		}
+		w.rollback(end)
 		return err
 	}
 	if _, err := w.exec(end, "COMMIT"); err != nil {
 		// A failed COMMIT may leave the transaction open.
-		if _, rerr := w.exec(end, "ROLLBACK"); rerr != nil && !strings.Contains(rerr.Error(), "no transaction is active") {
-			w.broken = true
-		}
+		w.rollback(end)
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// rollback ends the transaction, if one is open. When SQLite already
+// ended it (after an interrupt or a full disk), ROLLBACK reports that no
+// transaction is active; any other failure retires the connection, which
+// may still be inside the transaction.
+func (w *writer) rollback(ctx context.Context) {
+	if _, err := w.exec(ctx, "ROLLBACK"); err != nil && !strings.Contains(err.Error(), "no transaction is active") {
+		w.broken = true
+	}
 }
 
 func isBrokenConn(err error) bool {
