@@ -451,3 +451,54 @@ func TestWaitingWriterHonoursContext(t *testing.T) {
 	_, err = s.GetCase(ctx, "second")
 	assert.ErrorIs(t, err, adapters.ErrNotFound, "the abandoned write wrote nothing")
 }
+
+// Claimers in two processes sharing one file never receive the same
+// message while its lease holds.
+func TestClaimersInTwoStoresClaimEachMessageOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "claims.db")
+	var stores []*sqlite.Store
+	for range 2 {
+		s, err := sqlite.Open(ctx, path, nil)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = s.Close() })
+		stores = append(stores, s)
+	}
+	const n = 400
+	var msgs []adapters.Message
+	for i := range n {
+		id := fmt.Sprintf("m-%03d", i)
+		msgs = append(msgs, adapters.Message{ID: id, IdempotencyKey: "k-" + id, Template: "t", CreatedAt: at})
+	}
+	require.NoError(t, stores[0].EnqueueMessages(ctx, msgs))
+
+	var mu sync.Mutex
+	claimed := map[string]int{}
+	var wg sync.WaitGroup
+	for w := range 4 {
+		s := stores[w%2]
+		wg.Go(func() {
+			for {
+				got, err := s.ClaimMessages(ctx, adapters.ClaimParams{Owner: fmt.Sprintf("w%d", w), Limit: 7, Now: at, Lease: time.Minute})
+				if err != nil {
+					t.Errorf("ClaimMessages: %v", err)
+					return
+				}
+				if len(got) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, m := range got {
+					claimed[m.ID]++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	require.Len(t, claimed, n, "every message is claimed")
+	for id, k := range claimed {
+		require.Equal(t, 1, k, "message %s is claimed once while leased", id)
+	}
+}
