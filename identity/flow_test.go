@@ -1,0 +1,179 @@
+package identity
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestLoginFlowEachClientAuthMethod(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		opts harnessOptions
+	}{
+		{name: "client_secret_basic", opts: harnessOptions{method: ClientSecretBasic}},
+		{name: "client_secret_post", opts: harnessOptions{method: ClientSecretPost}},
+		{name: "private_key_jwt RS256", opts: harnessOptions{method: PrivateKeyJWT}},
+		{name: "private_key_jwt ES256", opts: harnessOptions{method: PrivateKeyJWT, ecKey: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, tt.opts)
+			callback := h.begin("/auth/login?provider=resident&return_to=/account%3Ftab%3D2", "resident-substantial")
+			cb, err := url.Parse(callback)
+			require.NoError(t, err)
+			assert.Equal(t, h.resident.srv.URL, cb.Query().Get("iss"), "provider sends the RFC 9207 iss parameter")
+			resp, b := h.finish(callback)
+			require.Equal(t, http.StatusOK, resp.StatusCode, b)
+			form, basic := h.resident.lastTokenRequest()
+			assert.NotEmpty(t, form.Get("code_verifier"), "PKCE verifier sent")
+			switch tt.opts.method {
+			case ClientSecretBasic:
+				assert.True(t, basic)
+				assert.Empty(t, form.Get("client_secret"))
+			case ClientSecretPost:
+				assert.False(t, basic)
+				assert.Equal(t, "portal-secret", form.Get("client_secret"))
+			case PrivateKeyJWT:
+				assert.False(t, basic)
+				assert.Empty(t, form.Get("client_secret"))
+				assert.Equal(t, "urn:ietf:params:oauth:client-assertion-type:jwt-bearer", form.Get("client_assertion_type"))
+				hdr := strings.SplitN(form.Get("client_assertion"), ".", 2)[0]
+				want := "RS256"
+				if tt.opts.ecKey {
+					want = "ES256"
+				}
+				assert.Contains(t, decodeSegment(t, hdr), want)
+			}
+			assert.Equal(t, "/account", resp.Request.URL.Path, "lands on the return path")
+			assert.Equal(t, "tab=2", resp.Request.URL.RawQuery)
+			assert.Equal(t, "resident|resident-substantial-0002|substantial||sam.substantial@example.org", b)
+			c := h.sessionCookie()
+			require.NotNil(t, c)
+			assert.Nil(t, h.cookie("__Host-civickit_flow"), "flow cookie is single-use")
+
+			sess, err := h.rp.Sessions().Decode(c.Value)
+			require.NoError(t, err)
+			p := sess.Principal
+			assert.Equal(t, h.resident.srv.URL, p.Issuer)
+			assert.True(t, p.EmailVerified)
+			assert.Equal(t, "Sam Substantial", p.Name)
+			assert.Equal(t, "+15555550102", p.Phone)
+			assert.Equal(t, "Cl.Cm.P2", p.Claims["vot"])
+			assert.False(t, p.AuthTime.IsZero())
+			assert.NotEmpty(t, sess.IDToken)
+		})
+	}
+}
+
+func TestLoginFlowStaffRolesAndNewSessionEachLogin(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{method: ClientSecretBasic})
+	resp, b := h.finish(h.begin("/auth/login?provider=staff&return_to=/inspections", "inspector"))
+	require.Equal(t, http.StatusOK, resp.StatusCode, b)
+	assert.Equal(t, "staff|inspector-0005|substantial|staff,inspector|ines.inspector@city.example", b)
+	first := h.sessionCookie().Value
+	firstSess, err := h.rp.Sessions().Decode(first)
+	require.NoError(t, err)
+
+	// A plain staff member is refused the inspector route.
+	resp, b = h.finish(h.begin("/auth/login?provider=staff&return_to=/inspections", "staff"))
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode, b)
+	second, err := h.rp.Sessions().Decode(h.sessionCookie().Value)
+	require.NoError(t, err)
+	assert.NotEqual(t, firstSess.ID, second.ID, "every login gets a new session id")
+}
+
+func TestRequireLoginRedirectsBrowsersAndRefusesAPIs(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{method: ClientSecretBasic})
+	h.browser.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp := h.get("/account?x=1", "Accept", "text/html")
+	_ = body(t, resp)
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	require.NoError(t, err)
+	assert.Equal(t, "/auth/login", loc.Path)
+	assert.Equal(t, "/account?x=1", loc.Query().Get("return_to"))
+	assert.Equal(t, "resident", loc.Query().Get("provider"))
+
+	resp = h.get("/account", "Accept", "application/json")
+	_ = body(t, resp)
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	assert.Contains(t, resp.Header.Get("WWW-Authenticate"), "Bearer")
+}
+
+func TestStepUpAssurance(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{method: ClientSecretBasic})
+	assert.Contains(t, h.login("resident-low"), "|low|")
+
+	// API: 401 naming what to ask for (RFC 9470).
+	resp := h.get("/permit/high", "Accept", "application/json")
+	_ = body(t, resp)
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	assert.Contains(t, resp.Header.Get("WWW-Authenticate"), `error="insufficient_user_authentication"`)
+	assert.Contains(t, resp.Header.Get("WWW-Authenticate"), "verified-facial-match-required")
+
+	// Browser: redirected to log in again asking for the higher level.
+	var authorize *url.URL
+	h.browser.CheckRedirect = func(req *http.Request, _ []*http.Request) error {
+		if strings.HasSuffix(req.URL.Path, "/authorize") {
+			authorize = req.URL
+		}
+		return nil
+	}
+	resp = h.get("/permit/high", "Accept", "text/html")
+	page := body(t, resp)
+	h.browser.CheckRedirect = nil
+	require.Contains(t, page, "Development provider")
+	require.NotNil(t, authorize)
+	assert.Equal(t, "urn:acr.login.gov:verified-facial-match-required", authorize.Query().Get("acr_values"))
+	assert.Equal(t, "login", authorize.Query().Get("prompt"))
+	assert.Equal(t, "S256", authorize.Query().Get("code_challenge_method"))
+	assert.NotEmpty(t, authorize.Query().Get("nonce"))
+
+	id := resp.Request.URL.Query().Get("id")
+	resp, err := h.browser.PostForm(h.resident.srv.URL+"/login", url.Values{"id": {id}, "account": {"resident-high"}})
+	require.NoError(t, err)
+	b := body(t, resp)
+	assert.Equal(t, "/permit/high", resp.Request.URL.Path)
+	assert.Contains(t, b, "resident-high-0003|high|")
+}
+
+func TestLogoutRPInitiated(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{method: ClientSecretBasic, store: true})
+	h.login("resident-low")
+	old := h.sessionCookie()
+	require.NotNil(t, old)
+
+	var endSession *url.URL
+	h.browser.CheckRedirect = func(req *http.Request, _ []*http.Request) error {
+		if strings.Contains(req.URL.Path, "end_session") {
+			endSession = req.URL
+		}
+		return nil
+	}
+	resp, err := h.browser.PostForm(h.app.URL+"/auth/logout", nil)
+	require.NoError(t, err)
+	_ = body(t, resp)
+	require.NotNil(t, endSession)
+	q := endSession.Query()
+	assert.NotEmpty(t, q.Get("id_token_hint"))
+	assert.Equal(t, h.app.URL+"/goodbye", q.Get("post_logout_redirect_uri"))
+	assert.Equal(t, "/goodbye", resp.Request.URL.Path, "provider sent the browser back")
+	assert.Nil(t, h.sessionCookie(), "session cookie cleared")
+
+	// The old cookie is dead server-side too.
+	req, _ := http.NewRequest(http.MethodGet, h.app.URL, nil)
+	req.AddCookie(old)
+	_, err = h.rp.Sessions().Load(req)
+	requireAuthErr(t, err, ErrSessionExpired)
+}
