@@ -191,9 +191,10 @@ type harness struct {
 }
 
 type harnessOptions struct {
-	method AuthMethod
-	ecKey  bool
-	store  bool
+	method        AuthMethod
+	ecKey         bool
+	store         bool
+	extraAudience []string
 }
 
 func newOP(t *testing.T, key *rsa.PrivateKey, kid string, client devprovider.Client) *opServer {
@@ -220,6 +221,7 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 		ID: "city-portal", Secret: "portal-secret", AuthMethod: string(opts.method),
 		RedirectURIs:           []string{h.app.URL + "/auth/callback/resident"},
 		PostLogoutRedirectURIs: []string{h.app.URL + "/goodbye"},
+		ExtraAudience:          opts.extraAudience,
 	}
 	var rpPriv any = rpKey
 	if opts.ecKey {

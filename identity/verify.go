@@ -53,7 +53,7 @@ func (v *tokenVerifier) fail(reason error, detail string, cause error) error {
 // maxTokenLen bounds tokens accepted from the network.
 const maxTokenLen = 16 << 10
 
-// verifyJWT checks signature, issuer, audience/azp, and time claims.
+// verifyJWT checks signature, issuer, audience and time claims.
 func (v *tokenVerifier) verifyJWT(ctx context.Context, raw string) (*verified, error) {
 	if raw == "" || len(raw) > maxTokenLen {
 		return nil, v.fail(ErrTokenSignature, "token missing or too long", nil)
@@ -75,13 +75,6 @@ func (v *tokenVerifier) verifyJWT(ctx context.Context, raw string) (*verified, e
 	if !slices.Contains(tok.Audience, v.audience) {
 		return nil, v.fail(ErrTokenAudience, "audience does not include this client", nil)
 	}
-	azp, _ := claims["azp"].(string)
-	if len(tok.Audience) > 1 && azp == "" {
-		return nil, v.fail(ErrTokenAudience, "several audiences without azp", nil)
-	}
-	if azp != "" && azp != v.audience {
-		return nil, v.fail(ErrTokenAudience, "azp names another client", nil)
-	}
 	now := v.now()
 	if tok.Expiry.IsZero() {
 		return nil, v.fail(ErrClaims, "exp missing", nil)
@@ -101,11 +94,21 @@ func (v *tokenVerifier) verifyJWT(ctx context.Context, raw string) (*verified, e
 	return &verified{token: tok, claims: claims}, nil
 }
 
-// verifyIDToken adds the ID-token checks: nonce and at_hash.
+// verifyIDToken adds the ID-token checks: azp, nonce and at_hash.
 func (v *tokenVerifier) verifyIDToken(ctx context.Context, raw, nonce, accessToken string) (*verified, error) {
 	vt, err := v.verifyJWT(ctx, raw)
 	if err != nil {
 		return nil, err
+	}
+	// OpenID Connect Core 3.1.3.7: with several audiences the authorized
+	// party must be named, and must be this client. (Access tokens carry
+	// client_id instead, so this is an ID-token rule only.)
+	azp, _ := vt.claims["azp"].(string)
+	if len(vt.token.Audience) > 1 && azp == "" {
+		return nil, v.fail(ErrTokenAudience, "several audiences without azp", nil)
+	}
+	if azp != "" && azp != v.audience {
+		return nil, v.fail(ErrTokenAudience, "azp names another client", nil)
 	}
 	if nonce == "" || subtle.ConstantTimeCompare([]byte(vt.token.Nonce), []byte(nonce)) != 1 {
 		return nil, v.fail(ErrNonce, "", nil)
