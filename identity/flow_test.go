@@ -67,7 +67,10 @@ func TestLoginFlowEachClientAuthMethod(t *testing.T) {
 			assert.Equal(t, "+15555550102", p.Phone)
 			assert.Equal(t, "Cl.Cm.P2", p.Claims["vot"])
 			assert.False(t, p.AuthTime.IsZero())
-			assert.NotEmpty(t, sess.IDToken)
+			assert.NotNil(t, h.cookie(h.rp.Sessions().CookieName()+"_hint"), "id token hint kept for logout")
+			_, hasNonce := p.Claims["nonce"]
+			assert.False(t, hasNonce, "token-only claims are not kept in the session")
+			assert.Equal(t, []any{"city-portal"}, p.Claims["aud"])
 		})
 	}
 }

@@ -220,7 +220,7 @@ func (kr *KeyRing) Open(purpose, sealed string) ([]byte, error) {
 	if len(rest) < ns+k.aead.Overhead() {
 		return nil, authErr(ErrSession, "", "truncated", nil)
 	}
-	pt, err := k.aead.Open(nil, rest[:ns], rest[ns:], []byte(purpose))
+	pt, err := k.aead.Open(rest[ns:ns], rest[:ns], rest[ns:], []byte(purpose))
 	if err != nil {
 		return nil, authErr(ErrSession, "", "authentication failed", nil)
 	}

@@ -293,6 +293,7 @@ func (rp *RelyingParty) VerifyIDToken(ctx context.Context, providerName, rawIDTo
 // (RP-initiated logout), otherwise the configured post-logout path.
 func (rp *RelyingParty) Logout(w http.ResponseWriter, r *http.Request) (string, error) {
 	sess, _ := rp.sessions.Load(r)
+	hint := rp.sessions.IDTokenHint(r, sess)
 	if err := rp.sessions.Clear(r.Context(), w, sess); err != nil {
 		return "", err
 	}
@@ -309,8 +310,8 @@ func (rp *RelyingParty) Logout(w http.ResponseWriter, r *http.Request) (string, 
 	}
 	q := u.Query()
 	q.Set("client_id", p.cfg.ClientID)
-	if sess.IDToken != "" {
-		q.Set("id_token_hint", sess.IDToken)
+	if hint != "" {
+		q.Set("id_token_hint", hint)
 	}
 	if p.cfg.PostLogoutRedirectURL != "" {
 		q.Set("post_logout_redirect_uri", p.cfg.PostLogoutRedirectURL)

@@ -24,7 +24,9 @@ type Session struct {
 	// LastSeen is when the session was last used; the idle timeout counts from it.
 	LastSeen time.Time
 	// IDToken is the raw ID token, kept for the id_token_hint of
-	// RP-initiated logout. Empty when it did not fit in the cookie.
+	// RP-initiated logout. It travels in a cookie of its own that only
+	// logout reads, so it is empty on sessions loaded by Load; use
+	// Sessions.IDTokenHint.
 	IDToken string
 	// ProviderSessionID is the provider's sid claim, used by back-channel logout.
 	ProviderSessionID string
@@ -269,7 +271,37 @@ func (s *Sessions) Issue(ctx context.Context, w http.ResponseWriter, p *Principa
 	if err := s.write(w, sess); err != nil {
 		return nil, err
 	}
+	if idToken != "" {
+		if v := s.keys.Seal(hintPurpose+sess.ID, []byte(idToken)); len(v) <= maxCookieValue {
+			http.SetCookie(w, &http.Cookie{
+				Name: s.hintName(), Value: v, Path: "/", MaxAge: int(s.absolute / time.Second),
+				Secure: s.secure, HttpOnly: true, SameSite: http.SameSiteLaxMode,
+			})
+		}
+	}
 	return sess, nil
+}
+
+const hintPurpose = "civickit id token hint v1 "
+
+func (s *Sessions) hintName() string { return s.name + "_hint" }
+
+// IDTokenHint returns the ID token saved at login for sess, for the
+// id_token_hint of RP-initiated logout, or "" when there is none. The hint
+// cookie is bound to the session id, so it cannot be moved between sessions.
+func (s *Sessions) IDTokenHint(r *http.Request, sess *Session) string {
+	if sess == nil {
+		return ""
+	}
+	c, err := r.Cookie(s.hintName())
+	if err != nil {
+		return ""
+	}
+	b, err := s.keys.Open(hintPurpose+sess.ID, c.Value)
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }
 
 func (s *Sessions) seal(sess *Session) (string, error) {
@@ -277,15 +309,11 @@ func (s *Sessions) seal(sess *Session) (string, error) {
 	if len(v) <= maxCookieValue {
 		return v, nil
 	}
-	// Too big for a cookie: drop what can be lived without, biggest first.
+	// Too big for a cookie: drop the raw claims, which can be lived without.
 	trimmed := *sess
 	p := *sess.Principal
 	p.Claims = nil
 	trimmed.Principal = &p
-	if v = s.keys.Seal(sessionPurpose, encodeSession(&trimmed)); len(v) <= maxCookieValue {
-		return v, nil
-	}
-	trimmed.IDToken = ""
 	if v = s.keys.Seal(sessionPurpose, encodeSession(&trimmed)); len(v) <= maxCookieValue {
 		return v, nil
 	}
@@ -311,7 +339,9 @@ func (s *Sessions) write(w http.ResponseWriter, sess *Session) error {
 
 // Clear deletes the session cookie and revokes the session in the store.
 func (s *Sessions) Clear(ctx context.Context, w http.ResponseWriter, sess *Session) error {
-	http.SetCookie(w, &http.Cookie{Name: s.name, Value: "", Path: "/", MaxAge: -1, Secure: s.secure, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	for _, name := range []string{s.name, s.hintName()} {
+		http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, Secure: s.secure, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	}
 	if s.store != nil && sess != nil {
 		if err := s.store.Revoke(ctx, sess.ID); err != nil {
 			return fmt.Errorf("identity: revoke session: %w", err)

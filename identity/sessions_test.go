@@ -55,7 +55,8 @@ func issueCookie(t testing.TB, s *Sessions) (*http.Cookie, *Session) {
 	sess, err := s.Issue(t.Context(), rec, testPrincipal(), "header.payload.sig", "sid-1")
 	require.NoError(t, err)
 	cookies := rec.Result().Cookies()
-	require.Len(t, cookies, 1)
+	require.Len(t, cookies, 2, "session and id token hint")
+	require.Equal(t, s.CookieName(), cookies[0].Name)
 	return cookies[0], sess
 }
 
@@ -75,7 +76,18 @@ func TestSessionRoundTripAndCookieAttributes(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, issued.ID, got.ID)
 	assert.Equal(t, testPrincipal(), got.Principal)
-	assert.Equal(t, "header.payload.sig", got.IDToken)
+	assert.Empty(t, got.IDToken, "the ID token travels in its own cookie")
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	rec := httptest.NewRecorder()
+	_, err = s.Issue(t.Context(), rec, testPrincipal(), "header.payload.sig", "")
+	require.NoError(t, err)
+	for _, ck := range rec.Result().Cookies() {
+		req.AddCookie(ck)
+	}
+	loaded, err := s.Load(req)
+	require.NoError(t, err)
+	assert.Equal(t, "header.payload.sig", s.IDTokenHint(req, loaded))
+	assert.Empty(t, s.IDTokenHint(req, got), "hint is bound to its own session")
 	assert.Equal(t, "sid-1", got.ProviderSessionID)
 	assert.NotContains(t, c.Value, "ada@example.org")
 }
@@ -246,7 +258,7 @@ func TestSessionTrimsOversizedClaims(t *testing.T) {
 	got, err := s.Decode(c.Value)
 	require.NoError(t, err)
 	assert.Nil(t, got.Principal.Claims)
-	assert.Equal(t, "tok", got.IDToken)
+	assert.Equal(t, "Ada Lovelace", got.Principal.Name)
 }
 
 func TestMemorySessionStoreProviderRevocation(t *testing.T) {
