@@ -227,7 +227,7 @@ func (p *provider) mergeUserinfo(ctx context.Context, tok *oauth2.Token, vt *ver
 	if err != nil {
 		return authErr(ErrClaims, p.cfg.Name, "userinfo request failed", nil)
 	}
-	if ui.Subject != vt.token.Subject {
+	if ui.Subject != vt.subject {
 		return authErr(ErrClaims, p.cfg.Name, "userinfo sub differs from ID token", nil)
 	}
 	var extra map[string]any
