@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -31,6 +32,7 @@ func TestLoginFlowEachClientAuthMethod(t *testing.T) {
 			assert.Equal(t, h.resident.srv.URL, cb.Query().Get("iss"), "provider sends the RFC 9207 iss parameter")
 			resp, b := h.finish(callback)
 			require.Equal(t, http.StatusOK, resp.StatusCode, b)
+			assert.Equal(t, 1, h.resident.userinfoCalls(), "userinfo fetched when configured")
 			form, basic := h.resident.lastTokenRequest()
 			assert.NotEmpty(t, form.Get("code_verifier"), "PKCE verifier sent")
 			switch tt.opts.method {
@@ -78,8 +80,22 @@ func TestLoginFlowEachClientAuthMethod(t *testing.T) {
 func TestLoginFlowStaffRolesAndNewSessionEachLogin(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessOptions{method: ClientSecretBasic})
+	var authorize *url.URL
+	h.browser.CheckRedirect = func(req *http.Request, _ []*http.Request) error {
+		if strings.HasSuffix(req.URL.Path, "/authorize") {
+			authorize = req.URL
+		}
+		return nil
+	}
+	resp := h.get("/auth/login?provider=staff&return_to=/inspections&assurance=substantial")
+	_ = body(t, resp)
+	require.NotNil(t, authorize)
+	assert.Equal(t, `["Cl.Cm"]`, authorize.Query().Get("vtr"), "vectors of trust requested")
+	assert.Empty(t, authorize.Query().Get("acr_values"))
+
 	resp, b := h.finish(h.begin("/auth/login?provider=staff&return_to=/inspections", "inspector"))
 	require.Equal(t, http.StatusOK, resp.StatusCode, b)
+	assert.Zero(t, h.staff.userinfoCalls(), "userinfo not fetched unless configured")
 	assert.Equal(t, "staff|inspector-0005|substantial|staff,inspector|ines.inspector@city.example", b)
 	first := h.sessionCookie().Value
 	firstSess, err := h.rp.Sessions().Decode(first)
@@ -179,4 +195,50 @@ func TestLogoutRPInitiated(t *testing.T) {
 	req.AddCookie(old)
 	_, err = h.rp.Sessions().Load(req)
 	requireAuthErr(t, err, ErrSessionExpired)
+}
+
+func TestConfigValidation(t *testing.T) {
+	t.Parallel()
+	good := ProviderConfig{Name: "resident", Issuer: "https://idp.example", ClientID: "c", ClientSecret: "s", RedirectURL: "https://app.example/auth/callback/resident"}
+	require.NoError(t, good.Validate())
+	tests := []struct {
+		name string
+		edit func(p *ProviderConfig)
+		want string
+	}{
+		{name: "bad name", edit: func(p *ProviderConfig) { p.Name = "res ident" }, want: "name must be"},
+		{name: "issuer", edit: func(p *ProviderConfig) { p.Issuer = "idp.example" }, want: "issuer"},
+		{name: "client id", edit: func(p *ProviderConfig) { p.ClientID = "" }, want: "client id"},
+		{name: "redirect", edit: func(p *ProviderConfig) { p.RedirectURL = "/cb" }, want: "redirect URL"},
+		{name: "secret", edit: func(p *ProviderConfig) { p.ClientSecret = "" }, want: "needs a client secret"},
+		{name: "private key", edit: func(p *ProviderConfig) { p.AuthMethod = PrivateKeyJWT }, want: "private_key_jwt needs"},
+		{name: "method", edit: func(p *ProviderConfig) { p.AuthMethod = "tls_client_auth" }, want: "unknown auth method"},
+		{name: "alg none", edit: func(p *ProviderConfig) { p.SigningAlgs = []string{"none"} }, want: `"none" is not allowed`},
+		{name: "alg hmac", edit: func(p *ProviderConfig) { p.SigningAlgs = []string{"HS256"} }, want: `"HS256" is not allowed`},
+		{name: "skew", edit: func(p *ProviderConfig) { p.ClockSkew = time.Hour }, want: "clock skew"},
+		{name: "reserved param", edit: func(p *ProviderConfig) { p.AuthParams = map[string]string{"nonce": "x"} }, want: "reserved"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p := good
+			tt.edit(&p)
+			assert.ErrorContains(t, p.Validate(), tt.want)
+		})
+	}
+	ring, err := NewKeyRing(GenerateKey("k"), nil, nil)
+	require.NoError(t, err)
+	sessions, err := NewSessions(ring, nil)
+	require.NoError(t, err)
+	_, err = NewRelyingParty(t.Context(), []ProviderConfig{good, good}, nil, &Config{PathPrefix: "auth/", PostLogoutPath: "//evil.example", FlowTTL: -1})
+	require.Error(t, err)
+	for _, want := range []string{"sessions are required", "path prefix", "post-logout path", "flow TTL", "duplicate provider"} {
+		assert.ErrorContains(t, err, want)
+	}
+	_, err = NewRelyingParty(t.Context(), []ProviderConfig{good}, sessions, &Config{DefaultProvider: "staff"})
+	assert.ErrorContains(t, err, "default provider")
+	_, err = NewSessions(ring, &SessionConfig{AbsoluteTimeout: time.Hour, IdleTimeout: 2 * time.Hour})
+	assert.ErrorContains(t, err, "exceeds")
+	_, err = NewSessions(nil, nil)
+	assert.Error(t, err)
 }

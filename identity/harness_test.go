@@ -64,6 +64,13 @@ type opServer struct {
 	tokenResp func(map[string]any)
 	lastForm  url.Values
 	lastBasic bool
+	userinfo  int
+}
+
+func (o *opServer) userinfoCalls() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.userinfo
 }
 
 func (o *opServer) lastTokenRequest() (url.Values, bool) {
@@ -81,6 +88,9 @@ func (o *opServer) setHooks(req func(url.Values), resp func(map[string]any)) {
 func (o *opServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	o.mu.Lock()
 	reqHook, respHook := o.tokenReq, o.tokenResp
+	if r.URL.Path == "/userinfo" {
+		o.userinfo++
+	}
 	o.mu.Unlock()
 	if r.URL.Path == "/oauth/token" {
 		b, _ := io.ReadAll(r.Body)
@@ -270,7 +280,10 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 	staff := ProviderConfig{
 		Name: "staff", Issuer: h.staff.srv.URL, ClientID: "city-portal-staff", ClientSecret: "staff-secret",
 		RedirectURL: h.app.URL + "/auth/callback/staff", RolesClaim: "groups",
-		Assurance: AssuranceConfig{AMR: map[string]AssuranceLevel{"mfa": AssuranceSubstantial, "pwd": AssuranceLow}},
+		Assurance: AssuranceConfig{
+			AMR:     map[string]AssuranceLevel{"mfa": AssuranceSubstantial, "pwd": AssuranceLow},
+			Request: map[AssuranceLevel]AssuranceRequest{AssuranceSubstantial: {VTR: `["Cl.Cm"]`}},
+		},
 	}
 	h.rp, err = NewRelyingParty(t.Context(), []ProviderConfig{resident, staff}, sessions, &Config{
 		HTTPClient: h.resident.srv.Client(),

@@ -143,10 +143,10 @@ func (rp *RelyingParty) Callback(w http.ResponseWriter, r *http.Request, pathPro
 	if pathProvider != "" && pathProvider != f.Provider {
 		return nil, "", authErr(ErrProviderMismatch, f.Provider, "", nil)
 	}
-	q := r.URL.Query()
 	if len(r.URL.RawQuery) > 8192 {
 		return nil, "", authErr(ErrProviderResponse, f.Provider, "response too long", nil)
 	}
+	q := r.URL.Query()
 	if iss, has := q["iss"]; has || p.issParam || p.cfg.RequireIssuerParameter {
 		if !has || len(iss) != 1 || iss[0] != p.cfg.Issuer {
 			return nil, "", authErr(ErrIssuerParameter, f.Provider, "", nil)
@@ -323,9 +323,8 @@ func (rp *RelyingParty) Logout(w http.ResponseWriter, r *http.Request) (string, 
 
 // BackChannelLogout verifies an OpenID back-channel logout token from the
 // named provider and revokes the matching sessions in the session store.
-// It returns how many sessions ended. Without a store it fails with
-// ErrNotSupported-style error, because cookie-only sessions cannot be
-// revoked from the server.
+// It returns how many sessions ended. Without a session store it fails,
+// because cookie-only sessions cannot be revoked from the server.
 func (rp *RelyingParty) BackChannelLogout(ctx context.Context, providerName, logoutToken string) (int, error) {
 	p, ok := rp.providers[providerName]
 	if !ok {
