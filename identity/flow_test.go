@@ -1,12 +1,17 @@
 package identity
 
 import (
+	"context"
+	"fmt"
 	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/civickit/civickit/identity/devprovider"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -241,4 +246,66 @@ func TestConfigValidation(t *testing.T) {
 	assert.ErrorContains(t, err, "exceeds")
 	_, err = NewSessions(nil, nil)
 	assert.Error(t, err)
+}
+
+// TestIssuerParameterOnlyWhenAdvertised logs in against a provider that
+// does not send RFC 9207 iss: accepted by default, refused when the
+// provider config demands the parameter.
+func TestIssuerParameterOnlyWhenAdvertised(t *testing.T) {
+	t.Parallel()
+	for _, require9207 := range []bool{false, true} {
+		t.Run(fmt.Sprintf("require=%v", require9207), func(t *testing.T) {
+			t.Parallel()
+			mux := http.NewServeMux()
+			app := httptest.NewServer(mux)
+			t.Cleanup(app.Close)
+			dev, err := devprovider.Start("127.0.0.1:0", &devprovider.Config{
+				DisableIssuerParameter: true,
+				Clients:                []devprovider.Client{{ID: "c", Secret: "s", RedirectURIs: []string{app.URL + "/auth/callback/resident"}}},
+			})
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = dev.Close(context.Background()) })
+
+			ring, err := NewKeyRing(GenerateKey("k"), nil, nil)
+			require.NoError(t, err)
+			sessions, err := NewSessions(ring, &SessionConfig{InsecureCookies: true})
+			require.NoError(t, err)
+			var refused error
+			rp, err := NewRelyingParty(t.Context(), []ProviderConfig{{
+				Name: "resident", Issuer: dev.Issuer(), ClientID: "c", ClientSecret: "s",
+				RedirectURL: app.URL + "/auth/callback/resident", RequireIssuerParameter: require9207,
+				AuthParams: map[string]string{"login_hint": "resident-low"},
+			}}, sessions, &Config{ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+				refused = err
+				http.Error(w, "refused", http.StatusBadRequest)
+			}})
+			require.NoError(t, err)
+			mux.Handle("/auth/", rp.Handler())
+			mux.Handle("/", rp.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				p, _ := PrincipalFrom(r.Context())
+				fmt.Fprint(w, p.Subject)
+			})))
+			jar, _ := cookiejar.New(nil)
+			var callback *url.URL
+			browser := &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, _ []*http.Request) error {
+				if strings.Contains(req.URL.Path, "/auth/callback/") {
+					callback = req.URL
+				}
+				return nil
+			}}
+			resp, err := browser.Get(app.URL + "/auth/login?provider=resident")
+			require.NoError(t, err)
+			b := body(t, resp)
+			require.NotNil(t, callback)
+			assert.False(t, callback.Query().Has("iss"))
+			if require9207 {
+				assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+				requireAuthErr(t, refused, ErrIssuerParameter)
+				return
+			}
+			assert.Equal(t, http.StatusOK, resp.StatusCode)
+			assert.Equal(t, "resident-low-0001", b)
+			assert.NoError(t, refused)
+		})
+	}
 }

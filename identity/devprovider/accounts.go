@@ -21,14 +21,26 @@ type Account struct {
 	AMR []string
 }
 
-// Login.gov identity assurance values used by the demo residents.
+// Assurance values carried by the demo accounts' acr claims.
 const (
-	ACRAuthOnly     = "urn:acr.login.gov:auth-only"
-	ACRVerified     = "urn:acr.login.gov:verified"
-	ACRFacialMatch  = "urn:acr.login.gov:verified-facial-match-required"
-	ACRStaffMFA     = "urn:civickit:staff:mfa"
-	DemoClientID    = "civickit-demo"
-	DemoSecret      = "civickit-demo-secret"
+	// ACRAuthOnly is Login.gov's authentication-only level (IAL1).
+	ACRAuthOnly = "urn:acr.login.gov:auth-only"
+	// ACRVerified is Login.gov's identity-verified level (IAL2).
+	ACRVerified = "urn:acr.login.gov:verified"
+	// ACRFacialMatch is Login.gov's verified level with facial match.
+	ACRFacialMatch = "urn:acr.login.gov:verified-facial-match-required"
+	// ACRStaffMFA marks the demo staff accounts' multi-factor logins.
+	ACRStaffMFA = "urn:civickit:staff:mfa"
+)
+
+// The demo client registered by default.
+const (
+	// DemoClientID is the client_id of the default demo client.
+	DemoClientID = "civickit-demo"
+	// DemoSecret is the default demo client's secret. It is public: the
+	// development provider is not for production.
+	DemoSecret = "civickit-demo-secret"
+
 	demoRedirectURI = "http://127.0.0.1:8080/auth/callback/resident"
 )
 
