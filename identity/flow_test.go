@@ -84,7 +84,7 @@ func TestLoginFlowEachClientAuthMethod(t *testing.T) {
 
 func TestLoginFlowStaffRolesAndNewSessionEachLogin(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOptions{method: ClientSecretBasic})
+	h := newHarness(t, harnessOptions{method: ClientSecretBasic, store: true})
 	var authorize *url.URL
 	h.browser.CheckRedirect = func(req *http.Request, _ []*http.Request) error {
 		if strings.HasSuffix(req.URL.Path, "/authorize") {
@@ -112,6 +112,9 @@ func TestLoginFlowStaffRolesAndNewSessionEachLogin(t *testing.T) {
 	second, err := h.rp.Sessions().Decode(h.sessionCookie().Value)
 	require.NoError(t, err)
 	assert.NotEqual(t, firstSess.ID, second.ID, "every login gets a new session id")
+	active, err := h.store.Active(t.Context(), firstSess.ID)
+	require.NoError(t, err)
+	assert.False(t, active, "the replaced session is revoked")
 }
 
 func TestRequireLoginRedirectsBrowsersAndRefusesAPIs(t *testing.T) {
@@ -185,7 +188,16 @@ func TestLogoutRPInitiated(t *testing.T) {
 		}
 		return nil
 	}
-	resp, err := h.browser.PostForm(h.app.URL+"/auth/logout", nil)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, h.app.URL+"/auth/logout", nil)
+	require.NoError(t, err)
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	resp, err := h.browser.Do(req)
+	require.NoError(t, err)
+	_ = body(t, resp)
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode, "cross-site logout refused")
+	require.NotNil(t, h.sessionCookie())
+
+	resp, err = h.browser.PostForm(h.app.URL+"/auth/logout", nil)
 	require.NoError(t, err)
 	_ = body(t, resp)
 	require.NotNil(t, endSession)
@@ -196,7 +208,7 @@ func TestLogoutRPInitiated(t *testing.T) {
 	assert.Nil(t, h.sessionCookie(), "session cookie cleared")
 
 	// The old cookie is dead server-side too.
-	req, _ := http.NewRequest(http.MethodGet, h.app.URL, nil)
+	req, _ = http.NewRequest(http.MethodGet, h.app.URL, nil)
 	req.AddCookie(old)
 	_, err = h.rp.Sessions().Load(req)
 	requireAuthErr(t, err, ErrSessionExpired)

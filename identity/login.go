@@ -193,6 +193,13 @@ func (rp *RelyingParty) Callback(w http.ResponseWriter, r *http.Request, pathPro
 		return nil, "", authErr(ErrInsufficientAssurance, f.Provider, fmt.Sprintf("got %s, need %s", pr.Assurance, f.Assurance), nil)
 	}
 	sid, _ := vt.claims["sid"].(string)
+	// A new login replaces whatever session the browser had: end it in the
+	// store too, so the old cookie cannot be replayed.
+	if old, err := rp.sessions.Load(r); err == nil && rp.sessions.store != nil {
+		if err := rp.sessions.store.Revoke(r.Context(), old.ID); err != nil {
+			return nil, "", fmt.Errorf("identity: revoke previous session: %w", err)
+		}
+	}
 	sess, err := rp.sessions.Issue(r.Context(), w, pr, rawID, sid)
 	if err != nil {
 		return nil, "", err
@@ -425,6 +432,12 @@ func (rp *RelyingParty) serveCallback(w http.ResponseWriter, r *http.Request) {
 }
 
 func (rp *RelyingParty) serveLogout(w http.ResponseWriter, r *http.Request) {
+	// Refuse cross-site logout forms (logout CSRF); browsers that predate
+	// Fetch Metadata send no header and are let through.
+	if site := r.Header.Get("Sec-Fetch-Site"); site == "cross-site" {
+		http.Error(w, "cross-site logout refused", http.StatusForbidden)
+		return
+	}
 	to, err := rp.Logout(w, r)
 	if err != nil {
 		rp.log.LogAttrs(r.Context(), slog.LevelWarn, "identity: logout", slog.String("error", err.Error()))

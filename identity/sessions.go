@@ -414,9 +414,16 @@ func (s *Sessions) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sess, err := s.Load(r)
 		if err != nil {
-			if !errors.Is(err, ErrUnauthenticated) {
-				s.log.LogAttrs(r.Context(), slog.LevelInfo, "identity: session refused", slog.String("reason", reasonOf(err)))
+			var ae *AuthError
+			switch {
+			case errors.Is(err, ErrUnauthenticated):
+			case errors.As(err, &ae):
+				s.log.LogAttrs(r.Context(), slog.LevelInfo, "identity: session refused", slog.String("reason", ae.Reason.Error()))
 				_ = s.Clear(r.Context(), w, nil)
+			default:
+				// The session store failed; keep the cookie so that an
+				// outage does not sign everybody out.
+				s.log.LogAttrs(r.Context(), slog.LevelError, "identity: session store", slog.String("error", err.Error()))
 			}
 			next.ServeHTTP(w, r)
 			return

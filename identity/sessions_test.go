@@ -1,6 +1,8 @@
 package identity
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -371,4 +373,32 @@ func TestAssuranceConfigLevel(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, l, back)
 	}
+}
+
+type brokenStore struct{ MemorySessionStore }
+
+func (*brokenStore) Active(context.Context, string) (bool, error) {
+	return false, errors.New("database unreachable")
+}
+
+func TestSessionStoreOutageKeepsCookie(t *testing.T) {
+	t.Parallel()
+	clock := newClock()
+	store := &brokenStore{MemorySessionStore: *NewMemorySessionStore()}
+	s, _ := newTestSessions(t, clock, &SessionConfig{Store: store})
+	c, _ := issueCookie(t, s)
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	req.AddCookie(c)
+	_, err := s.Load(req)
+	require.Error(t, err)
+	var ae *AuthError
+	assert.False(t, errors.As(err, &ae), "a store failure is not a refused credential")
+	rec := httptest.NewRecorder()
+	called := false
+	s.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, called = PrincipalFrom(r.Context())
+		called = !called
+	})).ServeHTTP(rec, req)
+	assert.True(t, called, "request continues unauthenticated")
+	assert.Empty(t, rec.Header().Values("Set-Cookie"), "cookie kept during an outage")
 }
