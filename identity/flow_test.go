@@ -172,6 +172,19 @@ func TestStepUpAssurance(t *testing.T) {
 	b := body(t, resp)
 	assert.Equal(t, "/permit/high", resp.Request.URL.Path)
 	assert.Contains(t, b, "resident-high-0003|high|")
+
+	// A workflow transition refused for assurance steps up the same way.
+	req := httptest.NewRequest(http.MethodPost, "/cases/7/approve", nil)
+	req = req.WithContext(WithPrincipal(req.Context(), &Principal{Subject: "s", Provider: "staff", Assurance: AssuranceLow}))
+	req.Header.Set("Accept", "text/html")
+	rec := httptest.NewRecorder()
+	h.rp.StepUp(rec, req, AssuranceSubstantial)
+	assert.Equal(t, http.StatusUnauthorized, rec.Code, "a POST is not a navigation")
+	req.Method = http.MethodGet
+	rec = httptest.NewRecorder()
+	h.rp.StepUp(rec, req, AssuranceSubstantial)
+	assert.Equal(t, http.StatusSeeOther, rec.Code)
+	assert.Equal(t, "/auth/login?assurance=substantial&provider=staff&return_to=%2Fcases%2F7%2Fapprove", rec.Header().Get("Location"))
 }
 
 func TestLogoutRPInitiated(t *testing.T) {

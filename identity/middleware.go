@@ -47,26 +47,7 @@ func (rp *RelyingParty) RequireAssurance(level AssuranceLevel) func(http.Handler
 				next.ServeHTTP(w, r)
 				return
 			}
-			provider := rp.defProv
-			if ok {
-				if _, known := rp.providers[pr.Provider]; known {
-					provider = pr.Provider
-				}
-			}
-			if wantsHTML(r) {
-				w.Header().Set("Cache-Control", "no-store")
-				http.Redirect(w, r, rp.LoginURL(provider, returnPathOf(r), level), http.StatusSeeOther)
-				return
-			}
-			if !ok {
-				unauthorized(w, `Bearer realm="civickit"`)
-				return
-			}
-			challenge := `Bearer realm="civickit", error="insufficient_user_authentication", error_description="assurance level too low"`
-			if req, found := rp.providers[provider].cfg.Assurance.request(level); found && len(req.ACRValues) > 0 {
-				challenge += fmt.Sprintf(`, acr_values=%q`, strings.Join(req.ACRValues, " "))
-			}
-			unauthorized(w, challenge)
+			rp.StepUp(w, r, level)
 		})
 	}
 }
@@ -97,4 +78,34 @@ func RequireRole(roles ...string) func(http.Handler) http.Handler {
 			http.Error(w, "forbidden", http.StatusForbidden)
 		})
 	}
+}
+
+// StepUp answers a request whose principal lacks level (for example when a
+// workflow transition needs a higher assurance): browsers are redirected
+// to log in again at the principal's provider asking for level and come
+// back to the same path; API calls get 401 with error
+// "insufficient_user_authentication" (RFC 9470). Without a principal it
+// behaves like RequireLogin.
+func (rp *RelyingParty) StepUp(w http.ResponseWriter, r *http.Request, level AssuranceLevel) {
+	pr, ok := PrincipalFrom(r.Context())
+	provider := rp.defProv
+	if ok {
+		if _, known := rp.providers[pr.Provider]; known {
+			provider = pr.Provider
+		}
+	}
+	if wantsHTML(r) {
+		w.Header().Set("Cache-Control", "no-store")
+		http.Redirect(w, r, rp.LoginURL(provider, returnPathOf(r), level), http.StatusSeeOther)
+		return
+	}
+	if !ok {
+		unauthorized(w, `Bearer realm="civickit"`)
+		return
+	}
+	challenge := `Bearer realm="civickit", error="insufficient_user_authentication", error_description="assurance level too low"`
+	if req, found := rp.providers[provider].cfg.Assurance.request(level); found && len(req.ACRValues) > 0 {
+		challenge += fmt.Sprintf(`, acr_values=%q`, strings.Join(req.ACRValues, " "))
+	}
+	unauthorized(w, challenge)
 }
