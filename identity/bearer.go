@@ -24,6 +24,10 @@ type BearerConfig struct {
 	RolesClaim string
 	// Assurance maps acr/amr claims of the token to a level.
 	Assurance AssuranceConfig
+	// RequireJWTAccessTokenType refuses tokens whose typ header is not
+	// "at+jwt" (RFC 9068), so that an ID token can never pass as an access
+	// token. Enable it when the issuer follows RFC 9068.
+	RequireJWTAccessTokenType bool
 	// Realm is the realm of WWW-Authenticate challenges; default "civickit".
 	Realm string
 	// HTTPClient fetches discovery and keys; default a 10-second client.
@@ -56,8 +60,9 @@ func (c *BearerConfig) Validate() error {
 // one audience, with keys from the issuer's JWKS through go-oidc. It is
 // safe for concurrent use.
 type BearerVerifier struct {
-	v     *tokenVerifier
-	realm string
+	v       *tokenVerifier
+	realm   string
+	needTyp bool
 }
 
 // NewBearerVerifier discovers issuer (one HTTP request, bounded by ctx) and
@@ -107,8 +112,9 @@ func NewBearerVerifier(ctx context.Context, issuer, audience string, cfg *Bearer
 	roles := cmp(cfg.RolesClaim, "roles")
 	assure := cfg.Assurance
 	return &BearerVerifier{
-		v:     newTokenVerifier(cmp(cfg.Name, "bearer"), issuer, audience, keys, algs, skew, now, roles, &assure),
-		realm: cmp(cfg.Realm, "civickit"),
+		v:       newTokenVerifier(cmp(cfg.Name, "bearer"), issuer, audience, keys, algs, skew, now, roles, &assure),
+		realm:   cmp(cfg.Realm, "civickit"),
+		needTyp: cfg.RequireJWTAccessTokenType,
 	}, nil
 }
 
@@ -119,6 +125,9 @@ func (b *BearerVerifier) Verify(ctx context.Context, raw string) (*Principal, er
 	vt, err := b.v.verifyJWT(ctx, raw)
 	if err != nil {
 		return nil, err
+	}
+	if b.needTyp && !strings.EqualFold(vt.typ, "at+jwt") && !strings.EqualFold(vt.typ, "application/at+jwt") {
+		return nil, b.v.fail(ErrClaims, "typ is not at+jwt", nil)
 	}
 	p := b.v.principal(vt)
 	p.Scopes = scopesOf(vt.claims)

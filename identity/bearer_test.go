@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -34,6 +36,15 @@ func TestBearerTokens(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "resident-substantial-0002", p.Subject)
 	assert.ElementsMatch(t, []string{"openid", "email", "profile", "phone"}, p.Scopes)
+
+	strict, err := NewBearerVerifier(t.Context(), h.resident.srv.URL, "city-portal", &BearerConfig{HTTPClient: h.resident.srv.Client(), RequireJWTAccessTokenType: true})
+	require.NoError(t, err)
+	_, err = strict.Verify(t.Context(), idToken)
+	requireAuthErr(t, err, ErrClaims) // an ID token never passes as an access token
+	atJWT := signJWTWithType(t, h.resident, claimsOf(t, access), "at+jwt")
+	p, err = strict.Verify(t.Context(), atJWT)
+	require.NoError(t, err)
+	assert.Equal(t, "resident-substantial-0002", p.Subject)
 
 	other, err := NewBearerVerifier(t.Context(), h.resident.srv.URL, "https://api.other.example", &BearerConfig{HTTPClient: h.resident.srv.Client()})
 	require.NoError(t, err)
@@ -141,4 +152,17 @@ func TestBackChannelLogout(t *testing.T) {
 	assert.Equal(t, "anonymous", body(t, h.get("/")))
 	assert.Nil(t, h.sessionCookie())
 	assert.False(t, strings.Contains(body(t, h.get("/")), "resident-low"))
+}
+
+func signJWTWithType(t *testing.T, o *opServer, claims map[string]any, typ string) string {
+	t.Helper()
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: o.key, KeyID: o.kid}}, (&jose.SignerOptions{}).WithType(jose.ContentType(typ)))
+	require.NoError(t, err)
+	payload, err := json.Marshal(claims)
+	require.NoError(t, err)
+	jws, err := signer.Sign(payload)
+	require.NoError(t, err)
+	out, err := jws.CompactSerialize()
+	require.NoError(t, err)
+	return out
 }

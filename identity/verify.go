@@ -50,6 +50,7 @@ type verified struct {
 	audience []string
 	issuedAt time.Time
 	alg      jose.SignatureAlgorithm
+	typ      string
 }
 
 func (v *tokenVerifier) fail(reason error, detail string, cause error) error {
@@ -80,7 +81,9 @@ func (v *tokenVerifier) verifyJWT(ctx context.Context, raw string) (*verified, e
 	if err := json.Unmarshal(payload, &claims); err != nil {
 		return nil, v.fail(ErrClaims, "claims are not a JSON object", nil)
 	}
-	vt := &verified{claims: claims, alg: jose.SignatureAlgorithm(jws.Signatures[0].Header.Algorithm)}
+	hdr := jws.Signatures[0].Header
+	vt := &verified{claims: claims, alg: jose.SignatureAlgorithm(hdr.Algorithm)}
+	vt.typ, _ = hdr.ExtraHeaders[jose.HeaderType].(string)
 	vt.issuer, _ = claims["iss"].(string)
 	if vt.issuer != v.issuer {
 		return nil, v.fail(ErrTokenIssuer, "", nil)
