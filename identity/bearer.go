@@ -126,7 +126,7 @@ func (b *BearerVerifier) Verify(ctx context.Context, raw string) (*Principal, er
 	if err != nil {
 		return nil, err
 	}
-	if b.needTyp && !strings.EqualFold(vt.typ, "at+jwt") && !strings.EqualFold(vt.typ, "application/at+jwt") {
+	if typ := headerType(raw); b.needTyp && !strings.EqualFold(typ, "at+jwt") && !strings.EqualFold(typ, "application/at+jwt") {
 		return nil, b.v.fail(ErrClaims, "typ is not at+jwt", nil)
 	}
 	p := b.v.principal(vt)

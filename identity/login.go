@@ -234,7 +234,7 @@ func (p *provider) mergeUserinfo(ctx context.Context, tok *oauth2.Token, vt *ver
 	if err != nil {
 		return authErr(ErrClaims, p.cfg.Name, "userinfo request failed", nil)
 	}
-	if ui.Subject != vt.subject {
+	if ui.Subject != vt.token.Subject {
 		return authErr(ErrClaims, p.cfg.Name, "userinfo sub differs from ID token", nil)
 	}
 	var extra map[string]any
@@ -287,7 +287,7 @@ func (rp *RelyingParty) VerifyIDToken(ctx context.Context, providerName, rawIDTo
 	if !ok {
 		return nil, authErr(ErrUnknownProvider, "", "", nil)
 	}
-	vt, err := p.verifier.verifyIDToken(oidc.ClientContext(ctx, rp.client), rawIDToken, nonce, accessToken)
+	vt, err := p.verifier.verifyIDToken(ctx, rawIDToken, nonce, accessToken)
 	if err != nil {
 		return nil, err
 	}
