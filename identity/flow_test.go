@@ -334,3 +334,17 @@ func TestIssuerParameterOnlyWhenAdvertised(t *testing.T) {
 		})
 	}
 }
+
+func TestLogoutWithoutSessionIsLocal(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{method: ClientSecretBasic})
+	h.browser.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := h.browser.PostForm(h.app.URL+"/auth/logout", nil)
+	require.NoError(t, err)
+	_ = body(t, resp)
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	assert.Equal(t, "/", resp.Header.Get("Location"))
+	resp = h.get("/auth/logout")
+	_ = body(t, resp)
+	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode, "logout is POST only")
+}
