@@ -61,7 +61,8 @@ type Config struct {
 	InsecureAllowNonLoopback bool
 	// DisableIssuerParameter stops adding the RFC 9207 iss parameter.
 	DisableIssuerParameter bool
-	// Logger defaults to discarding.
+	// Logger receives a warning when a Server starts; default discards.
+	// (The op package itself logs through slog.Default.)
 	Logger *slog.Logger
 }
 
@@ -123,7 +124,6 @@ func New(issuer string, cfg *Config) (*Provider, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	opts = append(opts, op.WithLogger(log))
 	o, err := op.NewProvider(&op.Config{
 		CryptoKey:               cryptoKey,
 		CodeMethodS256:          true,
@@ -307,6 +307,7 @@ func Start(addr string, cfg *Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{Provider: p, ln: ln, srv: &http.Server{Handler: p, ReadHeaderTimeout: 5 * time.Second}}
+	p.log.Warn("devprovider: development-only OpenID provider started; anyone who reaches it can sign in as any demo account", slog.String("issuer", p.issuer))
 	go func() { _ = s.srv.Serve(ln) }()
 	return s, nil
 }
