@@ -85,8 +85,11 @@ type Principal struct {
 	Provider string `json:"provider"`
 	// Scopes holds the scopes of a bearer access token; empty for sessions.
 	Scopes []string `json:"scopes,omitempty"`
-	// Claims holds the raw ID token (and userinfo) claims. Treat it as
-	// read-only; it is shared by every request of the session.
+	// Claims holds the raw ID token (and userinfo) claims, for example for
+	// form prefill (see also PrefillValues). Sessions keep them without the
+	// token-only claims exp, iat, nbf, nonce, at_hash, c_hash and jti, and
+	// drop them entirely if they would not fit in the cookie. Treat the map
+	// as read-only; it is shared by every request of the session.
 	Claims map[string]any `json:"claims,omitempty"`
 }
 
