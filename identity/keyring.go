@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -193,13 +194,32 @@ const maxSealedLen = 8192
 // tampered values and ErrKeyRetired for values sealed with a key retired for
 // longer than the grace period (or unknown to the ring).
 func (kr *KeyRing) Open(purpose, sealed string) ([]byte, error) {
+	var buf []byte
+	return kr.open(purpose, sealed, &buf)
+}
+
+// sealBufs recycles decoding buffers for values that are copied out
+// before the buffer is returned.
+var sealBufs = sync.Pool{New: func() any { b := make([]byte, 0, 8192); return &b }}
+
+// open is Open decoding into *buf, which it may grow; the plaintext
+// aliases *buf.
+func (kr *KeyRing) open(purpose, sealed string, buf *[]byte) ([]byte, error) {
 	if len(sealed) == 0 || len(sealed) > maxSealedLen {
 		return nil, authErr(ErrSession, "", "bad length", nil)
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(sealed)
+	// The buffer holds a copy of the text and, after it, the decoded bytes.
+	n := base64.RawURLEncoding.DecodedLen(len(sealed))
+	if cap(*buf) < len(sealed)+n {
+		*buf = make([]byte, len(sealed)+n)
+	}
+	src := append((*buf)[:0], sealed...)
+	raw := (*buf)[len(sealed) : len(sealed)+n]
+	n, err := base64.RawURLEncoding.Decode(raw, src)
 	if err != nil {
 		return nil, authErr(ErrSession, "", "bad encoding", nil)
 	}
+	raw = raw[:n]
 	if len(raw) < 2 || raw[0] != sealVersion {
 		return nil, authErr(ErrSession, "", "bad version", nil)
 	}

@@ -127,17 +127,26 @@ func (p *Principal) PrefillValues() map[string]any {
 	return m
 }
 
-type principalKey struct{}
+// identityKey holds either a bare principal (bearer tokens) or a session,
+// in one context value so the middleware allocates one context, not two.
+type identityKey struct{}
 
 // WithPrincipal returns a context carrying p.
 func WithPrincipal(ctx context.Context, p *Principal) context.Context {
-	return context.WithValue(ctx, principalKey{}, p)
+	return context.WithValue(ctx, identityKey{}, p)
 }
 
 // PrincipalFrom returns the principal the middleware put on ctx, if any.
 func PrincipalFrom(ctx context.Context) (*Principal, bool) {
-	p, ok := ctx.Value(principalKey{}).(*Principal)
-	return p, ok && p != nil
+	switch v := ctx.Value(identityKey{}).(type) {
+	case *Principal:
+		return v, v != nil
+	case *Session:
+		if v != nil && v.Principal != nil {
+			return v.Principal, true
+		}
+	}
+	return nil, false
 }
 
 // rolesFromClaims reads roles at a dotted claim path such as "groups",

@@ -353,11 +353,13 @@ func (s *Sessions) Clear(ctx context.Context, w http.ResponseWriter, sess *Sessi
 // Decode opens and checks a session cookie value without any I/O: key ring,
 // format, absolute and idle timeouts. It does not consult the store.
 func (s *Sessions) Decode(value string) (*Session, error) {
-	pt, err := s.keys.Open(sessionPurpose, value)
+	bp := sealBufs.Get().(*[]byte)
+	defer sealBufs.Put(bp)
+	pt, err := s.keys.open(sessionPurpose, value, bp)
 	if err != nil {
 		return nil, err
 	}
-	sess, err := decodeSession(pt)
+	sess, err := decodeSession(pt) // copies what it keeps
 	if err != nil {
 		return nil, authErr(ErrSession, "", "undecodable", nil)
 	}
@@ -398,11 +400,9 @@ func (s *Sessions) Load(r *http.Request) (*Session, error) {
 	return sess, nil
 }
 
-type sessionKey struct{}
-
 // SessionFrom returns the session the middleware put on ctx, if any.
 func SessionFrom(ctx context.Context) (*Session, bool) {
-	s, ok := ctx.Value(sessionKey{}).(*Session)
+	s, ok := ctx.Value(identityKey{}).(*Session)
 	return s, ok && s != nil
 }
 
@@ -435,9 +435,7 @@ func (s *Sessions) Middleware(next http.Handler) http.Handler {
 				sess = &touched
 			}
 		}
-		ctx := context.WithValue(r.Context(), sessionKey{}, sess)
-		ctx = context.WithValue(ctx, principalKey{}, sess.Principal)
-		next.ServeHTTP(w, r.WithContext(ctx))
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, sess)))
 	})
 }
 
