@@ -402,3 +402,37 @@ func TestSessionStoreOutageKeepsCookie(t *testing.T) {
 	assert.True(t, called, "request continues unauthenticated")
 	assert.Empty(t, rec.Header().Values("Set-Cookie"), "cookie kept during an outage")
 }
+
+func TestPrincipalHelpers(t *testing.T) {
+	t.Parallel()
+	p := testPrincipal()
+	p.Scopes = []string{"cases:read"}
+	v := p.PrefillValues()
+	assert.Equal(t, "ada@example.org", v["email"])
+	assert.Equal(t, true, v["email_verified"])
+	assert.Equal(t, "Ada Lovelace", v["name"])
+	assert.Equal(t, "+15555550100", v["phone_number"])
+	assert.Equal(t, "user-123", v["sub"])
+	assert.Equal(t, "urn:acr.login.gov:verified", v["acr"], "raw claims included")
+	v["email"] = "changed"
+	assert.Equal(t, "ada@example.org", p.Email, "a fresh map")
+	_, had := p.Claims["email"]
+	assert.False(t, had, "the principal's claims are untouched")
+
+	assert.True(t, p.HasRole("inspector"))
+	assert.False(t, p.HasRole("moderator"))
+	assert.True(t, p.HasScope("cases:read"))
+	assert.False(t, p.HasScope("cases:write"))
+	var none *Principal
+	assert.False(t, none.HasRole("x"))
+	assert.Empty(t, none.PrefillValues())
+
+	ctx := WithPrincipal(t.Context(), p)
+	got, ok := PrincipalFrom(ctx)
+	require.True(t, ok)
+	assert.Same(t, p, got)
+	_, ok = SessionFrom(ctx)
+	assert.False(t, ok, "a bare principal is not a session")
+	_, ok = PrincipalFrom(t.Context())
+	assert.False(t, ok)
+}
