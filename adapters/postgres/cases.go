@@ -140,17 +140,20 @@ func transitionArgs(p adapters.TransitionParams) []any {
 	if u.Closed != nil {
 		closed = u.Closed
 	}
-	cancel := p.CancelTimers
-	if cancel == nil {
-		cancel = []string{}
-	}
 	args := make([]any, 0, 32)
 	args = append(args, p.CaseID, p.ExpectedVersion, p.State, ts(p.At), u.Team, u.Assignee,
 		u.Due != nil, ts(due), u.Data != nil, jsonArg(u.Data), closed)
 	args = append(args, eventArgs(p.Events)...)
-	args = append(args, messageArgs(p.Messages)...)
-	args = append(args, timerArgs(p.SetTimers)...)
-	return append(args, cancel)
+	if len(p.Messages) > 0 {
+		args = append(args, messageArgs(p.Messages)...)
+	}
+	if len(p.SetTimers) > 0 {
+		args = append(args, timerArgs(p.SetTimers)...)
+	}
+	if len(p.CancelTimers) > 0 {
+		args = append(args, p.CancelTimers)
+	}
+	return args
 }
 
 // transition runs the applyTransition statement.
@@ -159,7 +162,7 @@ func (s *Store) transition(ctx context.Context, q querier, p adapters.Transition
 	var r caseRow
 	var last int64
 	dest := append([]any{&applied}, r.dest()...)
-	err := q.QueryRow(ctx, s.sql.applyTransition, args...).Scan(append(dest, &last)...)
+	err := q.QueryRow(ctx, s.sql.applyTransition[transitionVariant(&p)], args...).Scan(append(dest, &last)...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return adapters.TransitionResult{}, fmt.Errorf("%w: no case with this id", adapters.ErrNotFound)
 	}

@@ -3,12 +3,15 @@ package postgres
 import (
 	"fmt"
 	"strings"
+
+	"github.com/civickit/civickit/adapters"
 )
 
 // statements is the SQL of a store, qualified with its schema once in New
 // so that pgx prepares and caches each text per connection.
 type statements struct {
-	createCase, applyTransition            string
+	createCase                             string
+	applyTransition                        [8]string
 	claimRequest, readRequest, saveResult  string
 	getCase, listEvents, caseExists        string
 	getSubmission, listSubmissions         string
@@ -76,37 +79,9 @@ func newStatements(schema string) *statements {
 	)
 	SELECT ` + caseCols + ` FROM c`
 
-	// One statement: the update guarded by the version, then everything
-	// else only if it matched. The second branch returns the stored row
-	// when the version did not match, so a missing row means not found.
-	st.applyTransition = `WITH c AS (
-		UPDATE {s}.cases SET
-			state = $3, version = version + 1, updated_at = $4::timestamptz,
-			team = coalesce($5::text, team),
-			assignee = coalesce($6::text, assignee),
-			due = CASE WHEN $7::boolean THEN $8::timestamptz ELSE due END,
-			data = CASE WHEN $9::boolean THEN $10::jsonb ELSE data END,
-			closed_at = CASE $11::boolean WHEN true THEN $4::timestamptz WHEN false THEN NULL ELSE closed_at END
-		WHERE id = $1 AND version = $2
-		RETURNING ` + caseCols + `
-	), last AS (
-		SELECT coalesce(max(seq), 0) AS seq FROM {s}.events WHERE case_id = $1
-	), ev AS (
-		` + insertEvents("c.id", "last.seq", "c, last,", 12) + `
-	), msg AS (
-		` + insertMessages("c.id", "c,", 20) + `
-	), st AS (
-		INSERT INTO {s}.timers (case_id, name, due_at, trigger)
-		SELECT c.id, t.name, t.due_at, t.trigger FROM c, ` + timerRows(29) + `
-		WHERE t.name <> ALL ($32::text[])
-		ON CONFLICT (case_id, name) DO UPDATE
-		SET due_at = excluded.due_at, trigger = excluded.trigger, lease_owner = '', lease_expires_at = NULL
-	), ct AS (
-		DELETE FROM {s}.timers WHERE case_id IN (SELECT id FROM c) AND name = ANY ($32::text[])
-	)
-	SELECT true, ` + caseCols + `, (SELECT seq FROM last) FROM c
-	UNION ALL
-	SELECT false, ` + caseCols + `, 0 FROM {s}.cases WHERE id = $1 AND NOT EXISTS (SELECT FROM c)`
+	for i := range st.applyTransition {
+		st.applyTransition[i] = transitionSQL(i&hasMessages != 0, i&hasSetTimers != 0, i&hasCancelTimers != 0)
+	}
 
 	st.claimRequest = `INSERT INTO {s}.requests (key, case_id, fingerprint) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING`
 	st.readRequest = `SELECT case_id, fingerprint, result FROM {s}.requests WHERE key = $1`
@@ -180,7 +155,9 @@ func newStatements(schema string) *statements {
 
 	q := quoteIdent(schema)
 	for _, p := range []*string{
-		&st.createCase, &st.applyTransition, &st.claimRequest, &st.readRequest, &st.saveResult,
+		&st.applyTransition[0], &st.applyTransition[1], &st.applyTransition[2], &st.applyTransition[3],
+		&st.applyTransition[4], &st.applyTransition[5], &st.applyTransition[6], &st.applyTransition[7],
+		&st.createCase, &st.claimRequest, &st.readRequest, &st.saveResult,
 		&st.getCase, &st.listEvents, &st.caseExists, &st.getSubmission, &st.listSubmissions,
 		&st.enqueue, &st.claimMessages, &st.markMessage, &st.getMessage, &st.listMessages,
 		&st.claimTimers, &st.completeTimer, &st.listTimers,
@@ -194,4 +171,85 @@ func newStatements(schema string) *statements {
 
 func prefixed(prefix, cols string) string {
 	return prefix + strings.ReplaceAll(cols, ", ", ", "+prefix)
+}
+
+// The parts of a transition that are left out of its statement when the
+// transition has none: fewer tables to open and parameters to send.
+const (
+	hasMessages = 1 << iota
+	hasSetTimers
+	hasCancelTimers
+)
+
+// transitionVariant is the index into statements.applyTransition.
+func transitionVariant(p *adapters.TransitionParams) int {
+	v := 0
+	if len(p.Messages) > 0 {
+		v |= hasMessages
+	}
+	if len(p.SetTimers) > 0 {
+		v |= hasSetTimers
+	}
+	if len(p.CancelTimers) > 0 {
+		v |= hasCancelTimers
+	}
+	return v
+}
+
+// transitionSQL is one statement: the update guarded by the version, then
+// everything else only if it matched. The second branch of the UNION
+// returns the stored row when the version did not match, so no row at all
+// means no such case. Parameters: $1 case id, $2 expected version, $3
+// state, $4 time, $5..$11 the case update, $12..$19 the events, then the
+// messages, set timers and cancelled timers that are present, in order.
+func transitionSQL(msgs, set, cancel bool) string {
+	var b strings.Builder
+	b.WriteString(`WITH c AS (
+		UPDATE {s}.cases SET
+			state = $3, version = version + 1, updated_at = $4::timestamptz,
+			team = coalesce($5::text, team),
+			assignee = coalesce($6::text, assignee),
+			due = CASE WHEN $7::boolean THEN $8::timestamptz ELSE due END,
+			data = CASE WHEN $9::boolean THEN $10::jsonb ELSE data END,
+			closed_at = CASE $11::boolean WHEN true THEN $4::timestamptz WHEN false THEN NULL ELSE closed_at END
+		WHERE id = $1 AND version = $2
+		RETURNING ` + caseCols + `
+	), last AS (
+		SELECT coalesce(max(seq), 0) AS seq FROM {s}.events WHERE case_id = $1
+	), ev AS (
+		` + insertEvents("c.id", "last.seq", "c, last,", 12) + `
+	)`)
+	p := 20
+	if msgs {
+		b.WriteString(`, msg AS (
+		` + insertMessages("c.id", "c,", p) + `
+	)`)
+		p += 9
+	}
+	cancelParam := p
+	if set {
+		cancelParam = p + 3
+	}
+	if set {
+		b.WriteString(`, st AS (
+		INSERT INTO {s}.timers (case_id, name, due_at, trigger)
+		SELECT c.id, t.name, t.due_at, t.trigger FROM c, ` + timerRows(p) + `
+		`)
+		if cancel {
+			fmt.Fprintf(&b, "WHERE t.name <> ALL ($%d::text[])\n", cancelParam)
+		}
+		b.WriteString(`ON CONFLICT (case_id, name) DO UPDATE
+		SET due_at = excluded.due_at, trigger = excluded.trigger, lease_owner = '', lease_expires_at = NULL
+	)`)
+	}
+	if cancel {
+		fmt.Fprintf(&b, `, ct AS (
+		DELETE FROM {s}.timers WHERE case_id IN (SELECT id FROM c) AND name = ANY ($%d::text[])
+	)`, cancelParam)
+	}
+	b.WriteString(`
+	SELECT true, ` + caseCols + `, (SELECT seq FROM last) FROM c
+	UNION ALL
+	SELECT false, ` + caseCols + `, 0 FROM {s}.cases WHERE id = $1 AND NOT EXISTS (SELECT FROM c)`)
+	return b.String()
 }
