@@ -346,6 +346,27 @@ func (s *Store) listCases(ctx context.Context, q adapters.CaseQuery) (adapters.C
 	if err := s.enter(ctx); err != nil {
 		return adapters.CasePage{}, err
 	}
+	sql, args := s.listSQL(q)
+	rows, err := s.db.Query(ctx, sql, args...)
+	if err != nil {
+		return adapters.CasePage{}, err
+	}
+	cases, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (adapters.Case, error) { return scanCase(row) })
+	if err != nil {
+		return adapters.CasePage{}, err
+	}
+	var page adapters.CasePage
+	if n := q.PageSize(); len(cases) > n {
+		cases = cases[:n]
+		page.NextCursor = q.NextCursor(cases[n-1])
+	}
+	page.Cases = cases
+	return page, nil
+}
+
+// listSQL is the query of one page of q, which is valid: one more row
+// than the page holds tells whether another page follows.
+func (s *Store) listSQL(q adapters.CaseQuery) (string, []any) {
 	pos, _ := q.DecodeCursor()
 	where, args := caseFilter(q)
 	key := "created_at"
@@ -357,8 +378,7 @@ func (s *Store) listCases(ctx context.Context, q adapters.CaseQuery) (adapters.C
 		args = append(args, ts(pos.Key), pos.ID)
 		where = append(where, fmt.Sprintf("(%s, id) > ($%d, $%d)", key, len(args)-1, len(args)))
 	}
-	n := q.PageSize()
-	args = append(args, n+1)
+	args = append(args, q.PageSize()+1)
 	var sb strings.Builder
 	sb.WriteString(s.sql.listCasesFrom)
 	if len(where) > 0 {
@@ -366,22 +386,7 @@ func (s *Store) listCases(ctx context.Context, q adapters.CaseQuery) (adapters.C
 		sb.WriteString(strings.Join(where, " AND "))
 	}
 	fmt.Fprintf(&sb, " ORDER BY %s, id LIMIT $%d", key, len(args))
-
-	rows, err := s.db.Query(ctx, sb.String(), args...)
-	if err != nil {
-		return adapters.CasePage{}, err
-	}
-	cases, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (adapters.Case, error) { return scanCase(row) })
-	if err != nil {
-		return adapters.CasePage{}, err
-	}
-	var page adapters.CasePage
-	if len(cases) > n {
-		cases = cases[:n]
-		page.NextCursor = q.NextCursor(cases[n-1])
-	}
-	page.Cases = cases
-	return page, nil
+	return sb.String(), args
 }
 
 // CountCasesByState implements adapters.CaseStore.

@@ -58,9 +58,6 @@ func testPool(t testing.TB) *pgxpool.Pool {
 		// Enough for the parallel conformance clauses and the 8-goroutine
 		// benchmarks without exhausting a shared server.
 		cfg.MaxConns = 20
-		if m := os.Getenv("PCM"); m != "" {
-			cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = m
-		}
 		pool, err := pgxpool.NewWithConfig(ctx, cfg)
 		if err == nil {
 			err = pool.Ping(ctx)
