@@ -288,7 +288,7 @@ func (s *Store) getCase(ctx context.Context, id string) (adapters.Case, error) {
 	if err := s.enter(ctx); err != nil {
 		return adapters.Case{}, err
 	}
-	return scanCase(s.db.QueryRow(ctx, s.sql.getCase, id))
+	return queryOne(ctx, s, scanCase, s.sql.getCase, id)
 }
 
 func emptyArg(what string) error {
@@ -347,11 +347,7 @@ func (s *Store) listCases(ctx context.Context, q adapters.CaseQuery) (adapters.C
 		return adapters.CasePage{}, err
 	}
 	sql, args := s.listSQL(q)
-	rows, err := s.db.Query(ctx, sql, args...)
-	if err != nil {
-		return adapters.CasePage{}, err
-	}
-	cases, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (adapters.Case, error) { return scanCase(row) })
+	cases, err := queryAll(ctx, s, scanCase, sql, args...)
 	if err != nil {
 		return adapters.CasePage{}, err
 	}
@@ -407,17 +403,10 @@ func (s *Store) countCasesByState(ctx context.Context, f adapters.CaseQuery) (ma
 	if len(where) > 0 {
 		sql += " WHERE " + strings.Join(where, " AND ")
 	}
-	rows, err := s.db.Query(ctx, sql+" GROUP BY state", args...)
-	if err != nil {
-		return nil, err
-	}
 	out := map[string]int64{}
 	var state string
 	var n int64
-	_, err = pgx.ForEachRow(rows, []any{&state, &n}, func() error {
-		out[state] = n
-		return nil
-	})
+	err := forEachRow(ctx, s, []any{&state, &n}, func() { out[state] = n }, sql+" GROUP BY state", args...)
 	return out, err
 }
 
@@ -437,18 +426,14 @@ func (s *Store) listEvents(ctx context.Context, caseID string) ([]adapters.Event
 	if err := s.enter(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Query(ctx, s.sql.listEvents, caseID)
-	if err != nil {
-		return nil, err
-	}
-	evs, err := pgx.CollectRows(rows, scanEvent)
+	evs, err := queryAll(ctx, s, scanEvent, s.sql.listEvents, caseID)
 	if err != nil || len(evs) > 0 {
 		return evs, err
 	}
 	// Every case has at least one event: none means no case, unless a
 	// case without events was written by other means.
-	var exists bool
-	if err := s.db.QueryRow(ctx, s.sql.caseExists, caseID).Scan(&exists); err != nil {
+	exists, err := queryOne(ctx, s, scanBool, s.sql.caseExists, caseID)
+	if err != nil {
 		return nil, err
 	}
 	if !exists {
@@ -473,7 +458,7 @@ func (s *Store) getSubmission(ctx context.Context, id string) (adapters.Submissi
 	if err := s.enter(ctx); err != nil {
 		return adapters.Submission{}, err
 	}
-	return scanSubmission(s.db.QueryRow(ctx, s.sql.getSubmission, id))
+	return queryOne(ctx, s, scanSubmission, s.sql.getSubmission, id)
 }
 
 // ListSubmissions implements adapters.SubmissionStore.
@@ -492,9 +477,5 @@ func (s *Store) listSubmissions(ctx context.Context, caseID string) ([]adapters.
 	if err := s.enter(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Query(ctx, s.sql.listSubmissions, caseID)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (adapters.Submission, error) { return scanSubmission(row) })
+	return queryAll(ctx, s, scanSubmission, s.sql.listSubmissions, caseID)
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/civickit/civickit/adapters"
 )
 
@@ -52,16 +50,7 @@ func (s *Store) claimMessages(ctx context.Context, p adapters.ClaimParams) ([]ad
 	if err := s.enter(ctx); err != nil {
 		return nil, err
 	}
-	var out []adapters.Message
-	err := s.oneStatement(ctx, func(q querier) error {
-		rows, err := q.Query(ctx, s.sql.claimMessages, ts(p.Now), p.Limit, p.Owner, ts(p.Now.Add(p.Lease)))
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (adapters.Message, error) { return scanMessage(row) })
-		return err
-	})
-	return out, err
+	return queryAll(ctx, s, scanMessage, s.sql.claimMessages, ts(p.Now), p.Limit, p.Owner, ts(p.Now.Add(p.Lease)))
 }
 
 // MarkMessage implements adapters.Outbox.
@@ -110,7 +99,7 @@ func (s *Store) getMessage(ctx context.Context, id string) (adapters.Message, er
 	if err := s.enter(ctx); err != nil {
 		return adapters.Message{}, err
 	}
-	return scanMessage(s.db.QueryRow(ctx, s.sql.getMessage, id))
+	return queryOne(ctx, s, scanMessage, s.sql.getMessage, id)
 }
 
 // ListMessages implements adapters.Outbox.
@@ -129,11 +118,7 @@ func (s *Store) listMessages(ctx context.Context, caseID string) ([]adapters.Mes
 	if err := s.enter(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Query(ctx, s.sql.listMessages, caseID)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (adapters.Message, error) { return scanMessage(row) })
+	return queryAll(ctx, s, scanMessage, s.sql.listMessages, caseID)
 }
 
 // ClaimTimers implements adapters.TimerStore.
@@ -152,16 +137,7 @@ func (s *Store) claimTimers(ctx context.Context, p adapters.ClaimParams) ([]adap
 	if err := s.enter(ctx); err != nil {
 		return nil, err
 	}
-	var out []adapters.Timer
-	err := s.oneStatement(ctx, func(q querier) error {
-		rows, err := q.Query(ctx, s.sql.claimTimers, ts(p.Now), p.Limit, p.Owner, ts(p.Now.Add(p.Lease)))
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (adapters.Timer, error) { return scanTimer(row) })
-		return err
-	})
-	return out, err
+	return queryAll(ctx, s, scanTimer, s.sql.claimTimers, ts(p.Now), p.Limit, p.Owner, ts(p.Now.Add(p.Lease)))
 }
 
 // CompleteTimer implements adapters.TimerStore.
@@ -215,11 +191,7 @@ func (s *Store) listTimers(ctx context.Context, caseID string) ([]adapters.Timer
 	if err := s.enter(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Query(ctx, s.sql.listTimers, caseID)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (adapters.Timer, error) { return scanTimer(row) })
+	return queryAll(ctx, s, scanTimer, s.sql.listTimers, caseID)
 }
 
 // SaveDraft implements adapters.DraftStore.
@@ -265,7 +237,7 @@ func (s *Store) getDraft(ctx context.Context, tokenHash string, now time.Time) (
 	if err := s.enter(ctx); err != nil {
 		return adapters.Draft{}, err
 	}
-	return scanDraft(s.db.QueryRow(ctx, s.sql.getDraft, tokenHash, ts(now)))
+	return queryOne(ctx, s, scanDraft, s.sql.getDraft, tokenHash, ts(now))
 }
 
 // ListDrafts implements adapters.DraftStore.
@@ -284,11 +256,7 @@ func (s *Store) listDrafts(ctx context.Context, subject string, now time.Time) (
 	if err := s.enter(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Query(ctx, s.sql.listDrafts, subject, ts(now))
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (adapters.Draft, error) { return scanDraft(row) })
+	return queryAll(ctx, s, scanDraft, s.sql.listDrafts, subject, ts(now))
 }
 
 // DeleteDraft implements adapters.DraftStore.

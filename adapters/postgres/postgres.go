@@ -164,6 +164,45 @@ func (s *Store) oneStatement(ctx context.Context, fn func(q querier) error) erro
 	return s.inTransaction(ctx, fn)
 }
 
+// queryOne runs a query of one row, as oneStatement runs statements.
+func queryOne[T any](ctx context.Context, s *Store, scan func(pgx.Row) (T, error), sql string, args ...any) (T, error) {
+	var out T
+	err := s.oneStatement(ctx, func(q querier) error {
+		var err error
+		out, err = scan(q.QueryRow(ctx, sql, args...))
+		return err
+	})
+	return out, err
+}
+
+// queryAll runs a query of any number of rows, as oneStatement runs
+// statements.
+func queryAll[T any](ctx context.Context, s *Store, scan func(pgx.Row) (T, error), sql string, args ...any) ([]T, error) {
+	var out []T
+	err := s.oneStatement(ctx, func(q querier) error {
+		rows, err := q.Query(ctx, sql, args...)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (T, error) { return scan(row) })
+		return err
+	})
+	return out, err
+}
+
+// forEachRow runs a query and calls fn after scanning each row into dest,
+// as oneStatement runs statements.
+func forEachRow(ctx context.Context, s *Store, dest []any, fn func(), sql string, args ...any) error {
+	return s.oneStatement(ctx, func(q querier) error {
+		rows, err := q.Query(ctx, sql, args...)
+		if err != nil {
+			return err
+		}
+		_, err = pgx.ForEachRow(rows, dest, func() error { fn(); return nil })
+		return err
+	})
+}
+
 // quoteIdent quotes a schema name for SQL text.
 func quoteIdent(name string) string {
 	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`

@@ -73,13 +73,19 @@ func scanCase(row pgx.Row) (adapters.Case, error) {
 	return r.value(), nil
 }
 
-func scanEvent(row pgx.CollectableRow) (adapters.Event, error) {
+func scanEvent(row pgx.Row) (adapters.Event, error) {
 	var e adapters.Event
 	var at pgtype.Timestamptz
 	var payload []byte
 	err := row.Scan(&e.CaseID, &e.Seq, &e.Kind, &e.FromState, &e.ToState, &e.Trigger, &e.Actor, &at, &e.Comment, &payload)
 	e.At, e.Payload = fromTS(at), rawJSON(payload)
 	return e, err
+}
+
+func scanBool(row pgx.Row) (bool, error) {
+	var b bool
+	err := row.Scan(&b)
+	return b, err
 }
 
 func scanSubmission(row pgx.Row) (adapters.Submission, error) {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/civickit/civickit/adapters"
@@ -50,15 +49,12 @@ func (s *Store) caseStats(ctx context.Context, q adapters.StatsQuery) (adapters.
 	if q.Type != "" {
 		typ = &q.Type
 	}
-	rows, err := s.db.Query(ctx, s.sql.stats, typ, ts(q.OpenedFrom), ts(q.OpenedTo), ts(q.Now))
-	if err != nil {
-		return adapters.Stats{}, err
-	}
 	st := adapters.Stats{OpenByState: map[string]int64{}, ByChannel: map[string]int64{}}
 	var kind, key string
 	var n, closed, breached int64
 	var median, p90 pgtype.Interval
-	_, err = pgx.ForEachRow(rows, []any{&kind, &key, &n, &closed, &median, &p90, &breached}, func() error {
+	dest := []any{&kind, &key, &n, &closed, &median, &p90, &breached}
+	err := forEachRow(ctx, s, dest, func() {
 		switch kind {
 		case "total":
 			st.Total, st.Closed, st.Breached = n, closed, breached
@@ -68,8 +64,7 @@ func (s *Store) caseStats(ctx context.Context, q adapters.StatsQuery) (adapters.
 		case "channel":
 			st.ByChannel[key] = n
 		}
-		return nil
-	})
+	}, s.sql.stats, typ, ts(q.OpenedFrom), ts(q.OpenedTo), ts(q.Now))
 	return st, err
 }
 

@@ -50,6 +50,8 @@ func TestWithTxCommitKeepsEverything(t *testing.T) {
 	// A failing call undoes only its own work: the transaction goes on.
 	_, err = inTx.CreateCase(ctx, p)
 	require.ErrorIs(t, err, adapters.ErrDuplicate)
+	_, err = inTx.GetCase(ctx, "nul\x00byte")
+	require.ErrorIs(t, err, adapters.ErrInvalidArgument, "PostgreSQL refuses NUL in text")
 	res, err := inTx.ApplyTransition(ctx, adapters.TransitionParams{
 		CaseID: "c1", ExpectedVersion: 1, State: "in-review", At: testTime.Add(time.Minute), RequestKey: "r1",
 		Events: []adapters.Event{{Kind: "transition", FromState: "submitted", ToState: "in-review", Trigger: "review", At: testTime.Add(time.Minute)}},
