@@ -136,13 +136,9 @@ func transitionArgs(p adapters.TransitionParams) []any {
 	if u.Due != nil {
 		due = *u.Due
 	}
-	var closed *bool
-	if u.Closed != nil {
-		closed = u.Closed
-	}
 	args := make([]any, 0, 32)
 	args = append(args, p.CaseID, p.ExpectedVersion, p.State, ts(p.At), u.Team, u.Assignee,
-		u.Due != nil, ts(due), u.Data != nil, jsonArg(u.Data), closed)
+		u.Due != nil, ts(due), u.Data != nil, jsonArg(u.Data), u.Closed)
 	args = append(args, eventArgs(p.Events)...)
 	if len(p.Messages) > 0 {
 		args = append(args, messageArgs(p.Messages)...)
