@@ -110,7 +110,8 @@ func (s *Store) Schema() string { return s.schema }
 // runs in a savepoint (tx.Begin), so a method that fails undoes only its
 // own work and leaves tx usable. The caller commits or rolls back tx; the
 // returned store's Close neither commits nor rolls back, and closing s
-// closes it too. Like tx, it is for one goroutine at a time.
+// closes it too. Like tx, it is for one goroutine at a time. Bound to a nil
+// tx, its methods return adapters.ErrInvalidArgument.
 func (s *Store) WithTx(tx pgx.Tx) *Store {
 	parent := s.closed
 	if s.parent != nil {
@@ -136,6 +137,9 @@ func (s *Store) enter(ctx context.Context) error {
 	}
 	if s.closed.Load() || (s.parent != nil && s.parent.Load()) {
 		return adapters.ErrClosed
+	}
+	if s.db == nil {
+		return fmt.Errorf("%w: the store was bound to a nil transaction", adapters.ErrInvalidArgument)
 	}
 	return nil
 }

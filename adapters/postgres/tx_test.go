@@ -98,6 +98,13 @@ func TestWithTxClosesWithItsStore(t *testing.T) {
 	require.ErrorIs(t, s.Close(), adapters.ErrClosed, "closing twice")
 }
 
+func TestWithNilTxReturnsErrInvalidArgument(t *testing.T) {
+	t.Parallel()
+	s := openTestStore(t)
+	_, err := s.WithTx(nil).CreateCase(context.Background(), testCase("c1"))
+	require.ErrorIs(t, err, adapters.ErrInvalidArgument)
+}
+
 func TestClosedPoolReturnsErrClosed(t *testing.T) {
 	t.Parallel()
 	shared := testPool(t)
