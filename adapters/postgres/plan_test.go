@@ -73,3 +73,58 @@ func TestListingsWalkAnIndexInOrder(t *testing.T) {
 		walk(plan[0]["Plan"].(map[string]any))
 	}
 }
+
+// Claims read the pending-message and due-timer queues through their
+// indexes in claim order, however many sent messages and future timers
+// the tables hold.
+func TestClaimsWalkTheQueueIndexes(t *testing.T) {
+	t.Parallel()
+	s := openTestStore(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	qs := quoteIdent(s.Schema())
+	_, err := testPool(t).Exec(ctx, `INSERT INTO `+qs+`.messages (id, case_id, channel, recipient, template, locale, idempotency_key, status, next_attempt_at, created_at)
+		SELECT 'm-' || i, '', 'email', 'r', 't', 'en', 'k-' || i,
+			CASE WHEN i % 50 = 0 THEN 'pending' ELSE 'sent' END,
+			CASE WHEN i % 100 = 0 THEN NULL ELSE timestamptz '2026-01-01' + i * interval '1 second' END,
+			timestamptz '2026-01-01'
+		FROM generate_series(1, 40000) AS i;
+		INSERT INTO `+qs+`.cases (`+caseCols+`)
+		SELECT 'case-' || i, 'pothole', 1, 'submitted', 1, '', '', '', 'web', NULL, NULL, timestamptz '2026-01-01', timestamptz '2026-01-01', NULL
+		FROM generate_series(1, 20000) AS i;
+		INSERT INTO `+qs+`.timers (case_id, name, due_at, trigger)
+		SELECT 'case-' || i, 'sla', timestamptz '2026-01-01' + i * interval '1 hour', 'escalate'
+		FROM generate_series(1, 20000) AS i;
+		ANALYZE `+qs+`.messages; ANALYZE `+qs+`.timers`)
+	require.NoError(t, err)
+
+	now := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
+	claims := []struct {
+		name, sql, index string
+	}{
+		{"Messages", s.sql.claimMessages, "messages_pending_idx"},
+		{"Timers", s.sql.claimTimers, "timers_due_idx"},
+	}
+	for _, c := range claims {
+		var raw []byte
+		require.NoError(t, s.db.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+c.sql, ts(now), 10, "w", ts(now.Add(time.Minute))).Scan(&raw), c.name)
+		var plan []map[string]any
+		require.NoError(t, json.Unmarshal(raw, &plan), c.name)
+		used := false
+		var walk func(node map[string]any)
+		walk = func(node map[string]any) {
+			switch typ := node["Node Type"]; typ {
+			case "Seq Scan", "Bitmap Heap Scan":
+				t.Errorf("claim %s: plan has a %s node, want the queue index:\n%s", c.name, typ, raw)
+			case "Index Scan":
+				used = used || node["Index Name"] == c.index
+			}
+			children, _ := node["Plans"].([]any)
+			for _, child := range children {
+				walk(child.(map[string]any))
+			}
+		}
+		walk(plan[0]["Plan"].(map[string]any))
+		require.True(t, used, "claim %s reads %s:\n%s", c.name, c.index, raw)
+	}
+}
