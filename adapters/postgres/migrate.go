@@ -88,11 +88,21 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", lockKey(schema)); err != nil {
 			return fmt.Errorf("take migration lock: %w", err)
 		}
-		setup := "CREATE SCHEMA IF NOT EXISTS " + qs + ";" +
-			"CREATE TABLE IF NOT EXISTS " + qs + ".schema_migrations (" +
+		// CREATE SCHEMA checks the database privilege even when the schema
+		// exists: look first, so a role limited to its schema can migrate.
+		var exists bool
+		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1)", schema).Scan(&exists); err != nil {
+			return fmt.Errorf("look up schema: %w", err)
+		}
+		if !exists {
+			if _, err := tx.Exec(ctx, "CREATE SCHEMA "+qs); err != nil {
+				return fmt.Errorf("create schema: %w", err)
+			}
+		}
+		setup := "CREATE TABLE IF NOT EXISTS " + qs + ".schema_migrations (" +
 			"version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
 		if _, err := tx.Exec(ctx, setup); err != nil {
-			return fmt.Errorf("create schema: %w", err)
+			return fmt.Errorf("create migrations table: %w", err)
 		}
 		rows, err := tx.Query(ctx, "SELECT version FROM "+qs+".schema_migrations")
 		if err != nil {

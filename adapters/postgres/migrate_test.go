@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"testing/fstest"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -126,4 +128,37 @@ func TestSkipMigrationsLeavesTheSchemaAlone(t *testing.T) {
 	var exists bool
 	require.NoError(t, pool.QueryRow(ctx, "SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1)", schema).Scan(&exists))
 	assert.False(t, exists, "SkipMigrations creates no schema")
+}
+
+// A role that owns its schema but may not create schemas in the database
+// can still migrate and use the store.
+func TestRoleLimitedToItsSchemaCanMigrate(t *testing.T) {
+	t.Parallel()
+	admin := testPool(t)
+	schema := testSchema(t, admin)
+	role := schema + "_owner"
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err := admin.Exec(ctx, "CREATE ROLE "+quoteIdent(role)+" LOGIN; CREATE SCHEMA "+quoteIdent(schema)+" AUTHORIZATION "+quoteIdent(role))
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_, err := admin.Exec(ctx, "DROP SCHEMA IF EXISTS "+quoteIdent(schema)+" CASCADE; DROP ROLE IF EXISTS "+quoteIdent(role))
+		assert.NoError(t, err)
+	})
+	var canCreate bool
+	require.NoError(t, admin.QueryRow(ctx, "SELECT has_database_privilege($1, current_database(), 'CREATE')", role).Scan(&canCreate))
+	require.False(t, canCreate, "the role may not create schemas")
+
+	cfg := admin.Config().Copy()
+	cfg.ConnConfig.User = role
+	cfg.MaxConns = 2
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	s, err := New(ctx, pool, &Config{Schema: schema})
+	require.NoError(t, err, "migrating a schema the role owns")
+	_, err = s.CreateCase(ctx, testCase("c1"))
+	require.NoError(t, err)
 }
