@@ -15,4 +15,3 @@ func testCase(id string) adapters.CreateCaseParams {
 	}
 }
 
-func adaptersQuery() adapters.CaseQuery { return adapters.CaseQuery{} }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/civickit/civickit/adapters"
 )
 
 func TestMigrationsAreEmbeddedInVersionOrder(t *testing.T) {
@@ -105,7 +107,7 @@ func TestConcurrentNewAppliesMigrationsOnce(t *testing.T) {
 
 	// Every store works on the one schema.
 	for _, s := range stores {
-		_, err := s.ListCases(ctx, adaptersQuery())
+		_, err := s.ListCases(ctx, adapters.CaseQuery{})
 		require.NoError(t, err)
 	}
 
