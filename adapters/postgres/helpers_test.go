@@ -14,4 +14,3 @@ func testCase(id string) adapters.CreateCaseParams {
 		Events: []adapters.Event{{Kind: "opened", ToState: "submitted", Actor: "resident-1", At: testTime}},
 	}
 }
-
