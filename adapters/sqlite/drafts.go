@@ -80,6 +80,9 @@ func (s *Store) DeleteDraft(ctx context.Context, tokenHash string) error {
 
 // DeleteExpiredDrafts implements adapters.DraftStore.
 func (s *Store) DeleteExpiredDrafts(ctx context.Context, now time.Time) (int64, error) {
+	if now.IsZero() {
+		return 0, fmt.Errorf("sqlite: delete expired drafts: %w: time is zero", adapters.ErrInvalidArgument)
+	}
 	var n int64
 	err := s.write(ctx, func(w *writer) error {
 		var err error
