@@ -140,6 +140,7 @@ type Field struct {
 	title, desc   string
 	titles, descs map[string]string
 	conds         []condition
+	names         map[string]*Field // an object's fields by name
 	schema        *jsonschema.Schema
 	order         int
 }
@@ -433,6 +434,10 @@ func (b *builder) object(parent *Field, s *jsonschema.Schema, path, ptr string) 
 			return err
 		}
 		parent.Fields = append(parent.Fields, fl)
+		if parent.names == nil {
+			parent.names = map[string]*Field{}
+		}
+		parent.names[n] = fl
 	}
 	return nil
 }

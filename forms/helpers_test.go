@@ -3,6 +3,7 @@ package forms
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -44,3 +45,5 @@ const validPermit = `{
   "notes": "Weekday work only.",
   "agree": true
 }`
+
+func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }

@@ -26,7 +26,7 @@ func (f *Form) ValidateJSON(ctx context.Context, data []byte, locale string) (js
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(v)
+	return appendJSON(make([]byte, 0, len(data)), v)
 }
 
 func (f *Form) validateBytes(ctx context.Context, data []byte, locale string, upTo int) (map[string]any, error) {
@@ -165,9 +165,10 @@ func (f *Form) validate(v any, l *lang, upTo int) (map[string]any, error) {
 
 // prune drops the values of hidden fields and reports unknown ones.
 func (f *Form) prune(parent *Field, obj map[string]any, path []string, probs []problem) []problem {
+	var verdicts []verdict
 	for _, fl := range parent.Fields {
 		if len(fl.conds) > 0 {
-			if _, present := obj[fl.Name]; present && !visible(fl, obj) {
+			if _, present := obj[fl.Name]; present && !visible(fl, obj, &verdicts) {
 				delete(obj, fl.Name)
 				continue
 			}
@@ -182,17 +183,35 @@ func (f *Form) prune(parent *Field, obj map[string]any, path []string, probs []p
 		return probs
 	}
 	for k := range obj {
-		if child(parent, k) == nil {
+		if parent.names[k] == nil {
 			probs = append(probs, problem{toks: append(slices.Clone(path), k), code: "additionalProperties"})
 		}
 	}
 	return probs
 }
 
+// verdict caches one if-schema's result on one object: fields of a
+// branch share its condition.
+type verdict struct {
+	ifs  *jsonschema.Schema
+	pass bool
+}
+
 // visible reports whether one of the field's conditions holds on obj.
-func visible(fl *Field, obj map[string]any) bool {
+func visible(fl *Field, obj map[string]any, cache *[]verdict) bool {
 	for _, c := range fl.conds {
-		if (c.ifs.Validate(obj) == nil) == c.want {
+		pass, known := false, false
+		for _, v := range *cache {
+			if v.ifs == c.ifs {
+				pass, known = v.pass, true
+				break
+			}
+		}
+		if !known {
+			pass = c.ifs.Validate(obj) == nil
+			*cache = append(*cache, verdict{ifs: c.ifs, pass: pass})
+		}
+		if pass == c.want {
 			return true
 		}
 	}
