@@ -1,0 +1,349 @@
+package forms
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+//go:embed templates/*.tmpl
+var defaultTemplates embed.FS
+
+// RenderConfig tunes a Renderer. nil means the built-in templates.
+type RenderConfig struct {
+	// Templates holds *.tmpl files parsed after the built-in ones, so a
+	// vendor redefines any of the named templates ("form", "field",
+	// "input", "checkbox", "choices", "group", "label-text",
+	// "hint-error") and keeps the rest. Template data is documented on
+	// FormView.
+	Templates fs.FS
+}
+
+// Renderer draws forms as accessible HTML with html/template: every input
+// has a label, choice sets and groups are fieldsets with legends, hints
+// and errors are tied to inputs with aria-describedby, invalid inputs
+// carry aria-invalid, an error summary links to each invalid field, and
+// class names follow the U.S. Web Design System. Safe for concurrent use.
+type Renderer struct {
+	tmpl *template.Template
+}
+
+// NewRenderer parses the templates once.
+func NewRenderer(cfg *RenderConfig) (*Renderer, error) {
+	t, err := template.New("forms").ParseFS(defaultTemplates, "templates/*.tmpl")
+	if err != nil {
+		return nil, fmt.Errorf("forms: parse templates: %w", err)
+	}
+	if cfg != nil && cfg.Templates != nil {
+		if t, err = t.ParseFS(cfg.Templates, "*.tmpl"); err != nil {
+			return nil, fmt.Errorf("forms: parse override templates: %w", err)
+		}
+	}
+	return &Renderer{tmpl: t}, nil
+}
+
+// Page is what to render.
+type Page struct {
+	// Form is the definition.
+	Form *Form
+	// Step is the id of the step to draw; empty draws every step on one
+	// page.
+	Step string
+	// Values are the current values (from DecodeForm, a draft, Prefill).
+	// On a step page, values of the other steps are carried as hidden
+	// inputs so the last step submits the whole form.
+	Values map[string]any
+	// Errors, when set, are shown in the summary and next to each field.
+	Errors *ValidationError
+	// Locale picks labels and texts (Accept-Language style).
+	Locale string
+	// Action is the form's action URL.
+	Action string
+	// Hidden are extra hidden inputs, such as a CSRF token. Their names
+	// should start with "_" so DecodeForm skips them.
+	Hidden map[string]string
+}
+
+// FormView is the data the "form" template receives.
+type FormView struct {
+	Lang, Title, Description, Action string
+	StepID, StepTitle                 string
+	StepNumber, StepCount             int
+	Errors                            []ErrorView
+	Fields                            []*FieldView
+	Hidden, Carried                   []HiddenView
+	Text                              PageText
+}
+
+// PageText holds the fixed texts of a page in its locale.
+type PageText struct {
+	ErrorHeading, Submit, StepOf string
+}
+
+// ErrorView is one line of the error summary.
+type ErrorView struct {
+	Target, Message string
+}
+
+// HiddenView is one hidden input.
+type HiddenView struct {
+	Name, Value string
+}
+
+// FieldView is the data the "field" templates receive.
+type FieldView struct {
+	ID, Name, Label, Hint, Error, Widget, InputType, InputMode string
+	Value, Autocomplete, DescribedBy, RequiredText, ChooseText string
+	Required, Checked                                          bool
+	MaxLength                                                  int
+	Options                                                    []OptionView
+	Fields                                                     []*FieldView
+}
+
+// OptionView is one choice of a select, radio or checkboxes field.
+type OptionView struct {
+	ID, Value, Label string
+	Checked          bool
+}
+
+var pageTexts = []struct {
+	errorHeading, submit, next, stepOf, required, choose string
+}{
+	{"There is a problem", "Submit", "Continue", "Step %d of %d", "(required)", "- Select -"},
+	{"Hay un problema", "Enviar", "Continuar", "Paso %d de %d", "(obligatorio)", "- Seleccione -"},
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// Render writes the page. Nothing is written when the page cannot be
+// built (unknown step), and the output is buffered so a template error
+// never leaves half a page.
+func (r *Renderer) Render(w io.Writer, p Page) error {
+	v, err := BuildView(p)
+	if err != nil {
+		return err
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	if err := r.tmpl.ExecuteTemplate(buf, "form", v); err != nil {
+		return fmt.Errorf("forms: render %s: %w", p.Form.id, err)
+	}
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+// BuildView prepares the template data of a page; Render calls it, and a
+// vendor with its own templates may too.
+func BuildView(p Page) (*FormView, error) {
+	f := p.Form
+	l := resolve(p.Locale)
+	txt := pageTexts[l.msg]
+	v := &FormView{Lang: l.tag, Title: l.text(f.title, f.titles), Description: l.text(f.desc, f.descs), Action: p.Action}
+	v.Text = PageText{ErrorHeading: txt.errorHeading, Submit: txt.submit}
+
+	fields := f.root.Fields
+	if p.Step != "" {
+		st, ok := f.Step(p.Step)
+		if !ok {
+			return nil, fmt.Errorf("forms: %s has no step %q: %w", f.id, p.Step, ErrSyntax)
+		}
+		fields = st.Fields
+		v.StepID, v.StepTitle = st.ID, st.Title(p.Locale)
+		v.StepNumber, v.StepCount = st.Index+1, len(f.steps)
+		v.Text.StepOf = fmt.Sprintf(txt.stepOf, v.StepNumber, v.StepCount)
+		if st.Index < len(f.steps)-1 {
+			v.Text.Submit = txt.next
+		}
+		for _, fl := range f.root.Fields {
+			if !slices.Contains(fields, fl) {
+				if val, ok := p.Values[fl.Name]; ok {
+					v.Carried = carry(fl.Name, val, v.Carried)
+				}
+			}
+		}
+		v.Hidden = append(v.Hidden, HiddenView{Name: "_step", Value: st.ID})
+	}
+	keys := make([]string, 0, len(p.Hidden))
+	for k := range p.Hidden {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v.Hidden = append(v.Hidden, HiddenView{Name: k, Value: p.Hidden[k]})
+	}
+
+	errs := map[string]FieldError{}
+	if p.Errors != nil {
+		for _, fe := range p.Errors.Errors {
+			errs[fe.Field] = fe
+		}
+	}
+	b := viewBuilder{l: l, errs: errs, required: txt.required, choose: txt.choose}
+	for _, fl := range fields {
+		v.Fields = append(v.Fields, b.field(fl, p.Values[fl.Name]))
+	}
+	if p.Errors != nil {
+		for _, fe := range p.Errors.Errors {
+			target := b.targets[fe.Field]
+			if target == "" {
+				continue // a field of another step, or the whole submission
+			}
+			v.Errors = append(v.Errors, ErrorView{Target: target, Message: fe.Message})
+		}
+		// errors not tied to a drawn field still need saying
+		for _, fe := range p.Errors.Errors {
+			if b.targets[fe.Field] == "" && (fe.Field == "" || p.Step == "") {
+				v.Errors = append(v.Errors, ErrorView{Target: "error-summary", Message: fe.Message})
+			}
+		}
+	}
+	return v, nil
+}
+
+type viewBuilder struct {
+	l                *lang
+	errs             map[string]FieldError
+	targets          map[string]string
+	required, choose string
+}
+
+func (b *viewBuilder) field(fl *Field, val any) *FieldView {
+	if b.targets == nil {
+		b.targets = map[string]string{}
+	}
+	fv := &FieldView{ID: inputID(fl.Path), Name: fl.Path, Label: fl.labelIn(b.l), Hint: b.l.text(fl.desc, fl.descs),
+		Widget: fl.Widget, Autocomplete: fl.Autocomplete, Required: fl.Required, MaxLength: fl.MaxLength,
+		RequiredText: b.required, ChooseText: b.choose}
+	if fe, ok := b.errs[fl.Path]; ok {
+		fv.Error = fe.Message
+	}
+	var described []string
+	if fv.Hint != "" {
+		described = append(described, fv.ID+"-hint")
+	}
+	if fv.Error != "" {
+		described = append(described, fv.ID+"-error")
+	}
+	fv.DescribedBy = strings.Join(described, " ")
+	target := fv.ID
+
+	switch {
+	case fl.Type == "object":
+		m, _ := val.(map[string]any)
+		for _, c := range fl.Fields {
+			fv.Fields = append(fv.Fields, b.field(c, m[c.Name]))
+		}
+		if len(fv.Fields) > 0 {
+			target = fv.Fields[0].ID
+		}
+	case fl.Widget == "checkbox":
+		fv.Checked = val == true
+	case len(fl.Options) > 0:
+		for i, o := range fl.Options {
+			ov := OptionView{ID: fmt.Sprintf("%s-%d", fv.ID, i), Value: o.Text, Label: o.labelIn(b.l), Checked: chosen(val, o.Text)}
+			fv.Options = append(fv.Options, ov)
+		}
+		if fl.Widget != "select" && len(fv.Options) > 0 {
+			target = fv.Options[0].ID
+		}
+	default:
+		fv.Value = text(val)
+	}
+	switch fl.Widget {
+	case "number":
+		fv.InputType, fv.InputMode = "text", "decimal"
+		if fl.Type == "integer" {
+			fv.InputMode = "numeric"
+		}
+	case "email", "tel", "date":
+		fv.InputType = fl.Widget
+	default:
+		fv.InputType = "text"
+	}
+	b.targets[fl.Path] = target
+	return fv
+}
+
+func (o Option) labelIn(l *lang) string { return l.text(o.Text, o.label) }
+
+// chosen reports whether val (a value or a list) holds the option text.
+func chosen(val any, opt string) bool {
+	if list, ok := val.([]any); ok {
+		for _, e := range list {
+			if text(e) == opt {
+				return true
+			}
+		}
+		return false
+	}
+	return val != nil && text(val) == opt
+}
+
+// text renders a scalar as an input value.
+func text(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case json.Number:
+		return string(x)
+	case bool:
+		return strconv.FormatBool(x)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+// carry flattens a value into hidden inputs named as DecodeForm reads them.
+func carry(name string, v any, out []HiddenView) []HiddenView {
+	switch x := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			out = carry(name+"."+k, x[k], out)
+		}
+	case []any:
+		for _, e := range x {
+			out = carry(name, e, out)
+		}
+	default:
+		out = append(out, HiddenView{Name: name, Value: text(x)})
+	}
+	return out
+}
+
+// inputID makes an HTML id from a field path: letters, digits, '-' and
+// '_' pass, anything else is hex-escaped so distinct paths stay distinct.
+func inputID(path string) string {
+	var b strings.Builder
+	b.WriteString("f-")
+	for i := 0; i < len(path); i++ {
+		c := path[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_':
+			b.WriteByte(c)
+		case c == '.':
+			b.WriteByte('-')
+		default:
+			fmt.Fprintf(&b, "_%02x", c)
+		}
+	}
+	return b.String()
+}
