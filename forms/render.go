@@ -76,12 +76,12 @@ type Page struct {
 // FormView is the data the "form" template receives.
 type FormView struct {
 	Lang, Title, Description, Action string
-	StepID, StepTitle                 string
-	StepNumber, StepCount             int
-	Errors                            []ErrorView
-	Fields                            []*FieldView
-	Hidden, Carried                   []HiddenView
-	Text                              PageText
+	StepID, StepTitle                string
+	StepNumber, StepCount            int
+	Errors                           []ErrorView
+	Fields                           []*FieldView
+	Hidden, Carried                  []HiddenView
+	Text                             PageText
 }
 
 // PageText holds the fixed texts of a page in its locale.

@@ -156,8 +156,8 @@ func TestRenderEscapesEverything(t *testing.T) {
 			r, err := NewRenderer(nil)
 			require.NoError(t, err)
 			page := render(t, r, Page{Form: f, Locale: "en", Errors: ve, Action: p,
-				Values:  map[string]any{"a": p, "b": p, "c": p},
-				Hidden:  map[string]string{"_x": p}})
+				Values: map[string]any{"a": p, "b": p, "c": p},
+				Hidden: map[string]string{"_x": p}})
 			for _, bad := range []string{"<script", "<img", "<svg", "</textarea><"} {
 				assert.NotContains(t, strings.ToLower(page), bad, "payload %q survived unescaped", p)
 			}
