@@ -174,8 +174,9 @@ type Stats struct {
 	OpenByState map[string]int64
 	// ByChannel counts the cases per intake channel.
 	ByChannel map[string]int64
-	// MedianTimeToClose and P90TimeToClose are over the closed cases
-	// (zero when none closed).
+	// MedianTimeToClose and P90TimeToClose are nearest-rank percentiles
+	// (see Percentile; SQL's percentile_disc) of CreatedAt to ClosedAt
+	// over the closed cases, zero when none closed.
 	MedianTimeToClose, P90TimeToClose time.Duration
 	// Breached counts cases that had a due time and were closed after it,
 	// or are still open past it at Now.
@@ -260,7 +261,8 @@ const (
 	OrderDue Order = "due"
 )
 
-// CaseQuery filters and pages ListCases. Zero fields do not filter.
+// CaseQuery filters and pages ListCases. Zero fields do not filter. Its
+// times, like every time a store compares, count as StoredTime(t).
 type CaseQuery struct {
 	Type      string
 	State     string

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"time"
 )
 
@@ -22,6 +24,15 @@ func StoredTime(t time.Time) time.Time {
 
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidArgument}, args...)...)
+}
+
+// appendErr appends err unless it is nil, so that valid calls allocate
+// nothing.
+func appendErr(errs []error, err error) []error {
+	if err == nil {
+		return errs
+	}
+	return append(errs, err)
 }
 
 func validJSON(name string, data json.RawMessage) error {
@@ -48,7 +59,7 @@ func (p CreateCaseParams) Validate() error {
 	if c.CreatedAt.IsZero() {
 		errs = append(errs, invalid("case created time is zero"))
 	}
-	errs = append(errs, validJSON("case data", c.Data))
+	errs = appendErr(errs, validJSON("case data", c.Data))
 	if p.Submission.ID != "" {
 		if p.Submission.CaseID != "" && p.Submission.CaseID != c.ID {
 			errs = append(errs, invalid("submission case id %q differs from case id %q", p.Submission.CaseID, c.ID))
@@ -56,11 +67,11 @@ func (p CreateCaseParams) Validate() error {
 		if p.Submission.FormID == "" {
 			errs = append(errs, invalid("submission form id is empty"))
 		}
-		errs = append(errs, validJSON("submission data", p.Submission.Data))
+		errs = appendErr(errs, validJSON("submission data", p.Submission.Data))
 	}
-	errs = append(errs, validateEvents(c.ID, p.Events))
-	errs = append(errs, validateMessages(c.ID, p.Messages))
-	errs = append(errs, validateTimers(c.ID, p.Timers))
+	errs = appendErr(errs, validateEvents(c.ID, p.Events))
+	errs = appendErr(errs, validateMessages(c.ID, p.Messages))
+	errs = appendErr(errs, validateTimers(c.ID, p.Timers))
 	return errors.Join(errs...)
 }
 
@@ -80,10 +91,10 @@ func (p TransitionParams) Validate() error {
 	if p.At.IsZero() {
 		errs = append(errs, invalid("transition time is zero"))
 	}
-	errs = append(errs, validJSON("case data", p.Update.Data))
-	errs = append(errs, validateEvents(p.CaseID, p.Events))
-	errs = append(errs, validateMessages(p.CaseID, p.Messages))
-	errs = append(errs, validateTimers(p.CaseID, p.SetTimers))
+	errs = appendErr(errs, validJSON("case data", p.Update.Data))
+	errs = appendErr(errs, validateEvents(p.CaseID, p.Events))
+	errs = appendErr(errs, validateMessages(p.CaseID, p.Messages))
+	errs = appendErr(errs, validateTimers(p.CaseID, p.SetTimers))
 	for i, n := range p.CancelTimers {
 		if n == "" {
 			errs = append(errs, invalid("cancelled timer %d has an empty name", i))
@@ -119,15 +130,15 @@ func validateEvents(caseID string, events []Event) error {
 		if e.At.IsZero() {
 			errs = append(errs, invalid("event %d time is zero", i))
 		}
-		errs = append(errs, validJSON(fmt.Sprintf("event %d payload", i), e.Payload))
+		if len(e.Payload) > 0 && !json.Valid(e.Payload) {
+			errs = append(errs, invalid("event %d payload is not valid JSON", i))
+		}
 	}
 	return errors.Join(errs...)
 }
 
 func validateMessages(caseID string, msgs []Message) error {
 	var errs []error
-	keys := make(map[string]bool, len(msgs))
-	ids := make(map[string]bool, len(msgs))
 	for i, m := range msgs {
 		if m.ID == "" {
 			errs = append(errs, invalid("message %d id is empty", i))
@@ -144,11 +155,16 @@ func validateMessages(caseID string, msgs []Message) error {
 		if m.CreatedAt.IsZero() {
 			errs = append(errs, invalid("message %d created time is zero", i))
 		}
-		if ids[m.ID] || keys[m.IdempotencyKey] {
-			errs = append(errs, fmt.Errorf("%w: message %d repeats an id or idempotency key of this call", ErrDuplicate, i))
+		// Calls write a handful of messages: a quadratic scan beats maps.
+		for _, prev := range msgs[:i] {
+			if prev.ID == m.ID || prev.IdempotencyKey == m.IdempotencyKey {
+				errs = append(errs, fmt.Errorf("%w: message %d repeats an id or idempotency key of this call", ErrDuplicate, i))
+				break
+			}
 		}
-		ids[m.ID], keys[m.IdempotencyKey] = true, true
-		errs = append(errs, validJSON(fmt.Sprintf("message %d data", i), m.Data))
+		if len(m.Data) > 0 && !json.Valid(m.Data) {
+			errs = append(errs, invalid("message %d data is not valid JSON", i))
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -164,7 +180,6 @@ func ValidateMessages(msgs []Message) error {
 
 func validateTimers(caseID string, timers []Timer) error {
 	var errs []error
-	names := make(map[string]bool, len(timers))
 	for i, t := range timers {
 		if t.Name == "" {
 			errs = append(errs, invalid("timer %d name is empty", i))
@@ -178,10 +193,12 @@ func validateTimers(caseID string, timers []Timer) error {
 		if t.Trigger == "" {
 			errs = append(errs, invalid("timer %q trigger is empty", t.Name))
 		}
-		if names[t.Name] {
-			errs = append(errs, invalid("timer %q set twice", t.Name))
+		for _, prev := range timers[:i] {
+			if prev.Name == t.Name {
+				errs = append(errs, invalid("timer %q set twice", t.Name))
+				break
+			}
 		}
-		names[t.Name] = true
 	}
 	return errors.Join(errs...)
 }
@@ -326,6 +343,20 @@ func (d Draft) Validate() error {
 	if d.UpdatedAt.IsZero() || d.ExpiresAt.IsZero() {
 		errs = append(errs, invalid("draft updated and expiry times must be set"))
 	}
-	errs = append(errs, validJSON("draft data", d.Data))
+	errs = appendErr(errs, validJSON("draft data", d.Data))
 	return errors.Join(errs...)
+}
+
+// Percentile is the nearest-rank percentile p (0 < p <= 1) of ds: the
+// smallest value with at least p of the values at or below it, as SQL's
+// percentile_disc computes it. It is zero for no values. Every store's
+// CaseStats uses this definition so that all report the same figures.
+func Percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	sorted := slices.Clone(ds)
+	slices.Sort(sorted)
+	i := int(math.Ceil(p*float64(len(sorted)))) - 1
+	return sorted[max(0, min(i, len(sorted)-1))]
 }

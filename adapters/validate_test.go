@@ -1,0 +1,108 @@
+package adapters_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/civickit/civickit/adapters"
+)
+
+func TestStoredTime(t *testing.T) {
+	t.Parallel()
+	in := time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.FixedZone("X", 3600))
+	got := adapters.StoredTime(in)
+	assert.Equal(t, time.UTC, got.Location())
+	assert.Equal(t, 123456000, got.Nanosecond())
+	assert.True(t, got.Equal(in.Truncate(time.Microsecond)))
+	assert.True(t, adapters.StoredTime(time.Time{}).IsZero(), "zero stays zero")
+}
+
+func TestCursorRoundTrip(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC)
+	for _, order := range []adapters.Order{adapters.OrderOpened, adapters.OrderDue} {
+		q := adapters.CaseQuery{Order: order}
+		q.Cursor = q.NextCursor(adapters.Case{ID: "c-9", CreatedAt: at, Due: at.Add(time.Hour)})
+		pos, err := q.DecodeCursor()
+		require.NoError(t, err)
+		assert.Equal(t, "c-9", pos.ID)
+		want := at
+		if order == adapters.OrderDue {
+			want = at.Add(time.Hour)
+		}
+		assert.True(t, pos.Key.Equal(want), "order %s: key %v, want %v", order, pos.Key, want)
+		require.NoError(t, q.Validate())
+	}
+}
+
+func TestValidateGathersEveryProblem(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		err   error
+		wants []string
+	}{
+		{"CreateCaseEmpty", adapters.CreateCaseParams{}.Validate(), []string{"case id is empty", "case type is empty", "case state is empty", "created time is zero", "no events"}},
+		{"TransitionEmpty", adapters.TransitionParams{}.Validate(), []string{"case id is empty", "expected version 0", "state is empty", "transition time is zero", "no events"}},
+		{"TransitionBadParts", adapters.TransitionParams{
+			CaseID: "c", ExpectedVersion: 1, State: "s", At: time.Now(),
+			Events:       []adapters.Event{{Kind: "k", At: time.Now(), Payload: []byte("{")}},
+			Messages:     []adapters.Message{{ID: "m", IdempotencyKey: "k", CreatedAt: time.Now()}, {ID: "m", IdempotencyKey: "k2", CreatedAt: time.Now(), Data: []byte("[")}},
+			SetTimers:    []adapters.Timer{{Name: "t", DueAt: time.Now(), Trigger: "x"}, {Name: "t", DueAt: time.Now(), Trigger: "x"}},
+			CancelTimers: []string{""},
+		}.Validate(), []string{"event 0 payload", "message 1 repeats", "message 1 data", `timer "t" set twice`, "cancelled timer 0"}},
+		{"QueryPage", adapters.CaseQuery{Limit: -1, Order: "x"}.Validate(), []string{"negative", `unknown order "x"`}},
+		{"Claim", adapters.ClaimParams{}.Validate(), []string{"owner is empty", "limit 0", "claim time is zero", "lease 0s"}},
+		{"Mark", adapters.MarkParams{Status: adapters.MessagePending}.Validate(), []string{"message id is empty", "owner is empty", "retry time is zero", "mark time is zero"}},
+		{"Draft", adapters.Draft{Data: []byte("{")}.Validate(), []string{"token hash is empty", "form id is empty", "expiry", "draft data"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			require.Error(t, tt.err)
+			assert.True(t, errors.Is(tt.err, adapters.ErrInvalidArgument))
+			for _, w := range tt.wants {
+				assert.Contains(t, tt.err.Error(), w)
+			}
+		})
+	}
+}
+
+func TestFingerprintSeparatesRequests(t *testing.T) {
+	t.Parallel()
+	p := adapters.TransitionParams{CaseID: "c", ExpectedVersion: 1, State: "s", Events: []adapters.Event{{Kind: "transition", Trigger: "go"}}}
+	q := p
+	q.At = time.Now() // the time of a retry differs; it is the same request
+	assert.Equal(t, p.Fingerprint(), q.Fingerprint())
+	q.Events = []adapters.Event{{Kind: "transition", Trigger: "stop"}}
+	assert.NotEqual(t, p.Fingerprint(), q.Fingerprint())
+	q = p
+	q.ExpectedVersion = 2
+	assert.NotEqual(t, p.Fingerprint(), q.Fingerprint())
+}
+
+func FuzzDecodeCursor(f *testing.F) {
+	q := adapters.CaseQuery{}
+	f.Add(q.NextCursor(adapters.Case{ID: "c", CreatedAt: time.Unix(1, 0)}))
+	f.Add("")
+	f.Add("%%%")
+	f.Add(strings.Repeat("A", 100))
+	f.Fuzz(func(t *testing.T, cursor string) {
+		q := adapters.CaseQuery{Cursor: cursor}
+		pos, err := q.DecodeCursor()
+		if err != nil {
+			if !errors.Is(err, adapters.ErrInvalidArgument) {
+				t.Fatalf("a bad cursor is ErrInvalidArgument, got %v", err)
+			}
+			return
+		}
+		if cursor != "" && pos.ID == "" {
+			t.Fatal("a decoded cursor names a case")
+		}
+	})
+}
