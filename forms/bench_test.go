@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -81,6 +82,30 @@ func BenchmarkLoadRegistry(b *testing.B) {
 			}
 			if len(r.IDs()) != 200 {
 				b.Fatalf("loaded %d forms", len(r.IDs()))
+			}
+		}
+	})
+}
+
+// BenchmarkRender draws the whole 25-field permit with values and errors.
+func BenchmarkRender(b *testing.B) {
+	f := loadPermit(b)
+	r, err := NewRenderer(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	values, err := decodeJSON([]byte(validPermit), 32)
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, verr := f.ValidateJSON(context.Background(), []byte(`{"applicant":{"email":"x"}}`), "en")
+	ve, _ := verr.(*ValidationError)
+	page := Page{Form: f, Locale: "en", Action: "/permit", Values: values.(map[string]any), Errors: ve}
+	b.Run("permit-25-fields", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := r.Render(io.Discard, page); err != nil {
+				b.Fatal(err)
 			}
 		}
 	})

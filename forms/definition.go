@@ -341,7 +341,11 @@ type builder struct {
 	order map[string][]string
 	file  string
 	n     int
+	open  []*jsonschema.Schema // objects being built, to refuse recursion
 }
+
+// maxGroupDepth bounds how deeply groups of fields nest.
+const maxGroupDepth = 16
 
 func fragment(s *jsonschema.Schema) string {
 	_, frag, _ := strings.Cut(s.Location, "#")
@@ -353,6 +357,12 @@ func fragment(s *jsonschema.Schema) string {
 // their condition holds.
 func (b *builder) object(parent *Field, s *jsonschema.Schema, path, ptr string) error {
 	s = deref(s)
+	if slices.Contains(b.open, s) || len(b.open) >= maxGroupDepth {
+		return &DefinitionError{File: b.file, Pointer: fragment(s),
+			Reason: fmt.Sprintf("field %q nests groups recursively or more than %d deep; a form is a finite set of fields", path, maxGroupDepth)}
+	}
+	b.open = append(b.open, s)
+	defer func() { b.open = b.open[:len(b.open)-1] }()
 	type decl struct {
 		sch  *jsonschema.Schema
 		cond *condition
@@ -455,6 +465,9 @@ func (b *builder) field(fl *Field, s *jsonschema.Schema) error {
 		return &DefinitionError{File: b.file, Pointer: fragment(s) + "/x-form", Reason: "x-form belongs at the top level only"}
 	}
 	s = deref(s)
+	if s.Ref != nil && s.Types == nil && len(s.Properties) == 0 {
+		return &DefinitionError{File: b.file, Pointer: fragment(s), Reason: fmt.Sprintf("field %q is a cycle of references", fl.Path)}
+	}
 	if k2 := keywordsOf(s); kw.widget == "" && kw.titles == nil && k2 != nil {
 		kw = k2
 	}

@@ -124,6 +124,16 @@ func TestLoadRejectsBadDefinitions(t *testing.T) {
 		{
 			name: "not an object", doc: `[1]`, reason: "JSON object",
 		},
+		{
+			name:    "recursive group",
+			doc:     `{"x-form":{"id":"a","version":1},"type":"object","properties":{"a":{"$ref":"#"}}}`,
+			pointer: "", reason: "recursively",
+		},
+		{
+			name:    "reference cycle",
+			doc:     `{"x-form":{"id":"a","version":1},"type":"object","$defs":{"x":{"$ref":"#/$defs/x"}},"properties":{"a":{"$ref":"#/$defs/x"}}}`,
+			reason: "cycle of references",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
