@@ -130,8 +130,8 @@ func TestLoadRejectsBadDefinitions(t *testing.T) {
 			pointer: "", reason: "recursively",
 		},
 		{
-			name:    "reference cycle",
-			doc:     `{"x-form":{"id":"a","version":1},"type":"object","$defs":{"x":{"$ref":"#/$defs/x"}},"properties":{"a":{"$ref":"#/$defs/x"}}}`,
+			name:   "reference cycle",
+			doc:    `{"x-form":{"id":"a","version":1},"type":"object","$defs":{"x":{"$ref":"#/$defs/x"}},"properties":{"a":{"$ref":"#/$defs/x"}}}`,
 			reason: "cycle of references",
 		},
 	}
