@@ -35,6 +35,7 @@ type RenderConfig struct {
 // class names follow the U.S. Web Design System. Safe for concurrent use.
 type Renderer struct {
 	tmpl *template.Template
+	fast bool // the built-in templates are in use: write the page directly
 }
 
 // NewRenderer parses the templates once.
@@ -47,8 +48,9 @@ func NewRenderer(cfg *RenderConfig) (*Renderer, error) {
 		if t, err = t.ParseFS(cfg.Templates, "*.tmpl"); err != nil {
 			return nil, fmt.Errorf("forms: parse override templates: %w", err)
 		}
+		return &Renderer{tmpl: t}, nil
 	}
-	return &Renderer{tmpl: t}, nil
+	return &Renderer{tmpl: t, fast: true}, nil
 }
 
 // Page is what to render.
@@ -99,20 +101,28 @@ type HiddenView struct {
 	Name, Value string
 }
 
-// FieldView is the data the "field" templates receive.
+// FieldView is the data the "field" templates receive. The *Attrs
+// fields are complete, escaped attribute lists (` id="f-a" name="a"
+// ...`), built in Go so a 25-field page renders in tens of microseconds;
+// templates insert them inside the tag: <input{{.InputAttrs}}>.
 type FieldView struct {
-	ID, Name, Label, Hint, Error, Widget, InputType, InputMode string
-	Value, Autocomplete, DescribedBy, RequiredText, ChooseText string
-	Required, Checked                                          bool
-	MaxLength                                                  int
-	Options                                                    []OptionView
-	Fields                                                     []*FieldView
+	ID, Name, Label, Hint, Error, Widget, Value string
+	RequiredText, ChooseText, ChoiceClass       string
+	Required, Checked                           bool
+	IsHidden, IsCheckbox, IsSelect, IsTextarea  bool
+	GroupAttrs, LabelAttrs, InputAttrs          template.HTMLAttr
+	FieldsetAttrs                               template.HTMLAttr
+	Options                                     []OptionView
+	Fields                                      []*FieldView
 }
 
 // OptionView is one choice of a select, radio or checkboxes field.
 type OptionView struct {
 	ID, Value, Label string
 	Checked          bool
+	// InputAttrs are the attributes of the radio or checkbox input, or of
+	// the select's <option>.
+	InputAttrs template.HTMLAttr
 }
 
 var pageTexts = []struct {
@@ -135,7 +145,9 @@ func (r *Renderer) Render(w io.Writer, p Page) error {
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bufPool.Put(buf)
-	if err := r.tmpl.ExecuteTemplate(buf, "form", v); err != nil {
+	if r.fast {
+		writePage(buf, v)
+	} else if err := r.tmpl.ExecuteTemplate(buf, "form", v); err != nil {
 		return fmt.Errorf("forms: render %s: %w", p.Form.id, err)
 	}
 	_, err = w.Write(buf.Bytes())
@@ -222,20 +234,32 @@ func (b *viewBuilder) field(fl *Field, val any) *FieldView {
 		b.targets = map[string]string{}
 	}
 	fv := &FieldView{ID: inputID(fl.Path), Name: fl.Path, Label: fl.labelIn(b.l), Hint: b.l.text(fl.desc, fl.descs),
-		Widget: fl.Widget, Autocomplete: fl.Autocomplete, Required: fl.Required, MaxLength: fl.MaxLength,
-		RequiredText: b.required, ChooseText: b.choose}
+		Widget: fl.Widget, Required: fl.Required, RequiredText: b.required, ChooseText: b.choose,
+		IsHidden: fl.Widget == "hidden", IsCheckbox: fl.Widget == "checkbox", IsSelect: fl.Widget == "select",
+		IsTextarea: fl.Widget == "textarea"}
 	if fe, ok := b.errs[fl.Path]; ok {
 		fv.Error = fe.Message
 	}
-	var described []string
-	if fv.Hint != "" {
-		described = append(described, fv.ID+"-hint")
+	var described string
+	switch {
+	case fv.Hint != "" && fv.Error != "":
+		described = fv.ID + "-hint " + fv.ID + "-error"
+	case fv.Hint != "":
+		described = fv.ID + "-hint"
+	case fv.Error != "":
+		described = fv.ID + "-error"
 	}
-	if fv.Error != "" {
-		described = append(described, fv.ID+"-error")
-	}
-	fv.DescribedBy = strings.Join(described, " ")
 	target := fv.ID
+	var a attrs
+	if fv.Error != "" {
+		fv.GroupAttrs = ` class="usa-form-group usa-form-group--error"`
+		a.add("class", "usa-label usa-label--error")
+	} else {
+		fv.GroupAttrs = ` class="usa-form-group"`
+		a.add("class", "usa-label")
+	}
+	a.add("for", fv.ID)
+	fv.LabelAttrs = a.done()
 
 	switch {
 	case fl.Type == "object":
@@ -246,33 +270,138 @@ func (b *viewBuilder) field(fl *Field, val any) *FieldView {
 		if len(fv.Fields) > 0 {
 			target = fv.Fields[0].ID
 		}
-	case fl.Widget == "checkbox":
-		fv.Checked = val == true
+		fv.FieldsetAttrs = fieldsetAttrs(fv.ID, described)
 	case len(fl.Options) > 0:
+		fv.ChoiceClass = "usa-radio"
+		if fl.Widget == "checkboxes" {
+			fv.ChoiceClass = "usa-checkbox"
+		}
 		for i, o := range fl.Options {
-			ov := OptionView{ID: fmt.Sprintf("%s-%d", fv.ID, i), Value: o.Text, Label: o.labelIn(b.l), Checked: chosen(val, o.Text)}
+			ov := OptionView{ID: fv.ID + "-" + strconv.Itoa(i), Value: o.Text, Label: o.labelIn(b.l), Checked: chosen(val, o.Text)}
+			var oa attrs
+			if fv.IsSelect {
+				oa.add("value", ov.Value)
+				oa.flag(ov.Checked, "selected")
+			} else {
+				oa.add("class", fv.ChoiceClass+"__input")
+				oa.add("id", ov.ID)
+				oa.add("name", fv.Name)
+				oa.add("type", map[bool]string{true: "checkbox", false: "radio"}[fl.Widget == "checkboxes"])
+				oa.add("value", ov.Value)
+				oa.flag(ov.Checked, "checked")
+				oa.flag(fv.Error != "", ` aria-invalid="true"`)
+			}
+			ov.InputAttrs = oa.done()
 			fv.Options = append(fv.Options, ov)
 		}
-		if fl.Widget != "select" && len(fv.Options) > 0 {
-			target = fv.Options[0].ID
+		if fv.IsSelect {
+			fv.InputAttrs = inputAttrs(fv, fl, "usa-select", "", described)
+		} else {
+			fv.FieldsetAttrs = fieldsetAttrs(fv.ID, described)
+			if len(fv.Options) > 0 {
+				target = fv.Options[0].ID
+			}
 		}
+	case fv.IsCheckbox:
+		fv.Checked = val == true
+		fv.InputAttrs = inputAttrs(fv, fl, "usa-checkbox__input", "checkbox", described)
+	case fv.IsHidden:
+		fv.Value = text(val)
+		var ha attrs
+		ha.add("type", "hidden")
+		ha.add("id", fv.ID)
+		ha.add("name", fv.Name)
+		ha.add("value", fv.Value)
+		fv.InputAttrs = ha.done()
 	default:
 		fv.Value = text(val)
-	}
-	switch fl.Widget {
-	case "number":
-		fv.InputType, fv.InputMode = "text", "decimal"
-		if fl.Type == "integer" {
-			fv.InputMode = "numeric"
+		class, typ := "usa-input", "text"
+		switch fl.Widget {
+		case "textarea":
+			class, typ = "usa-textarea", ""
+		case "email", "tel", "date":
+			typ = fl.Widget
 		}
-	case "email", "tel", "date":
-		fv.InputType = fl.Widget
-	default:
-		fv.InputType = "text"
+		fv.InputAttrs = inputAttrs(fv, fl, class, typ, described)
 	}
 	b.targets[fl.Path] = target
 	return fv
 }
+
+func fieldsetAttrs(id, described string) template.HTMLAttr {
+	var a attrs
+	a.add("class", "usa-fieldset")
+	a.add("id", id)
+	if described != "" {
+		a.add("aria-describedby", described)
+	}
+	return a.done()
+}
+
+func inputAttrs(fv *FieldView, fl *Field, class, typ, described string) template.HTMLAttr {
+	var a attrs
+	if fv.Error != "" {
+		class += " usa-input--error"
+	}
+	a.add("class", class)
+	a.add("id", fv.ID)
+	a.add("name", fv.Name)
+	if typ != "" {
+		a.add("type", typ)
+	}
+	switch {
+	case fl.Widget == "number" && fl.Type == "integer":
+		a.add("inputmode", "numeric")
+	case fl.Widget == "number":
+		a.add("inputmode", "decimal")
+	}
+	switch typ {
+	case "checkbox":
+		a.add("value", "true")
+		a.flag(fv.Checked, "checked")
+	case "":
+	default:
+		a.add("value", fv.Value)
+	}
+	a.flag(fv.Required, "required")
+	a.flag(fv.Error != "", ` aria-invalid="true"`)
+	if described != "" {
+		a.add("aria-describedby", described)
+	}
+	if fl.Autocomplete != "" {
+		a.add("autocomplete", fl.Autocomplete)
+	}
+	if fl.MaxLength > 0 && (typ == "text" || typ == "" || typ == "email" || typ == "tel") {
+		a.add("maxlength", strconv.Itoa(fl.MaxLength))
+	}
+	return a.done()
+}
+
+// attrs builds an attribute list; every value is HTML-escaped, names are
+// constants of this file.
+type attrs struct{ b strings.Builder }
+
+func (a *attrs) add(name, value string) {
+	a.b.WriteByte(' ')
+	a.b.WriteString(name)
+	a.b.WriteString(`="`)
+	a.b.WriteString(template.HTMLEscapeString(value))
+	a.b.WriteByte('"')
+}
+
+// flag writes a boolean attribute ("required") or a constant attribute
+// text (` aria-invalid="true"`) when on.
+func (a *attrs) flag(on bool, s string) {
+	if !on {
+		return
+	}
+	if s[0] != ' ' {
+		a.b.WriteByte(' ')
+	}
+	a.b.WriteString(s)
+}
+
+func (a *attrs) done() template.HTMLAttr { return template.HTMLAttr(a.b.String()) }
 
 func (o Option) labelIn(l *lang) string { return l.text(o.Text, o.label) }
 
