@@ -51,7 +51,7 @@
 //     "given_name"); see Prefill. A prefilled value stays editable.
 //   - x-pii: the personal-data category of the field: contact, identity,
 //     financial, health, location, demographic or other. Redact masks and
-//     Sealer encrypts every field with a category.
+//     Seal encrypts every field with a category.
 //   - x-options: labels of enum values per locale ({"yes": {"en": "Yes",
 //     "es": "Sí"}}); without one the value itself is shown.
 //
@@ -85,6 +85,27 @@
 // duplicate JSON keys and invalid UTF-8 are refused, each with its own
 // code and sentinel error.
 //
+// # Rendering
+//
+// A Renderer draws a whole form or one step as HTML (see Renderer for
+// the accessibility rules it keeps; class names are those of the U.S. Web
+// Design System). A step page carries earlier and later steps' values as
+// hidden inputs, and ValidateStep checks a page and the ones before it.
+// Prefill fills fields from identity claims given as a map. Vendors
+// override templates through RenderConfig.Templates; the built-in markup
+// is written without reflection, byte-identical to the templates.
+//
+// # Drafts and privacy
+//
+// Drafts saves partly filled forms through an adapters.DraftStore and
+// returns a random 256-bit resume token whose SHA-256 alone is stored;
+// drafts expire, resume restores the values and the step, and a signed-in
+// resident's draft resumes only for them. Form.Redact masks PII fields
+// (x-pii); Form.Seal and Form.Open encrypt them with AES-256-GCM under a
+// KeyRing, each value naming its key and bound to its form and field, so
+// rotation is adding a key. Drafts with a KeyRing seal before the store
+// sees anything.
+//
 // # Errors
 //
 // Submissions that break the form return a *ValidationError, which
@@ -100,6 +121,6 @@
 // # Concurrency
 //
 // A Registry is safe for concurrent use; a *Form, once loaded, is
-// immutable and safe for concurrent use, as are Renderer, Drafts, KeyRing
-// and Sealer.
+// immutable and safe for concurrent use, as are Renderer, Drafts and
+// KeyRing.
 package forms

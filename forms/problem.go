@@ -14,6 +14,7 @@ const ProblemTypeValidation = "https://civickit.dev/problems/validation"
 
 // Problem is an RFC 9457 problem details object.
 type Problem struct {
+	// Type, Title, Status, Detail and Instance are the RFC 9457 members.
 	Type     string `json:"type"`
 	Title    string `json:"title"`
 	Status   int    `json:"status"`

@@ -88,16 +88,22 @@ type FormView struct {
 
 // PageText holds the fixed texts of a page in its locale.
 type PageText struct {
+	// ErrorHeading titles the error summary; Submit labels the button
+	// ("Continue" before the last step); StepOf reads "Step 1 of 3".
 	ErrorHeading, Submit, StepOf string
 }
 
 // ErrorView is one line of the error summary.
 type ErrorView struct {
-	Target, Message string
+	// Target is the id of the input the line links to.
+	Target string
+	// Message is the field error's message.
+	Message string
 }
 
 // HiddenView is one hidden input.
 type HiddenView struct {
+	// Name and Value are the input's name and value.
 	Name, Value string
 }
 
@@ -106,20 +112,35 @@ type HiddenView struct {
 // ...`), built in Go so a 25-field page renders in tens of microseconds;
 // templates insert them inside the tag: <input{{.InputAttrs}}>.
 type FieldView struct {
+	// ID is the input's HTML id; Name its form-post name (the dotted
+	// path); Label, Hint and Error the texts in the page's locale; Widget
+	// the x-widget; Value the current value as text.
 	ID, Name, Label, Hint, Error, Widget, Value string
-	RequiredText, ChooseText, ChoiceClass       string
-	Required, Checked                           bool
-	IsHidden, IsCheckbox, IsSelect, IsTextarea  bool
-	GroupAttrs, LabelAttrs, InputAttrs          template.HTMLAttr
-	FieldsetAttrs                               template.HTMLAttr
-	Options                                     []OptionView
-	Fields                                      []*FieldView
+	// RequiredText is "(required)" in the locale, ChooseText the empty
+	// select option, ChoiceClass "usa-radio" or "usa-checkbox".
+	RequiredText, ChooseText, ChoiceClass string
+	// Required and Checked (a ticked checkbox) are as named.
+	Required, Checked bool
+	// The Is* flags pick the markup.
+	IsHidden, IsCheckbox, IsSelect, IsTextarea bool
+	// GroupAttrs go on the form-group div, LabelAttrs on the label,
+	// InputAttrs on the input, select or textarea, FieldsetAttrs on the
+	// fieldset of a group or choice set.
+	GroupAttrs, LabelAttrs, InputAttrs template.HTMLAttr
+	FieldsetAttrs                      template.HTMLAttr
+	// Options are a choice field's options.
+	Options []OptionView
+	// Fields are a group's fields.
+	Fields []*FieldView
 }
 
 // OptionView is one choice of a select, radio or checkboxes field.
 type OptionView struct {
+	// ID is the radio or checkbox id, Value the posted value, Label the
+	// text in the locale.
 	ID, Value, Label string
-	Checked          bool
+	// Checked marks the current choice.
+	Checked bool
 	// InputAttrs are the attributes of the radio or checkbox input, or of
 	// the select's <option>.
 	InputAttrs template.HTMLAttr
