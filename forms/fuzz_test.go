@@ -13,7 +13,7 @@ import (
 // or a *ValidationError, never a panic or another error.
 func FuzzValidate(f *testing.F) {
 	form := loadPermit(f)
-	for _, s := range []string{validPermit, `{}`, `[]`, `{"applicant":{"email":1}}`, `{"a":1,"a":2}`, `{"floors":1e999}`, "\xff"} {
+	for _, s := range []string{validPermit, `{}`, `[]`, `{"applicant":{"email":1}}`, `{"a":1,"a":2}`, `{"floors":1e999}`, `{"floors":1e999999999,"estimatedCost":-1E-99999}`, "\xff"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -43,7 +43,7 @@ func FuzzValidate(f *testing.F) {
 func FuzzFormPost(f *testing.F) {
 	form := loadPermit(f)
 	for _, s := range []string{"applicant.email=a%40b.org&floors=2&trades=plumbing&trades=electrical",
-		"a=1&a.b=2", "floors=x&agree=on", "%zz", "_step=work&workType=deck", "a.b.c.d.e.f=1"} {
+		"a=1&a.b=2", "floors=x&agree=on", "%zz", "_step=work&workType=deck", "a.b.c.d.e.f=1", "floors=1e999999999&estimatedCost=9e-9999999"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {

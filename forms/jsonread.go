@@ -392,12 +392,27 @@ func (r *jsonReader) number() (any, error) {
 		if r.pos < len(r.data) && (r.data[r.pos] == '+' || r.data[r.pos] == '-') {
 			r.pos++
 		}
+		expAt := r.pos
 		if r.digits() == 0 {
 			return nil, r.syntax("invalid number")
 		}
+		if exp, err := strconv.Atoi(string(r.data[expAt:r.pos])); err != nil || exp > maxExponent {
+			return nil, &inputError{kind: ErrSyntax, offset: start, pointer: pointerOf(r.path), detail: "number out of range"}
+		}
+	}
+	if r.pos-start > maxNumberLen {
+		return nil, &inputError{kind: ErrSyntax, offset: start, pointer: pointerOf(r.path), detail: "number too long"}
 	}
 	return json.Number(r.data[start:r.pos]), nil
 }
+
+// Numbers are bounded: exact decimal arithmetic on 1e999999999 costs
+// unbounded memory, and jsonschema/v6 fails on exponents math/big
+// refuses. Any figure a form needs fits well inside these.
+const (
+	maxExponent  = 400
+	maxNumberLen = 100
+)
 
 func (r *jsonReader) digits() int {
 	n := 0

@@ -92,8 +92,10 @@ func (f *Form) normalize(v any) (any, error) {
 // plain reports whether m holds only JSON data model values.
 func plain(v any, depth, max int) bool {
 	switch x := v.(type) {
-	case nil, bool, string, json.Number:
+	case nil, bool, string:
 		return true
+	case json.Number:
+		return isNumber(jsonReader{data: []byte(x), maxDepth: 1})
 	case map[string]any:
 		if depth >= max {
 			return false

@@ -188,6 +188,7 @@ func TestValidateInputLimits(t *testing.T) {
 		{name: "truncated", body: []byte(`{"a":`), sentinel: ErrSyntax, code: "syntax"},
 		{name: "bad number", body: []byte(`{"a":01}`), sentinel: ErrSyntax, code: "syntax"},
 		{name: "control character", body: []byte("{\"a\":\"\x01\"}"), sentinel: ErrSyntax, code: "syntax"},
+		{name: "number out of range", body: []byte(`{"n":1e999999999}`), sentinel: ErrSyntax, code: "syntax", pointer: "/n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -218,6 +219,9 @@ func TestValidateValueDoesNotTouchInput(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotContains(t, clean, "businessName")
 	assert.Contains(t, m, "businessName", "the caller's map is not modified")
+
+	_, err = f.ValidateValue(context.Background(), map[string]any{"floors": json.Number("1e999999999")}, "en")
+	assert.ErrorIs(t, err, ErrSyntax, "numbers given as json.Number are bounded too")
 
 	type applicant struct {
 		FirstName string `json:"firstName"`
