@@ -339,3 +339,27 @@ func flatten(prefix string, v any, out url.Values) {
 		out.Add(prefix, s)
 	}
 }
+
+func TestFormConcurrentUse(t *testing.T) {
+	t.Parallel()
+	f := loadPermit(t)
+	r, err := NewRenderer(nil)
+	require.NoError(t, err)
+	done := make(chan error, 16)
+	for i := range 16 {
+		go func() {
+			locale := []string{"en", "es", "es-MX", "fr"}[i%4]
+			_, err := f.ValidateJSON(context.Background(), []byte(validPermit), locale)
+			if err == nil {
+				_, verr := f.ValidateJSON(context.Background(), []byte(`{"floors":"x"}`), locale)
+				ve, _ := verr.(*ValidationError)
+				var sb strings.Builder
+				err = r.Render(&sb, Page{Form: f, Locale: locale, Errors: ve})
+			}
+			done <- err
+		}()
+	}
+	for range 16 {
+		assert.NoError(t, <-done)
+	}
+}
