@@ -58,7 +58,7 @@ func (e *ValidationError) Error() string {
 		if name == "" {
 			name = "(submission)"
 		}
-		fmt.Fprintf(&b, " %s (%s)", name, fe.Code)
+		fmt.Fprintf(&b, " %q (%s)", name, fe.Code)
 	}
 	return b.String()
 }
