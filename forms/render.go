@@ -403,6 +403,9 @@ func inputAttrs(fv *FieldView, fl *Field, class, typ, described string) template
 type attrs struct{ b strings.Builder }
 
 func (a *attrs) add(name, value string) {
+	if a.b.Cap() == 0 {
+		a.b.Grow(160)
+	}
 	a.b.WriteByte(' ')
 	a.b.WriteString(name)
 	a.b.WriteString(`="`)
@@ -482,6 +485,9 @@ func carry(name string, v any, out []HiddenView) []HiddenView {
 // inputID makes an HTML id from a field path: letters, digits, '-' and
 // '_' pass, anything else is hex-escaped so distinct paths stay distinct.
 func inputID(path string) string {
+	if plainURL(path) && !strings.ContainsAny(path, "/~-") {
+		return "f-" + strings.ReplaceAll(path, ".", "-")
+	}
 	var b strings.Builder
 	b.WriteString("f-")
 	for i := 0; i < len(path); i++ {

@@ -13,7 +13,7 @@ import (
 
 func writePage(b *bytes.Buffer, v *FormView) {
 	b.WriteString(`<form class="usa-form usa-form--large" method="post" action="`)
-	b.WriteString(urlAttr(v.Action))
+	writeURL(b, v.Action)
 	b.WriteString(`" novalidate lang="`)
 	escapeHTML(b, v.Lang)
 	b.WriteString(`">`)
@@ -24,7 +24,11 @@ func writePage(b *bytes.Buffer, v *FormView) {
 		b.WriteString("</h2>\n" + `<ul class="usa-list">`)
 		for _, e := range v.Errors {
 			b.WriteString("\n" + `<li><a href="#`)
-			b.WriteString(urlAttr("#" + e.Target)[len("#"):])
+			if plainURL(e.Target) {
+				b.WriteString(e.Target)
+			} else {
+				b.WriteString(urlAttr("#" + e.Target)[len("#"):])
+			}
 			b.WriteString(`">`)
 			escapeHTML(b, e.Message)
 			b.WriteString("</a></li>")
@@ -214,6 +218,29 @@ func escapeHTML(b *bytes.Buffer, s string) {
 		start = i + 1
 	}
 	b.WriteString(s[start:])
+}
+
+// writeURL writes a URL attribute value as html/template would: plain
+// relative paths are unchanged by its filter and escaper, anything else
+// goes through it.
+func writeURL(b *bytes.Buffer, u string) {
+	if plainURL(u) {
+		b.WriteString(u)
+		return
+	}
+	b.WriteString(urlAttr(u))
+}
+
+// plainURL reports a URL of letters, digits and "/._~-" only: no scheme,
+// nothing to escape.
+func plainURL(u string) bool {
+	for i := 0; i < len(u); i++ {
+		c := u[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '/' || c == '.' || c == '_' || c == '~' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // urlAttr renders a URL attribute value the way html/template does, by

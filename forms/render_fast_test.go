@@ -50,6 +50,8 @@ func TestFastPathMatchesTemplates(t *testing.T) {
 		"permit step carried": {Form: permit, Step: "site", Locale: "en", Values: map[string]any{"applicant": map[string]any{"firstName": hostile}, "trades": []any{"plumbing", hostile}}, Hidden: map[string]string{"_csrf": hostile}},
 		"odd":                 {Form: odd, Locale: "en", Action: "javascript:alert(1)", Errors: oddVE, Values: map[string]any{"s": hostile, "h": hostile, "n": hostile, "sel": "a", "box": []any{"y"}, "ok": true, "t": hostile, "g": map[string]any{"inner": hostile}}},
 		"odd empty":           {Form: odd, Locale: "fr"},
+		"relative action":     {Form: odd, Locale: "en", Action: "../submit/odd-1_a.b~c"},
+		"action with query":   {Form: odd, Locale: "en", Action: "/s?x=<1>&y=\"2\""},
 	}
 	for name, p := range pages {
 		t.Run(name, func(t *testing.T) {
