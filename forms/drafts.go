@@ -171,6 +171,48 @@ type Resumed struct {
 	ExpiresAt time.Time
 }
 
+// DraftSummary describes one of a signed-in resident's drafts.
+type DraftSummary struct {
+	// ID names the draft for ResumeOwned; it is the stored token hash,
+	// which only its owner is shown.
+	ID string
+	// FormID and FormVersion name the definition; Step is where the
+	// resident left off.
+	FormID      string
+	FormVersion int
+	Step        string
+	// UpdatedAt and ExpiresAt are when the draft was last saved and when
+	// it stops being resumable.
+	UpdatedAt, ExpiresAt time.Time
+}
+
+// List returns a signed-in resident's live drafts, most recently saved
+// first, so they can pick one up on another device without the token.
+func (d *Drafts) List(ctx context.Context, subject string) ([]DraftSummary, error) {
+	if subject == "" {
+		return nil, fmt.Errorf("forms: list drafts: anonymous drafts are found by token only: %w", adapters.ErrInvalidArgument)
+	}
+	recs, err := d.store.ListDrafts(ctx, subject, d.now())
+	if err != nil {
+		return nil, fmt.Errorf("forms: list drafts: %w", err)
+	}
+	out := make([]DraftSummary, 0, len(recs))
+	for _, r := range recs {
+		out = append(out, DraftSummary{ID: r.TokenHash, FormID: r.FormID, FormVersion: r.FormVersion,
+			Step: r.Step, UpdatedAt: r.UpdatedAt, ExpiresAt: r.ExpiresAt})
+	}
+	return out, nil
+}
+
+// ResumeOwned resumes a draft listed by List, for its signed-in owner
+// only; anyone else gets adapters.ErrNotFound.
+func (d *Drafts) ResumeOwned(ctx context.Context, id, subject string) (Resumed, error) {
+	if subject == "" || len(id) != sha256.Size*2 {
+		return Resumed{}, fmt.Errorf("forms: resume draft: %w", adapters.ErrNotFound)
+	}
+	return d.resume(ctx, id, subject, true)
+}
+
 // Resume returns the draft of a token. subject is the caller's identity
 // subject (empty when anonymous); a draft saved by a signed-in resident
 // resumes only for that subject. Unknown, expired, malformed and other
@@ -180,11 +222,15 @@ func (d *Drafts) Resume(ctx context.Context, token, subject string) (Resumed, er
 	if !validToken(token) {
 		return Resumed{}, fmt.Errorf("forms: resume draft: %w", adapters.ErrNotFound)
 	}
-	rec, err := d.store.GetDraft(ctx, hashToken(token), d.now())
+	return d.resume(ctx, hashToken(token), subject, false)
+}
+
+func (d *Drafts) resume(ctx context.Context, hash, subject string, owned bool) (Resumed, error) {
+	rec, err := d.store.GetDraft(ctx, hash, d.now())
 	if err != nil {
 		return Resumed{}, fmt.Errorf("forms: resume draft: %w", err)
 	}
-	if rec.Subject != "" && rec.Subject != subject {
+	if (owned || rec.Subject != "") && rec.Subject != subject {
 		return Resumed{}, fmt.Errorf("forms: resume draft: %w", adapters.ErrNotFound)
 	}
 	f, err := d.reg.Get(rec.FormID, rec.FormVersion)
