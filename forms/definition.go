@@ -151,11 +151,26 @@ type Option struct {
 	Value any
 	Text  string
 	label map[string]string
+	def   string // label when no translation matches; Text when empty
 }
 
 // Label returns the option label in the best matching locale, falling
 // back to the value itself.
-func (o Option) Label(locale string) string { return pick(o.Text, o.label, locale) }
+func (o Option) Label(locale string) string { return o.labelIn(resolve(locale)) }
+
+func (o Option) labelIn(l *lang) string {
+	def := o.def
+	if def == "" {
+		def = o.Text
+	}
+	return l.text(def, o.label)
+}
+
+// yesNo are the options of a boolean drawn as radio buttons.
+var yesNo = []Option{
+	{Value: true, Text: "true", def: "Yes", label: map[string]string{"en": "Yes", "es": "Sí"}},
+	{Value: false, Text: "false", def: "No", label: map[string]string{"en": "No", "es": "No"}},
+}
 
 // Label returns the field title in the best matching locale, falling back
 // to the property name.
@@ -506,6 +521,14 @@ func (b *builder) field(fl *Field, s *jsonschema.Schema) error {
 		}
 	}
 	fl.Widget = kw.widget
+	if fl.Type == "boolean" && fl.Widget == "radio" && len(fl.Options) == 0 {
+		fl.Options = slices.Clone(yesNo)
+		for i := range fl.Options {
+			if l, ok := kw.options[fl.Options[i].Text]; ok {
+				fl.Options[i].label = l
+			}
+		}
+	}
 	if fl.Widget == "" {
 		fl.Widget = defaultWidget(fl)
 	}
@@ -584,7 +607,7 @@ func (b *builder) checkWidget(fl *Field, s *jsonschema.Schema) error {
 	switch fl.Widget {
 	case "select", "radio":
 		if len(fl.Options) == 0 {
-			bad = "needs an enum"
+			bad = "needs an enum (or, for radio, a boolean)"
 		}
 	case "checkboxes":
 		if fl.Type != "array" || len(fl.Options) == 0 {

@@ -44,7 +44,9 @@
 //     tel, select, radio, checkbox, checkboxes, address (a group: an object
 //     of fields), hidden. Omitted, it follows from type, format and enum.
 //     It must fit the type (checkbox needs a boolean, checkboxes an array
-//     with items.enum, select and radio an enum).
+//     with items.enum, select and radio an enum; radio on a boolean draws
+//     Yes and No, which suits a required yes-or-no question better than a
+//     checkbox, whose unticked state posts nothing).
 //   - x-autocomplete: an HTML autocomplete token ("email", "given-name",
 //     "postal-code", "shipping street-address", "off", ...).
 //   - x-prefill: the identity claim that prefills the field ("email",

@@ -427,8 +427,6 @@ func (a *attrs) flag(on bool, s string) {
 
 func (a *attrs) done() template.HTMLAttr { return template.HTMLAttr(a.b.String()) }
 
-func (o Option) labelIn(l *lang) string { return l.text(o.Text, o.label) }
-
 // chosen reports whether val (a value or a list) holds the option text.
 func chosen(val any, opt string) bool {
 	if list, ok := val.([]any); ok {

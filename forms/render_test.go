@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"html"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -182,6 +183,24 @@ func TestRenderOverrideTemplates(t *testing.T) {
 
 	_, err = NewRenderer(&RenderConfig{Templates: fstest.MapFS{"bad.tmpl": {Data: []byte(`{{define "x"}}{{end`)}}})
 	assert.Error(t, err)
+}
+
+func TestRenderBooleanRadio(t *testing.T) {
+	t.Parallel()
+	reg, err := NewRegistry(nil)
+	require.NoError(t, err)
+	f, err := reg.Load(context.Background(), "yn.json", []byte(`{"x-form":{"id":"yn","version":1},"type":"object","required":["pets"],
+	  "properties":{"pets":{"type":"boolean","title":"Do you have pets?","x-widget":"radio"}}}`))
+	require.NoError(t, err)
+	r, err := NewRenderer(nil)
+	require.NoError(t, err)
+	page := render(t, r, Page{Form: f, Locale: "es", Values: map[string]any{"pets": false}})
+	assert.Contains(t, page, `<input class="usa-radio__input" id="f-pets-1" name="pets" type="radio" value="false" checked>`)
+	assert.Contains(t, page, `for="f-pets-0">Sí</label>`)
+	m, err := f.DecodeForm(url.Values{"pets": {"false"}})
+	require.NoError(t, err)
+	_, err = f.ValidateValue(context.Background(), m, "en")
+	assert.NoError(t, err, "No is an answer")
 }
 
 func TestRenderUnknownStep(t *testing.T) {
