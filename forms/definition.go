@@ -191,6 +191,30 @@ func (fl *Field) Hint(locale string) string { return pick(fl.desc, fl.descs, loc
 type condition struct {
 	ifs  *jsonschema.Schema
 	want bool
+	// reads names the sibling properties the if-schema looks at, when it
+	// looks only at named properties (nil otherwise).
+	reads []string
+}
+
+// readsOf lists the properties an if-schema tests, or nil when it tests
+// anything beyond "properties" and "required".
+func readsOf(s *jsonschema.Schema) []string {
+	if s.Bool != nil || s.Ref != nil || s.Not != nil || len(s.AllOf)+len(s.AnyOf)+len(s.OneOf) > 0 ||
+		s.If != nil || s.PatternProperties != nil || s.AdditionalProperties != nil || s.DependentRequired != nil ||
+		s.DependentSchemas != nil || s.PropertyNames != nil || s.MinProperties != nil || s.MaxProperties != nil ||
+		s.Const != nil || s.Enum != nil || s.UnevaluatedProperties != nil || s.DynamicRef != nil {
+		return nil
+	}
+	var names []string
+	for n := range s.Properties {
+		names = append(names, n)
+	}
+	for _, n := range s.Required {
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	return names
 }
 
 // DefinitionError reports why a definition failed to load.
@@ -418,10 +442,10 @@ func (b *builder) object(parent *Field, s *jsonschema.Schema, path, ptr string) 
 			continue
 		}
 		if br.Then != nil {
-			add(deref(br.Then), &condition{ifs: br.If, want: true})
+			add(deref(br.Then), &condition{ifs: br.If, want: true, reads: readsOf(br.If)})
 		}
 		if br.Else != nil {
-			add(deref(br.Else), &condition{ifs: br.If, want: false})
+			add(deref(br.Else), &condition{ifs: br.If, want: false, reads: readsOf(br.If)})
 		}
 	}
 	if kw := keywordsOf(s); kw.order != nil {

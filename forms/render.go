@@ -223,6 +223,9 @@ func BuildView(p Page) (*FormView, error) {
 	}
 	b := viewBuilder{l: l, errs: errs, required: txt.required, choose: txt.choose}
 	for _, fl := range fields {
+		if p.Step != "" && hiddenByEarlierSteps(f, fl, p) {
+			continue
+		}
 		v.Fields = append(v.Fields, b.field(fl, p.Values[fl.Name]))
 	}
 	if p.Errors != nil {
@@ -241,6 +244,34 @@ func BuildView(p Page) (*FormView, error) {
 		}
 	}
 	return v, nil
+}
+
+// hiddenByEarlierSteps reports a top-level conditional field whose
+// conditions read only fields of earlier steps and all fail on the values
+// so far: the resident already answered so that it does not apply. A
+// condition on a field of the same page cannot be decided without
+// script, so such fields are drawn.
+func hiddenByEarlierSteps(f *Form, fl *Field, p Page) bool {
+	if !fl.Conditional {
+		return false
+	}
+	st, _ := f.Step(p.Step)
+	for _, c := range fl.conds {
+		if c.reads == nil {
+			return false
+		}
+		for _, n := range c.reads {
+			if f.stepOf(n) >= st.Index || f.root.names[n] == nil {
+				return false
+			}
+		}
+	}
+	values := p.Values
+	if values == nil {
+		values = map[string]any{}
+	}
+	var cache []verdict
+	return !visible(fl, values, &cache)
 }
 
 type viewBuilder struct {

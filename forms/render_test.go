@@ -203,6 +203,39 @@ func TestRenderBooleanRadio(t *testing.T) {
 	assert.NoError(t, err, "No is an answer")
 }
 
+func TestRenderOmitsFieldsEarlierAnswersHide(t *testing.T) {
+	t.Parallel()
+	reg, err := NewRegistry(nil)
+	require.NoError(t, err)
+	f, err := reg.Load(context.Background(), "pets.json", []byte(`{"x-form":{"id":"pets","version":1,"steps":[
+	    {"id":"one","fields":["hasDog"]},{"id":"two","fields":["dogName","notes","sameStep"]}]},
+	  "type":"object","properties":{"hasDog":{"type":"boolean"},"notes":{"type":"string"}},
+	  "allOf":[
+	    {"if":{"properties":{"hasDog":{"const":true}},"required":["hasDog"]},"then":{"properties":{"dogName":{"type":"string"}}}},
+	    {"if":{"properties":{"notes":{"const":"x"}},"required":["notes"]},"then":{"properties":{"sameStep":{"type":"string"}}}}
+	  ]}`))
+	require.NoError(t, err)
+	r, err := NewRenderer(nil)
+	require.NoError(t, err)
+	tests := []struct {
+		name    string
+		values  map[string]any
+		dogName bool
+	}{
+		{name: "answered yes", values: map[string]any{"hasDog": true}, dogName: true},
+		{name: "answered no", values: map[string]any{"hasDog": false}, dogName: false},
+		{name: "not answered", values: nil, dogName: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			page := render(t, r, Page{Form: f, Step: "two", Locale: "en", Values: tt.values})
+			assert.Equal(t, tt.dogName, strings.Contains(page, `name="dogName"`))
+			assert.Contains(t, page, `name="sameStep"`, "a condition on the same page is left to the resident")
+		})
+	}
+}
+
 func TestRenderUnknownStep(t *testing.T) {
 	t.Parallel()
 	r, err := NewRenderer(nil)
