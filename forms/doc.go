@@ -92,7 +92,9 @@
 // A Renderer draws a whole form or one step as HTML (see Renderer for
 // the accessibility rules it keeps; class names are those of the U.S. Web
 // Design System). A step page carries earlier and later steps' values as
-// hidden inputs, and ValidateStep checks a page and the ones before it.
+// hidden inputs, and ValidateStep checks a page and the ones before it. A
+// conditional field whose condition reads only earlier steps' answers is
+// left off a step page when those answers hide it.
 // Prefill fills fields from identity claims given as a map. Vendors
 // override templates through RenderConfig.Templates; the built-in markup
 // is written without reflection, byte-identical to the templates.
