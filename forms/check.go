@@ -1,0 +1,171 @@
+package forms
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// check runs the load-time checks of steps and conditional branches.
+func (b *builder) check() error {
+	if err := b.checkConsts(b.form.root); err != nil {
+		return err
+	}
+	if err := b.checkObject(b.form.root); err != nil {
+		return err
+	}
+	for _, st := range b.form.steps {
+		reachable := false
+		for _, fl := range st.Fields {
+			if b.canShow(fl) {
+				reachable = true
+				break
+			}
+		}
+		if !reachable {
+			return &DefinitionError{File: b.file, Pointer: fmt.Sprintf("/x-form/steps/%d", st.Index),
+				Reason: fmt.Sprintf("step %q can never be reached: it has no field a resident can ever see", st.ID)}
+		}
+	}
+	return nil
+}
+
+func (b *builder) checkObject(obj *Field) error {
+	s := deref(obj.schema)
+	for _, name := range s.Required {
+		fl := child(obj, name)
+		switch {
+		case fl == nil && !b.form.allow:
+			return &DefinitionError{File: b.file, Pointer: fragment(s) + "/required",
+				Reason: fmt.Sprintf("required field %q is never shown: no properties declare it", name)}
+		case fl != nil && fl.Conditional:
+			return &DefinitionError{File: b.file, Pointer: fragment(s) + "/required",
+				Reason: fmt.Sprintf("required field %q is hidden whenever its condition fails; require it inside the branch that shows it", name)}
+		}
+	}
+	// a branch that requires a field must also show it
+	for _, br := range append([]*jsonschema.Schema{s}, s.AllOf...) {
+		br = deref(br)
+		if br.If == nil {
+			continue
+		}
+		for _, arm := range []struct {
+			sch  *jsonschema.Schema
+			want bool
+		}{{br.Then, true}, {br.Else, false}} {
+			if arm.sch == nil {
+				continue
+			}
+			arm.sch = deref(arm.sch)
+			for _, name := range arm.sch.Required {
+				fl := child(obj, name)
+				if fl == nil || !fl.Conditional {
+					continue
+				}
+				if !slices.ContainsFunc(fl.conds, func(c condition) bool { return c.ifs == br.If && c.want == arm.want }) {
+					return &DefinitionError{File: b.file, Pointer: fragment(arm.sch) + "/required",
+						Reason: fmt.Sprintf("required field %q is hidden in the branch that requires it", name)}
+				}
+			}
+		}
+	}
+	for _, fl := range obj.Fields {
+		if fl.Required && !b.canShow(fl) {
+			return &DefinitionError{File: b.file, Pointer: fragment(fl.schema),
+				Reason: fmt.Sprintf("required field %q is hidden by every branch", fl.Path)}
+		}
+		if fl.Conditional && !b.canShow(fl) {
+			return &DefinitionError{File: b.file, Pointer: fragment(fl.schema),
+				Reason: fmt.Sprintf("field %q is hidden by every branch: its conditions can never hold", fl.Path)}
+		}
+		if fl.Type == "object" {
+			if err := b.checkObject(fl); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func child(obj *Field, name string) *Field {
+	for _, c := range obj.Fields {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// canShow reports whether some submission shows the field.
+func (b *builder) canShow(fl *Field) bool {
+	if !fl.Conditional {
+		return true
+	}
+	for _, c := range fl.conds {
+		if satisfiable(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// satisfiable decides boolean conditions; anything else counts as
+// satisfiable, so only certain dead branches fail a load (checkConsts
+// refuses the other common dead shape).
+func satisfiable(c condition) bool {
+	if c.ifs.Bool != nil {
+		return *c.ifs.Bool == c.want
+	}
+	return true
+}
+
+// checkConsts marks as unsatisfiable an if that demands a const value its
+// property can never take; run after the field tree exists.
+func (b *builder) checkConsts(obj *Field) error {
+	s := deref(obj.schema)
+	for _, br := range append([]*jsonschema.Schema{s}, s.AllOf...) {
+		br = deref(br)
+		if br.If == nil {
+			continue
+		}
+		for name, ps := range br.If.Properties {
+			if !slices.Contains(br.If.Required, name) {
+				continue
+			}
+			fl := child(obj, name)
+			if fl == nil {
+				return &DefinitionError{File: b.file, Pointer: fragment(br.If) + "/properties/" + name,
+					Reason: fmt.Sprintf("condition tests %q, which is not a field here", name)}
+			}
+			var candidates []any
+			switch {
+			case ps.Const != nil:
+				candidates = []any{*ps.Const}
+			case ps.Enum != nil:
+				candidates = ps.Enum.Values
+			default:
+				continue
+			}
+			ok := false
+			for _, v := range candidates {
+				if fl.schema.Validate(v) == nil {
+					ok = true
+					break
+				}
+			}
+			if !ok {
+				return &DefinitionError{File: b.file, Pointer: fragment(ps),
+					Reason: fmt.Sprintf("condition can never hold: %q never takes the value it tests for", name)}
+			}
+		}
+	}
+	for _, fl := range obj.Fields {
+		if fl.Type == "object" {
+			if err := b.checkConsts(fl); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

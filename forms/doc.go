@@ -1,0 +1,130 @@
+// Package forms turns JSON Schema 2020-12 documents into government forms:
+// versioned definitions, validation with plain-language field errors in
+// English and Spanish, accessible HTML, multi-step pages, prefill from a
+// resident's identity claims, save-and-resume drafts, and protection of
+// personal data (redaction and sealing at rest).
+//
+// A definition is channel-neutral: the web page, a text-message
+// conversation and the 311 API all read the same document.
+//
+// # Definitions
+//
+// A definition is one JSON object: a JSON Schema 2020-12 document whose
+// root has "type": "object", plus the civickit vocabulary below. It is
+// compiled once, with format assertions on (so "format": "email" and
+// "format": "date" are checked, not just annotations), and external
+// references are refused: a definition is self-contained. Standard
+// keywords keep their JSON Schema meaning; "title" and "description" are
+// the default-language label and hint of a field.
+//
+// The civickit keywords are checked when a definition loads, through
+// jsonschema/v6's vocabulary support: an unknown "x-" keyword or a bad
+// value (x-widget: "textaera") fails the load with a *DefinitionError
+// naming the file, the JSON pointer and the reason.
+//
+//   - x-form (root only, required): {"id": "permit", "version": 1,
+//     "steps": [...], "allowUnknownFields": false}. id is lower-case
+//     letters, digits and dashes; version an integer from 1. A published
+//     (id, version) never changes: the registry refuses other bytes under
+//     it.
+//   - x-form.steps: the pages of a multi-step form, each {"id", "title",
+//     "x-title", "fields": [top-level property names]}. Every top-level
+//     field must be on exactly one step. Without steps the form is one page,
+//     step "main".
+//   - x-form.allowUnknownFields: keep submitted names the form does not
+//     declare instead of refusing them with code additionalProperties.
+//   - x-title, x-description: translations of title and description, an
+//     object from BCP 47 language tag to text ({"es": "Nombre"}). Locale
+//     matching tries the full tag then its base language, then falls back
+//     to title/description.
+//   - x-order: property names in the order to show them; properties it
+//     leaves out follow in document order (the order of "properties" in the
+//     file is kept in any case).
+//   - x-widget: the input to draw: text, textarea, number, date, email,
+//     tel, select, radio, checkbox, checkboxes, address (a group: an object
+//     of fields), hidden. Omitted, it follows from type, format and enum.
+//     It must fit the type (checkbox needs a boolean, checkboxes an array
+//     with items.enum, select and radio an enum; radio on a boolean draws
+//     Yes and No, which suits a required yes-or-no question better than a
+//     checkbox, whose unticked state posts nothing).
+//   - x-autocomplete: an HTML autocomplete token ("email", "given-name",
+//     "postal-code", "shipping street-address", "off", ...).
+//   - x-prefill: the identity claim that prefills the field ("email",
+//     "given_name"); see Prefill. A prefilled value stays editable.
+//   - x-pii: the personal-data category of the field: contact, identity,
+//     financial, health, location, demographic or other. Redact masks and
+//     Seal encrypts every field with a category.
+//   - x-options: labels of enum values per locale ({"yes": {"en": "Yes",
+//     "es": "Sí"}}); without one the value itself is shown.
+//
+// Conditional fields use JSON Schema's own keywords. Properties declared
+// in the "then" or "else" of an if/then/else (at an object's level or
+// inside its allOf) are shown only when that branch applies; when it does
+// not, a submitted value for them is dropped, never stored.
+// "dependentRequired" makes fields required when another is present.
+// Load-time checks refuse: a step no resident can ever reach, a required
+// field that a condition may hide (require it inside the branch that
+// shows it), a branch that requires a field it hides, and a condition that
+// tests a field for a value the field can never take.
+//
+// Names reserved for later channels and features (attachments, text
+// messages, Open311 service codes) will be added to the vocabulary, never
+// taken from unknown "x-" keywords.
+//
+// # Validation
+//
+// Form.ValidateJSON takes JSON bytes, Form.ValidateValue a decoded value,
+// Form.DecodeForm an HTML form post (names such as "applicant.email",
+// repeated names for arrays, strings coerced by the schema to numbers,
+// booleans and arrays), and Form.ValidateRequest either body from an
+// *http.Request. Each returns the clean values or a *ValidationError with
+// one FieldError per field, the most useful one (required before type
+// before finer rules), in form order, with a stable Code and a Message in
+// the requested locale. WriteProblem answers a ValidationError as RFC 9457
+// application/problem+json with an "invalid-params" list.
+//
+// Input is bounded: bodies (default 1 MiB), nesting (default 32 levels);
+// duplicate JSON keys and invalid UTF-8 are refused, each with its own
+// code and sentinel error.
+//
+// # Rendering
+//
+// A Renderer draws a whole form or one step as HTML (see Renderer for
+// the accessibility rules it keeps; class names are those of the U.S. Web
+// Design System). A step page carries earlier and later steps' values as
+// hidden inputs, and ValidateStep checks a page and the ones before it. A
+// conditional field whose condition reads only earlier steps' answers is
+// left off a step page when those answers hide it.
+// Prefill fills fields from identity claims given as a map. Vendors
+// override templates through RenderConfig.Templates; the built-in markup
+// is written without reflection, byte-identical to the templates.
+//
+// # Drafts and privacy
+//
+// Drafts saves partly filled forms through an adapters.DraftStore and
+// returns a random 256-bit resume token whose SHA-256 alone is stored;
+// drafts expire, resume restores the values and the step, and a signed-in
+// resident's draft resumes only for them. Form.Redact masks PII fields
+// (x-pii); Form.Seal and Form.Open encrypt them with AES-256-GCM under a
+// KeyRing, each value naming its key and bound to its form and field, so
+// rotation is adding a key. Drafts with a KeyRing seal before the store
+// sees anything.
+//
+// # Errors
+//
+// Submissions that break the form return a *ValidationError, which
+// unwraps to adapters.ErrInvalidArgument, and for input limits also to
+// ErrTooLarge, ErrTooDeep, ErrDuplicateKey, ErrInvalidUTF8 or ErrSyntax.
+// Definitions that fail to load return a *DefinitionError (wrapping
+// adapters.ErrInvalidArgument); LoadFS joins one per failing file. Lookups
+// of missing forms or drafts wrap adapters.ErrNotFound; a pin whose hash
+// differs wraps adapters.ErrConflict; republishing a version with other
+// content wraps adapters.ErrDuplicate. Error texts never contain submitted
+// values.
+//
+// # Concurrency
+//
+// A Registry is safe for concurrent use; a *Form, once loaded, is
+// immutable and safe for concurrent use, as are Renderer, Drafts and
+// KeyRing.
+package forms

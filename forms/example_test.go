@@ -1,0 +1,127 @@
+package forms_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+
+	"github.com/civickit/civickit/adapters/memory"
+	"github.com/civickit/civickit/forms"
+)
+
+const dogLicence = `{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "x-form": {"id": "dog-licence", "version": 1},
+  "title": "Dog licence",
+  "x-title": {"es": "Licencia para perros"},
+  "type": "object",
+  "required": ["owner", "dogName", "vaccinated"],
+  "properties": {
+    "owner": {"type": "string", "title": "Your full name", "x-title": {"es": "Su nombre completo"},
+              "minLength": 2, "x-autocomplete": "name", "x-prefill": "name", "x-pii": "identity"},
+    "dogName": {"type": "string", "title": "Dog's name", "x-title": {"es": "Nombre del perro"}, "maxLength": 40},
+    "age": {"type": "integer", "title": "Dog's age in years", "x-title": {"es": "Edad del perro en años"}, "minimum": 0, "maximum": 30},
+    "vaccinated": {"type": "boolean", "title": "Rabies vaccine is up to date", "x-title": {"es": "La vacuna antirrábica está al día"}}
+  }
+}`
+
+func ExampleRegistry_Load() {
+	reg, _ := forms.NewRegistry(nil)
+	_, err := reg.Load(context.Background(), "forms/dog.json", []byte(
+		`{"x-form": {"id": "dog", "version": 1}, "type": "object",
+		  "properties": {"notes": {"type": "string", "x-widget": "textaera"}}}`))
+	var de *forms.DefinitionError
+	if errors.As(err, &de) {
+		fmt.Println(de.File, de.Pointer)
+	}
+	// Output:
+	// forms/dog.json /properties/notes/x-widget
+}
+
+func ExampleForm_ValidateJSON() {
+	reg, _ := forms.NewRegistry(nil)
+	form, _ := reg.Load(context.Background(), "dog-licence.json", []byte(dogLicence))
+
+	_, err := form.ValidateJSON(context.Background(), []byte(`{"owner": "Ana Ruiz", "age": 31, "vaccinated": true}`), "es-MX")
+	var ve *forms.ValidationError
+	if errors.As(err, &ve) {
+		for _, fe := range ve.Errors {
+			fmt.Printf("%s %s: %s\n", fe.Field, fe.Code, fe.Message)
+		}
+	}
+
+	clean, _ := form.ValidateJSON(context.Background(), []byte(`{"owner": "Ana Ruiz", "dogName": "Rex", "vaccinated": true}`), "en")
+	fmt.Println(string(clean))
+	// Output:
+	// dogName required: Complete «Nombre del perro».
+	// age maximum: «Edad del perro en años» debe ser como máximo 30.
+	// {"dogName":"Rex","owner":"Ana Ruiz","vaccinated":true}
+}
+
+func ExampleForm_DecodeForm() {
+	reg, _ := forms.NewRegistry(nil)
+	form, _ := reg.Load(context.Background(), "dog-licence.json", []byte(dogLicence))
+	post, _ := url.ParseQuery("owner=Ana+Ruiz&dogName=Rex&age=4&vaccinated=on&_csrf=abc")
+	values, _ := form.DecodeForm(post)
+	clean, err := form.ValidateValue(context.Background(), values, "en")
+	fmt.Println(clean["age"], clean["vaccinated"], err)
+	// Output:
+	// 4 true <nil>
+}
+
+func ExampleForm_Redact() {
+	reg, _ := forms.NewRegistry(nil)
+	form, _ := reg.Load(context.Background(), "dog-licence.json", []byte(dogLicence))
+	fmt.Println(form.Redact(map[string]any{"owner": "Ana Ruiz", "dogName": "Rex"}))
+	// Output:
+	// map[dogName:Rex owner:[redacted:identity]]
+}
+
+func ExampleDrafts() {
+	ctx := context.Background()
+	reg, _ := forms.NewRegistry(nil)
+	form, _ := reg.Load(ctx, "dog-licence.json", []byte(dogLicence))
+	ring, _ := forms.NewKeyRing("2026-01", make([]byte, 32)) // load real keys from a secret store
+	drafts, _ := forms.NewDrafts(memory.New(), reg, &forms.DraftsConfig{Ring: ring})
+
+	token, _ := drafts.Save(ctx, forms.SaveParams{Form: form, Values: map[string]any{"owner": "Ana Ruiz"}})
+	back, _ := drafts.Resume(ctx, token, "")
+	fmt.Println(back.Form.ID(), back.Values["owner"])
+	// Output:
+	// dog-licence Ana Ruiz
+}
+
+func ExampleRenderer_Render() {
+	reg, _ := forms.NewRegistry(nil)
+	form, _ := reg.Load(context.Background(), "dog-licence.json", []byte(dogLicence))
+	r, _ := forms.NewRenderer(nil)
+	values := form.Prefill(nil, map[string]any{"name": "Ana Ruiz"})
+	_ = r.Render(os.Stdout, forms.Page{Form: form, Locale: "en", Action: "/dog", Values: values,
+		Hidden: map[string]string{"_csrf": "token"}})
+	// Output:
+	// <form class="usa-form usa-form--large" method="post" action="/dog" novalidate lang="en">
+	// <h1>Dog licence</h1>
+	// <input type="hidden" name="_csrf" value="token">
+	// <div class="usa-form-group">
+	// <label class="usa-label" for="f-owner">Your full name <span class="usa-hint usa-hint--required">(required)</span></label>
+	// <input class="usa-input" id="f-owner" name="owner" type="text" value="Ana Ruiz" required autocomplete="name">
+	// </div>
+	// <div class="usa-form-group">
+	// <label class="usa-label" for="f-dogName">Dog&#39;s name <span class="usa-hint usa-hint--required">(required)</span></label>
+	// <input class="usa-input" id="f-dogName" name="dogName" type="text" value="" required maxlength="40">
+	// </div>
+	// <div class="usa-form-group">
+	// <label class="usa-label" for="f-age">Dog&#39;s age in years</label>
+	// <input class="usa-input" id="f-age" name="age" type="text" inputmode="numeric" value="">
+	// </div>
+	// <div class="usa-form-group">
+	// <div class="usa-checkbox">
+	// <input class="usa-checkbox__input" id="f-vaccinated" name="vaccinated" type="checkbox" value="true" required>
+	// <label class="usa-checkbox__label" for="f-vaccinated">Rabies vaccine is up to date <span class="usa-hint usa-hint--required">(required)</span></label>
+	// </div>
+	// </div>
+	// <button class="usa-button" type="submit">Submit</button>
+	// </form>
+}

@@ -1,0 +1,128 @@
+package forms
+
+import (
+	"net/url"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// DecodeForm turns an HTML form post into JSON values, guided by the
+// schema: names join property names with dots ("applicant.email"),
+// repeated names make arrays, and strings become numbers and booleans
+// where the field wants them ("on", "true", "yes", "1" are true; "off",
+// "false", "no", "0" are false). Empty inputs are left out, so a blank
+// required field reports "required". Names starting with "_" belong to the
+// page (step, CSRF token) and are skipped. Strings that do not convert are
+// kept as strings so validation reports a type error on the field.
+// The error, if any, is a limit or syntax error (names nested deeper than
+// the depth limit, a name used both as a value and as a group, invalid
+// UTF-8).
+func (f *Form) DecodeForm(vals url.Values) (map[string]any, error) {
+	out := map[string]any{}
+	keys := make([]string, 0, len(vals))
+	for k := range vals {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if strings.HasPrefix(k, "_") {
+			continue
+		}
+		if !utf8.ValidString(k) {
+			return nil, &inputError{kind: ErrInvalidUTF8, offset: -1}
+		}
+		names := strings.Split(k, ".")
+		if len(names) > f.limits.maxDepth {
+			return nil, &inputError{kind: ErrTooDeep, offset: -1, detail: "field name nested too deeply"}
+		}
+		for _, v := range vals[k] {
+			if !utf8.ValidString(v) {
+				return nil, &inputError{kind: ErrInvalidUTF8, offset: -1, pointer: pointerOf(names)}
+			}
+		}
+		fl := f.byPath[k]
+		v, keep := coerce(fl, vals[k])
+		if !keep {
+			continue
+		}
+		m := out
+		for i, n := range names[:len(names)-1] {
+			next, ok := m[n]
+			if !ok {
+				nm := map[string]any{}
+				m[n] = nm
+				m = nm
+				continue
+			}
+			nm, ok := next.(map[string]any)
+			if !ok {
+				return nil, &inputError{kind: ErrSyntax, offset: -1, pointer: pointerOf(names[:i+1]),
+					detail: "a name is used both for a value and for a group"}
+			}
+			m = nm
+		}
+		last := names[len(names)-1]
+		if _, ok := m[last].(map[string]any); ok {
+			return nil, &inputError{kind: ErrSyntax, offset: -1, pointer: pointerOf(names),
+				detail: "a name is used both for a value and for a group"}
+		}
+		m[last] = v
+	}
+	return out, nil
+}
+
+// coerce converts the posted strings of one name; keep is false when the
+// input was left empty.
+func coerce(fl *Field, raw []string) (any, bool) {
+	if fl != nil && fl.Type == "array" {
+		items := make([]any, 0, len(raw))
+		for _, s := range raw {
+			if v, ok := scalar(fl.ItemType, s); ok {
+				items = append(items, v)
+			}
+		}
+		return items, len(items) > 0
+	}
+	typ := "string"
+	if fl != nil {
+		typ = fl.Type
+	}
+	if len(raw) == 1 {
+		return scalar(typ, raw[0])
+	}
+	items := make([]any, 0, len(raw))
+	for _, s := range raw {
+		if v, ok := scalar(typ, s); ok {
+			items = append(items, v)
+		}
+	}
+	switch len(items) {
+	case 0:
+		return nil, false
+	case 1:
+		return items[0], true
+	}
+	return items, true
+}
+
+func scalar(typ, s string) (any, bool) {
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return nil, false
+	}
+	switch typ {
+	case "number", "integer":
+		if r := (jsonReader{data: []byte(t), maxDepth: 1}); isNumber(r) {
+			return jsonNumber(t), true
+		}
+	case "boolean":
+		switch strings.ToLower(t) {
+		case "on", "true", "yes", "1":
+			return true, true
+		case "off", "false", "no", "0":
+			return false, true
+		}
+	}
+	return s, true
+}

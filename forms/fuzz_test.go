@@ -1,0 +1,103 @@
+package forms
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"os"
+	"testing"
+)
+
+// FuzzValidate feeds any bytes to ValidateJSON: the answer is clean JSON
+// or a *ValidationError, never a panic or another error.
+func FuzzValidate(f *testing.F) {
+	form := loadPermit(f)
+	for _, s := range []string{validPermit, `{}`, `[]`, `{"applicant":{"email":1}}`, `{"a":1,"a":2}`, `{"floors":1e999}`, `{"floors":1e999999999,"estimatedCost":-1E-99999}`, "\xff"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		out, err := form.ValidateJSON(context.Background(), data, "es")
+		if err != nil {
+			var ve *ValidationError
+			if !errors.As(err, &ve) || len(ve.Errors) == 0 {
+				t.Fatalf("error is not a *ValidationError with field errors: %v", err)
+			}
+			for _, fe := range ve.Errors {
+				if fe.Code == "" || fe.Message == "" {
+					t.Fatalf("incomplete field error %+v", fe)
+				}
+			}
+			return
+		}
+		if !json.Valid(out) {
+			t.Fatalf("clean values are not JSON: %q", out)
+		}
+		if _, err := form.ValidateJSON(context.Background(), out, "en"); err != nil {
+			t.Fatalf("clean values do not validate again: %v", err)
+		}
+	})
+}
+
+// FuzzFormPost feeds any urlencoded body to DecodeForm and validation.
+func FuzzFormPost(f *testing.F) {
+	form := loadPermit(f)
+	for _, s := range []string{"applicant.email=a%40b.org&floors=2&trades=plumbing&trades=electrical",
+		"a=1&a.b=2", "floors=x&agree=on", "%zz", "_step=work&workType=deck", "a.b.c.d.e.f=1", "floors=1e999999999&estimatedCost=9e-9999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		vals, err := url.ParseQuery(body)
+		if err != nil {
+			return
+		}
+		m, err := form.DecodeForm(vals)
+		if err != nil {
+			if !isInputError(err) {
+				t.Fatalf("untyped error %v", err)
+			}
+			return
+		}
+		_, err = form.ValidateValue(context.Background(), m, "en")
+		var ve *ValidationError
+		if err != nil && !errors.As(err, &ve) {
+			t.Fatalf("error is not a *ValidationError: %v", err)
+		}
+	})
+}
+
+// FuzzLoadDefinition compiles any bytes as a definition: a Form or a
+// *DefinitionError, never a panic.
+func FuzzLoadDefinition(f *testing.F) {
+	permit, err := os.ReadFile("testdata/forms/permit.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(permit)
+	for _, s := range []string{
+		`{"x-form":{"id":"a","version":1},"type":"object","properties":{"a":{"type":"string","x-widget":"textaera"}}}`,
+		`{"x-form":{"id":"a","version":1},"type":"object","properties":{"k":{"type":"boolean"}},"if":{"properties":{"k":{"const":true}}},"then":{"properties":{"b":{"type":"string"}}}}`,
+		`{"x-form":{"id":"a","version":1},"$defs":{"x":{"$ref":"#/$defs/x"}},"properties":{"a":{"$ref":"#/$defs/x"}}}`,
+		`{"x-form":{"id":"a","version":1},"properties":{"a":{"$ref":"#"}}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := NewRegistry(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		form, err := r.Load(context.Background(), "fuzz.json", data)
+		if err != nil {
+			var de *DefinitionError
+			if !errors.As(err, &de) {
+				t.Fatalf("error is not a *DefinitionError: %v", err)
+			}
+			return
+		}
+		if form.ID() == "" || form.Version() < 1 {
+			t.Fatalf("loaded form without id or version")
+		}
+		_, _ = form.ValidateJSON(context.Background(), []byte(`{}`), "en")
+	})
+}

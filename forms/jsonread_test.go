@@ -1,0 +1,113 @@
+package forms
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestJSONReaderMatchesEncodingJSON(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		doc  string
+	}{
+		{name: "scalars", doc: `[null, true, false, 0, -1.5e3, "x"]`},
+		{name: "escapes", doc: `"\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00 <&>"`},
+		{name: "lone surrogate", doc: `"\ud800x"`},
+		{name: "nested", doc: ` {"a": {"b": [1, {"c": []}]}, "d": {}} `},
+		{name: "separators", doc: `"\u2028\u2029"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := decodeJSON([]byte(tt.doc), 32)
+			require.NoError(t, err)
+			var want any
+			dec := json.NewDecoder(stringsReader(tt.doc))
+			dec.UseNumber()
+			require.NoError(t, dec.Decode(&want))
+			assert.Equal(t, want, got)
+			out, err := appendJSON(nil, got)
+			require.NoError(t, err)
+			std, err := json.Marshal(want)
+			require.NoError(t, err)
+			assert.Equal(t, string(std), string(out), "the writer agrees with encoding/json")
+		})
+	}
+}
+
+func TestJSONReaderRejects(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		doc  string
+		want error
+	}{
+		{name: "empty", doc: ``, want: ErrSyntax},
+		{name: "leading zero", doc: `01`, want: ErrSyntax},
+		{name: "bare dot", doc: `1.`, want: ErrSyntax},
+		{name: "exponent without digits", doc: `1e`, want: ErrSyntax},
+		{name: "single quotes", doc: `'a'`, want: ErrSyntax},
+		{name: "trailing comma", doc: `[1,]`, want: ErrSyntax},
+		{name: "key not string", doc: `{1:2}`, want: ErrSyntax},
+		{name: "bad escape", doc: `"\x"`, want: ErrSyntax},
+		{name: "short unicode escape", doc: `"\u12"`, want: ErrSyntax},
+		{name: "bad literal", doc: `nul`, want: ErrSyntax},
+		{name: "duplicate", doc: `{"a":1,"b":2,"a":3}`, want: ErrDuplicateKey},
+		{name: "deep arrays", doc: `[[[[[[]]]]]]`, want: ErrTooDeep},
+		{name: "overlong encoding", doc: "\"\xc0\xaf\"", want: ErrInvalidUTF8},
+		{name: "huge exponent", doc: `1e999999999`, want: ErrSyntax},
+		{name: "huge negative exponent", doc: `[1E-4000]`, want: ErrSyntax},
+		{name: "overlong number", doc: "1" + strings.Repeat("0", 200), want: ErrSyntax},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := decodeJSON([]byte(tt.doc), 5)
+			require.Error(t, err)
+			assert.True(t, errors.Is(err, tt.want), "got %v", err)
+			if tt.name != "huge exponent" && tt.name != "huge negative exponent" && tt.name != "overlong number" {
+				assert.False(t, json.Valid([]byte(tt.doc)) && tt.want == ErrSyntax, "encoding/json agrees the input is malformed")
+			}
+		})
+	}
+}
+
+// FuzzJSONReader checks the limits reader never panics, accepts only what
+// encoding/json accepts, and round-trips through the writer.
+func FuzzJSONReader(f *testing.F) {
+	for _, s := range []string{`{"a":[1,2,{"b":null}]}`, `"\ud83d\ude00"`, `{"a":1,"a":2}`, `[[[[]]]]`, "\"\xff\"", `-0.5E+3`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		v, err := decodeJSON(data, 8)
+		if err != nil {
+			var ie *inputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("untyped error %v", err)
+			}
+			return
+		}
+		if !utf8.Valid(data) || !json.Valid(data) {
+			t.Fatalf("accepted input encoding/json refuses: %q", data)
+		}
+		out, err := appendJSON(nil, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := decodeJSON(out, 8)
+		if err != nil {
+			t.Fatalf("writer output does not read back: %v", err)
+		}
+		out2, _ := appendJSON(nil, again)
+		if string(out) != string(out2) {
+			t.Fatalf("round trip changed %q to %q", out, out2)
+		}
+	})
+}

@@ -1,0 +1,61 @@
+package forms
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/civickit/civickit/adapters"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestWriteProblem(t *testing.T) {
+	t.Parallel()
+	f := loadPermit(t)
+	_, verr := f.ValidateJSON(context.Background(), permitWith(t, map[string]any{"floors": "two", "description": nil}), "es")
+	require.Error(t, verr)
+	_, dup := f.ValidateJSON(context.Background(), []byte(`{"a":1,"a":2}`), "en")
+	tests := []struct {
+		name   string
+		err    error
+		locale string
+		status int
+		title  string
+		params []InvalidParam
+	}{
+		{name: "validation", err: verr, locale: "es", status: 422, title: "Su envío tiene problemas", params: []InvalidParam{
+			{Name: "description", Pointer: "/description", Code: "required", Reason: "Complete «Describa la obra»."},
+			{Name: "floors", Pointer: "/floors", Code: "type", Reason: "«Número de plantas» debe ser un número entero."},
+		}},
+		{name: "unreadable input", err: dup, locale: "en", status: 400, title: "Your submission has problems", params: []InvalidParam{
+			{Name: "a", Pointer: "/a", Code: "duplicateKey", Reason: "The submission names a twice."},
+		}},
+		{name: "not found", err: fmt.Errorf("x: %w", adapters.ErrNotFound), locale: "en", status: 404, title: "Not found"},
+		{name: "internal error hides detail", err: errors.New("db password wrong"), locale: "en", status: 500, title: "Something went wrong"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rec := httptest.NewRecorder()
+			WriteProblem(rec, tt.err, tt.locale)
+			assert.Equal(t, tt.status, rec.Code)
+			assert.Equal(t, "application/problem+json", rec.Header().Get("Content-Type"))
+			assert.NotContains(t, rec.Body.String(), "password")
+			var p Problem
+			require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &p))
+			assert.Equal(t, tt.status, p.Status)
+			assert.Equal(t, tt.title, p.Title)
+			assert.Equal(t, tt.params, p.InvalidParams)
+			if tt.params != nil {
+				assert.Equal(t, ProblemTypeValidation, p.Type)
+				var raw map[string]any
+				require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &raw))
+				assert.Contains(t, raw, "invalid-params")
+			}
+		})
+	}
+}
