@@ -138,7 +138,10 @@ func (t *TransitionBuilder) Title(title string) *TransitionBuilder { t.tr().Titl
 func (t *TransitionBuilder) Roles(roles ...string) *TransitionBuilder { t.tr().Roles = roles; return t }
 
 // Assurance sets the minimum identity assurance level.
-func (t *TransitionBuilder) Assurance(level int) *TransitionBuilder { t.tr().Assurance = level; return t }
+func (t *TransitionBuilder) Assurance(level int) *TransitionBuilder {
+	t.tr().Assurance = level
+	return t
+}
 
 // Form names the payload validator hook.
 func (t *TransitionBuilder) Form(name string) *TransitionBuilder { t.tr().Form = name; return t }

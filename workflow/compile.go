@@ -21,6 +21,12 @@ type Workflow struct {
 	states   map[string]*stateInfo
 	triggers []string // in declaration order
 	defined  map[string]bool
+	titles   map[string]triggerInfo
+}
+
+type triggerInfo struct {
+	title      string
+	systemOnly bool
 }
 
 type stateInfo struct {
@@ -70,7 +76,7 @@ func Compile(def *Definition, hooks *Hooks) (*Workflow, error) {
 		hooks = &Hooks{}
 	}
 	var p problems
-	w := &Workflow{def: def, states: map[string]*stateInfo{}, defined: map[string]bool{}}
+	w := &Workflow{def: def, states: map[string]*stateInfo{}, defined: map[string]bool{}, titles: map[string]triggerInfo{}}
 	for i := range def.States {
 		s := &def.States[i]
 		w.states[s.Name] = &stateInfo{State: s}
@@ -102,9 +108,18 @@ func Compile(def *Definition, hooks *Hooks) (*Workflow, error) {
 			}
 		}
 		bound[j] = t
+		system := len(t.Roles) == 1 && t.Roles[0] == RoleSystem
 		if !w.defined[t.Trigger] {
 			w.defined[t.Trigger] = true
 			w.triggers = append(w.triggers, t.Trigger)
+			w.titles[t.Trigger] = triggerInfo{title: t.Title, systemOnly: system}
+		} else {
+			info := w.titles[t.Trigger]
+			if info.title == "" {
+				info.title = t.Title
+			}
+			info.systemOnly = info.systemOnly && system
+			w.titles[t.Trigger] = info
 		}
 	}
 	if len(p.list) > 0 {
