@@ -614,3 +614,5 @@ func TestCasesStayOnTheirVersion(t *testing.T) {
 		require.NoError(t, err)
 	})
 }
+
+func workflowsPermit() []byte { return workflows.PermitReview }
