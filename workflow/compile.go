@@ -22,6 +22,12 @@ type Workflow struct {
 	triggers []string // in declaration order
 	defined  map[string]bool
 	titles   map[string]triggerInfo
+	// boxed holds every state and trigger name as an interface value, so
+	// handing them to stateless does not allocate.
+	boxed map[string]any
+	// notInState holds the denial reasons of triggers a state cannot
+	// handle, by state and trigger.
+	notInState map[[2]string]string
 }
 
 type triggerInfo struct {
@@ -37,6 +43,7 @@ type stateInfo struct {
 // transition is a Transition with its hooks bound.
 type transition struct {
 	*Transition
+	roleReason string
 	form     PayloadValidator
 	guards   []Guard
 	selector Destination
@@ -49,6 +56,7 @@ type callKey struct{}
 // record what happened.
 type call struct {
 	state    string
+	boxed    any // state as an interface value
 	in       Input
 	validate bool   // validate the payload (Fire) or skip it (Permitted)
 	raw      []byte // payload as sent
@@ -89,6 +97,7 @@ func Compile(def *Definition, hooks *Hooks) (*Workflow, error) {
 	bound := make([]*transition, len(def.Transitions))
 	for j := range def.Transitions {
 		t := &transition{Transition: &def.Transitions[j]}
+		t.roleReason = fmt.Sprintf("needs one of the roles %v", t.Roles)
 		ptr := fmt.Sprintf("/transitions/%d", j)
 		if t.Form != "" {
 			if t.form = hooks.Forms[t.Form]; t.form == nil {
@@ -127,8 +136,12 @@ func Compile(def *Definition, hooks *Hooks) (*Workflow, error) {
 	}
 
 	sm := stateless.NewStateMachineWithExternalStorage(
-		func(ctx context.Context) (stateless.State, error) { return callOf(ctx).state, nil },
-		func(ctx context.Context, s stateless.State) error { callOf(ctx).state = s.(string); return nil },
+		func(ctx context.Context) (stateless.State, error) { return callOf(ctx).boxed, nil },
+		func(ctx context.Context, s stateless.State) error {
+			c := callOf(ctx)
+			c.state, c.boxed = s.(string), s
+			return nil
+		},
 		stateless.FiringImmediate,
 	)
 	sm.OnUnhandledTrigger(func(context.Context, stateless.State, stateless.Trigger, []string) error { return errUnhandled })
@@ -173,7 +186,31 @@ func Compile(def *Definition, hooks *Hooks) (*Workflow, error) {
 		}
 	}
 	w.sm = sm
+	w.boxed = map[string]any{}
+	w.notInState = map[[2]string]string{}
+	for _, t := range w.triggers {
+		w.boxed[t] = t
+	}
+	for name, st := range w.states {
+		w.boxed[name] = name
+		for _, t := range w.triggers {
+			reason := fmt.Sprintf("%q is not possible in state %q", t, name)
+			if st.Terminal != "" {
+				reason = fmt.Sprintf("the case has ended in state %q", name)
+			}
+			w.notInState[[2]string{name, t}] = reason
+		}
+	}
 	return w, nil
+}
+
+// newCall starts an evaluation of the machine against the case.
+func (w *Workflow) newCall(c *adapters.Case, trigger string, actor Actor) *call {
+	b, ok := w.boxed[c.State]
+	if !ok {
+		b = c.State
+	}
+	return &call{state: c.State, boxed: b, in: Input{Case: c, Trigger: trigger, Actor: actor}}
 }
 
 // Definition returns the workflow's definition. Callers must not modify it.
@@ -238,30 +275,34 @@ func (w *Workflow) guard(t *transition) stateless.GuardFunc {
 }
 
 func (w *Workflow) check(ctx context.Context, c *call, t *transition) *DeniedError {
-	deny := func(code DenialCode, reason string) *DeniedError {
-		return &DeniedError{CaseID: c.in.Case.ID, State: c.state, Trigger: t.Trigger, Code: code, Reason: reason}
-	}
 	a := &c.in.Actor
-	if !slices.ContainsFunc(t.Roles, func(r string) bool { return hasRole(a, c.in.Case, r) }) {
-		d := deny(DeniedRole, fmt.Sprintf("needs one of the roles %v", t.Roles))
+	allowed := false
+	for _, r := range t.Roles {
+		if hasRole(a, c.in.Case, r) {
+			allowed = true
+			break
+		}
+	}
+	if !allowed {
+		d := deny(c, t, DeniedRole, t.roleReason)
 		d.Roles = t.Roles
 		return d
 	}
 	if a.Assurance < t.Assurance {
-		d := deny(DeniedAssurance, fmt.Sprintf("needs identity assurance %d, has %d", t.Assurance, a.Assurance))
+		d := deny(c, t, DeniedAssurance, fmt.Sprintf("needs identity assurance %d, has %d", t.Assurance, a.Assurance))
 		d.Assurance = t.Assurance
 		return d
 	}
 	if c.validate {
 		if t.form == nil {
 			if !emptyPayload(c.raw) {
-				return deny(DeniedPayload, "this action takes no data")
+				return deny(c, t, DeniedPayload, "this action takes no data")
 			}
 			c.in.Payload = nil
 		} else {
 			clean, err := t.form.ValidateJSON(ctx, c.raw, c.locale)
 			if err != nil {
-				d := deny(DeniedPayload, "the data is not valid")
+				d := deny(c, t, DeniedPayload, "the data is not valid")
 				d.Err = err
 				return d
 			}
@@ -272,18 +313,22 @@ func (w *Workflow) check(ctx context.Context, c *call, t *transition) *DeniedErr
 		ok, reason, err := runGuard(ctx, g, &c.in)
 		if err != nil {
 			c.fault = fmt.Errorf("workflow: guard %q of trigger %q: %w", t.Guards[k], t.Trigger, err)
-			return deny(DeniedGuard, "guard failed")
+			return deny(c, t, DeniedGuard, "guard failed")
 		}
 		if !ok {
 			if reason == "" {
 				reason = "condition " + t.Guards[k] + " is not met"
 			}
-			d := deny(DeniedGuard, reason)
+			d := deny(c, t, DeniedGuard, reason)
 			d.Guard = t.Guards[k]
 			return d
 		}
 	}
 	return nil
+}
+
+func deny(c *call, t *transition, code DenialCode, reason string) *DeniedError {
+	return &DeniedError{CaseID: c.in.Case.ID, State: c.state, Trigger: t.Trigger, Code: code, Reason: reason}
 }
 
 func emptyPayload(b []byte) bool {
@@ -325,26 +370,19 @@ func (w *Workflow) selector(t *transition) stateless.DestinationSelectorFunc {
 	}
 }
 
-// evaluate runs the machine for one trigger against c. With fire false it
-// only asks whether the trigger could fire.
-func (w *Workflow) evaluate(ctx context.Context, c *call, trigger string, fire bool) (err error) {
-	ctx = context.WithValue(ctx, callKey{}, c)
+// evaluate fires the trigger on the machine against c, which ctx must
+// carry (see withCall), recording what happened in c.
+func (w *Workflow) evaluate(ctx context.Context, c *call, trigger string) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("workflow: trigger %q: %w: %v", trigger, ErrPanic, r)
 		}
 	}()
-	if !fire {
-		ok, _ := w.sm.CanFireCtx(ctx, trigger)
-		if c.fault != nil {
-			return c.fault
-		}
-		if !ok {
-			return w.denial(c, trigger)
-		}
-		return nil
+	tr, ok := w.boxed[trigger]
+	if !ok {
+		tr = trigger
 	}
-	err = w.sm.FireCtx(ctx, trigger)
+	err = w.sm.FireCtx(ctx, tr)
 	if c.fault != nil {
 		return c.fault
 	}
@@ -354,13 +392,36 @@ func (w *Workflow) evaluate(ctx context.Context, c *call, trigger string, fire b
 	return err
 }
 
-func (w *Workflow) denial(c *call, trigger string) error {
+// canFire reports whether the trigger could fire now, without allocating
+// a denial when the state cannot handle it at all.
+func (w *Workflow) canFire(ctx context.Context, c *call, trigger string) (ok bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("workflow: trigger %q: %w: %v", trigger, ErrPanic, r)
+		}
+	}()
+	tr, found := w.boxed[trigger]
+	if !found {
+		tr = trigger
+	}
+	ok, _ = w.sm.CanFireCtx(ctx, tr)
+	return ok, c.fault
+}
+
+func withCall(ctx context.Context, c *call) context.Context {
+	return context.WithValue(ctx, callKey{}, c)
+}
+
+func (w *Workflow) denial(c *call, trigger string) *DeniedError {
 	if c.denied != nil {
 		return c.denied
 	}
-	reason := fmt.Sprintf("%q is not possible in state %q", trigger, c.state)
-	if s := w.states[c.state]; s != nil && s.Terminal != "" {
-		reason = fmt.Sprintf("the case has ended in state %q", c.state)
+	return &DeniedError{CaseID: c.in.Case.ID, State: c.state, Trigger: trigger, Code: DeniedNotInState, Reason: w.notInStateReason(c.state, trigger)}
+}
+
+func (w *Workflow) notInStateReason(state, trigger string) string {
+	if r, ok := w.notInState[[2]string{state, trigger}]; ok {
+		return r
 	}
-	return &DeniedError{CaseID: c.in.Case.ID, State: c.state, Trigger: trigger, Code: DeniedNotInState, Reason: reason}
+	return fmt.Sprintf("%q is not possible in state %q", trigger, state)
 }

@@ -434,11 +434,12 @@ func (e *Engine) fire(ctx context.Context, p FireParams, kind string) (Result, e
 		}
 		return Result{}, fmt.Errorf("%w: expected version %d, case is at %d", adapters.ErrConflict, p.ExpectedVersion, c.Version)
 	}
-	cl := &call{state: c.State, in: Input{Case: &c, Trigger: p.Trigger, Actor: p.Actor}, validate: true, raw: p.Payload, locale: p.Locale}
+	cl := w.newCall(&c, p.Trigger, p.Actor)
+	cl.validate, cl.raw, cl.locale = true, p.Payload, p.Locale
 	if len(p.Payload) > e.cfg.MaxPayloadBytes {
 		err = &DeniedError{CaseID: c.ID, State: c.State, Trigger: p.Trigger, Code: DeniedPayload, Reason: fmt.Sprintf("the data exceeds %d bytes", e.cfg.MaxPayloadBytes)}
 	} else {
-		err = w.evaluate(ctx, cl, p.Trigger, true)
+		err = w.evaluate(withCall(ctx, cl), cl, p.Trigger)
 	}
 	if err != nil {
 		var d *DeniedError
@@ -539,21 +540,28 @@ func (e *Engine) Permitted(ctx context.Context, caseID string, actor Actor) ([]A
 func (w *Workflow) permitted(ctx context.Context, c *adapters.Case, actor Actor) ([]Action, error) {
 	system := slices.Contains(actor.Roles, RoleSystem)
 	out := make([]Action, 0, len(w.triggers))
-	cl := &call{state: c.State, in: Input{Case: c, Actor: actor}}
+	// Denials for triggers the state cannot handle share one allocation.
+	denials := make([]DeniedError, 0, len(w.triggers))
+	cl := w.newCall(c, "", actor)
+	ctx = withCall(ctx, cl)
 	for _, t := range w.triggers {
 		info := w.titles[t]
 		if info.systemOnly && !system {
 			continue
 		}
 		cl.denied, cl.in.Trigger = nil, t
-		err := w.evaluate(ctx, cl, t, false)
-		a := Action{Trigger: t, Title: info.title, Allowed: err == nil}
-		if err != nil {
-			var d *DeniedError
-			if !errors.As(err, &d) {
-				return nil, fmt.Errorf("workflow: permitted actions on case %s: %w", c.ID, err)
-			}
-			a.Denied = d
+		a := Action{Trigger: t, Title: info.title}
+		ok, err := w.canFire(ctx, cl, t)
+		switch {
+		case err != nil:
+			return nil, fmt.Errorf("workflow: permitted actions on case %s: %w", c.ID, err)
+		case ok:
+			a.Allowed = true
+		case cl.denied != nil:
+			a.Denied = cl.denied
+		default:
+			denials = append(denials, DeniedError{CaseID: c.ID, State: c.State, Trigger: t, Code: DeniedNotInState, Reason: w.notInStateReason(c.State, t)})
+			a.Denied = &denials[len(denials)-1]
 		}
 		out = append(out, a)
 	}
