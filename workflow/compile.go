@@ -37,16 +37,17 @@ type triggerInfo struct {
 
 type stateInfo struct {
 	*State
-	ancestors []string // nearest first
+	ancestors []string          // nearest first
+	timers    map[string]string // timer kind → timer name
 }
 
 // transition is a Transition with its hooks bound.
 type transition struct {
 	*Transition
 	roleReason string
-	form     PayloadValidator
-	guards   []Guard
-	selector Destination
+	form       PayloadValidator
+	guards     []Guard
+	selector   Destination
 }
 
 type callKey struct{}
@@ -68,6 +69,7 @@ type call struct {
 	internal bool
 	entered  []string
 	exited   []string
+	buf      [8]string // backs entered and exited for shallow workflows
 }
 
 func callOf(ctx context.Context) *call { return ctx.Value(callKey{}).(*call) }
@@ -87,7 +89,9 @@ func Compile(def *Definition, hooks *Hooks) (*Workflow, error) {
 	w := &Workflow{def: def, states: map[string]*stateInfo{}, defined: map[string]bool{}, titles: map[string]triggerInfo{}}
 	for i := range def.States {
 		s := &def.States[i]
-		w.states[s.Name] = &stateInfo{State: s}
+		w.states[s.Name] = &stateInfo{State: s, timers: map[string]string{
+			timerEscalate: stateTimer(s.Name, timerEscalate), timerReminder: stateTimer(s.Name, timerReminder), timerAutoClose: stateTimer(s.Name, timerAutoClose),
+		}}
 	}
 	for _, si := range w.states {
 		for cur := si.Parent; cur != ""; cur = w.states[cur].Parent {
@@ -210,7 +214,9 @@ func (w *Workflow) newCall(c *adapters.Case, trigger string, actor Actor) *call 
 	if !ok {
 		b = c.State
 	}
-	return &call{state: c.State, boxed: b, in: Input{Case: c, Trigger: trigger, Actor: actor}}
+	cl := &call{state: c.State, boxed: b, in: Input{Case: c, Trigger: trigger, Actor: actor}}
+	cl.entered, cl.exited = cl.buf[:0:4], cl.buf[4:4:8]
+	return cl
 }
 
 // Definition returns the workflow's definition. Callers must not modify it.

@@ -86,16 +86,16 @@ func (e *Engine) effects(w *Workflow, c *adapters.Case, ch change) effects {
 				d := e.cal.Add(ch.at, s.SLA.Due)
 				due, slaSet = d, true
 				if s.SLA.Escalate != "" {
-					fx.set = append(fx.set, adapters.Timer{Name: stateTimer(name, timerEscalate), DueAt: d, Trigger: s.SLA.Escalate})
+					fx.set = append(fx.set, adapters.Timer{Name: s.timers[timerEscalate], DueAt: d, Trigger: s.SLA.Escalate})
 				}
 				if r := s.SLA.Reminder; r != nil {
 					if at := e.cal.Sub(d, r.Before); at.After(ch.at) {
-						fx.set = append(fx.set, adapters.Timer{Name: stateTimer(name, timerReminder), DueAt: at, Trigger: reminderTrigger})
+						fx.set = append(fx.set, adapters.Timer{Name: s.timers[timerReminder], DueAt: at, Trigger: reminderTrigger})
 					}
 				}
 			}
 			if s.AutoClose != nil {
-				fx.set = append(fx.set, adapters.Timer{Name: stateTimer(name, timerAutoClose), DueAt: e.cal.Add(ch.at, s.AutoClose.After), Trigger: s.AutoClose.Trigger})
+				fx.set = append(fx.set, adapters.Timer{Name: s.timers[timerAutoClose], DueAt: e.cal.Add(ch.at, s.AutoClose.After), Trigger: s.AutoClose.Trigger})
 			}
 		}
 		if !slaSet && !due.IsZero() {
@@ -129,7 +129,7 @@ func (e *Engine) effects(w *Workflow, c *adapters.Case, ch change) effects {
 				kinds = append(kinds, timerAutoClose)
 			}
 			for _, k := range kinds {
-				n := stateTimer(name, k)
+				n := s.timers[k]
 				if !hasTimer(fx.set, n) {
 					fx.cancel = append(fx.cancel, n)
 				}
@@ -141,7 +141,7 @@ func (e *Engine) effects(w *Workflow, c *adapters.Case, ch change) effects {
 	if ch.actor != nil && !isSystem(ch.actor) {
 		for _, name := range w.active(ch.to) {
 			s := w.states[name]
-			n := stateTimer(name, timerAutoClose)
+			n := s.timers[timerAutoClose]
 			if s.AutoClose != nil && !hasTimer(fx.set, n) {
 				fx.set = append(fx.set, adapters.Timer{Name: n, DueAt: e.cal.Add(ch.at, s.AutoClose.After), Trigger: s.AutoClose.Trigger})
 			}
