@@ -2,7 +2,6 @@ package workflow
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -65,7 +64,6 @@ type call struct {
 	denied   *DeniedError
 	fault    error
 	passed   *transition
-	clean    json.RawMessage
 	internal bool
 	entered  []string
 	exited   []string
