@@ -155,6 +155,9 @@ func (t *TransitionBuilder) Guards(names ...string) *TransitionBuilder {
 // Build returns the definition once it passes the JSON Schema and
 // Definition.Validate, or a *DefinitionError.
 func (b *Builder) Build() (*Definition, error) {
+	if b.def.Transitions == nil {
+		b.def.Transitions = []Transition{}
+	}
 	data, err := json.Marshal(&b.def)
 	if err != nil {
 		return nil, fmt.Errorf("workflow: encode definition: %w", err)
