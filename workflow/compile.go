@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -74,10 +75,23 @@ func callOf(ctx context.Context) *call { return ctx.Value(callKey{}).(*call) }
 
 var errUnhandled = errors.New("unhandled trigger")
 
-// Compile checks def and binds its hook names to hooks (nil: no hooks),
-// returning the workflow or a *DefinitionError.
+// Compile checks def (against the JSON Schema and Definition.Validate)
+// and binds its hook names to hooks (nil: no hooks), returning the
+// workflow or a *DefinitionError.
 func Compile(def *Definition, hooks *Hooks) (*Workflow, error) {
-	if err := def.Validate(); err != nil {
+	// The workflow keeps its own copy, checked against the JSON Schema as
+	// a document would be: names then match their patterns wherever the
+	// definition came from, and later changes to def do not reach it.
+	cp := *def
+	if cp.Transitions == nil {
+		cp.Transitions = []Transition{}
+	}
+	data, err := json.Marshal(&cp)
+	if err != nil {
+		return nil, fmt.Errorf("workflow: encode definition: %w", err)
+	}
+	def, err = ParseDefinition(data)
+	if err != nil {
 		return nil, err
 	}
 	if hooks == nil {

@@ -360,3 +360,18 @@ func anyHooks(def *workflow.Definition) *workflow.Hooks {
 	}
 	return h
 }
+
+func TestCompileChecksHandMadeDefinitions(t *testing.T) {
+	t.Parallel()
+	def := &workflow.Definition{Type: "x", Version: 1, Initial: "a", States: []workflow.State{{Name: `a"}`}}}
+	_, err := workflow.Compile(def, nil)
+	var de *workflow.DefinitionError
+	require.ErrorAs(t, err, &de)
+	assert.Equal(t, "/states/0/name", de.Problems[0].Pointer)
+
+	def = &workflow.Definition{Type: "x", Version: 1, Initial: "a", States: []workflow.State{{Name: "a"}}}
+	w, err := workflow.Compile(def, nil)
+	require.NoError(t, err)
+	def.States[0].Name = "changed"
+	assert.Equal(t, "a", w.Definition().States[0].Name, "the workflow keeps its own copy")
+}

@@ -56,17 +56,6 @@ type effects struct {
 	cancel []string
 }
 
-// messageData is the JSON outbox messages carry for their templates.
-type messageData struct {
-	CaseID        string `json:"caseId"`
-	Type          string `json:"type"`
-	State         string `json:"state"`
-	PreviousState string `json:"previousState,omitempty"`
-	Trigger       string `json:"trigger,omitempty"`
-	Recipient     string `json:"recipient"`
-	Due           string `json:"due,omitempty"`
-}
-
 // effects works out what a change writes besides the state and the event:
 // team, due time and closing; entry notifications; SLA, reminder,
 // escalation and auto-close timers; follow-on timers.
@@ -211,11 +200,7 @@ func (e *Engine) notify(msgs []adapters.Message, c *adapters.Case, ch change, te
 		if recipient == "" {
 			continue
 		}
-		md := messageData{CaseID: c.ID, Type: c.Type, State: ch.to, PreviousState: ch.from, Trigger: ch.trigger, Recipient: string(r)}
-		if !c.Due.IsZero() {
-			md.Due = c.Due.UTC().Format(time.RFC3339)
-		}
-		data, _ := json.Marshal(md)
+		data := messageData(c, ch, r)
 		id := c.ID + "/" + itoa(ch.version) + "/" + itoa(int64(len(msgs)))
 		msgs = append(msgs, adapters.Message{
 			ID: id, IdempotencyKey: id, CaseID: c.ID, Channel: channel, Recipient: recipient,
@@ -223,4 +208,29 @@ func (e *Engine) notify(msgs []adapters.Message, c *adapters.Case, ch change, te
 		})
 	}
 	return msgs
+}
+
+// messageData is the JSON a message carries for its template: case type,
+// state, previous state, trigger, recipient kind and due time. Every value
+// is a name the definition's JSON Schema restricts to letters, digits and
+// hyphens, or a formatted time, so none needs escaping.
+func messageData(c *adapters.Case, ch change, r Recipient) json.RawMessage {
+	b := make([]byte, 0, 160)
+	b = append(b, `{"type":"`...)
+	b = append(b, c.Type...)
+	b = append(b, `","state":"`...)
+	b = append(b, ch.to...)
+	if ch.from != "" {
+		b = append(b, `","previousState":"`...)
+		b = append(b, ch.from...)
+	}
+	b = append(b, `","trigger":"`...)
+	b = append(b, ch.trigger...)
+	b = append(b, `","recipient":"`...)
+	b = append(b, r...)
+	if !c.Due.IsZero() {
+		b = append(b, `","due":"`...)
+		b = c.Due.UTC().AppendFormat(b, time.RFC3339)
+	}
+	return append(b, `"}`...)
 }

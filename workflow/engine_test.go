@@ -351,6 +351,8 @@ func TestFireHappyPath(t *testing.T) {
 		for _, m := range msgs {
 			sent = append(sent, m.Template+"→"+m.Recipient)
 		}
+		assert.JSONEq(t, `{"type":"building-permit","state":"in-review","previousState":"screening","trigger":"accept","recipient":"submitter","due":"2026-12-07T10:00:00Z"}`,
+			string(msgs[1].Data))
 		assert.Equal(t, []string{
 			"permit-received→resident-1",
 			"permit-in-review→resident-1", "permit-in-review→subscribers",
