@@ -38,6 +38,7 @@ type triggerInfo struct {
 type stateInfo struct {
 	*State
 	ancestors []string          // nearest first
+	active    []string          // the state, then its ancestors
 	timers    map[string]string // timer kind → timer name
 }
 
@@ -109,6 +110,7 @@ func Compile(def *Definition, hooks *Hooks) (*Workflow, error) {
 		for cur := si.Parent; cur != ""; cur = w.states[cur].Parent {
 			si.ancestors = append(si.ancestors, cur)
 		}
+		si.active = append([]string{si.Name}, si.ancestors...)
 	}
 	bound := make([]*transition, len(def.Transitions))
 	for j := range def.Transitions {
@@ -256,13 +258,13 @@ func (w *Workflow) Status(state string) string {
 	return "open"
 }
 
-// active lists the state and its ancestors, innermost first.
+// active lists the state and its ancestors, innermost first. Callers must
+// not modify it.
 func (w *Workflow) active(state string) []string {
-	s := w.states[state]
-	if s == nil {
-		return nil
+	if s := w.states[state]; s != nil {
+		return s.active
 	}
-	return append([]string{state}, s.ancestors...)
+	return nil
 }
 
 func hasRole(a *Actor, c *adapters.Case, role string) bool {

@@ -302,7 +302,7 @@ func (e *Engine) open(ctx context.Context, p OpenParams) (adapters.Case, error) 
 	for s := w.states[state]; s.Initial != ""; s = w.states[state] {
 		state = s.Initial
 	}
-	entered := w.active(state)
+	entered := slices.Clone(w.active(state))
 	slices.Reverse(entered)
 	c := adapters.Case{ID: id, Type: def.Type, DefinitionVersion: def.Version, State: state, Submitter: submitter, Channel: channel, Data: p.Data, CreatedAt: at}
 	fx := e.effects(w, &c, change{to: state, trigger: "open", entered: entered, actor: &p.Actor, at: at, version: 1})
