@@ -618,3 +618,5 @@ func TestCasesStayOnTheirVersion(t *testing.T) {
 }
 
 func workflowsPermit() []byte { return workflows.PermitReview }
+
+func workflowsPothole() []byte { return workflows.Pothole }

@@ -135,13 +135,20 @@ func (w *TimerWorker) handle(ctx context.Context, t adapters.Timer) error {
 	}
 	state, kind, ok := parseStateTimer(t.Name)
 	if !ok {
-		return nil // not ours
+		w.e.log.LogAttrs(ctx, slog.LevelWarn, "workflow: unknown timer dropped", slog.String("case", t.CaseID), slog.String("timer", t.Name))
+		return nil
 	}
 	for attempt := 0; ; attempt++ {
-		c, wf, err := w.e.load(ctx, t.CaseID)
+		c, err := w.e.store.GetCase(ctx, t.CaseID)
 		if errors.Is(err, adapters.ErrNotFound) {
 			return nil
 		}
+		if err != nil {
+			return err
+		}
+		// A definition this process lacks is an error, not a done timer:
+		// another process that has it will fire the timer.
+		wf, err := w.e.Workflow(c.Type, c.DefinitionVersion)
 		if err != nil {
 			return err
 		}

@@ -230,3 +230,24 @@ func TestTimerWorkerRunStopsWithoutLeaks(t *testing.T) {
 	require.Zero(t, workerGoroutines(), "the worker goroutine is gone")
 	require.LessOrEqual(t, runtime.NumGoroutine(), before, "goroutines left behind:\n%s", buf[:runtime.Stack(buf, true)])
 }
+
+func TestTimerOfUnknownDefinitionStays(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, storeImpls[0], nil)
+	ctx := context.Background()
+	c := f.openPermit(t, `{}`)
+	f.clock.Set(monday.AddDate(0, 0, 7))
+	// A process that knows only the pothole workflow.
+	other, err := workflow.New(f.store, &workflow.Config{Now: f.clock.Now})
+	require.NoError(t, err)
+	require.NoError(t, other.Register(compileExample(t, workflowsPothole(), potholeHooks())))
+	w, err := other.NewTimerWorker(&workflow.WorkerConfig{Lease: time.Second})
+	require.NoError(t, err)
+	n, err := w.RunOnce(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	timers, err := f.store.ListTimers(ctx, c.ID)
+	require.NoError(t, err)
+	assert.Len(t, timers, 1, "the timer waits for a process that knows its workflow")
+	assert.Equal(t, []string{"opened:@resident-1"}, kinds(t, f, c.ID))
+}
