@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -50,6 +51,7 @@ type change struct {
 }
 
 type effects struct {
+	err    error // a FollowOn.When that panicked
 	update adapters.CaseUpdate
 	msgs   []adapters.Message
 	set    []adapters.Timer
@@ -153,7 +155,12 @@ func (e *Engine) effects(w *Workflow, c *adapters.Case, ch change) effects {
 		}
 		fc := &Change{Case: &after, From: ch.from, To: ch.to, Trigger: ch.trigger, Actor: *ch.actor, Payload: ch.payload}
 		for _, f := range e.cfg.FollowOns {
-			if f.When(fc) {
+			ok, err := when(f, fc)
+			if err != nil {
+				fx.err = err
+				return fx
+			}
+			if ok {
 				fx.set = append(fx.set, adapters.Timer{Name: followOnPrefix + f.Name, DueAt: ch.at, Trigger: followOnTrigger})
 			}
 		}
@@ -233,4 +240,13 @@ func messageData(c *adapters.Case, ch change, r Recipient) json.RawMessage {
 		b = c.Due.UTC().AppendFormat(b, time.RFC3339)
 	}
 	return append(b, `"}`...)
+}
+
+func when(f FollowOn, ch *Change) (ok bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("workflow: follow-on %q: %w: %v", f.Name, ErrPanic, r)
+		}
+	}()
+	return f.When(ch), nil
 }

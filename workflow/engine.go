@@ -453,6 +453,9 @@ func (e *Engine) fire(ctx context.Context, p FireParams, kind string) (Result, e
 	at := e.cfg.Now()
 	ch := change{from: c.State, to: cl.state, trigger: p.Trigger, internal: cl.internal, entered: cl.entered, exited: cl.exited, actor: &p.Actor, at: at, version: c.Version + 1, payload: cl.in.Payload}
 	fx := e.effects(w, &c, ch)
+	if fx.err != nil {
+		return Result{}, fx.err
+	}
 	params := adapters.TransitionParams{
 		CaseID: c.ID, ExpectedVersion: c.Version, State: cl.state, Update: fx.update, At: at,
 		Events: []adapters.Event{{

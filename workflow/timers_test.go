@@ -251,3 +251,16 @@ func TestTimerOfUnknownDefinitionStays(t *testing.T) {
 	assert.Len(t, timers, 1, "the timer waits for a process that knows its workflow")
 	assert.Equal(t, []string{"opened:@resident-1"}, kinds(t, f, c.ID))
 }
+
+func TestFollowOnPanicWritesNothing(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, storeImpls[0], &workflow.Config{FollowOns: []workflow.FollowOn{{
+		Name: "broken",
+		When: func(*workflow.Change) bool { panic("bad rule") },
+		Open: func(context.Context, *adapters.Case) (workflow.OpenParams, error) { return workflow.OpenParams{}, nil },
+	}}})
+	c := f.openPermit(t, `{}`)
+	_, err := f.engine.Fire(context.Background(), workflow.FireParams{CaseID: c.ID, Trigger: "screen", Actor: clerk})
+	require.ErrorIs(t, err, workflow.ErrPanic)
+	assert.Equal(t, []string{"opened:@resident-1"}, kinds(t, f, c.ID))
+}
