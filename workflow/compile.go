@@ -21,6 +21,7 @@ type Workflow struct {
 	states   map[string]*stateInfo
 	triggers []string // in declaration order
 	defined  map[string]bool
+	index    map[string]int // trigger → position in triggers
 	titles   map[string]triggerInfo
 	// boxed holds every state and trigger name as an interface value, so
 	// handing them to stateless does not allocate.
@@ -45,6 +46,7 @@ type stateInfo struct {
 // transition is a Transition with its hooks bound.
 type transition struct {
 	*Transition
+	index      int // of the trigger in Workflow.triggers
 	roleReason string
 	form       PayloadValidator
 	guards     []Guard
@@ -64,6 +66,7 @@ type call struct {
 	raw      []byte // payload as sent
 	locale   string
 	denied   *DeniedError
+	denials  []*DeniedError // by trigger index, first denial of each (Permitted)
 	fault    error
 	passed   *transition
 	internal bool
@@ -99,7 +102,7 @@ func Compile(def *Definition, hooks *Hooks) (*Workflow, error) {
 		hooks = &Hooks{}
 	}
 	var p problems
-	w := &Workflow{def: def, states: map[string]*stateInfo{}, defined: map[string]bool{}, titles: map[string]triggerInfo{}}
+	w := &Workflow{def: def, states: map[string]*stateInfo{}, defined: map[string]bool{}, titles: map[string]triggerInfo{}, index: map[string]int{}}
 	for i := range def.States {
 		s := &def.States[i]
 		w.states[s.Name] = &stateInfo{State: s, timers: map[string]string{
@@ -135,9 +138,11 @@ func Compile(def *Definition, hooks *Hooks) (*Workflow, error) {
 			}
 		}
 		bound[j] = t
+		t.index = -1
 		system := len(t.Roles) == 1 && t.Roles[0] == RoleSystem
 		if !w.defined[t.Trigger] {
 			w.defined[t.Trigger] = true
+			w.index[t.Trigger] = len(w.triggers)
 			w.triggers = append(w.triggers, t.Trigger)
 			w.titles[t.Trigger] = triggerInfo{title: t.Title, systemOnly: system}
 		} else {
@@ -148,6 +153,7 @@ func Compile(def *Definition, hooks *Hooks) (*Workflow, error) {
 			info.systemOnly = info.systemOnly && system
 			w.titles[t.Trigger] = info
 		}
+		t.index = w.index[t.Trigger]
 	}
 	if len(p.list) > 0 {
 		return nil, def.fail(p.list)
@@ -287,6 +293,9 @@ func (w *Workflow) guard(t *transition) stateless.GuardFunc {
 			if c.denied == nil {
 				c.denied = d
 			}
+			if c.denials != nil && c.denials[t.index] == nil {
+				c.denials[t.index] = d
+			}
 			return false
 		}
 		c.passed = t
@@ -412,20 +421,26 @@ func (w *Workflow) evaluate(ctx context.Context, c *call, trigger string) (err e
 	return err
 }
 
-// canFire reports whether the trigger could fire now, without allocating
-// a denial when the state cannot handle it at all.
-func (w *Workflow) canFire(ctx context.Context, c *call, trigger string) (ok bool, err error) {
+// permittedTriggers asks the machine, in one pass over the state and its
+// ancestors, which triggers could fire now; guards record in c.denials why
+// the others cannot.
+func (w *Workflow) permittedTriggers(ctx context.Context, c *call) (allowed []bool, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("workflow: trigger %q: %w: %v", trigger, ErrPanic, r)
+			err = fmt.Errorf("workflow: permitted triggers: %w: %v", ErrPanic, r)
 		}
 	}()
-	tr, found := w.boxed[trigger]
-	if !found {
-		tr = trigger
+	trs, _ := w.sm.PermittedTriggersCtx(ctx)
+	if c.fault != nil {
+		return nil, c.fault
 	}
-	ok, _ = w.sm.CanFireCtx(ctx, tr)
-	return ok, c.fault
+	allowed = make([]bool, len(w.triggers))
+	for _, tr := range trs {
+		if i, ok := w.index[tr.(string)]; ok {
+			allowed[i] = true
+		}
+	}
+	return allowed, nil
 }
 
 func withCall(ctx context.Context, c *call) context.Context {

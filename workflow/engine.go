@@ -542,26 +542,26 @@ func (e *Engine) Permitted(ctx context.Context, caseID string, actor Actor) ([]A
 
 func (w *Workflow) permitted(ctx context.Context, c *adapters.Case, actor Actor) ([]Action, error) {
 	system := slices.Contains(actor.Roles, RoleSystem)
+	cl := w.newCall(c, "", actor)
+	cl.denials = make([]*DeniedError, len(w.triggers))
+	allowed, err := w.permittedTriggers(withCall(ctx, cl), cl)
+	if err != nil {
+		return nil, fmt.Errorf("workflow: permitted actions on case %s: %w", c.ID, err)
+	}
 	out := make([]Action, 0, len(w.triggers))
 	// Denials for triggers the state cannot handle share one allocation.
 	denials := make([]DeniedError, 0, len(w.triggers))
-	cl := w.newCall(c, "", actor)
-	ctx = withCall(ctx, cl)
-	for _, t := range w.triggers {
+	for i, t := range w.triggers {
 		info := w.titles[t]
 		if info.systemOnly && !system {
 			continue
 		}
-		cl.denied, cl.in.Trigger = nil, t
 		a := Action{Trigger: t, Title: info.title}
-		ok, err := w.canFire(ctx, cl, t)
 		switch {
-		case err != nil:
-			return nil, fmt.Errorf("workflow: permitted actions on case %s: %w", c.ID, err)
-		case ok:
+		case allowed[i]:
 			a.Allowed = true
-		case cl.denied != nil:
-			a.Denied = cl.denied
+		case cl.denials[i] != nil:
+			a.Denied = cl.denials[i]
 		default:
 			denials = append(denials, DeniedError{CaseID: c.ID, State: c.State, Trigger: t, Code: DeniedNotInState, Reason: w.notInStateReason(c.State, t)})
 			a.Denied = &denials[len(denials)-1]
