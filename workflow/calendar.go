@@ -24,8 +24,10 @@ const (
 
 // Duration is an amount of time measured on a Calendar.
 type Duration struct {
-	Amount int  `json:"amount"`
-	Unit   Unit `json:"unit"`
+	// Amount counts units, 1 to 10000.
+	Amount int `json:"amount"`
+	// Unit is what Amount counts.
+	Unit Unit `json:"unit"`
 }
 
 // String returns e.g. "10 business-days".
