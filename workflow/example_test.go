@@ -97,3 +97,30 @@ func ExampleParseDefinition() {
 	// Output:
 	// /transitions/0/to trigger "clean" goes to "cleand", which is not declared
 }
+
+func ExampleTimerWorker() {
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	b := workflow.NewBuilder("missed-bin", 1).Initial("reported")
+	b.State("reported").SLA(workflow.BusinessDays(1), "escalate")
+	b.State("collected").Terminal(workflow.TerminalClosed)
+	b.Permit("collect", "collected", "reported").Roles("crew")
+	b.Internal("escalate", "reported").Roles("system")
+	def, _ := b.Build()
+	w, _ := workflow.Compile(def, nil)
+	e, _ := workflow.New(memory.New(), &workflow.Config{Now: func() time.Time { return clock() }})
+	_ = e.Register(w)
+	ctx := context.Background()
+	c, _ := e.Open(ctx, workflow.OpenParams{Type: "missed-bin", Actor: workflow.Actor{Subject: "r-1"}})
+
+	worker, _ := e.NewTimerWorker(&workflow.WorkerConfig{Owner: "worker-1"})
+	now = now.AddDate(0, 0, 1) // Tuesday: the SLA has passed
+	n, _ := worker.RunOnce(ctx)
+	fmt.Println("timers fired:", n)
+	events, _ := e.History(ctx, c.ID)
+	last := events[len(events)-1]
+	fmt.Println(last.Kind, last.Trigger, "by", last.Actor)
+	// Output:
+	// timers fired: 1
+	// transition escalate by system
+}
