@@ -130,6 +130,7 @@ type DraftStore interface {
 	// DeleteDraft removes a draft; a missing one returns ErrNotFound.
 	DeleteDraft(ctx context.Context, tokenHash string) error
 	// DeleteExpiredDrafts removes drafts expired at now and says how many.
+	// A zero now is ErrInvalidArgument: it is a caller's bug, not a time.
 	DeleteExpiredDrafts(ctx context.Context, now time.Time) (int64, error)
 }
 

@@ -187,6 +187,7 @@ func testInvalidArguments(t *testing.T, open Opener) {
 			return s.SaveDraft(ctx, adapters.Draft{FormID: "f", UpdatedAt: base, ExpiresAt: base.Add(time.Hour)})
 		}},
 		{"CompleteTimerWithoutOwner", func() error { return s.CompleteTimer(ctx, "case-1", "sla", "") }},
+		{"DeleteExpiredDraftsZeroTime", func() error { _, err := s.DeleteExpiredDrafts(ctx, time.Time{}); return err }},
 	}
 	for _, tt := range tests {
 		err := tt.call()

@@ -790,6 +790,9 @@ func (s *Store) DeleteDraft(ctx context.Context, tokenHash string) error {
 
 // DeleteExpiredDrafts implements adapters.DraftStore.
 func (s *Store) DeleteExpiredDrafts(ctx context.Context, now time.Time) (int64, error) {
+	if now.IsZero() {
+		return 0, fmt.Errorf("memory: delete expired drafts: %w", emptyID("time"))
+	}
 	if err := s.lock(ctx); err != nil {
 		return 0, fmt.Errorf("memory: delete expired drafts: %w", err)
 	}

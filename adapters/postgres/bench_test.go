@@ -1,0 +1,122 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/civickit/civickit/adapters/adaptertest"
+)
+
+func BenchmarkApplyTransition(b *testing.B) {
+	b.Run("postgres", func(b *testing.B) {
+		adaptertest.BenchApplyTransition(b, openTestStore(b))
+	})
+	b.Run("postgres-raw", func(b *testing.B) {
+		pool, schema := rawSchema(b)
+		ctx := context.Background()
+		rawCase(b, pool, schema, "bench")
+		at := time.Now()
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := range b.N {
+			if err := rawTransition(ctx, pool, schema, "bench", int64(i+1), at); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkApplyTransitionParallel(b *testing.B) {
+	b.Run("postgres", func(b *testing.B) {
+		adaptertest.BenchApplyTransitionParallel(b, openTestStore(b))
+	})
+	b.Run("postgres-raw", func(b *testing.B) {
+		pool, schema := rawSchema(b)
+		ctx := context.Background()
+		procs := runtime.GOMAXPROCS(0)
+		par := (adaptertest.ParallelBenchGoroutines + procs - 1) / procs
+		for w := range procs * par {
+			rawCase(b, pool, schema, fmt.Sprintf("bench-%d", w))
+		}
+		var next atomic.Int64
+		at := time.Now()
+		b.SetParallelism(par)
+		b.ReportAllocs()
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			id := fmt.Sprintf("bench-%d", next.Add(1)-1)
+			for v := int64(1); pb.Next(); v++ {
+				if err := rawTransition(ctx, pool, schema, id, v, at); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+}
+
+// rawSchema is a fresh schema with the store's tables, for the raw
+// baselines; the schema name comes back quoted for SQL text.
+func rawSchema(b *testing.B) (*pgxpool.Pool, string) {
+	s := openTestStore(b)
+	return testPool(b), quoteIdent(s.Schema())
+}
+
+// rawCase writes the case the raw baseline transitions, as CreateCase
+// would: the row at version 1 and its "opened" event.
+func rawCase(b *testing.B, pool *pgxpool.Pool, schema, id string) {
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO `+schema+`.cases (id, type, definition_version, state, version, submitter, team, assignee, channel, created_at, updated_at)
+			VALUES ($1, 'pothole', 1, 'submitted', 1, '', '', '', 'web', $2, $2)`, id, now)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO `+schema+`.events (case_id, seq, kind, from_state, to_state, trigger, actor, at, comment)
+			VALUES ($1, 1, 'opened', '', 'submitted', '', 'resident-1', $2, '')`, id, now)
+		return err
+	})
+	if err != nil {
+		b.Fatalf("create raw benchmark case: %v", err)
+	}
+}
+
+// rawTransition is what one benchmark transition writes, by hand: read
+// the version under a row lock, update the case, insert one event and one
+// message, in one transaction.
+func rawTransition(ctx context.Context, pool *pgxpool.Pool, schema, id string, v int64, at time.Time) error {
+	from, to, data := "submitted", "in-review", `{"state":"in-review"}`
+	if v%2 == 0 {
+		from, to, data = to, from, `{"state":"submitted"}`
+	}
+	at = at.UTC().Truncate(time.Microsecond)
+	msgID := id + "-" + strconv.FormatInt(v, 10)
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		var stored int64
+		if err := tx.QueryRow(ctx, `SELECT version FROM `+schema+`.cases WHERE id = $1 FOR UPDATE`, id).Scan(&stored); err != nil {
+			return err
+		}
+		if stored != v {
+			return fmt.Errorf("case %s: stored version %d, expected %d", id, stored, v)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE `+schema+`.cases SET state = $2, version = version + 1, updated_at = $3 WHERE id = $1`, id, to, at); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO `+schema+`.events (case_id, seq, kind, from_state, to_state, trigger, actor, at, comment, payload)
+			VALUES ($1, $2, 'transition', $3, $4, 'review', 'staff-1', $5, '', $6::jsonb)`, id, v+1, from, to, at, `{"note":"checked"}`); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO `+schema+`.messages (id, case_id, channel, recipient, template, locale, data, idempotency_key, status, created_at)
+			VALUES ($1, $2, 'email', 'resident@example.org', 'state-changed', 'en', $3::jsonb, $1, 'pending', $4)`, msgID, id, data, at)
+		return err
+	})
+}

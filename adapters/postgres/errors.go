@@ -1,0 +1,80 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/puddle/v2"
+
+	"github.com/civickit/civickit/adapters"
+)
+
+// translate maps an error from pgx or PostgreSQL to the adapters sentinel
+// error it means, keeping err in the chain (errors.As still finds a
+// *pgconn.PgError). Errors that already wrap a sentinel, context errors and
+// errors with no sentinel meaning are returned unchanged; nil stays nil.
+//
+//   - pgx.ErrNoRows: adapters.ErrNotFound
+//   - 23505 unique_violation: adapters.ErrDuplicate
+//   - 23503 foreign_key_violation: adapters.ErrNotFound
+//   - 40001 serialization_failure, 40P01 deadlock_detected,
+//     55P03 lock_not_available: adapters.ErrConflict
+//   - class 22 data exceptions (such as 22P02 invalid_text_representation),
+//     23502 not_null_violation, 23514 check_violation:
+//     adapters.ErrInvalidArgument
+//   - a closed pool, a finished transaction: adapters.ErrClosed
+func translate(err error) error {
+	if err == nil || isSentinel(err) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return fmt.Errorf("%w: %w", adapters.ErrNotFound, err)
+	case errors.Is(err, puddle.ErrClosedPool), errors.Is(err, pgx.ErrTxClosed):
+		return fmt.Errorf("%w: %w", adapters.ErrClosed, err)
+	}
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return err
+	}
+	var sentinel error
+	switch code := pgErr.Code; {
+	case code == "23505":
+		sentinel = adapters.ErrDuplicate
+	case code == "23503":
+		sentinel = adapters.ErrNotFound
+	case code == "40001", code == "40P01", code == "55P03":
+		sentinel = adapters.ErrConflict
+	case code == "23502", code == "23514", len(code) == 5 && code[:2] == "22":
+		sentinel = adapters.ErrInvalidArgument
+	default:
+		return err
+	}
+	return fmt.Errorf("%w: %w", sentinel, err)
+}
+
+func isSentinel(err error) bool {
+	for _, s := range []error{
+		adapters.ErrNotFound, adapters.ErrConflict, adapters.ErrDuplicate,
+		adapters.ErrInvalidArgument, adapters.ErrNotImplemented, adapters.ErrClosed,
+	} {
+		if errors.Is(err, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// fail translates err and makes sure it names the context's error when
+// the context ended: a canceled query may surface as a server error.
+func fail(ctx context.Context, err error) error {
+	err = translate(err)
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("%w: %w", cerr, err)
+	}
+	return err
+}

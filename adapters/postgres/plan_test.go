@@ -1,0 +1,130 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/civickit/civickit/adapters"
+)
+
+// Every listing shape reads one index range in its sort order: no sort,
+// no sequential scan, so a page costs the same at millions of rows as at
+// thousands. Each filter value matches thousands of cases here, as the
+// busy queues of a large city do; for a value matching a handful the
+// planner rightly prefers to sort those few.
+func TestListingsWalkAnIndexInOrder(t *testing.T) {
+	t.Parallel()
+	s := openTestStore(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	qs := quoteIdent(s.Schema())
+	_, err := testPool(t).Exec(ctx, `INSERT INTO `+qs+`.cases (`+caseCols+`)
+		SELECT 'case-' || i, (ARRAY['pothole','graffiti','permit'])[1 + i % 3], 1,
+			(ARRAY['submitted','in-review','closed','waiting','resolved'])[1 + i % 5], 1,
+			CASE WHEN i % 4 = 0 THEN '' ELSE 'resident-' || (i % 10) END,
+			'team-' || (i % 20),
+			CASE WHEN i % 3 = 0 THEN '' ELSE 'staff-' || (i % 12) END,
+			'web',
+			CASE WHEN i % 4 = 0 THEN NULL ELSE timestamptz '2026-01-01' + (i % 7919) * interval '1 minute' END,
+			NULL, timestamptz '2026-01-01' + i * interval '1 second', timestamptz '2026-01-01' + i * interval '1 second', NULL
+		FROM generate_series(1, 40000) AS i;
+		ANALYZE `+qs+`.cases`)
+	require.NoError(t, err)
+
+	queries := map[string]adapters.CaseQuery{
+		"All":                 {},
+		"Type":                {Type: "graffiti"},
+		"State":               {State: "in-review"},
+		"Team":                {Team: "team-7"},
+		"Assignee":            {Assignee: "staff-5"},
+		"Submitter":           {Submitter: "resident-7"},
+		"OpenedBetween":       {OpenedFrom: testTime, OpenedTo: testTime.Add(time.Hour)},
+		"DueAll":              {Order: adapters.OrderDue},
+		"DueState":            {Order: adapters.OrderDue, State: "waiting"},
+		"DueTeam":             {Order: adapters.OrderDue, Team: "team-3"},
+		"DueAssignee":         {Order: adapters.OrderDue, Assignee: "staff-7"},
+		"DueStateBefore":      {Order: adapters.OrderDue, State: "waiting", DueBefore: time.Date(2026, 1, 3, 0, 0, 0, 0, time.UTC)},
+		"StateAfterCursor":    {State: "in-review", Cursor: adapters.CaseQuery{}.NextCursor(adapters.Case{ID: "case-20000", CreatedAt: time.Date(2026, 1, 1, 5, 0, 0, 0, time.UTC)})},
+		"DueTeamAfterCursor":  {Order: adapters.OrderDue, Team: "team-3", Cursor: adapters.CaseQuery{Order: adapters.OrderDue}.NextCursor(adapters.Case{ID: "case-100", Due: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)})},
+		"AssigneeAfterCursor": {Assignee: "staff-5", Cursor: adapters.CaseQuery{}.NextCursor(adapters.Case{ID: "case-30000", CreatedAt: time.Date(2026, 1, 1, 8, 0, 0, 0, time.UTC)})},
+	}
+	for name, q := range queries {
+		require.NoError(t, q.Validate(), name)
+		sql, args := s.listSQL(q)
+		var plan []map[string]any
+		var raw []byte
+		require.NoError(t, s.db.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+sql, args...).Scan(&raw), name)
+		require.NoError(t, json.Unmarshal(raw, &plan), name)
+		var walk func(node map[string]any)
+		walk = func(node map[string]any) {
+			switch typ := node["Node Type"]; typ {
+			case "Sort", "Incremental Sort", "Seq Scan", "Bitmap Heap Scan":
+				t.Errorf("listing %s: plan has a %s node, want an ordered index scan:\n%s", name, typ, raw)
+			}
+			children, _ := node["Plans"].([]any)
+			for _, c := range children {
+				walk(c.(map[string]any))
+			}
+		}
+		walk(plan[0]["Plan"].(map[string]any))
+	}
+}
+
+// Claims read the pending-message and due-timer queues through their
+// indexes in claim order, however many sent messages and future timers
+// the tables hold.
+func TestClaimsWalkTheQueueIndexes(t *testing.T) {
+	t.Parallel()
+	s := openTestStore(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	qs := quoteIdent(s.Schema())
+	_, err := testPool(t).Exec(ctx, `INSERT INTO `+qs+`.messages (id, case_id, channel, recipient, template, locale, idempotency_key, status, next_attempt_at, created_at)
+		SELECT 'm-' || i, '', 'email', 'r', 't', 'en', 'k-' || i,
+			CASE WHEN i % 50 = 0 THEN 'pending' ELSE 'sent' END,
+			CASE WHEN i % 100 = 0 THEN NULL ELSE timestamptz '2026-01-01' + i * interval '1 second' END,
+			timestamptz '2026-01-01'
+		FROM generate_series(1, 40000) AS i;
+		INSERT INTO `+qs+`.cases (`+caseCols+`)
+		SELECT 'case-' || i, 'pothole', 1, 'submitted', 1, '', '', '', 'web', NULL, NULL, timestamptz '2026-01-01', timestamptz '2026-01-01', NULL
+		FROM generate_series(1, 20000) AS i;
+		INSERT INTO `+qs+`.timers (case_id, name, due_at, trigger)
+		SELECT 'case-' || i, 'sla', timestamptz '2026-01-01' + i * interval '1 hour', 'escalate'
+		FROM generate_series(1, 20000) AS i;
+		ANALYZE `+qs+`.messages; ANALYZE `+qs+`.timers`)
+	require.NoError(t, err)
+
+	now := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
+	claims := []struct {
+		name, sql, index string
+	}{
+		{"Messages", s.sql.claimMessages, "messages_pending_idx"},
+		{"Timers", s.sql.claimTimers, "timers_due_idx"},
+	}
+	for _, c := range claims {
+		var raw []byte
+		require.NoError(t, s.db.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+c.sql, ts(now), 10, "w", ts(now.Add(time.Minute))).Scan(&raw), c.name)
+		var plan []map[string]any
+		require.NoError(t, json.Unmarshal(raw, &plan), c.name)
+		used := false
+		var walk func(node map[string]any)
+		walk = func(node map[string]any) {
+			switch typ := node["Node Type"]; typ {
+			case "Seq Scan", "Bitmap Heap Scan":
+				t.Errorf("claim %s: plan has a %s node, want the queue index:\n%s", c.name, typ, raw)
+			case "Index Scan":
+				used = used || node["Index Name"] == c.index
+			}
+			children, _ := node["Plans"].([]any)
+			for _, child := range children {
+				walk(child.(map[string]any))
+			}
+		}
+		walk(plan[0]["Plan"].(map[string]any))
+		require.True(t, used, "claim %s reads %s:\n%s", c.name, c.index, raw)
+	}
+}

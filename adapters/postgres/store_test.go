@@ -1,0 +1,20 @@
+package postgres
+
+import (
+	"testing"
+
+	"github.com/civickit/civickit/adapters"
+	"github.com/civickit/civickit/adapters/adaptertest"
+)
+
+var (
+	_ adapters.Store     = (*Store)(nil)
+	_ adapters.CaseStats = (*Store)(nil)
+)
+
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	adaptertest.RunStoreTests(t, func(t *testing.T) adapters.Store {
+		return openTestStore(t)
+	}, adaptertest.Features{CaseStats: true})
+}

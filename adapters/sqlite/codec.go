@@ -1,0 +1,136 @@
+package sqlite
+
+import (
+	"bytes"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/civickit/civickit/adapters"
+)
+
+// Times are stored as INTEGER microseconds since the Unix epoch, in UTC;
+// the zero time (not set) is NULL.
+
+// timeArg is t as a column value.
+func timeArg(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return adapters.StoredTime(t).UnixMicro()
+}
+
+// micros is t as a bound for comparisons. The zero time counts as year 1,
+// as it does in Go.
+func micros(t time.Time) int64 {
+	return adapters.StoredTime(t).UnixMicro()
+}
+
+// nullTime reads a time column.
+type nullTime struct{ t *time.Time }
+
+func (n nullTime) Scan(v any) error {
+	switch v := v.(type) {
+	case nil:
+		*n.t = time.Time{}
+	case int64:
+		*n.t = time.UnixMicro(v).UTC()
+	default:
+		return fmt.Errorf("time column holds %T", v)
+	}
+	return nil
+}
+
+// jsonArg is a JSON document as a column value: TEXT, so that SQLite's
+// JSON functions read it (they take a BLOB for JSONB); nil stays NULL.
+func jsonArg(b json.RawMessage) any {
+	if b == nil {
+		return nil
+	}
+	return string(b)
+}
+
+// nullJSON reads a JSON column into a fresh slice.
+type nullJSON struct{ b *json.RawMessage }
+
+func (n nullJSON) Scan(v any) error {
+	switch v := v.(type) {
+	case nil:
+		*n.b = nil
+	case []byte:
+		*n.b = bytes.Clone(v)
+	case string:
+		*n.b = json.RawMessage(v)
+	default:
+		return fmt.Errorf("JSON column holds %T", v)
+	}
+	return nil
+}
+
+func cloneJSON(b json.RawMessage) json.RawMessage {
+	if b == nil {
+		return nil
+	}
+	return bytes.Clone(b)
+}
+
+// caseCols are the columns scanCase reads, in its order.
+const caseCols = `id, type, definition_version, state, version, submitter, team, assignee, channel, due, data, created_at, updated_at, closed_at`
+
+func caseDest(c *adapters.Case) []any {
+	return []any{&c.ID, &c.Type, &c.DefinitionVersion, &c.State, &c.Version, &c.Submitter, &c.Team, &c.Assignee,
+		&c.Channel, nullTime{&c.Due}, nullJSON{&c.Data}, nullTime{&c.CreatedAt}, nullTime{&c.UpdatedAt}, nullTime{&c.ClosedAt}}
+}
+
+func caseArgs(c *adapters.Case) []any {
+	return []any{c.ID, c.Type, c.DefinitionVersion, c.State, c.Version, c.Submitter, c.Team, c.Assignee,
+		c.Channel, timeArg(c.Due), jsonArg(c.Data), timeArg(c.CreatedAt), timeArg(c.UpdatedAt), timeArg(c.ClosedAt)}
+}
+
+const eventCols = `case_id, seq, kind, from_state, to_state, trigger_name, actor, at, comment, payload`
+
+func eventDest(e *adapters.Event) []any {
+	return []any{&e.CaseID, &e.Seq, &e.Kind, &e.FromState, &e.ToState, &e.Trigger, &e.Actor, nullTime{&e.At}, &e.Comment, nullJSON{&e.Payload}}
+}
+
+const submissionCols = `id, case_id, form_id, form_version, form_hash, data, submitter, channel, submitted_at`
+
+func submissionDest(s *adapters.Submission) []any {
+	return []any{&s.ID, &s.CaseID, &s.FormID, &s.FormVersion, &s.FormHash, nullJSON{&s.Data}, &s.Submitter, &s.Channel, nullTime{&s.SubmittedAt}}
+}
+
+const messageCols = `id, case_id, channel, recipient, template, locale, data, idempotency_key, status, attempts, next_attempt_at, last_error, lease_owner, lease_expires_at, created_at, sent_at`
+
+func messageDest(m *adapters.Message) []any {
+	return []any{&m.ID, &m.CaseID, &m.Channel, &m.Recipient, &m.Template, &m.Locale, nullJSON{&m.Data}, &m.IdempotencyKey,
+		(*string)(&m.Status), &m.Attempts, nullTime{&m.NextAttemptAt}, &m.LastError, &m.LeaseOwner, nullTime{&m.LeaseExpiresAt},
+		nullTime{&m.CreatedAt}, nullTime{&m.SentAt}}
+}
+
+const timerCols = `case_id, name, due_at, trigger_name, lease_owner, lease_expires_at`
+
+func timerDest(t *adapters.Timer) []any {
+	return []any{&t.CaseID, &t.Name, nullTime{&t.DueAt}, &t.Trigger, &t.LeaseOwner, nullTime{&t.LeaseExpiresAt}}
+}
+
+const draftCols = `token_hash, form_id, form_version, subject, step, data, created_at, updated_at, expires_at`
+
+func draftDest(d *adapters.Draft) []any {
+	return []any{&d.TokenHash, &d.FormID, &d.FormVersion, &d.Subject, &d.Step, nullJSON{&d.Data}, nullTime{&d.CreatedAt}, nullTime{&d.UpdatedAt}, nullTime{&d.ExpiresAt}}
+}
+
+// scanAll reads every row with dest, a function giving the destinations of
+// a fresh record, and closes rows.
+func scanAll[T any](rows *sql.Rows, dest func(*T) []any) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var v T
+		if err := rows.Scan(dest(&v)...); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

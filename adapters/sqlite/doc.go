@@ -1,0 +1,59 @@
+// Package sqlite is civickit's embedded default store: every adapters.Store
+// contract, and the optional adapters.CaseStats, in one SQLite file through
+// the pure Go driver modernc.org/sqlite (no cgo).
+//
+// Open is the short way: it opens a file in WAL mode with a busy timeout,
+// foreign keys and synchronous=NORMAL, and closes it again on Close. New
+// builds a store from a *sql.DB the caller opened and keeps (Close leaves
+// it open), for applications that share the database with their own
+// tables; DSN gives the settings Open uses.
+//
+//	s, err := sqlite.Open(ctx, "cityhall.db", nil)
+//	if err != nil { ... }
+//	defer s.Close()
+//
+// Times are kept as microseconds in UTC (adapters.StoredTime) and JSON
+// documents byte for byte. Every method is one transaction.
+//
+// # Errors
+//
+// Errors wrap the sentinels of package adapters once, with the call's
+// details ("sqlite: apply transition to case \"c1\": conflict: expected
+// version 3, stored version 4"), so callers test them with errors.Is:
+// unique and primary key violations become adapters.ErrDuplicate, missing
+// rows adapters.ErrNotFound, stale versions and leases held by another
+// owner adapters.ErrConflict, bad arguments adapters.ErrInvalidArgument,
+// calls after Close adapters.ErrClosed. A call whose context ends returns
+// the context's error. When another process holds the write lock longer
+// than Config.BusyTimeout, writes return ErrBusy; nothing was written and
+// the call may be retried. The driver's own error stays in the chain for
+// errors.As.
+//
+// # Concurrency
+//
+// A Store is safe for concurrent use. SQLite allows one writer at a time,
+// so the store serialises its writes itself: a mutex and one dedicated
+// connection on which every write is a BEGIN IMMEDIATE transaction.
+// Goroutines of one process therefore never see SQLITE_BUSY; writers in
+// other processes sharing the file wait for each other up to the busy
+// timeout. Reads run concurrently on the other connections of the pool and
+// each reads one consistent snapshot (WAL mode keeps them from waiting for
+// the writer). Because of the dedicated connection, a *sql.DB given to New
+// must allow at least two open connections.
+//
+// Optimistic concurrency protects cases: ApplyTransition writes only when
+// the stored version is the expected one. Leases protect outbox messages and
+// timers: a claim leases what it returns, and no other claim returns it
+// until the lease expires.
+//
+// # Migrations
+//
+// The schema is a sequence of versioned SQL files, NNN_name.up.sql,
+// embedded in the package and exposed by Migrations. New and Open apply
+// the ones the database lacks in one transaction and record each in the
+// schema_migrations table. The transaction takes the write lock (BEGIN
+// IMMEDIATE) before it reads which versions are applied, so several
+// processes opening one file at once apply each migration exactly once. A
+// database whose schema is newer than the package is refused rather than
+// written to.
+package sqlite

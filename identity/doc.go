@@ -1,0 +1,50 @@
+// Package identity signs residents and staff in with OpenID Connect and
+// keeps them signed in: a relying party for several named providers at
+// once (Login.gov, GOV.UK One Login, ID.me, a state IdP for residents;
+// Entra ID, Okta, Keycloak for staff), built on coreos/go-oidc/v3 and
+// golang.org/x/oauth2.
+//
+// A login is the authorization code flow with PKCE S256; state, nonce and
+// the PKCE verifier travel in a short-lived encrypted cookie, so no
+// server-side storage is needed. The callback checks the RFC 9207 iss
+// parameter, and the ID token's signature (algorithm allow-list, cached
+// JWKS), issuer, audience and azp, exp/iat/nbf with a configurable skew,
+// nonce and at_hash. The result is a Principal: issuer and subject (the
+// stable key, never the email), email, name, phone, roles from a
+// configurable claim path, and an AssuranceLevel normalised from acr, vot
+// or amr.
+//
+// Sessions are AES-256-GCM sealed cookies (Secure, HttpOnly,
+// SameSite=Lax, a __Host- name) with absolute and idle timeouts and a new
+// id on every login, under a KeyRing that rotates keys with a grace period
+// for retired ones. An optional SessionStore makes sessions revocable and
+// enables OpenID back-channel logout.
+//
+// For net/http: Sessions.Middleware (or RelyingParty.Middleware) puts the
+// principal on the context (PrincipalFrom); RelyingParty.RequireLogin sends
+// browsers to log in and back to a validated same-site path and answers
+// API calls with 401 and WWW-Authenticate; RequireRole and
+// RelyingParty.RequireAssurance (with step-up) guard routes;
+// RelyingParty.Handler serves login, callback, logout (local and
+// RP-initiated) and back-channel logout. BearerVerifier checks JWT access
+// tokens for APIs (issuer, audience, scopes).
+//
+// The devprovider sub-package is a development-only OpenID provider with
+// demo accounts, for laptops and tests without internet.
+//
+// # Errors
+//
+// Every refused credential (a bad callback, token, cookie or return path)
+// is an *AuthError whose Reason is one of the Err… sentinels of this
+// package, so callers use errors.Is(err, identity.ErrNonce) or errors.As
+// for the provider name. Messages never contain tokens or personal data.
+// Configuration problems are plain errors gathered with errors.Join by the
+// Validate methods; session store failures are wrapped with %w.
+//
+// # Concurrency
+//
+// RelyingParty, Sessions, KeyRing, BearerVerifier and MemorySessionStore
+// are safe for concurrent use once built. KeyRing.Rotate may run while
+// requests are served. A Principal on a request context is shared by the
+// session's requests and must be treated as read-only.
+package identity
