@@ -91,3 +91,34 @@ func TestCalendarConfigRejects(t *testing.T) {
 		})
 	}
 }
+
+func FuzzCalendar(f *testing.F) {
+	f.Add(int64(1795424400), uint8(3), uint8(5), false)
+	f.Add(int64(1795597200), uint8(2), uint8(40), true)
+	cal, err := workflow.NewCalendar(&workflow.CalendarConfig{Holidays: []string{"2026-12-24", "2026-12-25", "2026-12-28"}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	units := []workflow.Unit{workflow.UnitHours, workflow.UnitDays, workflow.UnitBusinessHours, workflow.UnitBusinessDays}
+	f.Fuzz(func(t *testing.T, unix int64, unit, amount uint8, back bool) {
+		from := time.Unix(unix%(1<<34), 0).UTC()
+		d := workflow.Duration{Amount: int(amount%100) + 1, Unit: units[int(unit)%len(units)]}
+		var got time.Time
+		if back {
+			got = cal.Sub(from, d)
+			if !got.Before(from) {
+				t.Fatalf("Sub(%s, %s) = %s, not earlier", from, d, got)
+			}
+		} else {
+			got = cal.Add(from, d)
+			if !got.After(from) {
+				t.Fatalf("Add(%s, %s) = %s, not later", from, d, got)
+			}
+		}
+		if d.Unit == workflow.UnitBusinessDays || d.Unit == workflow.UnitBusinessHours {
+			if !cal.IsBusinessDay(got) {
+				t.Fatalf("%s of %s from %s lands on %s, not a business day", d, map[bool]string{true: "back", false: "forward"}[back], from, got)
+			}
+		}
+	})
+}
