@@ -1,0 +1,58 @@
+// Package workflow runs cases (a permit application, a 311 report, a
+// benefits claim) through versioned state-machine workflows built on
+// github.com/qmuntal/stateless, with authorisation, audit, SLA timers,
+// notifications and service metrics.
+//
+// # Definitions
+//
+// A Definition names states, triggers and transitions. Build one in Go
+// with NewBuilder or read a JSON document with ParseDefinition; the
+// document is checked against the JSON Schema in SchemaFS and both paths
+// yield equal values. Transitions carry allowed roles (any of, with the
+// pseudo-roles "submitter", "assignee" and "system"), a minimum identity
+// assurance, an optional payload form, Go guards with reasons and dynamic
+// destinations; states carry substates, terminal marks (open or closed,
+// for Open311), an owning team, an SLA measured on a Calendar with a
+// reminder and an escalation trigger, auto-close after inactivity and
+// entry notifications. Definitions with unreachable states, transitions to
+// missing states and similar mistakes are rejected when loaded, each
+// problem with a JSON Pointer.
+//
+// Compile binds a definition to its Go hooks and configures a stateless
+// machine whose state is stored in the case being worked on; Mermaid and
+// DOT render it.
+//
+// # Engine
+//
+// An Engine holds the compiled workflows of every type and version and a
+// store (adapters.Store). Open, Fire, Assign and Withdraw each make one
+// atomic store call writing the case, its event, outbox messages and
+// timers together, guarded by the case version; Permitted lists what an
+// actor may do with the reason for everything else; History returns the
+// audit trail. A TimerWorker fires reminders, escalations, auto-closes and
+// follow-on cases (FollowOn) as the system actor. Metrics come from the
+// store's aggregates; package workflow/prometheus exports them.
+//
+// # Errors
+//
+// Denied actions return a *DeniedError (not possible in the state, role
+// missing, assurance too low, payload invalid with the form's error, guard
+// false with its reason). Store errors keep their adapters sentinel:
+// adapters.ErrNotFound for an unknown case or definition,
+// adapters.ErrConflict for a stale expected version or a concurrent change,
+// adapters.ErrDuplicate for an idempotency key reused for another request.
+// An unknown trigger, oversized comment or malformed data wraps
+// adapters.ErrInvalidArgument; a rejected definition is a *DefinitionError
+// wrapping it too. A guard or destination selector that panics yields an
+// error wrapping ErrPanic. Whenever an error is returned, nothing was
+// written.
+//
+// # Concurrency
+//
+// Workflows, Calendars and the Engine are safe for concurrent use. Any
+// number of engines and timer workers, in any number of processes, may
+// share one store: optimistic concurrency protects cases, leases and
+// idempotency keys make each timer take effect once. Guards, destination
+// selectors and payload forms may be called concurrently and must not
+// change anything.
+package workflow

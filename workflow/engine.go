@@ -1,0 +1,703 @@
+package workflow
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/civickit/civickit/adapters"
+)
+
+// Default limits of Config.
+const (
+	DefaultMaxPayloadBytes = 64 << 10
+	DefaultMaxDataBytes    = 1 << 20
+	MaxCommentBytes        = 4000
+)
+
+// Config configures an Engine. A nil *Config means every default.
+type Config struct {
+	// Calendar measures SLAs; nil means NewCalendar(nil): UTC, Monday to
+	// Friday, 09:00 to 17:00, no holidays.
+	Calendar *Calendar
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// NewID returns new case and submission ids; nil means 128 random
+	// bits in hex.
+	NewID func() string
+	// Logger receives operational logs (never payloads or PII); nil
+	// discards them.
+	Logger *slog.Logger
+	// MaxPayloadBytes bounds an action's payload; 0 means
+	// DefaultMaxPayloadBytes.
+	MaxPayloadBytes int
+	// MaxDataBytes bounds a new case's data; 0 means DefaultMaxDataBytes.
+	MaxDataBytes int
+	// Locale is the locale of outbox messages; empty means "en".
+	Locale string
+	// OnlineChannels are the intake channels Metrics counts as online;
+	// nil means "web", "app" and "open311".
+	OnlineChannels []string
+	// FollowOns open follow-on cases after transitions (proactive
+	// service).
+	FollowOns []FollowOn
+}
+
+// Validate reports every problem of the configuration.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.MaxPayloadBytes < 0 {
+		errs = append(errs, errors.New("workflow: MaxPayloadBytes is negative"))
+	}
+	if c.MaxDataBytes < 0 {
+		errs = append(errs, errors.New("workflow: MaxDataBytes is negative"))
+	}
+	seen := map[string]bool{}
+	for i, f := range c.FollowOns {
+		switch {
+		case f.Name == "":
+			errs = append(errs, fmt.Errorf("workflow: follow-on %d has no name", i))
+		case seen[f.Name]:
+			errs = append(errs, fmt.Errorf("workflow: follow-on %q is declared twice", f.Name))
+		}
+		seen[f.Name] = true
+		if f.When == nil || f.Open == nil {
+			errs = append(errs, fmt.Errorf("workflow: follow-on %q needs When and Open", f.Name))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Engine runs cases through their workflows on a store. Every call that
+// changes a case is one atomic store call guarded by the case version.
+type Engine struct {
+	store     adapters.Store
+	cfg       Config
+	cal       *Calendar
+	log       *slog.Logger
+	online    map[string]bool
+	followOns map[string]*FollowOn
+
+	mu        sync.RWMutex
+	workflows map[string][]*Workflow // by type, ascending versions
+}
+
+// New returns an engine over the store.
+func New(store adapters.Store, cfg *Config) (*Engine, error) {
+	if store == nil {
+		return nil, errors.New("workflow: store is nil")
+	}
+	if cfg == nil {
+		cfg = &Config{}
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	e := &Engine{store: store, cfg: *cfg, cal: cfg.Calendar, log: cfg.Logger, workflows: map[string][]*Workflow{}, followOns: map[string]*FollowOn{}}
+	if e.cal == nil {
+		e.cal, _ = NewCalendar(nil)
+	}
+	if e.cfg.Now == nil {
+		e.cfg.Now = time.Now
+	}
+	if e.cfg.NewID == nil {
+		e.cfg.NewID = randomID
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	if e.cfg.MaxPayloadBytes == 0 {
+		e.cfg.MaxPayloadBytes = DefaultMaxPayloadBytes
+	}
+	if e.cfg.MaxDataBytes == 0 {
+		e.cfg.MaxDataBytes = DefaultMaxDataBytes
+	}
+	if e.cfg.Locale == "" {
+		e.cfg.Locale = "en"
+	}
+	online := cfg.OnlineChannels
+	if online == nil {
+		online = []string{"web", "app", "open311"}
+	}
+	e.online = map[string]bool{}
+	for _, ch := range online {
+		e.online[ch] = true
+	}
+	for i := range e.cfg.FollowOns {
+		e.followOns[e.cfg.FollowOns[i].Name] = &e.cfg.FollowOns[i]
+	}
+	return e, nil
+}
+
+func randomID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func derivedID(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// Register adds a compiled workflow. Versions of a type may be registered
+// in any order; a version registered twice returns ErrDuplicate. New cases
+// open on the highest version; running cases stay on theirs.
+func (e *Engine) Register(w *Workflow) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	list := e.workflows[w.Type()]
+	for _, have := range list {
+		if have.Version() == w.Version() {
+			return fmt.Errorf("workflow: register %q v%d: %w", w.Type(), w.Version(), adapters.ErrDuplicate)
+		}
+	}
+	list = append(list, w)
+	sort.Slice(list, func(i, j int) bool { return list[i].Version() < list[j].Version() })
+	e.workflows[w.Type()] = list
+	return nil
+}
+
+// Workflow returns the registered workflow of the type and version; version
+// 0 means the highest. A missing one returns ErrNotFound.
+func (e *Engine) Workflow(caseType string, version int) (*Workflow, error) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	list := e.workflows[caseType]
+	if len(list) > 0 {
+		if version == 0 {
+			return list[len(list)-1], nil
+		}
+		for _, w := range list {
+			if w.Version() == version {
+				return w, nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("workflow: definition %q v%d: %w", caseType, version, adapters.ErrNotFound)
+}
+
+// Types lists the registered case types, sorted.
+func (e *Engine) Types() []string {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	out := make([]string, 0, len(e.workflows))
+	for t := range e.workflows {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// OpenParams describes a new case.
+type OpenParams struct {
+	// Type is the case type; the highest registered version is used.
+	Type string
+	// CaseID is optional: by default it is derived from IdempotencyKey,
+	// or random.
+	CaseID string
+	// Actor opens the case: the resident, or staff acting for one.
+	Actor Actor
+	// OnBehalf says staff open the case for a resident (at the counter,
+	// by phone, from a paper form). The actor then needs one of the
+	// definition's intake roles, and Submitter names the resident (empty
+	// for an anonymous caller). Otherwise the submitter is the actor.
+	OnBehalf  bool
+	Submitter string
+	// Channel is the intake channel; empty means "web". Staff opening on
+	// a resident's behalf must name it ("counter", "phone", "paper").
+	Channel string
+	// Data is the case's JSON object, usually the validated submission.
+	Data json.RawMessage
+	// Submission, if not nil, is stored with the case: the form
+	// submission the case is opened from, already validated. Its ID,
+	// Submitter, Channel and SubmittedAt are filled in when empty.
+	Submission *adapters.Submission
+	// Comment is free text for the "opened" event.
+	Comment string
+	// IdempotencyKey makes a retried Open return the case the first
+	// call created.
+	IdempotencyKey string
+}
+
+// Open opens a case in its workflow's initial state, writing the case, its
+// "opened" event, its submission, entry notifications and SLA timers in
+// one store call. A denied opening returns a *DeniedError with Trigger
+// "open".
+func (e *Engine) Open(ctx context.Context, p OpenParams) (adapters.Case, error) {
+	c, err := e.open(ctx, p)
+	if err != nil {
+		return adapters.Case{}, fmt.Errorf("workflow: open %q case: %w", p.Type, err)
+	}
+	return c, nil
+}
+
+func (e *Engine) open(ctx context.Context, p OpenParams) (adapters.Case, error) {
+	w, err := e.Workflow(p.Type, 0)
+	if err != nil {
+		return adapters.Case{}, err
+	}
+	def := w.def
+	switch {
+	case len(p.Data) > e.cfg.MaxDataBytes:
+		return adapters.Case{}, fmt.Errorf("%w: data exceeds %d bytes", adapters.ErrInvalidArgument, e.cfg.MaxDataBytes)
+	case len(p.Data) > 0 && !json.Valid(p.Data):
+		return adapters.Case{}, fmt.Errorf("%w: data is not valid JSON", adapters.ErrInvalidArgument)
+	case len(p.Comment) > MaxCommentBytes:
+		return adapters.Case{}, fmt.Errorf("%w: comment exceeds %d bytes", adapters.ErrInvalidArgument, MaxCommentBytes)
+	}
+	deny := func(code DenialCode, reason string) error {
+		return &DeniedError{State: def.Initial, Trigger: "open", Code: code, Reason: reason}
+	}
+	submitter, channel := p.Actor.Subject, p.Channel
+	if p.OnBehalf {
+		var roles []string
+		if def.Intake != nil {
+			roles = def.Intake.Roles
+		}
+		system := slices.Contains(p.Actor.Roles, RoleSystem)
+		if !system && !slices.ContainsFunc(roles, func(r string) bool { return slices.Contains(p.Actor.Roles, r) }) {
+			d := deny(DeniedRole, fmt.Sprintf("opening a case for a resident needs one of the roles %v", roles)).(*DeniedError)
+			d.Roles = roles
+			return adapters.Case{}, d
+		}
+		if channel == "" {
+			return adapters.Case{}, fmt.Errorf("%w: a case opened on a resident's behalf needs its intake channel", adapters.ErrInvalidArgument)
+		}
+		submitter = p.Submitter
+	} else {
+		if def.Intake != nil && p.Actor.Assurance < def.Intake.Assurance {
+			d := deny(DeniedAssurance, fmt.Sprintf("needs identity assurance %d, has %d", def.Intake.Assurance, p.Actor.Assurance)).(*DeniedError)
+			d.Assurance = def.Intake.Assurance
+			return adapters.Case{}, d
+		}
+		if channel == "" {
+			channel = "web"
+		}
+	}
+	id := p.CaseID
+	switch {
+	case id != "":
+	case p.IdempotencyKey != "":
+		id = derivedID("case", p.Type, p.IdempotencyKey)
+	default:
+		id = e.cfg.NewID()
+	}
+	at := e.cfg.Now()
+	state := def.Initial
+	for s := w.states[state]; s.Initial != ""; s = w.states[state] {
+		state = s.Initial
+	}
+	entered := slices.Clone(w.active(state))
+	slices.Reverse(entered)
+	c := adapters.Case{ID: id, Type: def.Type, DefinitionVersion: def.Version, State: state, Submitter: submitter, Channel: channel, Data: p.Data, CreatedAt: at}
+	fx := e.effects(w, &c, change{to: state, trigger: "open", entered: entered, actor: &p.Actor, at: at, version: 1})
+	applyUpdate(&c, fx.update)
+	payload, _ := json.Marshal(struct {
+		Channel  string `json:"channel"`
+		OnBehalf bool   `json:"onBehalf,omitempty"`
+	}{channel, p.OnBehalf})
+	params := adapters.CreateCaseParams{
+		Case: c,
+		Events: []adapters.Event{{
+			Kind: "opened", ToState: state, Actor: p.Actor.Subject, At: at, Comment: p.Comment, Payload: payload,
+		}},
+		Messages:   fx.msgs,
+		Timers:     fx.set,
+		RequestKey: p.IdempotencyKey,
+	}
+	if p.Submission != nil {
+		s := *p.Submission
+		if s.ID == "" {
+			s.ID = derivedID("submission", id)
+		}
+		if s.Submitter == "" {
+			s.Submitter = submitter
+		}
+		if s.Channel == "" {
+			s.Channel = channel
+		}
+		if s.SubmittedAt.IsZero() {
+			s.SubmittedAt = at
+		}
+		s.CaseID = id
+		params.Submission = s
+	}
+	return e.store.CreateCase(ctx, params)
+}
+
+func applyUpdate(c *adapters.Case, u adapters.CaseUpdate) {
+	if u.Team != nil {
+		c.Team = *u.Team
+	}
+	if u.Assignee != nil {
+		c.Assignee = *u.Assignee
+	}
+	if u.Due != nil {
+		c.Due = *u.Due
+	}
+}
+
+// FireParams describes an action on a case.
+type FireParams struct {
+	// CaseID and Trigger say which action on which case.
+	CaseID, Trigger string
+	// Actor is who acts.
+	Actor Actor
+	// Payload is the action's data, checked by the transition's form.
+	Payload json.RawMessage
+	// Locale is passed to the form for its messages.
+	Locale string
+	// Comment is free text kept on the event.
+	Comment string
+	// ExpectedVersion, if not zero, is the case version the actor saw; a
+	// different stored version returns adapters.ErrConflict.
+	ExpectedVersion int64
+	// IdempotencyKey makes a retried request return the first result and
+	// write nothing.
+	IdempotencyKey string
+}
+
+// Result is what a transition did.
+type Result struct {
+	// Case is the case after the transition.
+	Case adapters.Case
+	// Event is the event the transition appended.
+	Event adapters.Event
+	// Replayed reports a retry answered from the first result.
+	Replayed bool
+}
+
+// Fire performs an action on a case. It checks that the trigger is
+// possible in the case's state, that the actor holds one of its roles and
+// enough assurance, that the payload passes the transition's form and that
+// every guard passes, then writes the new state, the event, entry
+// notifications, timers and follow-ons in one store call guarded by the
+// case version.
+//
+// A denied action returns a *DeniedError; an unknown case
+// adapters.ErrNotFound; an unknown trigger adapters.ErrInvalidArgument; a
+// stale ExpectedVersion or a concurrent change adapters.ErrConflict; a
+// panicking guard an error wrapping ErrPanic. In each case nothing is
+// written.
+func (e *Engine) Fire(ctx context.Context, p FireParams) (Result, error) {
+	r, err := e.fire(ctx, p, "transition")
+	if err != nil {
+		return Result{}, fmt.Errorf("workflow: fire %q on case %s: %w", p.Trigger, p.CaseID, err)
+	}
+	return r, nil
+}
+
+func (e *Engine) load(ctx context.Context, caseID string) (adapters.Case, *Workflow, error) {
+	if caseID == "" {
+		return adapters.Case{}, nil, fmt.Errorf("%w: case id is empty", adapters.ErrInvalidArgument)
+	}
+	c, err := e.store.GetCase(ctx, caseID)
+	if err != nil {
+		return adapters.Case{}, nil, err
+	}
+	w, err := e.Workflow(c.Type, c.DefinitionVersion)
+	if err != nil {
+		return adapters.Case{}, nil, err
+	}
+	return c, w, nil
+}
+
+func (e *Engine) fire(ctx context.Context, p FireParams, kind string) (Result, error) {
+	if len(p.Comment) > MaxCommentBytes {
+		return Result{}, fmt.Errorf("%w: comment exceeds %d bytes", adapters.ErrInvalidArgument, MaxCommentBytes)
+	}
+	c, w, err := e.load(ctx, p.CaseID)
+	if err != nil {
+		return Result{}, err
+	}
+	if !w.defined[p.Trigger] {
+		return Result{}, fmt.Errorf("%w: unknown trigger %q for %q v%d", adapters.ErrInvalidArgument, p.Trigger, w.Type(), w.Version())
+	}
+	if p.ExpectedVersion != 0 && p.ExpectedVersion != c.Version {
+		if r, ok := e.replay(ctx, &c, kind, p.Trigger, p.IdempotencyKey, p.ExpectedVersion); ok {
+			return r, nil
+		}
+		return Result{}, fmt.Errorf("%w: expected version %d, case is at %d", adapters.ErrConflict, p.ExpectedVersion, c.Version)
+	}
+	cl := w.newCall(&c, p.Trigger, p.Actor)
+	cl.validate, cl.raw, cl.locale = true, p.Payload, p.Locale
+	if len(p.Payload) > e.cfg.MaxPayloadBytes {
+		err = &DeniedError{CaseID: c.ID, State: c.State, Trigger: p.Trigger, Code: DeniedPayload, Reason: fmt.Sprintf("the data exceeds %d bytes", e.cfg.MaxPayloadBytes)}
+	} else {
+		err = w.evaluate(withCall(ctx, cl), cl, p.Trigger)
+	}
+	if err != nil {
+		var d *DeniedError
+		if errors.As(err, &d) {
+			if r, ok := e.replay(ctx, &c, kind, p.Trigger, p.IdempotencyKey, 0); ok {
+				return r, nil
+			}
+		}
+		return Result{}, err
+	}
+	at := e.cfg.Now()
+	ch := change{from: c.State, to: cl.state, trigger: p.Trigger, internal: cl.internal, entered: cl.entered, exited: cl.exited, actor: &p.Actor, at: at, version: c.Version + 1, payload: cl.in.Payload}
+	fx := e.effects(w, &c, ch)
+	if fx.err != nil {
+		return Result{}, fx.err
+	}
+	params := adapters.TransitionParams{
+		CaseID: c.ID, ExpectedVersion: c.Version, State: cl.state, Update: fx.update, At: at,
+		Events: []adapters.Event{{
+			Kind: kind, FromState: c.State, ToState: cl.state, Trigger: p.Trigger, Actor: p.Actor.Subject,
+			At: at, Comment: p.Comment, Payload: cl.in.Payload,
+		}},
+		Messages: fx.msgs, SetTimers: fx.set, CancelTimers: fx.cancel, RequestKey: p.IdempotencyKey,
+	}
+	res, err := e.store.ApplyTransition(ctx, params)
+	if err != nil {
+		if errors.Is(err, adapters.ErrDuplicate) {
+			if r, ok := e.replay(ctx, &c, kind, p.Trigger, p.IdempotencyKey, 0); ok {
+				return r, nil
+			}
+		}
+		return Result{}, err
+	}
+	return toResult(res), nil
+}
+
+func toResult(res adapters.TransitionResult) Result {
+	r := Result{Case: res.Case, Replayed: res.Replayed}
+	if len(res.Events) > 0 {
+		r.Event = res.Events[0]
+	}
+	return r
+}
+
+// replay finds the first answer to a retried request. The engine writes one
+// event per store call, so the event with sequence number s was written by
+// the call that expected version s-1; asking the store to apply that same
+// request again with the key returns the stored result. Every probe expects
+// a version below the one already read, so it can never write.
+func (e *Engine) replay(ctx context.Context, c *adapters.Case, kind, trigger, key string, expected int64) (Result, bool) {
+	if key == "" {
+		return Result{}, false
+	}
+	events, err := e.store.ListEvents(ctx, c.ID)
+	if err != nil {
+		return Result{}, false
+	}
+	probes := 0
+	for i := len(events) - 1; i >= 0 && probes < 3; i-- {
+		ev := events[i]
+		v := ev.Seq - 1
+		if ev.Kind != kind || ev.Trigger != trigger || v < 1 || v >= c.Version || (expected != 0 && v != expected) {
+			continue
+		}
+		probes++
+		res, err := e.store.ApplyTransition(ctx, adapters.TransitionParams{
+			CaseID: c.ID, ExpectedVersion: v, State: ev.ToState, At: ev.At,
+			Events:     []adapters.Event{{Kind: ev.Kind, Trigger: ev.Trigger, At: ev.At}},
+			RequestKey: key,
+		})
+		if err == nil && res.Replayed {
+			return toResult(res), true
+		}
+	}
+	return Result{}, false
+}
+
+// Action is one trigger as a screen may offer it.
+type Action struct {
+	// Trigger and Title name the action.
+	Trigger, Title string
+	// Allowed reports that the actor may fire it now (subject to its
+	// payload form).
+	Allowed bool
+	// Denied says why not, when not allowed.
+	Denied *DeniedError
+}
+
+// Permitted lists the case's actions for the actor in definition order:
+// each allowed, or denied with its reason. Payload forms are not checked
+// (there is no payload yet); guards run with a nil payload. Actions only
+// the system may fire are left out unless the actor holds RoleSystem.
+func (e *Engine) Permitted(ctx context.Context, caseID string, actor Actor) ([]Action, error) {
+	c, w, err := e.load(ctx, caseID)
+	if err != nil {
+		return nil, fmt.Errorf("workflow: permitted actions on case %s: %w", caseID, err)
+	}
+	return w.permitted(ctx, &c, actor)
+}
+
+func (w *Workflow) permitted(ctx context.Context, c *adapters.Case, actor Actor) ([]Action, error) {
+	system := slices.Contains(actor.Roles, RoleSystem)
+	cl := w.newCall(c, "", actor)
+	cl.denials = make([]*DeniedError, len(w.triggers))
+	allowed, err := w.permittedTriggers(withCall(ctx, cl), cl)
+	if err != nil {
+		return nil, fmt.Errorf("workflow: permitted actions on case %s: %w", c.ID, err)
+	}
+	out := make([]Action, 0, len(w.triggers))
+	// Denials for triggers the state cannot handle share one allocation.
+	denials := make([]DeniedError, 0, len(w.triggers))
+	for i, t := range w.triggers {
+		info := w.titles[t]
+		if info.systemOnly && !system {
+			continue
+		}
+		a := Action{Trigger: t, Title: info.title}
+		switch {
+		case allowed[i]:
+			a.Allowed = true
+		case cl.denials[i] != nil:
+			a.Denied = cl.denials[i]
+		default:
+			denials = append(denials, DeniedError{CaseID: c.ID, State: c.State, Trigger: t, Code: DeniedNotInState, Reason: w.notInStateReason(c.State, t)})
+			a.Denied = &denials[len(denials)-1]
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// History returns the case's audit trail in order.
+func (e *Engine) History(ctx context.Context, caseID string) ([]adapters.Event, error) {
+	evs, err := e.store.ListEvents(ctx, caseID)
+	if err != nil {
+		return nil, fmt.Errorf("workflow: history of case %s: %w", caseID, err)
+	}
+	return evs, nil
+}
+
+// AssignParams describes an assignment.
+type AssignParams struct {
+	// CaseID names the case; Actor assigns it and needs one of the
+	// definition's AssignRoles.
+	CaseID string
+	Actor  Actor
+	// Assignee is the staff subject to assign; empty unassigns.
+	Assignee string
+	// Team, if not empty, moves the case to another team's queue.
+	Team string
+	// Comment, ExpectedVersion and IdempotencyKey are as in FireParams.
+	Comment         string
+	ExpectedVersion int64
+	IdempotencyKey  string
+}
+
+// Assign sets a case's assignee (and optionally team), writing an
+// "assigned" event in one store call guarded by the case version.
+func (e *Engine) Assign(ctx context.Context, p AssignParams) (Result, error) {
+	r, err := e.assign(ctx, p)
+	if err != nil {
+		return Result{}, fmt.Errorf("workflow: assign case %s: %w", p.CaseID, err)
+	}
+	return r, nil
+}
+
+func (e *Engine) assign(ctx context.Context, p AssignParams) (Result, error) {
+	if len(p.Comment) > MaxCommentBytes {
+		return Result{}, fmt.Errorf("%w: comment exceeds %d bytes", adapters.ErrInvalidArgument, MaxCommentBytes)
+	}
+	c, w, err := e.load(ctx, p.CaseID)
+	if err != nil {
+		return Result{}, err
+	}
+	const kind = "assigned"
+	if p.ExpectedVersion != 0 && p.ExpectedVersion != c.Version {
+		if r, ok := e.replay(ctx, &c, kind, "", p.IdempotencyKey, p.ExpectedVersion); ok {
+			return r, nil
+		}
+		return Result{}, fmt.Errorf("%w: expected version %d, case is at %d", adapters.ErrConflict, p.ExpectedVersion, c.Version)
+	}
+	deny := func(code DenialCode, reason string) *DeniedError {
+		return &DeniedError{CaseID: c.ID, State: c.State, Trigger: "assign", Code: code, Reason: reason}
+	}
+	var d *DeniedError
+	switch {
+	case w.states[c.State].Terminal != "":
+		d = deny(DeniedNotInState, fmt.Sprintf("the case has ended in state %q", c.State))
+	case !slices.ContainsFunc(w.def.AssignRoles, func(r string) bool { return hasRole(&p.Actor, &c, r) }):
+		d = deny(DeniedRole, fmt.Sprintf("assigning needs one of the roles %v", w.def.AssignRoles))
+		d.Roles = w.def.AssignRoles
+	}
+	if d != nil {
+		if r, ok := e.replay(ctx, &c, kind, "", p.IdempotencyKey, 0); ok {
+			return r, nil
+		}
+		return Result{}, d
+	}
+	at := e.cfg.Now()
+	fx := e.effects(w, &c, change{from: c.State, to: c.State, internal: true, actor: &p.Actor, at: at, version: c.Version + 1})
+	assignee := p.Assignee
+	fx.update.Assignee = &assignee
+	if p.Team != "" {
+		team := p.Team
+		fx.update.Team = &team
+	}
+	payload, _ := json.Marshal(struct {
+		Assignee string `json:"assignee"`
+		Team     string `json:"team,omitempty"`
+	}{p.Assignee, p.Team})
+	res, err := e.store.ApplyTransition(ctx, adapters.TransitionParams{
+		CaseID: c.ID, ExpectedVersion: c.Version, State: c.State, Update: fx.update, At: at,
+		Events: []adapters.Event{{
+			Kind: kind, FromState: c.State, ToState: c.State, Actor: p.Actor.Subject, At: at, Comment: p.Comment, Payload: payload,
+		}},
+		SetTimers: fx.set, RequestKey: p.IdempotencyKey,
+	})
+	if err != nil {
+		if errors.Is(err, adapters.ErrDuplicate) {
+			if r, ok := e.replay(ctx, &c, kind, "", p.IdempotencyKey, 0); ok {
+				return r, nil
+			}
+		}
+		return Result{}, err
+	}
+	return toResult(res), nil
+}
+
+// WithdrawParams describes a resident withdrawing their case.
+type WithdrawParams struct {
+	// CaseID names the case; Actor must be its submitter.
+	CaseID string
+	Actor  Actor
+	// Reason is kept as the event's comment.
+	Reason string
+	// ExpectedVersion and IdempotencyKey are as in FireParams.
+	ExpectedVersion int64
+	IdempotencyKey  string
+}
+
+// Withdraw fires the definition's withdraw trigger for the resident who
+// submitted the case. Anyone else is denied with DeniedNotSubmitter.
+func (e *Engine) Withdraw(ctx context.Context, p WithdrawParams) (Result, error) {
+	c, w, err := e.load(ctx, p.CaseID)
+	if err != nil {
+		return Result{}, fmt.Errorf("workflow: withdraw case %s: %w", p.CaseID, err)
+	}
+	trigger := w.def.withdrawTrigger()
+	if p.Actor.Subject == "" || p.Actor.Subject != c.Submitter {
+		return Result{}, fmt.Errorf("workflow: withdraw case %s: %w", p.CaseID, &DeniedError{
+			CaseID: c.ID, State: c.State, Trigger: trigger, Code: DeniedNotSubmitter, Reason: "only the resident who submitted the case may withdraw it",
+		})
+	}
+	return e.Fire(ctx, FireParams{
+		CaseID: p.CaseID, Trigger: trigger, Actor: p.Actor, Comment: p.Reason,
+		ExpectedVersion: p.ExpectedVersion, IdempotencyKey: p.IdempotencyKey,
+	})
+}
+
+// itoa is strconv.FormatInt for ids.
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
