@@ -51,7 +51,7 @@ func (s *Store) createCase(ctx context.Context, p adapters.CreateCaseParams) (ad
 
 	var out adapters.Case
 	if p.RequestKey == "" {
-		err := s.oneStatement(ctx, func(q querier) error {
+		err := s.write(ctx, func(q querier) error {
 			var err error
 			out, err = scanCase(q.QueryRow(ctx, s.sql.createCase, args...))
 			return err
@@ -100,7 +100,7 @@ func (s *Store) applyTransition(ctx context.Context, p adapters.TransitionParams
 	args := transitionArgs(p)
 	var res adapters.TransitionResult
 	if p.RequestKey == "" {
-		err := s.oneStatement(ctx, func(q querier) error {
+		err := s.write(ctx, func(q querier) error {
 			var err error
 			res, err = s.transition(ctx, q, p, args)
 			return err

@@ -28,7 +28,7 @@ func (s *Store) enqueueMessages(ctx context.Context, msgs []adapters.Message) er
 		caseIDs[i] = m.CaseID
 	}
 	args := append(messageArgs(msgs), caseIDs)
-	return s.oneStatement(ctx, func(q querier) error {
+	return s.write(ctx, func(q querier) error {
 		_, err := q.Exec(ctx, s.sql.enqueue, args...)
 		return err
 	})
@@ -50,7 +50,7 @@ func (s *Store) claimMessages(ctx context.Context, p adapters.ClaimParams) ([]ad
 	if err := s.enter(ctx); err != nil {
 		return nil, err
 	}
-	return queryAll(ctx, s, scanMessage, s.sql.claimMessages, ts(p.Now), p.Limit, p.Owner, ts(p.Now.Add(p.Lease)))
+	return writeAll(ctx, s, scanMessage, s.sql.claimMessages, ts(p.Now), p.Limit, p.Owner, ts(p.Now.Add(p.Lease)))
 }
 
 // MarkMessage implements adapters.Outbox.
@@ -69,7 +69,7 @@ func (s *Store) markMessage(ctx context.Context, p adapters.MarkParams) error {
 		return err
 	}
 	var marked, exists bool
-	err := s.oneStatement(ctx, func(q querier) error {
+	err := s.write(ctx, func(q querier) error {
 		return q.QueryRow(ctx, s.sql.markMessage, p.ID, p.Owner, string(p.Status), p.Error, ts(p.At), ts(p.RetryAt)).Scan(&marked, &exists)
 	})
 	switch {
@@ -137,7 +137,7 @@ func (s *Store) claimTimers(ctx context.Context, p adapters.ClaimParams) ([]adap
 	if err := s.enter(ctx); err != nil {
 		return nil, err
 	}
-	return queryAll(ctx, s, scanTimer, s.sql.claimTimers, ts(p.Now), p.Limit, p.Owner, ts(p.Now.Add(p.Lease)))
+	return writeAll(ctx, s, scanTimer, s.sql.claimTimers, ts(p.Now), p.Limit, p.Owner, ts(p.Now.Add(p.Lease)))
 }
 
 // CompleteTimer implements adapters.TimerStore.
@@ -161,7 +161,7 @@ func (s *Store) completeTimer(ctx context.Context, caseID, name, owner string) e
 		return err
 	}
 	var done, exists bool
-	err := s.oneStatement(ctx, func(q querier) error {
+	err := s.write(ctx, func(q querier) error {
 		return q.QueryRow(ctx, s.sql.completeTimer, caseID, name, owner).Scan(&done, &exists)
 	})
 	switch {
@@ -213,7 +213,7 @@ func (s *Store) saveDraft(ctx context.Context, d adapters.Draft) error {
 	if created.IsZero() {
 		created = d.UpdatedAt
 	}
-	return s.oneStatement(ctx, func(q querier) error {
+	return s.write(ctx, func(q querier) error {
 		_, err := q.Exec(ctx, s.sql.saveDraft, d.TokenHash, d.FormID, d.FormVersion, d.Subject, d.Step,
 			jsonArg(d.Data), ts(created), ts(d.UpdatedAt), ts(d.ExpiresAt))
 		return err
@@ -275,7 +275,7 @@ func (s *Store) deleteDraft(ctx context.Context, tokenHash string) error {
 		return err
 	}
 	var n int64
-	err := s.oneStatement(ctx, func(q querier) error {
+	err := s.write(ctx, func(q querier) error {
 		tag, err := q.Exec(ctx, s.sql.deleteDraft, tokenHash)
 		n = tag.RowsAffected()
 		return err
@@ -303,7 +303,7 @@ func (s *Store) deleteExpiredDrafts(ctx context.Context, now time.Time) (int64, 
 		return 0, err
 	}
 	var n int64
-	err := s.oneStatement(ctx, func(q querier) error {
+	err := s.write(ctx, func(q querier) error {
 		tag, err := q.Exec(ctx, s.sql.deleteExpiredDrafts, ts(now))
 		n = tag.RowsAffected()
 		return err

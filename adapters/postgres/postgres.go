@@ -158,13 +158,22 @@ func (s *Store) inTransaction(ctx context.Context, fn func(q querier) error) err
 	return tx.Commit(ctx)
 }
 
-// oneStatement runs fn, which sends one statement: atomic on its own on a
-// pool, and inside a savepoint in a caller's transaction so that a failure
-// does not abort it.
+// oneStatement runs fn, which sends one reading statement: atomic on its
+// own on a pool, and inside a savepoint in a caller's transaction so that a
+// failure does not abort it.
 func (s *Store) oneStatement(ctx context.Context, fn func(q querier) error) error {
 	if !s.inTx {
 		return fn(s.db)
 	}
+	return s.inTransaction(ctx, fn)
+}
+
+// write runs fn, which sends one writing statement, in a transaction of its
+// own. Were the statement still waiting (on a row lock, say) when ctx ends,
+// pgx drops the connection and the server rolls the transaction back, so an
+// error never hides a write that went through after all; in autocommit the
+// statement would finish and commit after the caller was told it failed.
+func (s *Store) write(ctx context.Context, fn func(q querier) error) error {
 	return s.inTransaction(ctx, fn)
 }
 
@@ -182,8 +191,18 @@ func queryOne[T any](ctx context.Context, s *Store, scan func(pgx.Row) (T, error
 // queryAll runs a query of any number of rows, as oneStatement runs
 // statements.
 func queryAll[T any](ctx context.Context, s *Store, scan func(pgx.Row) (T, error), sql string, args ...any) ([]T, error) {
+	return collect(ctx, s.oneStatement, scan, sql, args...)
+}
+
+// writeAll runs a writing statement that returns rows, as write runs
+// statements.
+func writeAll[T any](ctx context.Context, s *Store, scan func(pgx.Row) (T, error), sql string, args ...any) ([]T, error) {
+	return collect(ctx, s.write, scan, sql, args...)
+}
+
+func collect[T any](ctx context.Context, run func(context.Context, func(querier) error) error, scan func(pgx.Row) (T, error), sql string, args ...any) ([]T, error) {
 	var out []T
-	err := s.oneStatement(ctx, func(q querier) error {
+	err := run(ctx, func(q querier) error {
 		rows, err := q.Query(ctx, sql, args...)
 		if err != nil {
 			return err

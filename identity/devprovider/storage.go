@@ -2,6 +2,7 @@ package devprovider
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/rsa"
 	"errors"
 	"fmt"
@@ -11,7 +12,6 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
-	"github.com/google/uuid"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 )
@@ -149,7 +149,7 @@ func (s *storage) CreateAuthRequest(_ context.Context, r *oidc.AuthRequest, _ st
 		return nil, notFound{"client"}
 	}
 	req := &authRequest{
-		id: uuid.NewString(), created: time.Now(), clientID: r.ClientID, redirectURI: r.RedirectURI,
+		id: rand.Text(), created: time.Now(), clientID: r.ClientID, redirectURI: r.RedirectURI,
 		state: r.State, nonce: r.Nonce, scopes: r.Scopes, responseType: r.ResponseType, responseMode: r.ResponseMode,
 		loginHint: r.LoginHint, audience: append([]string{r.ClientID}, c.ExtraAudience...),
 	}
@@ -229,7 +229,7 @@ func (s *storage) loginHint(id string) string {
 func (s *storage) CreateAccessToken(_ context.Context, r op.TokenRequest) (string, time.Time, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := &accessToken{id: uuid.NewString(), subject: r.GetSubject(), scopes: r.GetScopes(), expires: time.Now().Add(5 * time.Minute)}
+	t := &accessToken{id: rand.Text(), subject: r.GetSubject(), scopes: r.GetScopes(), expires: time.Now().Add(5 * time.Minute)}
 	if ar, ok := r.(*authRequest); ok {
 		t.clientID = ar.clientID
 	}
