@@ -51,6 +51,11 @@ type Config struct {
 	// FollowOns open follow-on cases after transitions (proactive
 	// service).
 	FollowOns []FollowOn
+	// CaseCacheSize is how many cases the engine remembers as it last
+	// wrote them, so that a Fire naming its ExpectedVersion skips reading
+	// a case it already knows at that version; 0 means
+	// DefaultCaseCacheSize, a negative size turns the cache off.
+	CaseCacheSize int
 }
 
 // Validate reports every problem of the configuration.
@@ -88,6 +93,8 @@ type Engine struct {
 	online    map[string]bool
 	followOns map[string]*FollowOn
 
+	cache *caseCache
+
 	mu        sync.RWMutex
 	workflows map[string][]*Workflow // by type, ascending versions
 }
@@ -103,7 +110,7 @@ func New(store adapters.Store, cfg *Config) (*Engine, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	e := &Engine{store: store, cfg: *cfg, cal: cfg.Calendar, log: cfg.Logger, workflows: map[string][]*Workflow{}, followOns: map[string]*FollowOn{}}
+	e := &Engine{store: store, cfg: *cfg, cal: cfg.Calendar, log: cfg.Logger, cache: newCaseCache(cfg.CaseCacheSize), workflows: map[string][]*Workflow{}, followOns: map[string]*FollowOn{}}
 	if e.cal == nil {
 		e.cal, _ = NewCalendar(nil)
 	}
@@ -337,7 +344,11 @@ func (e *Engine) open(ctx context.Context, p OpenParams) (adapters.Case, error) 
 		s.CaseID = id
 		params.Submission = s
 	}
-	return e.store.CreateCase(ctx, params)
+	created, err := e.store.CreateCase(ctx, params)
+	if err == nil {
+		e.cache.put(created)
+	}
+	return created, err
 }
 
 func applyUpdate(c *adapters.Case, u adapters.CaseUpdate) {
@@ -403,12 +414,21 @@ func (e *Engine) Fire(ctx context.Context, p FireParams) (Result, error) {
 }
 
 func (e *Engine) load(ctx context.Context, caseID string) (adapters.Case, *Workflow, error) {
+	return e.loadAt(ctx, caseID, 0)
+}
+
+// loadAt is load for a caller that expects version v (0: any): a case the
+// engine remembers at exactly v is not read again.
+func (e *Engine) loadAt(ctx context.Context, caseID string, v int64) (adapters.Case, *Workflow, error) {
 	if caseID == "" {
 		return adapters.Case{}, nil, fmt.Errorf("%w: case id is empty", adapters.ErrInvalidArgument)
 	}
-	c, err := e.store.GetCase(ctx, caseID)
-	if err != nil {
-		return adapters.Case{}, nil, err
+	c, ok := e.cache.get(caseID, v)
+	if !ok {
+		var err error
+		if c, err = e.store.GetCase(ctx, caseID); err != nil {
+			return adapters.Case{}, nil, err
+		}
 	}
 	w, err := e.Workflow(c.Type, c.DefinitionVersion)
 	if err != nil {
@@ -421,7 +441,7 @@ func (e *Engine) fire(ctx context.Context, p FireParams, kind string) (Result, e
 	if len(p.Comment) > MaxCommentBytes {
 		return Result{}, fmt.Errorf("%w: comment exceeds %d bytes", adapters.ErrInvalidArgument, MaxCommentBytes)
 	}
-	c, w, err := e.load(ctx, p.CaseID)
+	c, w, err := e.loadAt(ctx, p.CaseID, p.ExpectedVersion)
 	if err != nil {
 		return Result{}, err
 	}
@@ -472,6 +492,9 @@ func (e *Engine) fire(ctx context.Context, p FireParams, kind string) (Result, e
 			}
 		}
 		return Result{}, err
+	}
+	if !res.Replayed {
+		e.cache.put(res.Case)
 	}
 	return toResult(res), nil
 }
