@@ -110,6 +110,8 @@ func story(ctx context.Context, out io.Writer, e *workflow.Engine, reg *forms.Re
 		return c, err
 	}
 
+	// Later that morning a clerk screens the application, and the next
+	// afternoon accepts it for plan review, which moves it to that team.
 	clock.advance(100 * time.Minute)
 	if c, err = fireAsStaff(ctx, out, e, c, "screen", clock.Now(), clerk); err != nil {
 		return c, err
@@ -119,8 +121,8 @@ func story(ctx context.Context, out io.Writer, e *workflow.Engine, reg *forms.Re
 		return c, err
 	}
 
-	// The approval form is filled in correctly, but the resident chose to
-	// pay later: the fee-paid guard stops the approval.
+	// The next morning a reviewer fills in the approval form correctly,
+	// but the resident chose to pay later: the fee-paid guard refuses.
 	clock.advance(19*time.Hour + 30*time.Minute)
 	_, err = e.Fire(ctx, workflow.FireParams{
 		CaseID: c.ID, Trigger: "approve", Actor: reviewer, ExpectedVersion: c.Version,
