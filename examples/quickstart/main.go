@@ -1,26 +1,33 @@
-// Command quickstart shows civickit's storage contracts end to end on the
-// embedded SQLite store: a resident's pothole report opens a case together
-// with its submission, staff move it twice, and the program prints the
-// work queue and the case's audit trail.
+// Command quickstart runs a building-permit application through civickit's
+// workflow engine on the embedded SQLite store. A resident applies online
+// through a form, the engine opens a case with a due date, refuses what
+// the workflow does not allow (with a reason a person can read), lets
+// staff move the case on, and the program prints the review team's queue,
+// the case's audit trail, the messages waiting to be sent and the
+// service's metrics.
 //
 //	go run ./examples/quickstart [-db path]
 //
 // Without -db it works in a fresh temporary file and removes it after.
+// With -db the file is kept, and each run adds one more case to the
+// queue and the metrics.
 package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/civickit/civickit/adapters"
 	"github.com/civickit/civickit/adapters/sqlite"
+	"github.com/civickit/civickit/forms"
+	"github.com/civickit/civickit/workflow"
 )
 
 func main() {
@@ -31,6 +38,18 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// The people in the story. Roles and identity assurance come from the
+// sign-in; the workflow definition says which of them may do what.
+var (
+	resident = workflow.Actor{Subject: "resident-42", Assurance: workflow.AssuranceLow}
+	clerk    = workflow.Actor{Subject: "clerk-3", Roles: []string{"clerk"}, Assurance: workflow.AssuranceSubstantial}
+	reviewer = workflow.Actor{Subject: "reviewer-7", Roles: []string{"reviewer"}, Assurance: workflow.AssuranceSubstantial}
+)
+
+// when is how the story prints times: the weekday matters, because SLAs
+// count working days.
+const when = "Mon 02 Jan 15:04"
 
 func run(ctx context.Context, out io.Writer, dbPath string) error {
 	if dbPath == "" {
@@ -46,104 +65,133 @@ func run(ctx context.Context, out io.Writer, dbPath string) error {
 		return err
 	}
 	defer store.Close()
-	fmt.Fprintf(out, "store: SQLite file %s\n\n", dbPath)
+	reg, err := loadForms(ctx)
+	if err != nil {
+		return err
+	}
+	clock := newStoryClock(time.Now())
+	engine, w, err := newEngine(store, reg, clock.Now)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "civickit quickstart: %s v%d on SQLite (%s)\n\n", w.Type(), w.Version(), dbPath)
 
-	// The story starts a day ago so that every step lies in the past.
-	now := time.Now().UTC().Truncate(time.Second).Add(-26 * time.Hour)
-	caseID := "case-" + rand.Text()[:8]
-	report := json.RawMessage(`{"location":"Elm St & 3rd Ave","description":"Deep pothole in the bike lane"}`)
+	c, err := story(ctx, out, engine, reg, clock)
+	if err != nil {
+		return err
+	}
+	if err := printQueue(ctx, out, store, c.Team); err != nil {
+		return err
+	}
+	if err := printHistory(ctx, out, engine, c.ID); err != nil {
+		return err
+	}
+	if err := printOutbox(ctx, out, store, c.ID); err != nil {
+		return err
+	}
+	return printMetrics(ctx, out, engine, w.Type())
+}
 
-	// 1. The report opens a case, its submission, the first audit event, a
-	// confirmation message and an SLA timer in one transaction.
-	c, err := store.CreateCase(ctx, adapters.CreateCaseParams{
-		Case: adapters.Case{
-			ID: caseID, Type: "pothole", DefinitionVersion: 1, State: "submitted",
-			Submitter: "resident-42", Team: "roads", Channel: "web",
-			Due: now.Add(72 * time.Hour), Data: report, CreatedAt: now,
-		},
-		Submission: adapters.Submission{
-			ID: caseID + "-sub", FormID: "pothole-report", FormVersion: 1,
-			Data: report, Submitter: "resident-42", Channel: "web", SubmittedAt: now,
-		},
-		Events: []adapters.Event{{Kind: "opened", ToState: "submitted", Actor: "resident-42", At: now}},
-		Messages: []adapters.Message{{
-			ID: caseID + "-received", Channel: "email", Recipient: "resident-42", Template: "case-received",
-			Locale: "en", IdempotencyKey: caseID + "-received", CreatedAt: now,
-		}},
-		Timers: []adapters.Timer{{Name: "sla", DueAt: now.Add(72 * time.Hour), Trigger: "escalate"}},
+// story plays one application from submission to review and returns the
+// case as it ends up.
+func story(ctx context.Context, out io.Writer, e *workflow.Engine, reg *forms.Registry, clock *storyClock) (adapters.Case, error) {
+	clock.advance(12 * time.Minute)
+	c, err := apply(ctx, e, reg)
+	if err != nil {
+		return c, err
+	}
+	fmt.Fprintf(out, "%s  %s applied online\n", c.CreatedAt.Format(when), resident.Subject)
+	fmt.Fprintf(out, "  opened case %s: state %s, version %d, team %s, due %s\n", short(c.ID), c.State, c.Version, c.Team, c.Due.Format(when))
+
+	// Screening is staff work: the engine refuses it and says why.
+	clock.advance(8 * time.Minute)
+	_, err = e.Fire(ctx, workflow.FireParams{CaseID: c.ID, Trigger: "screen", Actor: resident})
+	if err := printDenial(out, clock.Now(), resident, err); err != nil {
+		return c, err
+	}
+
+	// Later that morning a clerk screens the application, and the next
+	// afternoon accepts it for plan review, which moves it to that team.
+	clock.advance(100 * time.Minute)
+	if c, err = fireAsStaff(ctx, out, e, c, "screen", clock.Now(), clerk); err != nil {
+		return c, err
+	}
+	clock.advance(27*time.Hour + 30*time.Minute)
+	if c, err = fireAsStaff(ctx, out, e, c, "accept", clock.Now(), clerk); err != nil {
+		return c, err
+	}
+
+	// The next morning a reviewer fills in the approval form correctly,
+	// but the resident chose to pay later: the fee-paid guard refuses.
+	clock.advance(19*time.Hour + 30*time.Minute)
+	_, err = e.Fire(ctx, workflow.FireParams{
+		CaseID: c.ID, Trigger: "approve", Actor: reviewer, ExpectedVersion: c.Version,
+		Payload: []byte(`{"conditions":"Inspection before the footings are poured","validMonths":12}`),
 	})
-	if err != nil {
-		return err
+	if err := printDenial(out, clock.Now(), reviewer, err); err != nil {
+		return c, err
 	}
-	fmt.Fprintf(out, "opened %s (%s) in state %q, version %d\n", c.ID, c.Type, c.State, c.Version)
+	return c, nil
+}
 
-	// 2. Staff triage it: assign a crew. The expected version guards
-	// against two clerks acting on the same case at once.
-	assignee := "crew-7"
-	res, err := store.ApplyTransition(ctx, adapters.TransitionParams{
-		CaseID: c.ID, ExpectedVersion: c.Version, State: "scheduled", At: now.Add(2 * time.Hour),
-		Update: adapters.CaseUpdate{Assignee: &assignee},
-		Events: []adapters.Event{{
-			Kind: "transition", FromState: "submitted", ToState: "scheduled", Trigger: "schedule",
-			Actor: "clerk-3", At: now.Add(2 * time.Hour), Comment: "crew 7, Thursday",
-		}},
+// apply validates the resident's application against its form and opens a
+// case from it. The case keeps the clean data, and the submission is
+// stored pinned to the exact form version it was checked against.
+func apply(ctx context.Context, e *workflow.Engine, reg *forms.Registry) (adapters.Case, error) {
+	form, err := reg.Latest("permit-application")
+	if err != nil {
+		return adapters.Case{}, err
+	}
+	posted := []byte(`{"address":"12 Harbour Row","work":"deck","description":"Timber deck at the back, 4 by 5 metres","feePaid":false}`)
+	data, err := form.ValidateJSON(ctx, posted, "en")
+	if err != nil {
+		return adapters.Case{}, err
+	}
+	pin := form.Pin()
+	return e.Open(ctx, workflow.OpenParams{
+		Type: "building-permit", Actor: resident, Channel: "web", Data: data,
+		Submission: &adapters.Submission{FormID: pin.ID, FormVersion: pin.Version, FormHash: pin.Hash, Data: data},
 	})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "moved to %q, version %d\n", res.Case.State, res.Case.Version)
+}
 
-	// 3. The crew fixes it: the case closes, the SLA timer is cancelled and
-	// the resident is told, all at once.
-	closed := true
-	res, err = store.ApplyTransition(ctx, adapters.TransitionParams{
-		CaseID: c.ID, ExpectedVersion: res.Case.Version, State: "closed", At: now.Add(26 * time.Hour),
-		Update: adapters.CaseUpdate{Closed: &closed},
-		Events: []adapters.Event{{
-			Kind: "transition", FromState: "scheduled", ToState: "closed", Trigger: "resolve",
-			Actor: "crew-7", At: now.Add(26 * time.Hour), Payload: json.RawMessage(`{"outcome":"filled"}`),
-		}},
-		Messages: []adapters.Message{{
-			ID: caseID + "-closed", Channel: "email", Recipient: "resident-42", Template: "case-closed",
-			Locale: "en", IdempotencyKey: caseID + "-closed", CreatedAt: now.Add(26 * time.Hour),
-		}},
-		CancelTimers: []string{"sla"},
-	})
+// fireAsStaff shows what the staff member may do with the case right now,
+// as their screen would, then performs the trigger. ExpectedVersion makes
+// the action fail rather than overwrite a colleague's change.
+func fireAsStaff(ctx context.Context, out io.Writer, e *workflow.Engine, c adapters.Case, trigger string, at time.Time, actor workflow.Actor) (adapters.Case, error) {
+	actions, err := e.Permitted(ctx, c.ID, actor)
 	if err != nil {
-		return err
+		return c, err
 	}
-	fmt.Fprintf(out, "moved to %q, version %d\n\n", res.Case.State, res.Case.Version)
-
-	// 4. The roads team's queue, and the whole audit trail.
-	counts, err := store.CountCasesByState(ctx, adapters.CaseQuery{Team: "roads"})
-	if err != nil {
-		return err
-	}
-	page, err := store.ListCases(ctx, adapters.CaseQuery{Team: "roads", Limit: 10})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "roads queue (%d closed, %d scheduled):\n", counts["closed"], counts["scheduled"])
-	for _, q := range page.Cases {
-		fmt.Fprintf(out, "  %s  %-9s  assignee %-7s  opened %s\n", q.ID, q.State, q.Assignee, q.CreatedAt.Format(time.RFC3339))
-	}
-
-	events, err := store.ListEvents(ctx, c.ID)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "\naudit trail of %s:\n", c.ID)
-	for _, e := range events {
-		fmt.Fprintf(out, "  #%d  %s  %-10s %-9s -> %-9s by %s", e.Seq, e.At.Format(time.RFC3339), e.Kind, e.FromState, e.ToState, e.Actor)
-		if e.Comment != "" {
-			fmt.Fprintf(out, "  (%s)", e.Comment)
+	var allowed []string
+	for _, a := range actions {
+		if a.Allowed {
+			allowed = append(allowed, a.Trigger)
 		}
-		fmt.Fprintln(out)
 	}
-	msgs, err := store.ListMessages(ctx, c.ID)
+	fmt.Fprintf(out, "%s  %s may: %s\n", at.Format(when), actor.Subject, strings.Join(allowed, ", "))
+	r, err := e.Fire(ctx, workflow.FireParams{CaseID: c.ID, Trigger: trigger, Actor: actor, ExpectedVersion: c.Version})
 	if err != nil {
-		return err
+		return c, err
 	}
-	fmt.Fprintf(out, "\noutbox: %d messages waiting for the dispatcher\n", len(msgs))
+	fmt.Fprintf(out, "  %s: %s → %s, version %d, team %s, due %s\n", trigger, r.Event.FromState, r.Case.State, r.Case.Version, r.Case.Team, r.Case.Due.Format(when))
+	return r.Case, nil
+}
+
+// printDenial prints why the workflow refused an action. The refusal is
+// the point of the step, so an action that went through is an error.
+func printDenial(out io.Writer, at time.Time, actor workflow.Actor, err error) error {
+	var d *workflow.DeniedError
+	if !errors.As(err, &d) {
+		return fmt.Errorf("expected the workflow to refuse %s's action, got %v", actor.Subject, err)
+	}
+	code := string(d.Code)
+	if d.Guard != "" {
+		code += ", " + d.Guard
+	}
+	fmt.Fprintf(out, "%s  %s tried %q in state %s\n", at.Format(when), actor.Subject, d.Trigger, d.State)
+	fmt.Fprintf(out, "  denied [%s]: %s\n", code, d.Reason)
 	return nil
 }
+
+// short keeps case ids readable on a terminal; the full id is in the store.
+func short(id string) string { return id[:min(len(id), 8)] }

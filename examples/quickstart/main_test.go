@@ -3,31 +3,193 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/civickit/civickit/adapters"
+	"github.com/civickit/civickit/adapters/memory"
+	"github.com/civickit/civickit/adapters/sqlite"
+	"github.com/civickit/civickit/forms"
+	"github.com/civickit/civickit/workflow"
 )
 
-func TestRunPrintsQueueAndAuditTrail(t *testing.T) {
+// caseLine matches a queue entry and captures the short case id.
+var caseLine = regexp.MustCompile(`(?m)^  ([0-9a-f]{8})  in-review  from resident-42  due \w{3} \d\d \w{3} 14:30$`)
+
+func TestRunTellsThePermitStory(t *testing.T) {
 	t.Parallel()
-	var out bytes.Buffer
+	ctx := context.Background()
 	db := filepath.Join(t.TempDir(), "city.db")
-	require.NoError(t, run(context.Background(), &out, db))
+	var out bytes.Buffer
+	require.NoError(t, run(ctx, &out, db))
 	got := out.String()
+
 	for _, want := range []string{
-		`in state "submitted", version 1`,
-		`moved to "scheduled", version 2`,
-		`moved to "closed", version 3`,
-		"roads queue (1 closed, 0 scheduled)",
-		"#1", "#2", "#3", "(crew 7, Thursday)",
-		"outbox: 2 messages",
+		"civickit quickstart: building-permit v1 on SQLite (" + db + ")",
+		// Opening, with the due date two working days on (Monday → Wednesday).
+		"resident-42 applied online",
+		": state submitted, version 1, team permit-intake, due Wed ",
+		// The two refusals, each with its typed code and reason.
+		`resident-42 tried "screen" in state submitted`,
+		"  denied [role-missing]: needs one of the roles [clerk]",
+		`reviewer-7 tried "approve" in state in-review`,
+		"  denied [guard-false, fee-paid]: the permit fee has not been paid",
+		// What the clerk may do, then the two transitions.
+		"clerk-3 may: screen, comment",
+		"  screen: submitted → screening, version 2, team permit-intake, due ",
+		"clerk-3 may: accept, decline, comment",
+		"  accept: screening → in-review, version 3, team plan-review, due ",
+		"\nplan-review queue:\n",
+		"\noutbox: 3 messages waiting for the dispatcher\n",
+		"  permit-received   to resident-42\n",
+		"\nmetrics of building-permit: 1 opened, 0 closed\n",
+		"  open cases per state: in-review 1\n",
+		"  median time to close: none closed yet\n",
+		"  SLA breach rate:      0% (0 of 1)\n",
+		"  share online:         100%\n",
 	} {
 		assert.Contains(t, got, want)
 	}
-	// A second run on the same file adds a second case to the queue.
+	assert.Less(t, strings.Count(got, "\n"), 40, "the output should fit a terminal")
+
+	// The history has exactly the three writes: the refused actions wrote
+	// nothing.
+	history := regexp.MustCompile(`(?m)^  #(\d)  \w{3} \d\d \w{3} \d\d:\d\d  (\S+)\s+(\S+)\s+(\S+) → (\S+)$`).FindAllStringSubmatch(got, -1)
+	require.Len(t, history, 3, got)
+	for i, want := range [][]string{
+		{"1", "resident-42", "opened", "(new)", "submitted"},
+		{"2", "clerk-3", "screen", "submitted", "screening"},
+		{"3", "clerk-3", "accept", "screening", "in-review"},
+	} {
+		assert.Equal(t, want, history[i][1:], "history entry %d", i+1)
+	}
+	first := caseLine.FindAllStringSubmatch(got, -1)
+	require.Len(t, first, 1, "the queue should hold the one case")
+	assert.Contains(t, got, "history of case "+first[0][1]+":")
+
+	// A second run on the same file opens a second case beside the first.
 	out.Reset()
-	require.NoError(t, run(context.Background(), &out, db))
-	assert.Contains(t, out.String(), "roads queue (2 closed, 0 scheduled)")
+	require.NoError(t, run(ctx, &out, db))
+	got = out.String()
+	queue := caseLine.FindAllStringSubmatch(got, -1)
+	require.Len(t, queue, 2, got)
+	assert.NotEqual(t, queue[0][1], queue[1][1])
+	assert.Contains(t, got, "metrics of building-permit: 2 opened, 0 closed\n")
+	assert.Contains(t, got, "  open cases per state: in-review 2\n")
+	assert.Contains(t, got, "  SLA breach rate:      0% (0 of 2)\n")
+}
+
+func TestRunStoresThePinnedSubmission(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "city.db")
+	require.NoError(t, run(ctx, &bytes.Buffer{}, db))
+
+	store, err := sqlite.Open(ctx, db, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = store.Close() })
+	page, err := store.ListCases(ctx, adapters.CaseQuery{Type: "building-permit"})
+	require.NoError(t, err)
+	require.Len(t, page.Cases, 1)
+	c := page.Cases[0]
+	assert.Equal(t, "in-review", c.State)
+	assert.Equal(t, "web", c.Channel)
+	assert.JSONEq(t, `{"address":"12 Harbour Row","work":"deck","description":"Timber deck at the back, 4 by 5 metres","feePaid":false}`, string(c.Data))
+
+	subs, err := store.ListSubmissions(ctx, c.ID)
+	require.NoError(t, err)
+	require.Len(t, subs, 1)
+	reg, err := loadForms(ctx)
+	require.NoError(t, err)
+	form, err := reg.Latest("permit-application")
+	require.NoError(t, err)
+	assert.Equal(t, form.Pin(), forms.Pin{ID: subs[0].FormID, Version: subs[0].FormVersion, Hash: subs[0].FormHash})
+	assert.Equal(t, "resident-42", subs[0].Submitter)
+}
+
+// TestPayloadForms checks that the workflow's payload hooks are the
+// embedded forms: a bad payload is refused with the form's field errors,
+// and a good one reaches the guard.
+func TestPayloadForms(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	reg, err := loadForms(ctx)
+	require.NoError(t, err)
+	clock := &storyClock{t: time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)}
+	e, _, err := newEngine(memory.New(), reg, clock.Now)
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name, data, payload string
+		code                workflow.DenialCode
+		field               string
+	}{
+		{name: "missing conditions", data: `{"feePaid":true}`, payload: `{"validMonths":12}`, code: workflow.DeniedPayload, field: "conditions"},
+		{name: "out of range", data: `{"feePaid":true}`, payload: `{"conditions":"none","validMonths":99}`, code: workflow.DeniedPayload, field: "validMonths"},
+		{name: "unknown field", data: `{"feePaid":true}`, payload: `{"conditions":"none","colour":"red"}`, code: workflow.DeniedPayload, field: "colour"},
+		{name: "valid but unpaid", data: `{"feePaid":false}`, payload: `{"conditions":"none"}`, code: workflow.DeniedGuard},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := e.Open(ctx, workflow.OpenParams{Type: "building-permit", Actor: resident, Data: json.RawMessage(tc.data)})
+			require.NoError(t, err)
+			for _, trigger := range []string{"screen", "accept"} {
+				_, err = e.Fire(ctx, workflow.FireParams{CaseID: c.ID, Trigger: trigger, Actor: clerk})
+				require.NoError(t, err)
+			}
+			_, err = e.Fire(ctx, workflow.FireParams{CaseID: c.ID, Trigger: "approve", Actor: reviewer, Payload: json.RawMessage(tc.payload)})
+			var d *workflow.DeniedError
+			require.True(t, errors.As(err, &d), "want a denial, got %v", err)
+			assert.Equal(t, tc.code, d.Code)
+			var ve *forms.ValidationError
+			if tc.field == "" {
+				assert.False(t, errors.As(err, &ve))
+				return
+			}
+			require.True(t, errors.As(err, &ve), "want the form's errors, got %v", err)
+			_, ok := ve.For(tc.field)
+			assert.True(t, ok, "want an error for %s, got %v", tc.field, ve)
+		})
+	}
+	// With the fee paid and a valid form the approval goes through and
+	// closes the case.
+	c, err := e.Open(ctx, workflow.OpenParams{Type: "building-permit", Actor: resident, Data: json.RawMessage(`{"feePaid":true}`)})
+	require.NoError(t, err)
+	for _, trigger := range []string{"screen", "accept"} {
+		_, err = e.Fire(ctx, workflow.FireParams{CaseID: c.ID, Trigger: trigger, Actor: clerk})
+		require.NoError(t, err)
+	}
+	r, err := e.Fire(ctx, workflow.FireParams{CaseID: c.ID, Trigger: "approve", Actor: reviewer, Payload: json.RawMessage(`{"conditions":"none"}`)})
+	require.NoError(t, err)
+	assert.Equal(t, "approved", r.Case.State)
+	assert.False(t, r.Case.ClosedAt.IsZero())
+}
+
+func TestStoryClockStartsOnLastWeeksMonday(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		now  time.Time
+		want time.Time
+	}{
+		{name: "monday", now: time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC), want: time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)},
+		{name: "sunday", now: time.Date(2026, 11, 29, 23, 0, 0, 0, time.UTC), want: time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)},
+		{name: "across a month", now: time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC), want: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)},
+		// Monday morning in UTC+3 is still Sunday in UTC.
+		{name: "other zone", now: time.Date(2026, 11, 23, 1, 0, 0, 0, time.FixedZone("UTC+3", 3*3600)), want: time.Date(2026, 11, 9, 9, 0, 0, 0, time.UTC)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := newStoryClock(tc.now)
+			assert.Equal(t, tc.want, c.Now())
+			c.advance(90 * time.Minute)
+			assert.Equal(t, tc.want.Add(90*time.Minute), c.Now())
+		})
+	}
 }
