@@ -57,8 +57,8 @@ func permitWorkflow(reg *forms.Registry) (*workflow.Workflow, error) {
 }
 
 // feePaid is the guard on "approve": a permit is only issued once its fee
-// has been paid. The payment step records that in the case data. The
-// reason is shown to the reviewer, so it says what is missing.
+// has been paid, as the application's feePaid field says. The reason is
+// shown to the reviewer, so it says what is missing.
 func feePaid(_ context.Context, in *workflow.Input) (bool, string) {
 	var data struct {
 		FeePaid bool `json:"feePaid"`
