@@ -229,6 +229,8 @@ type OpenParams struct {
 	// a resident's behalf must name it ("counter", "phone", "paper").
 	Channel string
 	// Data is the case's JSON object, usually the validated submission.
+	// Where PII is sealed at rest, pass the output of forms.Form.Seal here
+	// and in Submission, so the store never holds it in clear.
 	Data json.RawMessage
 	// Submission, if not nil, is stored with the case: the form
 	// submission the case is opened from, already validated. Its ID,
