@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"html/template"
 	"net/http"
 
@@ -133,7 +132,7 @@ func (s *server) page(w http.ResponseWriter, status int, p forms.Page, offerSwit
 // confirm shows what was received, personal fields redacted.
 func (s *server) confirm(w http.ResponseWriter, loc, action string, clean map[string]any) {
 	txt, lang := textsFor(loc)
-	data, err := json.MarshalIndent(s.form.Redact(clean), "", "  ")
+	data, err := encode(s.form.Redact(clean), "  ")
 	if err != nil {
 		s.message(w, http.StatusInternalServerError, loc, failed)
 		return

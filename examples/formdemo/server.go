@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"encoding/json"
@@ -220,12 +221,12 @@ func (s *server) submitJSON(w http.ResponseWriter, r *http.Request, loc string) 
 
 // accept writes a validated submission to the output as one JSON line.
 func (s *server) accept(clean map[string]any) error {
-	line, err := json.Marshal(clean)
+	line, err := encode(clean, "")
 	if err != nil {
 		return fmt.Errorf("formdemo: encode submission: %w", err)
 	}
 	s.mu.Lock()
-	_, err = s.out.Write(append(line, '\n'))
+	_, err = s.out.Write(line)
 	s.mu.Unlock()
 	if err != nil {
 		s.log.Error("write submission", "form", s.form.ID(), "err", err)
@@ -233,4 +234,18 @@ func (s *server) accept(clean map[string]any) error {
 	}
 	s.log.Info("submission received", "form", s.form.Pin().String())
 	return nil
+}
+
+// encode writes v as JSON ending in a newline, indented by indent when
+// set, without escaping <, > and &: the output is plain text, and pages
+// escape it when they show it.
+func encode(v any, indent string) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", indent)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
