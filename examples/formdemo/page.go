@@ -150,7 +150,7 @@ func (s *server) message(w http.ResponseWriter, status int, loc string, m messag
 		lead = txt.failed
 	}
 	s.write(w, status, pageData{Lang: lang, Title: txt.errorPrefix + s.form.Title(loc),
-		Heading: s.form.Title(loc), Lead: lead, Again: &link{Href: "/", Text: txt.again}})
+		Heading: s.form.Title(loc), Lead: lead, Again: &link{Href: "/?lang=" + lang, Text: txt.again}})
 }
 
 func (s *server) write(w http.ResponseWriter, status int, d pageData) {
