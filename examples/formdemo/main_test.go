@@ -319,7 +319,8 @@ func TestUnreadablePostsAreRefused(t *testing.T) {
 		{name: "no step", body: "itemCount=1", status: http.StatusBadRequest, want: "The form could not be read."},
 		{name: "unknown step", body: "_step=payment&itemCount=1", status: http.StatusBadRequest, want: "The form could not be read."},
 		{name: "unknown step in Spanish", body: "_step=payment", header: map[string]string{"Accept-Language": "es"},
-			status: http.StatusBadRequest, want: "No se pudo leer el formulario."},
+			status: http.StatusBadRequest, want: `No se pudo leer el formulario. Vuelva a empezar.</p>
+<p><a class="usa-link" href="/?lang=es">Solicitar otra recogida</a></p>`},
 		{name: "invalid UTF-8", body: "_step=items&itemCount=%ff", status: http.StatusBadRequest, want: "The form could not be read."},
 		{name: "too large", body: "_step=items&notes=" + strings.Repeat("a", forms.DefaultMaxBodyBytes),
 			status: http.StatusRequestEntityTooLarge, want: "The form could not be read."},
