@@ -1,0 +1,251 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/civickit/civickit/forms"
+)
+
+// definitions holds the form definitions the program serves.
+//
+//go:embed forms/*.json
+var definitions embed.FS
+
+//go:embed static/style.css
+var styleCSS []byte
+
+// formID names the one form served.
+const formID = "bulk-pickup"
+
+// server answers the form's pages and submissions.
+type server struct {
+	form   *forms.Form
+	render *forms.Renderer
+	log    *slog.Logger
+
+	mu  sync.Mutex // one submission line at a time
+	out io.Writer
+}
+
+// newServer loads the embedded definition and returns the handler: GET /
+// draws the first step, POST / takes a step (an HTML form post) or the
+// whole document (JSON), GET /style.css is the stylesheet. Validated
+// submissions are written to out, one JSON line each.
+func newServer(out io.Writer, log *slog.Logger) (http.Handler, error) {
+	reg, err := forms.NewRegistry(&forms.Config{Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	if err := reg.LoadFS(context.Background(), definitions, "forms"); err != nil {
+		return nil, err
+	}
+	form, err := reg.Latest(formID)
+	if err != nil {
+		return nil, err
+	}
+	render, err := forms.NewRenderer(nil)
+	if err != nil {
+		return nil, err
+	}
+	s := &server{form: form, render: render, log: log, out: out}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.start)
+	mux.HandleFunc("POST /{$}", s.submit)
+	mux.HandleFunc("GET /style.css", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		_, _ = w.Write(styleCSS)
+	})
+	// Browsers send Sec-Fetch-Site or Origin: a post from another site is
+	// refused, which is the CSRF defence of this form.
+	return http.NewCrossOriginProtection().Handler(secureHeaders(mux)), nil
+}
+
+func secureHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		// step pages carry earlier answers in hidden inputs
+		h.Set("Cache-Control", "no-store")
+		h.Set("Vary", "Accept, Accept-Language")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// locale returns the page language, "en" or "es", chosen by ?lang= or
+// else Accept-Language, and the form action that keeps a chosen ?lang=.
+// The forms package is given the chosen tag rather than the raw header:
+// x-options labels have no default-language text, so a header naming
+// neither language would show raw enum values beside English messages.
+func locale(r *http.Request) (loc, action string) {
+	if q := r.URL.Query().Get("lang"); q != "" && len(q) <= 35 {
+		_, loc = textsFor(q)
+		return loc, "/?" + url.Values{"lang": {q}}.Encode()
+	}
+	_, loc = textsFor(r.Header.Get("Accept-Language"))
+	return loc, "/"
+}
+
+// wantsJSON reports an API client: a JSON body, or JSON asked for.
+func wantsJSON(r *http.Request) bool {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil && mt == "application/json" {
+		return true
+	}
+	accept := r.Header.Get("Accept")
+	return strings.Contains(accept, "application/json") || strings.Contains(accept, "application/problem+json")
+}
+
+func (s *server) start(w http.ResponseWriter, r *http.Request) {
+	loc, action := locale(r)
+	first := s.form.Steps()[0]
+	s.page(w, http.StatusOK, forms.Page{Form: s.form, Step: first.ID, Locale: loc, Action: action}, true)
+}
+
+func (s *server) submit(w http.ResponseWriter, r *http.Request) {
+	loc, action := locale(r)
+	if wantsJSON(r) {
+		s.submitJSON(w, r, loc)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, forms.DefaultMaxBodyBytes)
+	if err := r.ParseForm(); err != nil {
+		status := http.StatusBadRequest
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			status = http.StatusRequestEntityTooLarge
+		}
+		s.message(w, status, loc, unreadable)
+		return
+	}
+	st, ok := s.form.Step(r.PostForm.Get("_step"))
+	if !ok {
+		s.message(w, http.StatusBadRequest, loc, unreadable)
+		return
+	}
+	values, err := s.form.DecodeForm(r.PostForm)
+	if err != nil {
+		s.log.Info("unreadable form post", "form", s.form.ID(), "err", err)
+		s.message(w, http.StatusBadRequest, loc, unreadable)
+		return
+	}
+	steps := s.form.Steps()
+	last := st.Index == len(steps)-1
+	var clean map[string]any
+	if last {
+		clean, err = s.form.ValidateValue(r.Context(), values, loc)
+	} else {
+		clean, err = s.form.ValidateStep(r.Context(), st.ID, values, loc)
+	}
+	if ve, ok := errors.AsType[*forms.ValidationError](err); ok {
+		status := forms.ProblemFor(ve, loc).Status
+		s.page(w, status, forms.Page{Form: s.form, Step: s.stepToFix(ve, st).ID, Values: values,
+			Errors: ve, Locale: loc, Action: action}, false)
+		return
+	}
+	if err != nil {
+		s.log.Error("validate", "form", s.form.ID(), "err", err)
+		s.message(w, http.StatusInternalServerError, loc, failed)
+		return
+	}
+	if !last {
+		next := steps[st.Index+1]
+		s.page(w, http.StatusOK, forms.Page{Form: s.form, Step: next.ID, Values: clean, Locale: loc, Action: action}, false)
+		return
+	}
+	if err := s.accept(clean); err != nil {
+		s.message(w, http.StatusInternalServerError, loc, failed)
+		return
+	}
+	s.confirm(w, loc, action, clean)
+}
+
+// stepToFix returns the first step holding a field with an error: a
+// carried value of an earlier step may be the one refused.
+func (s *server) stepToFix(ve *forms.ValidationError, current *forms.Step) *forms.Step {
+	best := current
+	for _, fe := range ve.Errors {
+		top, _, _ := strings.Cut(fe.Field, ".")
+		for _, st := range s.form.Steps() {
+			if st.Index >= best.Index {
+				break
+			}
+			for _, fl := range st.Fields {
+				if fl.Name == top {
+					best = st
+				}
+			}
+		}
+	}
+	return best
+}
+
+// submitJSON takes the whole document at once and answers problems as
+// RFC 9457 problem details.
+func (s *server) submitJSON(w http.ResponseWriter, r *http.Request, loc string) {
+	clean, err := s.form.ValidateRequest(r.Context(), r, loc)
+	if err != nil {
+		if _, ok := errors.AsType[*forms.ValidationError](err); !ok {
+			s.log.Error("validate", "form", s.form.ID(), "err", err)
+		}
+		forms.WriteProblem(w, err, loc)
+		return
+	}
+	if err := s.accept(clean); err != nil {
+		forms.WriteProblem(w, err, loc)
+		return
+	}
+	body, err := json.Marshal(struct {
+		Form forms.Pin      `json:"form"`
+		Data map[string]any `json:"data"`
+	}{s.form.Pin(), s.form.Redact(clean)})
+	if err != nil {
+		forms.WriteProblem(w, err, loc)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(body)
+}
+
+// accept writes a validated submission to the output as one JSON line.
+func (s *server) accept(clean map[string]any) error {
+	line, err := encode(clean, "")
+	if err != nil {
+		return fmt.Errorf("formdemo: encode submission: %w", err)
+	}
+	s.mu.Lock()
+	_, err = s.out.Write(line)
+	s.mu.Unlock()
+	if err != nil {
+		s.log.Error("write submission", "form", s.form.ID(), "err", err)
+		return fmt.Errorf("formdemo: write submission: %w", err)
+	}
+	s.log.Info("submission received", "form", s.form.Pin().String())
+	return nil
+}
+
+// encode writes v as JSON ending in a newline, indented by indent when
+// set, without escaping <, > and &: the output is plain text, and pages
+// escape it when they show it.
+func encode(v any, indent string) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", indent)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
