@@ -55,6 +55,7 @@ func parseLocale(locale string) *lang {
 	tags, _, err := language.ParseAcceptLanguage(locale)
 	l := &lang{tag: "en"}
 	if err != nil || len(tags) == 0 {
+		l.keys = []string{"en"}
 		return l
 	}
 	for _, t := range tags {
@@ -69,6 +70,9 @@ func parseLocale(locale string) *lang {
 		l.msg = idx
 		l.tag = messageLocales[idx].String()
 	}
+	// Labels fall back to the language the messages are in, so a page in
+	// English shows English option labels rather than raw values.
+	l.keys = appendNew(l.keys, l.tag)
 	return l
 }
 

@@ -37,13 +37,15 @@ type InvalidParam struct {
 }
 
 var problemTitles = []map[string]string{
-	{"validation": "Your submission has problems", "notFound": "Not found", "internal": "Something went wrong"},
-	{"validation": "Su envío tiene problemas", "notFound": "No encontrado", "internal": "Algo salió mal"},
+	{"validation": "Your submission has problems", "badRequest": "The request cannot be read", "notFound": "Not found", "internal": "Something went wrong"},
+	{"validation": "Su envío tiene problemas", "badRequest": "No se puede leer la solicitud", "notFound": "No encontrado", "internal": "Algo salió mal"},
 }
 
 // ProblemFor turns an error into problem details. A *ValidationError
 // becomes 422 (413 for a body too large, 400 for unreadable input) with
-// its field errors; adapters.ErrNotFound becomes 404; anything else 500
+// its field errors; other errors wrapping adapters.ErrInvalidArgument (a
+// form post that cannot be decoded, an unknown step) become 400, or 413
+// when too large; adapters.ErrNotFound becomes 404; anything else 500
 // with no detail, so internal errors never reach the client.
 func ProblemFor(err error, locale string) Problem {
 	l := resolve(locale)
@@ -68,6 +70,12 @@ func ProblemFor(err error, locale string) Problem {
 		return p
 	case errors.Is(err, adapters.ErrNotFound):
 		return Problem{Type: "about:blank", Title: titles["notFound"], Status: http.StatusNotFound}
+	case errors.Is(err, ErrTooLarge):
+		return Problem{Type: "about:blank", Title: titles["badRequest"], Status: http.StatusRequestEntityTooLarge}
+	case errors.Is(err, adapters.ErrInvalidArgument):
+		// A post that cannot be decoded (bad UTF-8, an unknown step) is
+		// the client's fault, not the server's.
+		return Problem{Type: "about:blank", Title: titles["badRequest"], Status: http.StatusBadRequest}
 	default:
 		return Problem{Type: "about:blank", Title: titles["internal"], Status: http.StatusInternalServerError}
 	}

@@ -59,3 +59,36 @@ func TestWriteProblem(t *testing.T) {
 		})
 	}
 }
+
+func TestProblemForUndecodablePostsIsABadRequest(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		err    error
+		status int
+	}{
+		{"InvalidUTF8", fmt.Errorf("decode post: %w", ErrInvalidUTF8), 400},
+		{"UnknownStep", fmt.Errorf("step %q: %w", "nope", ErrSyntax), 400},
+		{"OtherInvalidArgument", fmt.Errorf("x: %w", adapters.ErrInvalidArgument), 400},
+		{"TooLarge", fmt.Errorf("read: %w", ErrTooLarge), 413},
+		{"Internal", errors.New("disk on fire"), 500},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p := ProblemFor(tt.err, "es")
+			assert.Equal(t, tt.status, p.Status)
+			assert.NotContains(t, p.Title+p.Detail, "fire", "internal error text never reaches the client")
+		})
+	}
+}
+
+func TestLabelsFallBackToTheMessageLanguage(t *testing.T) {
+	t.Parallel()
+	labels := map[string]string{"en": "Furniture", "es": "Muebles"}
+	for _, tt := range []struct{ locale, want string }{
+		{"", "Furniture"}, {"fr", "Furniture"}, {"fr, es;q=0.5", "Muebles"}, {"es-MX", "Muebles"}, {"en-GB", "Furniture"},
+	} {
+		assert.Equal(t, tt.want, pick("furniture", labels, tt.locale), "locale %q", tt.locale)
+	}
+}
