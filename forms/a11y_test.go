@@ -3,62 +3,17 @@ package forms
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"html/template"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
-)
 
-// browserTools finds headless Chromium and axe-core, or skips the test
-// (fails instead when CIVICKIT_REQUIRE_BROWSER=1, as CI sets).
-func browserTools(t *testing.T) (chromium, axe string) {
-	t.Helper()
-	missing := func(what string) {
-		msg := what + "; install Debian's chromium and axe-core from npm (CIVICKIT_AXE_JS names axe.min.js) to run the accessibility check"
-		if os.Getenv("CIVICKIT_REQUIRE_BROWSER") == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	for _, name := range []string{os.Getenv("CIVICKIT_CHROMIUM"), "chromium", "chromium-browser"} {
-		if name == "" {
-			continue
-		}
-		if p, err := exec.LookPath(name); err == nil {
-			chromium = p
-			break
-		}
-	}
-	if chromium == "" {
-		missing("Chromium not found")
-	}
-	candidates := []string{os.Getenv("CIVICKIT_AXE_JS")}
-	if out, err := exec.Command("node", "-p", "require.resolve('axe-core/axe.min.js')").Output(); err == nil {
-		candidates = append(candidates, strings.TrimSpace(string(out)))
-	}
-	if out, err := exec.Command("npm", "root", "-g").Output(); err == nil {
-		candidates = append(candidates, filepath.Join(strings.TrimSpace(string(out)), "axe-core", "axe.min.js"))
-	}
-	for _, c := range candidates {
-		if c == "" {
-			continue
-		}
-		if _, err := os.Stat(c); err == nil {
-			return chromium, c
-		}
-	}
-	missing("axe-core not found")
-	return "", ""
-}
+	"github.com/civickit/civickit/internal/browsertest"
+)
 
 var a11yPage = template.Must(template.New("page").Parse(`<!doctype html>
 <html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -69,9 +24,7 @@ var a11yPage = template.Must(template.New("page").Parse(`<!doctype html>
 // showing and runs axe-core on it in headless Chromium: no WCAG 2.1 A or
 // AA violation, in English and Spanish.
 func TestAccessibilityAxe(t *testing.T) {
-	chromium, axePath := browserTools(t)
-	axeJS, err := os.ReadFile(axePath)
-	require.NoError(t, err)
+	b := browsertest.Start(t)
 
 	f := loadPermit(t)
 	r, err := NewRenderer(nil)
@@ -109,48 +62,17 @@ func TestAccessibilityAxe(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:0:0],
-		chromedp.ExecPath(chromium),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	defer cancel()
-	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate("about:blank")), "start Chromium")
-
-	const run = `axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
-	  .then(r => JSON.stringify({passes: r.passes.length, violations: r.violations.map(v => ({id: v.id, help: v.help, nodes: v.nodes.map(n => n.html)}))}))`
 	for _, path := range []string{"/unlabelled", "/step-en", "/step-es", "/whole-en", "/whole-es", "/work-en", "/work-es"} {
-		pageCtx, cancelPage := context.WithTimeout(ctx, time.Minute)
-		err := chromedp.Do(pageCtx, chromedp.Navigate(srv.URL+path), chromedp.Evaluate[chromedp.Void](string(axeJS)))
-		require.NoError(t, err, path)
-		out, err := chromedp.Run(pageCtx, chromedp.Evaluate[string](run, chromedp.EvalAwaitPromise))
+		pageCtx, cancelPage := context.WithTimeout(b.Ctx, time.Minute)
+		require.NoError(t, chromedp.Do(pageCtx, chromedp.Navigate(srv.URL+path)), path)
+		violations := b.Axe(t, pageCtx, path)
 		cancelPage()
-		require.NoError(t, err, path)
-		var res struct {
-			Passes     int
-			Violations []struct {
-				ID, Help string
-				Nodes    []string
-			}
-		}
-		require.NoError(t, json.Unmarshal([]byte(out), &res))
-		require.Positive(t, res.Passes, "%s: axe ran its rules", path)
 		if path == "/unlabelled" {
-			require.NotEmpty(t, res.Violations, "axe reports an input without a label")
+			require.NotEmpty(t, violations, "axe reports an input without a label")
 			continue
 		}
-		for _, v := range res.Violations {
-			t.Errorf("%s: %s (%s) on %s", path, v.ID, v.Help, strings.Join(v.Nodes, " | "))
+		for _, v := range violations {
+			t.Errorf("%s: %s", path, v)
 		}
-		t.Logf("%s: %d rules passed, %d violations", path, res.Passes, len(res.Violations))
 	}
 }
