@@ -194,6 +194,8 @@ type condition struct {
 	// reads names the sibling properties the if-schema looks at, when it
 	// looks only at named properties (nil otherwise).
 	reads []string
+	// requires says the branch also makes the field required.
+	requires bool
 }
 
 // readsOf lists the properties an if-schema tests, or nil when it tests
@@ -475,7 +477,9 @@ func (b *builder) object(parent *Field, s *jsonschema.Schema, path, ptr string) 
 		if !always {
 			fl.Conditional = true
 			for _, d := range ds {
-				fl.conds = append(fl.conds, *d.cond)
+				c := *d.cond
+				c.requires = slices.Contains(d.src.Required, n)
+				fl.conds = append(fl.conds, c)
 			}
 		}
 		fl.Required = slices.Contains(s.Required, n)

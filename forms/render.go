@@ -223,10 +223,15 @@ func BuildView(p Page) (*FormView, error) {
 	}
 	b := viewBuilder{l: l, errs: errs, required: txt.required, choose: txt.choose}
 	for _, fl := range fields {
-		if p.Step != "" && hiddenByEarlierSteps(f, fl, p) {
-			continue
+		requiredNow := false
+		if p.Step != "" && fl.Conditional {
+			decided, shown, required := byEarlierSteps(f, fl, p)
+			if decided && !shown {
+				continue
+			}
+			requiredNow = decided && required
 		}
-		v.Fields = append(v.Fields, b.field(fl, p.Values[fl.Name]))
+		v.Fields = append(v.Fields, b.field(fl, p.Values[fl.Name], requiredNow))
 	}
 	if p.Errors != nil {
 		for _, fe := range p.Errors.Errors {
@@ -246,23 +251,21 @@ func BuildView(p Page) (*FormView, error) {
 	return v, nil
 }
 
-// hiddenByEarlierSteps reports a top-level conditional field whose
-// conditions read only fields of earlier steps and all fail on the values
-// so far: the resident already answered so that it does not apply. A
+// byEarlierSteps decides a top-level conditional field whose conditions
+// read only fields of earlier steps: whether the answers so far show it,
+// and whether a branch that shows it also makes it required, so the page
+// leaves out what does not apply and says "required" where it now is. A
 // condition on a field of the same page cannot be decided without
-// script, so such fields are drawn.
-func hiddenByEarlierSteps(f *Form, fl *Field, p Page) bool {
-	if !fl.Conditional {
-		return false
-	}
+// script, so such fields are drawn as declared (decided is false).
+func byEarlierSteps(f *Form, fl *Field, p Page) (decided, shown, required bool) {
 	st, _ := f.Step(p.Step)
 	for _, c := range fl.conds {
 		if c.reads == nil {
-			return false
+			return false, true, false
 		}
 		for _, n := range c.reads {
 			if f.stepOf(n) >= st.Index || f.root.names[n] == nil {
-				return false
+				return false, true, false
 			}
 		}
 	}
@@ -270,8 +273,13 @@ func hiddenByEarlierSteps(f *Form, fl *Field, p Page) bool {
 	if values == nil {
 		values = map[string]any{}
 	}
-	var cache []verdict
-	return !visible(fl, values, &cache)
+	for _, c := range fl.conds {
+		if (c.ifs.Validate(values) == nil) == c.want {
+			shown = true
+			required = required || c.requires
+		}
+	}
+	return true, shown, required
 }
 
 type viewBuilder struct {
@@ -281,12 +289,14 @@ type viewBuilder struct {
 	required, choose string
 }
 
-func (b *viewBuilder) field(fl *Field, val any) *FieldView {
+// field builds the view of fl holding val; required marks a field that is
+// required now although its declaration is conditional.
+func (b *viewBuilder) field(fl *Field, val any, required bool) *FieldView {
 	if b.targets == nil {
 		b.targets = map[string]string{}
 	}
 	fv := &FieldView{ID: inputID(fl.Path), Name: fl.Path, Label: fl.labelIn(b.l), Hint: b.l.text(fl.desc, fl.descs),
-		Widget: fl.Widget, Required: fl.Required, RequiredText: b.required, ChooseText: b.choose,
+		Widget: fl.Widget, Required: fl.Required || required, RequiredText: b.required, ChooseText: b.choose,
 		IsHidden: fl.Widget == "hidden", IsCheckbox: fl.Widget == "checkbox", IsSelect: fl.Widget == "select",
 		IsTextarea: fl.Widget == "textarea"}
 	if fe, ok := b.errs[fl.Path]; ok {
@@ -317,7 +327,7 @@ func (b *viewBuilder) field(fl *Field, val any) *FieldView {
 	case fl.Type == "object":
 		m, _ := val.(map[string]any)
 		for _, c := range fl.Fields {
-			fv.Fields = append(fv.Fields, b.field(c, m[c.Name]))
+			fv.Fields = append(fv.Fields, b.field(c, m[c.Name], false))
 		}
 		if len(fv.Fields) > 0 {
 			target = fv.Fields[0].ID

@@ -270,3 +270,23 @@ func jsonString(s string) string {
 	b, _ := appendJSON(nil, s)
 	return string(b)
 }
+
+func TestRenderMarksFieldsEarlierAnswersMakeRequired(t *testing.T) {
+	t.Parallel()
+	reg, err := NewRegistry(nil)
+	require.NoError(t, err)
+	f, err := reg.Load(context.Background(), "dogs.json", []byte(`{"x-form":{"id":"dogs","version":1,"steps":[
+	    {"id":"one","fields":["hasDog"]},{"id":"two","fields":["dogName"]}]},
+	  "type":"object","properties":{"hasDog":{"type":"boolean","title":"Do you have a dog?"}},
+	  "if":{"properties":{"hasDog":{"const":true}},"required":["hasDog"]},
+	  "then":{"properties":{"dogName":{"type":"string","title":"Dog's name"}},"required":["dogName"]}}`))
+	require.NoError(t, err)
+	r, err := NewRenderer(nil)
+	require.NoError(t, err)
+	page := render(t, r, Page{Form: f, Step: "two", Locale: "en", Values: map[string]any{"hasDog": true}})
+	assert.Regexp(t, `<input[^>]*name="dogName"[^>]*required`, page, "the answer on step one makes the name required")
+	assert.Contains(t, page, "(required)")
+
+	whole := render(t, r, Page{Form: f, Locale: "en"})
+	assert.NotRegexp(t, `<input[^>]*name="dogName"[^>]*required`, whole, "undecided on one page, the field is drawn as declared")
+}
