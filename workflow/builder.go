@@ -146,6 +146,10 @@ func (t *TransitionBuilder) Assurance(level int) *TransitionBuilder {
 // Form names the payload validator hook.
 func (t *TransitionBuilder) Form(name string) *TransitionBuilder { t.tr().Form = name; return t }
 
+// Record merges the checked payload into the case data (see
+// Transition.Record).
+func (t *TransitionBuilder) Record() *TransitionBuilder { t.tr().Record = true; return t }
+
 // Guards names guard hooks that must all pass.
 func (t *TransitionBuilder) Guards(names ...string) *TransitionBuilder {
 	t.tr().Guards = append(t.tr().Guards, names...)

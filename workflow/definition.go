@@ -171,6 +171,11 @@ type Transition struct {
 	Form string `json:"form,omitempty"`
 	// Guards name Guard hooks that must all pass, in order.
 	Guards []string `json:"guards,omitempty"`
+	// Record merges the action's payload, once its Form has checked it,
+	// into the case data: each top-level key of the payload replaces the
+	// case's. It is how an action such as "record-payment" leaves facts
+	// that later guards and screens read. It needs a Form.
+	Record bool `json:"record,omitempty"`
 }
 
 // Pseudo-roles of Transition.Roles.

@@ -44,6 +44,7 @@ func permitBuilder() *workflow.Builder {
 	b.Permit("decline", "rejected", "screening").Title("Decline as incomplete").Roles("clerk").Assurance(2)
 	b.Permit("request-info", "awaiting-info", "in-review").Title("Ask the applicant").Roles("reviewer").Form("request-info")
 	b.Permit("provide-info", "in-review", "awaiting-info").Title("Answer the question").Roles("submitter").Form("provide-info")
+	b.Internal("record-payment", "screening", "in-review").Title("Record the fee payment").Roles("clerk").Form("payment").Record()
 	b.Permit("approve", "approved", "in-review").Title("Approve").Roles("reviewer").Assurance(2).Form("approval").Guards("fee-paid")
 	b.Permit("reject", "rejected", "in-review").Title("Reject").Roles("reviewer").Assurance(2)
 	b.Permit("withdraw", "withdrawn", "submitted", "screening", "in-review").Title("Withdraw my application").Roles("submitter")
@@ -110,6 +111,7 @@ func permitHooks() *workflow.Hooks {
 			"request-info": jsonForm{required: []string{"question"}},
 			"provide-info": jsonForm{required: []string{"answer"}},
 			"approval":     jsonForm{required: []string{"conditions"}},
+			"payment":      jsonForm{required: []string{"feePaid"}},
 		},
 	}
 }
@@ -261,7 +263,7 @@ func TestParseDefinitionRejects(t *testing.T) {
 			return mutate(t, func(m map[string]any) {
 				m["transitions"] = append(transitions(m), map[string]any{"trigger": "screen", "from": []any{"submitted"}, "to": "withdrawn", "roles": []any{"clerk"}})
 			})
-		}, pointer: "/transitions/11/from/0", message: `already has trigger "screen"`},
+		}, pointer: "/transitions/12/from/0", message: `already has trigger "screen"`},
 		{name: "parent cycle", doc: func(t *testing.T) []byte {
 			return mutate(t, func(m map[string]any) { obj(states(m)[2])["parent"] = "awaiting-info" })
 		}, pointer: "/states/2/parent", message: "its own ancestor"},
@@ -296,7 +298,7 @@ func TestCompileRejectsMissingHooks(t *testing.T) {
 	for _, p := range de.Problems {
 		ptrs = append(ptrs, p.Pointer)
 	}
-	assert.Equal(t, []string{"/transitions/3/form", "/transitions/4/form", "/transitions/5/form", "/transitions/5/guards/0"}, ptrs)
+	assert.Equal(t, []string{"/transitions/3/form", "/transitions/4/form", "/transitions/5/form", "/transitions/6/form", "/transitions/6/guards/0"}, ptrs)
 }
 
 func TestWorkflowStatus(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -478,6 +479,16 @@ func (e *Engine) fire(ctx context.Context, p FireParams, kind string) (Result, e
 	if fx.err != nil {
 		return Result{}, fx.err
 	}
+	if cl.passed != nil && cl.passed.Record && len(cl.in.Payload) > 0 {
+		data, err := mergeData(c.Data, cl.in.Payload)
+		if err == nil && len(data) > e.cfg.MaxDataBytes {
+			err = fmt.Errorf("%w: the case data would exceed %d bytes", adapters.ErrInvalidArgument, e.cfg.MaxDataBytes)
+		}
+		if err != nil {
+			return Result{}, err
+		}
+		fx.update.Data = data
+	}
 	params := adapters.TransitionParams{
 		CaseID: c.ID, ExpectedVersion: c.Version, State: cl.state, Update: fx.update, At: at,
 		Events: []adapters.Event{{
@@ -726,3 +737,20 @@ func (e *Engine) Withdraw(ctx context.Context, p WithdrawParams) (Result, error)
 
 // itoa is strconv.FormatInt for ids.
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// mergeData returns the case data with the top-level keys of a checked
+// payload replacing its own, for transitions that record their payload.
+func mergeData(data, payload json.RawMessage) (json.RawMessage, error) {
+	var add map[string]json.RawMessage
+	if err := json.Unmarshal(payload, &add); err != nil {
+		return nil, fmt.Errorf("%w: a recorded payload must be a JSON object", adapters.ErrInvalidArgument)
+	}
+	merged := map[string]json.RawMessage{}
+	if len(data) > 0 && string(data) != "null" {
+		if err := json.Unmarshal(data, &merged); err != nil {
+			return nil, fmt.Errorf("%w: the case data is not a JSON object", adapters.ErrInvalidArgument)
+		}
+	}
+	maps.Copy(merged, add)
+	return json.Marshal(merged)
+}

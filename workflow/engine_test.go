@@ -527,16 +527,17 @@ func TestPermitted(t *testing.T) {
 			}
 		}
 		assert.Equal(t, map[string]string{
-			"screen":       `not-permitted-in-state: "screen" is not possible in state "in-review"`,
-			"accept":       `not-permitted-in-state: "accept" is not possible in state "in-review"`,
-			"decline":      `not-permitted-in-state: "decline" is not possible in state "in-review"`,
-			"request-info": "allowed",
-			"provide-info": `not-permitted-in-state: "provide-info" is not possible in state "in-review"`,
-			"approve":      "guard-false: the permit fee has not been paid",
-			"reject":       "allowed",
-			"withdraw":     "role-missing: needs one of the roles [submitter]",
-			"comment":      "allowed",
-			"escalate":     "role-missing: needs one of the roles [system supervisor]",
+			"screen":         `not-permitted-in-state: "screen" is not possible in state "in-review"`,
+			"accept":         `not-permitted-in-state: "accept" is not possible in state "in-review"`,
+			"decline":        `not-permitted-in-state: "decline" is not possible in state "in-review"`,
+			"request-info":   "allowed",
+			"provide-info":   `not-permitted-in-state: "provide-info" is not possible in state "in-review"`,
+			"record-payment": "role-missing: needs one of the roles [clerk]",
+			"approve":        "guard-false: the permit fee has not been paid",
+			"reject":         "allowed",
+			"withdraw":       "role-missing: needs one of the roles [submitter]",
+			"comment":        "allowed",
+			"escalate":       "role-missing: needs one of the roles [system supervisor]",
 		}, got, "lapse is for the system only and is left out")
 		assert.Equal(t, "Ask the applicant", actions[3].Title)
 	})

@@ -91,6 +91,9 @@ func (d *Definition) Validate() error {
 	for j, t := range d.Transitions {
 		ptr := fmt.Sprintf("/transitions/%d", j)
 		triggers[t.Trigger] = true
+		if t.Record && t.Form == "" {
+			p.add(ptr+"/record", "trigger %q records its payload but names no form to check it", t.Trigger)
+		}
 		kinds := 0
 		if t.To != "" {
 			kinds++

@@ -2,9 +2,10 @@
 // workflow engine on the embedded SQLite store. A resident applies online
 // through a form, the engine opens a case with a due date, refuses what
 // the workflow does not allow (with a reason a person can read), lets
-// staff move the case on, and the program prints the review team's queue,
-// the case's audit trail, the messages waiting to be sent and the
-// service's metrics.
+// staff move the case on into the review team's queue, records the fee
+// payment and approves the permit, and the program prints the queue, the
+// case's audit trail, the messages waiting to be sent and the service's
+// metrics.
 //
 //	go run ./examples/quickstart [-db path]
 //
@@ -83,6 +84,10 @@ func run(ctx context.Context, out io.Writer, dbPath string) error {
 	if err := printQueue(ctx, out, store, c.Team); err != nil {
 		return err
 	}
+	fmt.Fprintln(out)
+	if c, err = settle(ctx, out, engine, c, clock); err != nil {
+		return err
+	}
 	if err := printHistory(ctx, out, engine, c.ID); err != nil {
 		return err
 	}
@@ -113,11 +118,11 @@ func story(ctx context.Context, out io.Writer, e *workflow.Engine, reg *forms.Re
 	// Later that morning a clerk screens the application, and the next
 	// afternoon accepts it for plan review, which moves it to that team.
 	clock.advance(100 * time.Minute)
-	if c, err = fireAsStaff(ctx, out, e, c, "screen", clock.Now(), clerk); err != nil {
+	if c, err = fireAsStaff(ctx, out, e, c, "screen", clock.Now(), clerk, nil); err != nil {
 		return c, err
 	}
 	clock.advance(27*time.Hour + 30*time.Minute)
-	if c, err = fireAsStaff(ctx, out, e, c, "accept", clock.Now(), clerk); err != nil {
+	if c, err = fireAsStaff(ctx, out, e, c, "accept", clock.Now(), clerk, nil); err != nil {
 		return c, err
 	}
 
@@ -132,6 +137,21 @@ func story(ctx context.Context, out io.Writer, e *workflow.Engine, reg *forms.Re
 		return c, err
 	}
 	return c, nil
+}
+
+// settle ends the story: the resident pays at the counter, the clerk
+// records the payment (the workflow merges the checked payment form into
+// the case data), and the reviewer's approval now passes the fee guard and
+// closes the case.
+func settle(ctx context.Context, out io.Writer, e *workflow.Engine, c adapters.Case, clock *storyClock) (adapters.Case, error) {
+	clock.advance(3 * time.Hour)
+	c, err := fireAsStaff(ctx, out, e, c, "record-payment", clock.Now(), clerk, []byte(`{"feePaid":true,"receipt":"R-2026-0042"}`))
+	if err != nil {
+		return c, err
+	}
+	clock.advance(time.Hour)
+	return fireAsStaff(ctx, out, e, c, "approve", clock.Now(), reviewer,
+		[]byte(`{"conditions":"Inspection before the footings are poured","validMonths":12}`))
 }
 
 // apply validates the resident's application against its form and opens a
@@ -155,9 +175,10 @@ func apply(ctx context.Context, e *workflow.Engine, reg *forms.Registry) (adapte
 }
 
 // fireAsStaff shows what the staff member may do with the case right now,
-// as their screen would, then performs the trigger. ExpectedVersion makes
-// the action fail rather than overwrite a colleague's change.
-func fireAsStaff(ctx context.Context, out io.Writer, e *workflow.Engine, c adapters.Case, trigger string, at time.Time, actor workflow.Actor) (adapters.Case, error) {
+// as their screen would, then performs the trigger with the action's form
+// data (nil for none). ExpectedVersion makes the action fail rather than
+// overwrite a colleague's change.
+func fireAsStaff(ctx context.Context, out io.Writer, e *workflow.Engine, c adapters.Case, trigger string, at time.Time, actor workflow.Actor, payload []byte) (adapters.Case, error) {
 	actions, err := e.Permitted(ctx, c.ID, actor)
 	if err != nil {
 		return c, err
@@ -169,11 +190,15 @@ func fireAsStaff(ctx context.Context, out io.Writer, e *workflow.Engine, c adapt
 		}
 	}
 	fmt.Fprintf(out, "%s  %s may: %s\n", at.Format(when), actor.Subject, strings.Join(allowed, ", "))
-	r, err := e.Fire(ctx, workflow.FireParams{CaseID: c.ID, Trigger: trigger, Actor: actor, ExpectedVersion: c.Version})
+	r, err := e.Fire(ctx, workflow.FireParams{CaseID: c.ID, Trigger: trigger, Actor: actor, ExpectedVersion: c.Version, Payload: payload})
 	if err != nil {
 		return c, err
 	}
-	fmt.Fprintf(out, "  %s: %s → %s, version %d, team %s, due %s\n", trigger, r.Event.FromState, r.Case.State, r.Case.Version, r.Case.Team, r.Case.Due.Format(when))
+	due := "no due date"
+	if !r.Case.Due.IsZero() {
+		due = "due " + r.Case.Due.Format(when)
+	}
+	fmt.Fprintf(out, "  %s: %s → %s, version %d, team %s, %s\n", trigger, r.Event.FromState, r.Case.State, r.Case.Version, r.Case.Team, due)
 	return r.Case, nil
 }
 

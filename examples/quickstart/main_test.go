@@ -45,29 +45,36 @@ func TestRunTellsThePermitStory(t *testing.T) {
 		// What the clerk may do, then the two transitions.
 		"clerk-3 may: screen, comment",
 		"  screen: submitted → screening, version 2, team permit-intake, due ",
-		"clerk-3 may: accept, decline, comment",
+		"clerk-3 may: accept, decline, record-payment, comment",
 		"  accept: screening → in-review, version 3, team plan-review, due ",
 		"\nplan-review queue:\n",
-		"\noutbox: 3 messages waiting for the dispatcher\n",
+		// The payment is recorded, and the approval now passes the guard.
+		"clerk-3 may: record-payment, comment",
+		"  record-payment: in-review → in-review, version 4, team plan-review, due ",
+		"  approve: in-review → approved, version 5, team plan-review, no due date",
+		"\noutbox: 5 messages waiting for the dispatcher\n",
 		"  permit-received   to resident-42\n",
-		"\nmetrics of building-permit: 1 opened, 0 closed\n",
-		"  open cases per state: in-review 1\n",
-		"  median time to close: none closed yet\n",
+		"  permit-approved   to resident-42\n",
+		"\nmetrics of building-permit: 1 opened, 1 closed\n",
+		"  open cases per state: none\n",
+		"  median time to close: 52h48m0s\n",
 		"  SLA breach rate:      0% (0 of 1)\n",
 		"  share online:         100%\n",
 	} {
 		assert.Contains(t, got, want)
 	}
-	assert.Less(t, strings.Count(got, "\n"), 40, "the output should fit a terminal")
+	assert.Less(t, strings.Count(got, "\n"), 45, "the output should fit a terminal")
 
-	// The history has exactly the three writes: the refused actions wrote
+	// The history has exactly the five writes: the refused actions wrote
 	// nothing.
 	history := regexp.MustCompile(`(?m)^  #(\d)  \w{3} \d\d \w{3} \d\d:\d\d  (\S+)\s+(\S+)\s+(\S+) → (\S+)$`).FindAllStringSubmatch(got, -1)
-	require.Len(t, history, 3, got)
+	require.Len(t, history, 5, got)
 	for i, want := range [][]string{
 		{"1", "resident-42", "opened", "(new)", "submitted"},
 		{"2", "clerk-3", "screen", "submitted", "screening"},
 		{"3", "clerk-3", "accept", "screening", "in-review"},
+		{"4", "clerk-3", "record-payment", "in-review", "in-review"},
+		{"5", "reviewer-7", "approve", "in-review", "approved"},
 	} {
 		assert.Equal(t, want, history[i][1:], "history entry %d", i+1)
 	}
@@ -75,15 +82,16 @@ func TestRunTellsThePermitStory(t *testing.T) {
 	require.Len(t, first, 1, "the queue should hold the one case")
 	assert.Contains(t, got, "history of case "+first[0][1]+":")
 
-	// A second run on the same file opens a second case beside the first.
+	// A second run on the same file opens a second case; the first one,
+	// approved, has left the queue but counts in the metrics.
 	out.Reset()
 	require.NoError(t, run(ctx, &out, db))
 	got = out.String()
 	queue := caseLine.FindAllStringSubmatch(got, -1)
-	require.Len(t, queue, 2, got)
-	assert.NotEqual(t, queue[0][1], queue[1][1])
-	assert.Contains(t, got, "metrics of building-permit: 2 opened, 0 closed\n")
-	assert.Contains(t, got, "  open cases per state: in-review 2\n")
+	require.Len(t, queue, 1, got)
+	assert.NotEqual(t, first[0][1], queue[0][1])
+	assert.Contains(t, got, "metrics of building-permit: 2 opened, 2 closed\n")
+	assert.Contains(t, got, "  open cases per state: none\n")
 	assert.Contains(t, got, "  SLA breach rate:      0% (0 of 2)\n")
 }
 
@@ -100,9 +108,10 @@ func TestRunStoresThePinnedSubmission(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, page.Cases, 1)
 	c := page.Cases[0]
-	assert.Equal(t, "in-review", c.State)
+	assert.Equal(t, "approved", c.State)
 	assert.Equal(t, "web", c.Channel)
-	assert.JSONEq(t, `{"address":"12 Harbour Row","work":"deck","description":"Timber deck at the back, 4 by 5 metres","feePaid":false}`, string(c.Data))
+	assert.JSONEq(t, `{"address":"12 Harbour Row","work":"deck","description":"Timber deck at the back, 4 by 5 metres","feePaid":true,"receipt":"R-2026-0042"}`,
+		string(c.Data), "the recorded payment joins the application's data")
 
 	subs, err := store.ListSubmissions(ctx, c.ID)
 	require.NoError(t, err)
@@ -113,6 +122,8 @@ func TestRunStoresThePinnedSubmission(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, form.Pin(), forms.Pin{ID: subs[0].FormID, Version: subs[0].FormVersion, Hash: subs[0].FormHash})
 	assert.Equal(t, "resident-42", subs[0].Submitter)
+	assert.JSONEq(t, `{"address":"12 Harbour Row","work":"deck","description":"Timber deck at the back, 4 by 5 metres","feePaid":false}`,
+		string(subs[0].Data), "the submission stays as the resident sent it")
 }
 
 // TestPayloadForms checks that the workflow's payload hooks are the

@@ -34,7 +34,8 @@ func loadForms(ctx context.Context) (*forms.Registry, error) {
 
 // permitWorkflow reads the permit-review definition shipped in
 // examples/workflows and binds the Go hooks it names: the "fee-paid" guard
-// and the payload forms of request-info, provide-info and approve. Compile
+// and the payload forms of request-info, provide-info, approve and
+// record-payment. Compile
 // refuses a definition whose hooks are missing, so a typo fails here, at
 // start-up, rather than when a reviewer presses Approve.
 func permitWorkflow(reg *forms.Registry) (*workflow.Workflow, error) {
@@ -46,7 +47,7 @@ func permitWorkflow(reg *forms.Registry) (*workflow.Workflow, error) {
 		Guards: map[string]workflow.Guard{"fee-paid": feePaid},
 		Forms:  map[string]workflow.PayloadValidator{},
 	}
-	for _, id := range []string{"request-info", "provide-info", "approval"} {
+	for _, id := range []string{"request-info", "provide-info", "approval", "payment"} {
 		form, err := reg.Latest(id)
 		if err != nil {
 			return nil, err
@@ -57,8 +58,9 @@ func permitWorkflow(reg *forms.Registry) (*workflow.Workflow, error) {
 }
 
 // feePaid is the guard on "approve": a permit is only issued once its fee
-// has been paid, as the application's feePaid field says. The reason is
-// shown to the reviewer, so it says what is missing.
+// has been paid, as the case data's feePaid field says: false on the
+// application, true once record-payment has merged the payment in. The
+// reason is shown to the reviewer, so it says what is missing.
 func feePaid(_ context.Context, in *workflow.Input) (bool, string) {
 	var data struct {
 		FeePaid bool `json:"feePaid"`
