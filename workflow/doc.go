@@ -10,7 +10,8 @@
 // document is checked against the JSON Schema in SchemaFS and both paths
 // yield equal values. Transitions carry allowed roles (any of, with the
 // pseudo-roles "submitter", "assignee" and "system"), a minimum identity
-// assurance, an optional payload form, Go guards with reasons and dynamic
+// assurance, an optional payload form (whose checked payload a transition
+// may record into the case data), Go guards with reasons and dynamic
 // destinations; states carry substates, terminal marks (open or closed,
 // for Open311), an owning team, an SLA measured on a Calendar with a
 // reminder and an escalation trigger, auto-close after inactivity and
