@@ -462,6 +462,13 @@ func (b *builder) object(parent *Field, s *jsonschema.Schema, path, ptr string) 
 	}
 
 	for _, n := range names {
+		// Form posts name fields by dotted path and skip names that start
+		// with '_' (CSRF tokens, the step marker), so such a property
+		// could never be filled in.
+		if strings.Contains(n, ".") || strings.HasPrefix(n, "_") {
+			return &DefinitionError{File: b.file, Pointer: ptr + pointerOf([]string{n}),
+				Reason: fmt.Sprintf("property %q may not contain '.' or start with '_': form posts could not name it", n)}
+		}
 		ds := byName[n]
 		fl := &Field{Name: n, Path: joinPath(path, n), Pointer: ptr + pointerOf([]string{n})}
 		// the unconditional declaration, when there is one, describes the

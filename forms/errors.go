@@ -55,8 +55,12 @@ func (e *ValidationError) Error() string {
 			break
 		}
 		name := fe.Field
-		if name == "" {
+		switch {
+		case name == "":
 			name = "(submission)"
+		case fe.Code == "additionalProperties" || fe.Code == "duplicateKey":
+			// the name is a key the client chose, not one of the form's
+			name = "(undeclared)"
 		}
 		fmt.Fprintf(&b, " %q (%s)", name, fe.Code)
 	}

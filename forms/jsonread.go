@@ -39,7 +39,9 @@ type inputError struct {
 func (e *inputError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.kind.Error())
-	if e.pointer != "" {
+	// A duplicated key is the client's text, so the error (which callers
+	// may log) gives only its byte offset.
+	if e.pointer != "" && e.kind != ErrDuplicateKey {
 		fmt.Fprintf(&b, " at %s", e.pointer)
 	}
 	if e.offset >= 0 {

@@ -92,3 +92,17 @@ func TestLabelsFallBackToTheMessageLanguage(t *testing.T) {
 		assert.Equal(t, tt.want, pick("furniture", labels, tt.locale), "locale %q", tt.locale)
 	}
 }
+
+func TestValidationErrorTextLeavesOutClientChosenNames(t *testing.T) {
+	t.Parallel()
+	ve := &ValidationError{Form: Pin{ID: "permit", Version: 1}, Errors: []FieldError{
+		{Field: "zz@example.com", Code: "additionalProperties"}, {Field: "applicant.email", Code: "format"}}}
+	assert.Equal(t, `forms: permit@1: 2 invalid field(s): "(undeclared)" (additionalProperties) "applicant.email" (format)`, ve.Error())
+	f := loadPermit(t)
+	_, err := f.ValidateJSON(context.Background(), []byte(`{"a@b.c": 1, "a@b.c": 2}`), "en")
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "a@b.c")
+	var ie *inputError
+	require.ErrorAs(t, err, &ie)
+	assert.NotContains(t, ie.Error(), "a@b.c")
+}

@@ -521,10 +521,11 @@ func carry(name string, v any, out []HiddenView) []HiddenView {
 	return out
 }
 
-// inputID makes an HTML id from a field path: letters, digits, '-' and
-// '_' pass, anything else is hex-escaped so distinct paths stay distinct.
+// inputID makes an HTML id from a field path: letters and digits pass,
+// '.' becomes '-', and anything else ('_' included, since escapes start
+// with it) is hex-escaped, so distinct paths always get distinct ids.
 func inputID(path string) string {
-	if plainURL(path) && !strings.ContainsAny(path, "/~-") {
+	if plainURL(path) && !strings.ContainsAny(path, "/~-_") {
 		return "f-" + strings.ReplaceAll(path, ".", "-")
 	}
 	var b strings.Builder
@@ -532,7 +533,7 @@ func inputID(path string) string {
 	for i := 0; i < len(path); i++ {
 		c := path[i]
 		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_':
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
 			b.WriteByte(c)
 		case c == '.':
 			b.WriteByte('-')
