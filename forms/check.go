@@ -34,7 +34,7 @@ func (b *builder) check() error {
 func (b *builder) checkObject(obj *Field) error {
 	s := deref(obj.schema)
 	for _, name := range s.Required {
-		fl := child(obj, name)
+		fl := obj.names[name]
 		switch {
 		case fl == nil && !b.form.allow:
 			return &DefinitionError{File: b.file, Pointer: fragment(s) + "/required",
@@ -59,7 +59,7 @@ func (b *builder) checkObject(obj *Field) error {
 			}
 			arm.sch = deref(arm.sch)
 			for _, name := range arm.sch.Required {
-				fl := child(obj, name)
+				fl := obj.names[name]
 				if fl == nil || !fl.Conditional {
 					continue
 				}
@@ -83,15 +83,6 @@ func (b *builder) checkObject(obj *Field) error {
 			if err := b.checkObject(fl); err != nil {
 				return err
 			}
-		}
-	}
-	return nil
-}
-
-func child(obj *Field, name string) *Field {
-	for _, c := range obj.Fields {
-		if c.Name == name {
-			return c
 		}
 	}
 	return nil
@@ -133,7 +124,7 @@ func (b *builder) checkConsts(obj *Field) error {
 			if !slices.Contains(br.If.Required, name) {
 				continue
 			}
-			fl := child(obj, name)
+			fl := obj.names[name]
 			if fl == nil {
 				return &DefinitionError{File: b.file, Pointer: fragment(br.If) + "/properties/" + name,
 					Reason: fmt.Sprintf("condition tests %q, which is not a field here", name)}

@@ -35,8 +35,9 @@
 //     declare instead of refusing them with code additionalProperties.
 //   - x-title, x-description: translations of title and description, an
 //     object from BCP 47 language tag to text ({"es": "Nombre"}). Locale
-//     matching tries the full tag then its base language, then falls back
-//     to title/description.
+//     matching tries each requested tag and its base language, then the
+//     language the messages are in (English unless Spanish matched), then
+//     falls back to title/description.
 //   - x-order: property names in the order to show them; properties it
 //     leaves out follow in document order (the order of "properties" in the
 //     file is kept in any case).

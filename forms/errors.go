@@ -143,14 +143,7 @@ func (f *Form) fieldAt(toks []string) (*Field, string) {
 		if cur == nil {
 			continue
 		}
-		var next *Field
-		for _, c := range cur.Fields {
-			if c.Name == t {
-				next = c
-				break
-			}
-		}
-		cur = next
+		cur = cur.names[t]
 	}
 	if len(names) == 0 {
 		return nil, ""
@@ -184,13 +177,9 @@ func collect(ve *jsonschema.ValidationError, out []problem) []problem {
 			out = append(out, problem{toks: at(m), code: "required"})
 		}
 	case *kind.DependentRequired:
-		for _, m := range k.Missing {
-			out = append(out, problem{toks: at(m), code: "required", params: map[string]any{"because": k.Prop}})
-		}
+		out = dependentRequired(out, at, k.Prop, k.Missing)
 	case *kind.Dependency:
-		for _, m := range k.Missing {
-			out = append(out, problem{toks: at(m), code: "required", params: map[string]any{"because": k.Prop}})
-		}
+		out = dependentRequired(out, at, k.Prop, k.Missing)
 	case *kind.AdditionalProperties:
 		for _, p := range k.Properties {
 			out = append(out, problem{toks: at(p), code: "additionalProperties"})
@@ -232,10 +221,6 @@ func collect(ve *jsonschema.ValidationError, out []problem) []problem {
 		out = append(out, problem{toks: loc, code: "maxItems", params: map[string]any{"limit": k.Want}})
 	case *kind.UniqueItems:
 		out = append(out, problem{toks: loc, code: "uniqueItems"})
-	case *kind.Group, *kind.AllOf, *kind.AnyOf, *kind.Reference, *kind.Schema:
-		if len(ve.Causes) == 0 {
-			out = append(out, problem{toks: loc, code: "invalid"})
-		}
 	default:
 		if len(ve.Causes) == 0 {
 			out = append(out, problem{toks: loc, code: "invalid"})
@@ -243,6 +228,14 @@ func collect(ve *jsonschema.ValidationError, out []problem) []problem {
 	}
 	for _, c := range ve.Causes {
 		out = collect(c, out)
+	}
+	return out
+}
+
+// dependentRequired reports the fields that prop's presence requires.
+func dependentRequired(out []problem, at func(string) []string, prop string, missing []string) []problem {
+	for _, m := range missing {
+		out = append(out, problem{toks: at(m), code: "required", params: map[string]any{"because": prop}})
 	}
 	return out
 }

@@ -24,10 +24,10 @@ const RedactedPrefix = "[redacted:"
 // Fields the form does not declare are dropped, since nothing says they
 // are safe to show.
 func (f *Form) Redact(values map[string]any) map[string]any {
-	return redactObject(f.root, values, "")
+	return redactObject(f.root, values)
 }
 
-func redactObject(parent *Field, m map[string]any, inherited string) map[string]any {
+func redactObject(parent *Field, m map[string]any) map[string]any {
 	out := make(map[string]any, len(m))
 	for k, v := range m {
 		fl := parent.names[k]
@@ -35,13 +35,10 @@ func redactObject(parent *Field, m map[string]any, inherited string) map[string]
 			continue
 		}
 		cat := fl.PII
-		if cat == "" {
-			cat = inherited
-		}
 		switch {
 		case fl.Type == "object" && cat == "":
 			if child, ok := v.(map[string]any); ok {
-				out[k] = redactObject(fl, child, "")
+				out[k] = redactObject(fl, child)
 			} else {
 				out[k] = deepCopy(v)
 			}

@@ -77,13 +77,22 @@ type Page struct {
 
 // FormView is the data the "form" template receives.
 type FormView struct {
+	// Lang is the page's BCP 47 tag; Title and Description the form's in
+	// that language; Action the URL the form posts to.
 	Lang, Title, Description, Action string
-	StepID, StepTitle                string
-	StepNumber, StepCount            int
-	Errors                           []ErrorView
-	Fields                           []*FieldView
-	Hidden, Carried                  []HiddenView
-	Text                             PageText
+	// StepID and StepTitle name the step drawn (empty for a whole form);
+	// StepNumber counts from 1 up to StepCount.
+	StepID, StepTitle     string
+	StepNumber, StepCount int
+	// Errors feed the error summary, each linking to its input.
+	Errors []ErrorView
+	// Fields are the inputs to draw, in form order.
+	Fields []*FieldView
+	// Hidden are the page's own hidden inputs (step marker, CSRF token);
+	// Carried are earlier steps' answers, carried as hidden inputs.
+	Hidden, Carried []HiddenView
+	// Text holds the fixed texts of the page in its language.
+	Text PageText
 }
 
 // PageText holds the fixed texts of a page in its locale.
@@ -348,7 +357,7 @@ func (b *viewBuilder) field(fl *Field, val any, required bool) *FieldView {
 				oa.add("class", fv.ChoiceClass+"__input")
 				oa.add("id", ov.ID)
 				oa.add("name", fv.Name)
-				oa.add("type", map[bool]string{true: "checkbox", false: "radio"}[fl.Widget == "checkboxes"])
+				oa.add("type", choiceType(fl.Widget))
 				oa.add("value", ov.Value)
 				oa.flag(ov.Checked, "checked")
 				oa.flag(fv.Error != "", ` aria-invalid="true"`)
@@ -542,4 +551,12 @@ func inputID(path string) string {
 		}
 	}
 	return b.String()
+}
+
+// choiceType is the input type of one option of a radio or checkboxes set.
+func choiceType(widget string) string {
+	if widget == "checkboxes" {
+		return "checkbox"
+	}
+	return "radio"
 }
