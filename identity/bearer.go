@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -109,16 +110,16 @@ func NewBearerVerifier(ctx context.Context, issuer, audience string, cfg *Bearer
 		now = time.Now
 	}
 	keys := oidc.NewRemoteKeySet(oidc.ClientContext(context.Background(), client), meta.JWKS)
-	roles := cmp(cfg.RolesClaim, "roles")
+	roles := cmp.Or(cfg.RolesClaim, "roles")
 	assure := cfg.Assurance
 	return &BearerVerifier{
-		v:       newTokenVerifier(cmp(cfg.Name, "bearer"), issuer, audience, keys, algs, skew, now, roles, &assure),
-		realm:   cmp(cfg.Realm, "civickit"),
+		v:       newTokenVerifier(cmp.Or(cfg.Name, "bearer"), issuer, audience, keys, algs, skew, now, roles, &assure),
+		realm:   cmp.Or(cfg.Realm, "civickit"),
 		needTyp: cfg.RequireJWTAccessTokenType,
 	}, nil
 }
 
-// Verify checks a raw access token (signature, issuer, audience, azp,
+// Verify checks a raw access token (signature, issuer, audience,
 // exp/iat/nbf) and returns its principal with Scopes filled from the
 // "scope" or "scp" claim.
 func (b *BearerVerifier) Verify(ctx context.Context, raw string) (*Principal, error) {
@@ -126,8 +127,10 @@ func (b *BearerVerifier) Verify(ctx context.Context, raw string) (*Principal, er
 	if err != nil {
 		return nil, err
 	}
-	if typ := headerType(raw); b.needTyp && !strings.EqualFold(typ, "at+jwt") && !strings.EqualFold(typ, "application/at+jwt") {
-		return nil, b.v.fail(ErrClaims, "typ is not at+jwt", nil)
+	if b.needTyp {
+		if typ := headerType(raw); !strings.EqualFold(typ, "at+jwt") && !strings.EqualFold(typ, "application/at+jwt") {
+			return nil, b.v.fail(ErrClaims, "typ is not at+jwt", nil)
+		}
 	}
 	p := b.v.principal(vt)
 	p.Scopes = scopesOf(vt.claims)

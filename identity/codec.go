@@ -102,7 +102,7 @@ var tokenOnlyClaims = map[string]bool{"exp": true, "iat": true, "nbf": true, "no
 
 func encodeSession(s *Session) []byte {
 	p := s.Principal
-	e := enc{b: make([]byte, 0, 512+len(s.IDToken))}
+	e := enc{b: make([]byte, 0, 512)} // the ID token travels in its own cookie
 	e.uint(sessionFormat)
 	e.str(s.ID)
 	e.time(s.Created)

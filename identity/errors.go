@@ -62,8 +62,6 @@ var (
 	// ErrInsufficientAssurance reports a principal whose assurance level is
 	// below what the route needs.
 	ErrInsufficientAssurance = errors.New("identity: assurance level too low")
-	// ErrForbidden reports a principal without a required role or scope.
-	ErrForbidden = errors.New("identity: forbidden")
 )
 
 // AuthError is the typed error for every refused credential. Reason is one of

@@ -195,7 +195,7 @@ const maxSealedLen = 8192
 // longer than the grace period (or unknown to the ring).
 func (kr *KeyRing) Open(purpose, sealed string) ([]byte, error) {
 	var buf []byte
-	return kr.open(purpose, sealed, &buf)
+	return kr.open([]byte(purpose), sealed, &buf)
 }
 
 // sealBufs recycles decoding buffers for values that are copied out
@@ -204,7 +204,7 @@ var sealBufs = sync.Pool{New: func() any { b := make([]byte, 0, 8192); return &b
 
 // open is Open decoding into *buf, which it may grow; the plaintext
 // aliases *buf.
-func (kr *KeyRing) open(purpose, sealed string, buf *[]byte) ([]byte, error) {
+func (kr *KeyRing) open(purpose []byte, sealed string, buf *[]byte) ([]byte, error) {
 	if len(sealed) == 0 || len(sealed) > maxSealedLen {
 		return nil, authErr(ErrSession, "", "bad length", nil)
 	}
@@ -240,7 +240,7 @@ func (kr *KeyRing) open(purpose, sealed string, buf *[]byte) ([]byte, error) {
 	if len(rest) < ns+k.aead.Overhead() {
 		return nil, authErr(ErrSession, "", "truncated", nil)
 	}
-	pt, err := k.aead.Open(rest[ns:ns], rest[:ns], rest[ns:], []byte(purpose))
+	pt, err := k.aead.Open(rest[ns:ns], rest[:ns], rest[ns:], purpose)
 	if err != nil {
 		return nil, authErr(ErrSession, "", "authentication failed", nil)
 	}

@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"cmp"
 	"context"
 	"crypto/ecdsa"
 	"crypto/rsa"
@@ -62,7 +63,7 @@ func (rp *RelyingParty) StartLogin(w http.ResponseWriter, r *http.Request, provi
 	if !ok {
 		return authErr(ErrUnknownProvider, "", "", nil)
 	}
-	ret := cmp(opts.ReturnTo, "/")
+	ret := cmp.Or(opts.ReturnTo, "/")
 	if _, err := ValidateReturnPath(ret); err != nil {
 		return err
 	}
@@ -195,9 +196,11 @@ func (rp *RelyingParty) Callback(w http.ResponseWriter, r *http.Request, pathPro
 	sid, _ := vt.claims["sid"].(string)
 	// A new login replaces whatever session the browser had: end it in the
 	// store too, so the old cookie cannot be replayed.
-	if old, err := rp.sessions.Load(r); err == nil && rp.sessions.store != nil {
-		if err := rp.sessions.store.Revoke(r.Context(), old.ID); err != nil {
-			return nil, "", fmt.Errorf("identity: revoke previous session: %w", err)
+	if rp.sessions.store != nil {
+		if old, err := rp.sessions.Load(r); err == nil {
+			if err := rp.sessions.store.Revoke(r.Context(), old.ID); err != nil {
+				return nil, "", fmt.Errorf("identity: revoke previous session: %w", err)
+			}
 		}
 	}
 	sess, err := rp.sessions.Issue(r.Context(), w, pr, rawID, sid)
@@ -322,7 +325,6 @@ func (rp *RelyingParty) Logout(w http.ResponseWriter, r *http.Request) (string, 
 	}
 	if p.cfg.PostLogoutRedirectURL != "" {
 		q.Set("post_logout_redirect_uri", p.cfg.PostLogoutRedirectURL)
-		q.Set("state", newID())
 	}
 	u.RawQuery = q.Encode()
 	return u.String(), nil
@@ -347,7 +349,7 @@ func (rp *RelyingParty) BackChannelLogout(ctx context.Context, providerName, log
 	if err != nil {
 		return 0, authErr(ErrTokenSignature, providerName, "logout token refused", err)
 	}
-	if lt.IssuedAt.After(rp.now().Add(p.cfg.ClockSkew + time.Minute)) {
+	if lt.IssuedAt.After(rp.now().Add(p.cfg.ClockSkew)) {
 		return 0, authErr(ErrTokenNotYetValid, providerName, "", nil)
 	}
 	n, err := rp.sessions.store.RevokeProviderSession(ctx, lt.Issuer, lt.Subject, lt.SessionID)
@@ -407,7 +409,7 @@ func (rp *RelyingParty) serveLogin(w http.ResponseWriter, r *http.Request) {
 			opts.ForceReauthentication = true
 		}
 	}
-	if err := rp.StartLogin(w, r, cmp(q.Get("provider"), rp.defProv), opts); err != nil {
+	if err := rp.StartLogin(w, r, cmp.Or(q.Get("provider"), rp.defProv), opts); err != nil {
 		rp.fail(w, r, err)
 	}
 }

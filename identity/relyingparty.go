@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"cmp"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -246,9 +247,9 @@ func NewRelyingParty(ctx context.Context, providers []ProviderConfig, sessions *
 	rp := &RelyingParty{
 		providers: map[string]*provider{},
 		sessions:  sessions,
-		prefix:    cmp(cfg.PathPrefix, "/auth"),
-		defProv:   cmp(cfg.DefaultProvider, providers[0].Name),
-		postOut:   cmp(cfg.PostLogoutPath, "/"),
+		prefix:    cmp.Or(cfg.PathPrefix, "/auth"),
+		defProv:   cmp.Or(cfg.DefaultProvider, providers[0].Name),
+		postOut:   cmp.Or(cfg.PostLogoutPath, "/"),
 		flowTTL:   cfg.FlowTTL,
 		client:    cfg.HTTPClient,
 		now:       cfg.Now,
@@ -282,13 +283,6 @@ func NewRelyingParty(ctx context.Context, providers []ProviderConfig, sessions *
 		rp.order = append(rp.order, pc.Name)
 	}
 	return rp, nil
-}
-
-func cmp(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }
 
 func (rp *RelyingParty) discover(ctx context.Context, pc ProviderConfig) (*provider, error) {

@@ -42,7 +42,6 @@ type Client struct {
 
 type authRequest struct {
 	id            string
-	created       time.Time
 	clientID      string
 	redirectURI   string
 	state         string
@@ -149,7 +148,7 @@ func (s *storage) CreateAuthRequest(_ context.Context, r *oidc.AuthRequest, _ st
 		return nil, notFound{"client"}
 	}
 	req := &authRequest{
-		id: rand.Text(), created: time.Now(), clientID: r.ClientID, redirectURI: r.RedirectURI,
+		id: rand.Text(), clientID: r.ClientID, redirectURI: r.RedirectURI,
 		state: r.State, nonce: r.Nonce, scopes: r.Scopes, responseType: r.ResponseType, responseMode: r.ResponseMode,
 		loginHint: r.LoginHint, audience: append([]string{r.ClientID}, c.ExtraAudience...),
 	}
