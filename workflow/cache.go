@@ -11,12 +11,19 @@ import (
 // Config.CaseCacheSize is zero.
 const DefaultCaseCacheSize = 1024
 
+// maxCachedData is the largest case data the cache keeps.
+const maxCachedData = 16 << 10
+
 // caseCache remembers the cases the engine itself last wrote. A case at a
 // given version never changes (every write adds one to the version), so a
 // Fire that names the version it expects may start from the remembered
-// case instead of reading it again: if the store has moved on, the
-// version-guarded write refuses with adapters.ErrConflict exactly as a
-// fresh read would have.
+// case instead of reading it again. If the store has moved on meanwhile,
+// the version-guarded write refuses with adapters.ErrConflict, and an
+// action refused on the remembered case is judged again on a fresh read,
+// so callers get what a fresh read would have given them.
+//
+// Cases whose data is larger than maxCachedData are not kept, which bounds
+// the cache to size × maxCachedData bytes of data.
 type caseCache struct {
 	mu    sync.Mutex
 	max   int
@@ -51,7 +58,7 @@ func (cc *caseCache) get(id string, v int64) (adapters.Case, bool) {
 // an arbitrary case (map order is random), which bounds memory without
 // bookkeeping.
 func (cc *caseCache) put(c adapters.Case) {
-	if cc == nil {
+	if cc == nil || len(c.Data) > maxCachedData {
 		return
 	}
 	c.Data = bytes.Clone(c.Data)

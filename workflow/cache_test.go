@@ -57,6 +57,12 @@ func TestFireReusesTheCaseItWroteAndStillRefusesStaleVersions(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(3), got.Version, "the refused Fire wrote nothing")
 
+	// It also still remembers version 2 in review, where "review" is not
+	// possible; judged on a fresh read, the action is a stale-version
+	// conflict, as it would be without the cache.
+	_, err = a.Fire(ctx, workflow.FireParams{CaseID: c.ID, Trigger: "review", Actor: staff, ExpectedVersion: 2})
+	require.ErrorIs(t, err, adapters.ErrConflict, "a stale version is a conflict, not a refusal")
+
 	// Without an expected version the engine always reads.
 	reads = store.reads.Load()
 	_, err = a.Fire(ctx, workflow.FireParams{CaseID: c.ID, Trigger: "review", Actor: staff})

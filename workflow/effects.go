@@ -147,7 +147,9 @@ func (e *Engine) effects(w *Workflow, c *adapters.Case, ch change) effects {
 			}
 		}
 	}
-	if len(e.followOns) > 0 && ch.trigger != "open" {
+	// Follow-ons react to transitions: not to opening, nor to assignment
+	// (which has no trigger).
+	if len(e.followOns) > 0 && ch.trigger != "open" && ch.trigger != "" {
 		after := *c
 		after.State, after.Team, after.Assignee, after.Due = ch.to, team, assignee, due
 		if s := w.states[ch.to]; s.Terminal == TerminalClosed {

@@ -23,8 +23,11 @@ import (
 const (
 	DefaultMaxPayloadBytes = 64 << 10
 	DefaultMaxDataBytes    = 1 << 20
-	MaxCommentBytes        = 4000
 )
+
+// MaxCommentBytes bounds the comment of an action, an assignment or an
+// opening.
+const MaxCommentBytes = 4000
 
 // Config configures an Engine. A nil *Config means every default.
 type Config struct {
@@ -55,7 +58,8 @@ type Config struct {
 	// CaseCacheSize is how many cases the engine remembers as it last
 	// wrote them, so that a Fire naming its ExpectedVersion skips reading
 	// a case it already knows at that version; 0 means
-	// DefaultCaseCacheSize, a negative size turns the cache off.
+	// DefaultCaseCacheSize, a negative size turns the cache off. Cases
+	// whose data exceeds 16 KiB are never kept.
 	CaseCacheSize int
 }
 
@@ -417,34 +421,41 @@ func (e *Engine) Fire(ctx context.Context, p FireParams) (Result, error) {
 }
 
 func (e *Engine) load(ctx context.Context, caseID string) (adapters.Case, *Workflow, error) {
-	return e.loadAt(ctx, caseID, 0)
+	c, w, _, err := e.loadAt(ctx, caseID, 0)
+	return c, w, err
 }
 
 // loadAt is load for a caller that expects version v (0: any): a case the
-// engine remembers at exactly v is not read again.
-func (e *Engine) loadAt(ctx context.Context, caseID string, v int64) (adapters.Case, *Workflow, error) {
+// engine remembers at exactly v is not read again, and cached says so.
+func (e *Engine) loadAt(ctx context.Context, caseID string, v int64) (c adapters.Case, w *Workflow, cached bool, err error) {
 	if caseID == "" {
-		return adapters.Case{}, nil, fmt.Errorf("%w: case id is empty", adapters.ErrInvalidArgument)
+		return adapters.Case{}, nil, false, fmt.Errorf("%w: case id is empty", adapters.ErrInvalidArgument)
 	}
-	c, ok := e.cache.get(caseID, v)
-	if !ok {
-		var err error
+	c, cached = e.cache.get(caseID, v)
+	if !cached {
 		if c, err = e.store.GetCase(ctx, caseID); err != nil {
-			return adapters.Case{}, nil, err
+			return adapters.Case{}, nil, false, err
 		}
 	}
-	w, err := e.Workflow(c.Type, c.DefinitionVersion)
-	if err != nil {
-		return adapters.Case{}, nil, err
+	if w, err = e.Workflow(c.Type, c.DefinitionVersion); err != nil {
+		return adapters.Case{}, nil, false, err
 	}
-	return c, w, nil
+	return c, w, cached, nil
 }
 
 func (e *Engine) fire(ctx context.Context, p FireParams, kind string) (Result, error) {
 	if len(p.Comment) > MaxCommentBytes {
 		return Result{}, fmt.Errorf("%w: comment exceeds %d bytes", adapters.ErrInvalidArgument, MaxCommentBytes)
 	}
-	c, w, err := e.loadAt(ctx, p.CaseID, p.ExpectedVersion)
+	return e.fireAt(ctx, p, kind, p.ExpectedVersion)
+}
+
+// fireAt fires on the case as remembered at version useCache (0: read it).
+// A remembered case may be stale when another process has moved it on, so
+// an action refused on it is judged again on a fresh read: the answer is
+// then what a fresh read gives (a conflict, a replay, or the refusal).
+func (e *Engine) fireAt(ctx context.Context, p FireParams, kind string, useCache int64) (Result, error) {
+	c, w, cached, err := e.loadAt(ctx, p.CaseID, useCache)
 	if err != nil {
 		return Result{}, err
 	}
@@ -465,29 +476,41 @@ func (e *Engine) fire(ctx context.Context, p FireParams, kind string) (Result, e
 		err = w.evaluate(withCall(ctx, cl), cl, p.Trigger)
 	}
 	if err != nil {
+		if cached {
+			return e.fireAt(ctx, p, kind, 0)
+		}
 		var d *DeniedError
-		if errors.As(err, &d) {
+		// A request that names the current version cannot be the retry of
+		// one that already succeeded, so only unversioned ones look for a
+		// first answer.
+		if errors.As(err, &d) && p.ExpectedVersion == 0 {
 			if r, ok := e.replay(ctx, &c, kind, p.Trigger, p.IdempotencyKey, 0); ok {
 				return r, nil
 			}
 		}
 		return Result{}, err
 	}
-	at := e.cfg.Now()
-	ch := change{from: c.State, to: cl.state, trigger: p.Trigger, internal: cl.internal, entered: cl.entered, exited: cl.exited, actor: &p.Actor, at: at, version: c.Version + 1, payload: cl.in.Payload}
-	fx := e.effects(w, &c, ch)
-	if fx.err != nil {
-		return Result{}, fx.err
-	}
+	// A recorded payload is part of the case the transition leaves, so the
+	// effects (follow-ons included) see it.
+	after := c
+	var recorded json.RawMessage
 	if cl.passed != nil && cl.passed.Record && len(cl.in.Payload) > 0 {
-		data, err := mergeData(c.Data, cl.in.Payload)
-		if err == nil && len(data) > e.cfg.MaxDataBytes {
+		if recorded, err = mergeData(c.Data, cl.in.Payload); err == nil && len(recorded) > e.cfg.MaxDataBytes {
 			err = fmt.Errorf("%w: the case data would exceed %d bytes", adapters.ErrInvalidArgument, e.cfg.MaxDataBytes)
 		}
 		if err != nil {
 			return Result{}, err
 		}
-		fx.update.Data = data
+		after.Data = recorded
+	}
+	at := e.cfg.Now()
+	ch := change{from: c.State, to: cl.state, trigger: p.Trigger, internal: cl.internal, entered: cl.entered, exited: cl.exited, actor: &p.Actor, at: at, version: c.Version + 1, payload: cl.in.Payload}
+	fx := e.effects(w, &after, ch)
+	if fx.err != nil {
+		return Result{}, fx.err
+	}
+	if recorded != nil {
+		fx.update.Data = recorded
 	}
 	params := adapters.TransitionParams{
 		CaseID: c.ID, ExpectedVersion: c.Version, State: cl.state, Update: fx.update, At: at,
@@ -676,6 +699,9 @@ func (e *Engine) assign(ctx context.Context, p AssignParams) (Result, error) {
 	}
 	at := e.cfg.Now()
 	fx := e.effects(w, &c, change{from: c.State, to: c.State, internal: true, actor: &p.Actor, at: at, version: c.Version + 1})
+	if fx.err != nil {
+		return Result{}, fx.err
+	}
 	assignee := p.Assignee
 	fx.update.Assignee = &assignee
 	if p.Team != "" {
@@ -700,6 +726,9 @@ func (e *Engine) assign(ctx context.Context, p AssignParams) (Result, error) {
 			}
 		}
 		return Result{}, err
+	}
+	if !res.Replayed {
+		e.cache.put(res.Case)
 	}
 	return toResult(res), nil
 }

@@ -88,3 +88,54 @@ func TestRecordNeedsAForm(t *testing.T) {
 	assert.ErrorIs(t, err, adapters.ErrInvalidArgument)
 	assert.Contains(t, err.Error(), "/transitions/0/record")
 }
+
+// Follow-ons see the case as the transition leaves it, recorded data
+// included, and do not react to assignments, which are not transitions.
+func TestFollowOnsSeeRecordedDataAndIgnoreAssignments(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	reg, err := forms.NewRegistry(nil)
+	require.NoError(t, err)
+	note, err := reg.Load(ctx, "note.json", []byte(`{"x-form":{"id":"note","version":1},"type":"object",
+	  "properties":{"fee":{"type":"integer"}}}`))
+	require.NoError(t, err)
+	b := workflow.NewBuilder("permit", 1).Initial("open").AssignRoles("clerk")
+	b.State("open")
+	b.Internal("record-fee", "open").Roles("clerk").Form("note").Record()
+	def, err := b.Build()
+	require.NoError(t, err)
+	w, err := workflow.Compile(def, &workflow.Hooks{Forms: map[string]workflow.PayloadValidator{"note": note}})
+	require.NoError(t, err)
+
+	var seen []string
+	panicky := false
+	e, err := workflow.New(memory.New(), &workflow.Config{FollowOns: []workflow.FollowOn{{
+		Name: "watch",
+		When: func(ch *workflow.Change) bool {
+			if panicky {
+				panic("rule bug")
+			}
+			seen = append(seen, ch.Trigger+" "+string(ch.Case.Data))
+			return false
+		},
+		Open: func(context.Context, *adapters.Case) (workflow.OpenParams, error) { return workflow.OpenParams{}, nil },
+	}}})
+	require.NoError(t, err)
+	require.NoError(t, e.Register(w))
+	clerk := workflow.Actor{Subject: "clerk-1", Roles: []string{"clerk"}}
+	c, err := e.Open(ctx, workflow.OpenParams{Type: "permit", Actor: workflow.Actor{Subject: "resident-1"}, Data: json.RawMessage(`{"a":1}`)})
+	require.NoError(t, err)
+
+	_, err = e.Fire(ctx, workflow.FireParams{CaseID: c.ID, Trigger: "record-fee", Actor: clerk, Payload: json.RawMessage(`{"fee":10}`)})
+	require.NoError(t, err)
+	_, err = e.Assign(ctx, workflow.AssignParams{CaseID: c.ID, Actor: clerk, Assignee: "clerk-2"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{`record-fee {"a":1,"fee":10}`}, seen, "one transition seen, with its recorded data; the assignment not at all")
+
+	panicky = true
+	_, err = e.Fire(ctx, workflow.FireParams{CaseID: c.ID, Trigger: "record-fee", Actor: clerk, Payload: json.RawMessage(`{"fee":12}`)})
+	require.ErrorIs(t, err, workflow.ErrPanic, "a panicking rule fails the transition")
+	got, err := e.History(ctx, c.ID)
+	require.NoError(t, err)
+	assert.Len(t, got, 3, "opened, record-fee, assigned: the failed transition wrote nothing")
+}
