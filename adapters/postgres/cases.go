@@ -166,7 +166,9 @@ func (s *Store) transition(ctx context.Context, q querier, p adapters.Transition
 		return adapters.TransitionResult{}, err
 	}
 	if !applied {
-		return adapters.TransitionResult{}, fmt.Errorf("%w: expected version %d, stored version %d", adapters.ErrConflict, p.ExpectedVersion, r.c.Version)
+		// The stored version read here may predate a concurrent write the
+		// update waited for, so the message names only the expectation.
+		return adapters.TransitionResult{}, fmt.Errorf("%w: expected version %d is no longer the stored one", adapters.ErrConflict, p.ExpectedVersion)
 	}
 	res := adapters.TransitionResult{Case: r.value(), Events: make([]adapters.Event, len(p.Events))}
 	for i, e := range p.Events {
@@ -251,21 +253,14 @@ func (r replayResult) value() adapters.TransitionResult {
 	c := r.Case
 	res := adapters.TransitionResult{Case: adapters.Case{
 		ID: c.ID, Type: c.Type, DefinitionVersion: c.DefinitionVersion, State: c.State, Version: c.Version,
-		Submitter: c.Submitter, Team: c.Team, Assignee: c.Assignee, Channel: c.Channel, Due: utc(c.Due),
-		Data: c.Data, CreatedAt: utc(c.CreatedAt), UpdatedAt: utc(c.UpdatedAt), ClosedAt: utc(c.ClosedAt),
+		Submitter: c.Submitter, Team: c.Team, Assignee: c.Assignee, Channel: c.Channel, Due: adapters.StoredTime(c.Due),
+		Data: c.Data, CreatedAt: adapters.StoredTime(c.CreatedAt), UpdatedAt: adapters.StoredTime(c.UpdatedAt), ClosedAt: adapters.StoredTime(c.ClosedAt),
 	}}
 	for _, e := range r.Events {
-		e.At = utc(e.At)
+		e.At = adapters.StoredTime(e.At)
 		res.Events = append(res.Events, adapters.Event(e))
 	}
 	return res
-}
-
-func utc(t time.Time) time.Time {
-	if t.IsZero() {
-		return time.Time{}
-	}
-	return t.UTC()
 }
 
 // GetCase implements adapters.CaseStore.
@@ -423,19 +418,12 @@ func (s *Store) listEvents(ctx context.Context, caseID string) ([]adapters.Event
 		return nil, err
 	}
 	evs, err := queryAll(ctx, s, scanEvent, s.sql.listEvents, caseID)
-	if err != nil || len(evs) > 0 {
-		return evs, err
-	}
-	// Every case has at least one event: none means no case, unless a
-	// case without events was written by other means.
-	exists, err := queryOne(ctx, s, scanBool, s.sql.caseExists, caseID)
-	if err != nil {
-		return nil, err
-	}
-	if !exists {
+	if err == nil && len(evs) == 0 {
+		// Every case is written with at least one event, so no events
+		// means no case.
 		return nil, adapters.ErrNotFound
 	}
-	return []adapters.Event{}, nil
+	return evs, err
 }
 
 // GetSubmission implements adapters.SubmissionStore.

@@ -9,8 +9,9 @@
 //
 // Every method is one transaction. The hot writes (CreateCase and
 // ApplyTransition without a request key, claims, marks) are each one SQL
-// statement built from data-modifying common table expressions, so they
-// cost one round trip. A transition changes a case only if its version is
+// statement built from data-modifying common table expressions, sent
+// between BEGIN and COMMIT so that a call cut short by its context rolls
+// back rather than commits after the caller was told it failed. A transition changes a case only if its version is
 // still the expected one (UPDATE ... WHERE id = $1 AND version = $2);
 // outbox and timer claims use FOR UPDATE SKIP LOCKED.
 //

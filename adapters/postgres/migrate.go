@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/civickit/civickit/adapters"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -111,6 +113,10 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
 		applied, err := pgx.CollectRows(rows, pgx.RowTo[int32])
 		if err != nil {
 			return fmt.Errorf("read applied migrations: %w", err)
+		}
+		if len(applied) > 0 && len(all) > 0 && int(slices.Max(applied)) > all[len(all)-1].version {
+			return fmt.Errorf("%w: the schema is at version %d, newer than this code knows (%d): upgrade the program",
+				adapters.ErrInvalidArgument, slices.Max(applied), all[len(all)-1].version)
 		}
 		pending := slices.DeleteFunc(all, func(m migration) bool { return slices.Contains(applied, int32(m.version)) })
 		if len(pending) == 0 {

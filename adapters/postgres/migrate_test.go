@@ -164,3 +164,15 @@ func TestRoleLimitedToItsSchemaCanMigrate(t *testing.T) {
 	_, err = s.CreateCase(ctx, testCase("c1"))
 	require.NoError(t, err)
 }
+
+func TestNewRefusesASchemaNewerThanTheCode(t *testing.T) {
+	t.Parallel()
+	s := openTestStore(t)
+	pool := testPool(t)
+	ctx := context.Background()
+	_, err := pool.Exec(ctx, "INSERT INTO "+quoteIdent(s.Schema())+".schema_migrations (version, name) VALUES (999, 'from the future')")
+	require.NoError(t, err)
+	_, err = New(ctx, pool, &Config{Schema: s.Schema()})
+	require.ErrorIs(t, err, adapters.ErrInvalidArgument)
+	assert.Contains(t, err.Error(), "newer than this code knows")
+}

@@ -237,7 +237,7 @@ func (s *Store) getDraft(ctx context.Context, tokenHash string, now time.Time) (
 	if err := s.enter(ctx); err != nil {
 		return adapters.Draft{}, err
 	}
-	return queryOne(ctx, s, scanDraft, s.sql.getDraft, tokenHash, ts(now))
+	return queryOne(ctx, s, scanDraft, s.sql.getDraft, tokenHash, adapters.StoredTime(now))
 }
 
 // ListDrafts implements adapters.DraftStore.
@@ -256,7 +256,7 @@ func (s *Store) listDrafts(ctx context.Context, subject string, now time.Time) (
 	if err := s.enter(ctx); err != nil {
 		return nil, err
 	}
-	return queryAll(ctx, s, scanDraft, s.sql.listDrafts, subject, ts(now))
+	return queryAll(ctx, s, scanDraft, s.sql.listDrafts, subject, adapters.StoredTime(now))
 }
 
 // DeleteDraft implements adapters.DraftStore.

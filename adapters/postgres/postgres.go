@@ -63,7 +63,6 @@ type querier interface {
 // caller's transaction with WithTx.
 type Store struct {
 	db     querier
-	inTx   bool
 	schema string
 	sql    *statements
 	closed *atomic.Bool
@@ -117,7 +116,7 @@ func (s *Store) WithTx(tx pgx.Tx) *Store {
 	if s.parent != nil {
 		parent = s.parent
 	}
-	return &Store{db: tx, inTx: true, schema: s.schema, sql: s.sql, closed: new(atomic.Bool), parent: parent}
+	return &Store{db: tx, schema: s.schema, sql: s.sql, closed: new(atomic.Bool), parent: parent}
 }
 
 // Close marks the store closed: later calls return adapters.ErrClosed. It
@@ -162,7 +161,7 @@ func (s *Store) inTransaction(ctx context.Context, fn func(q querier) error) err
 // own on a pool, and inside a savepoint in a caller's transaction so that a
 // failure does not abort it.
 func (s *Store) oneStatement(ctx context.Context, fn func(q querier) error) error {
-	if !s.inTx {
+	if s.parent == nil { // on the pool, not in a caller's transaction
 		return fn(s.db)
 	}
 	return s.inTransaction(ctx, fn)

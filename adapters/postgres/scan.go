@@ -82,12 +82,6 @@ func scanEvent(row pgx.Row) (adapters.Event, error) {
 	return e, err
 }
 
-func scanBool(row pgx.Row) (bool, error) {
-	var b bool
-	err := row.Scan(&b)
-	return b, err
-}
-
 func scanSubmission(row pgx.Row) (adapters.Submission, error) {
 	var s adapters.Submission
 	var at pgtype.Timestamptz

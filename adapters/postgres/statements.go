@@ -13,7 +13,7 @@ type statements struct {
 	createCase                             string
 	applyTransition                        [8]string
 	claimRequest, readRequest, saveResult  string
-	getCase, listEvents, caseExists        string
+	getCase, listEvents                    string
 	getSubmission, listSubmissions         string
 	enqueue, claimMessages, markMessage    string
 	getMessage, listMessages               string
@@ -88,7 +88,6 @@ func newStatements(schema string) *statements {
 	st.saveResult = `UPDATE {s}.requests SET result = $2 WHERE key = $1`
 
 	st.getCase = `SELECT ` + caseCols + ` FROM {s}.cases WHERE id = $1`
-	st.caseExists = `SELECT EXISTS (SELECT FROM {s}.cases WHERE id = $1)`
 	st.listEvents = `SELECT ` + eventCols + ` FROM {s}.events WHERE case_id = $1 ORDER BY seq`
 	st.getSubmission = `SELECT ` + subCols + ` FROM {s}.submissions WHERE id = $1`
 	st.listSubmissions = `SELECT ` + subCols + ` FROM {s}.submissions WHERE case_id = $1 ORDER BY submitted_at NULLS FIRST, id`
@@ -158,7 +157,7 @@ func newStatements(schema string) *statements {
 		&st.applyTransition[0], &st.applyTransition[1], &st.applyTransition[2], &st.applyTransition[3],
 		&st.applyTransition[4], &st.applyTransition[5], &st.applyTransition[6], &st.applyTransition[7],
 		&st.createCase, &st.claimRequest, &st.readRequest, &st.saveResult,
-		&st.getCase, &st.listEvents, &st.caseExists, &st.getSubmission, &st.listSubmissions,
+		&st.getCase, &st.listEvents, &st.getSubmission, &st.listSubmissions,
 		&st.enqueue, &st.claimMessages, &st.markMessage, &st.getMessage, &st.listMessages,
 		&st.claimTimers, &st.completeTimer, &st.listTimers,
 		&st.saveDraft, &st.getDraft, &st.listDrafts, &st.deleteDraft, &st.deleteExpiredDrafts,

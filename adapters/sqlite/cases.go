@@ -214,9 +214,11 @@ func (s *Store) applyTransition(ctx context.Context, p adapters.TransitionParams
 
 	var res adapters.TransitionResult
 	var fingerprint string
+	if p.RequestKey != "" {
+		fingerprint = p.Fingerprint() // outside the writers' turn
+	}
 	err := s.write(ctx, func(w *writer) error {
 		if p.RequestKey != "" {
-			fingerprint = p.Fingerprint()
 			done, err := replay(ctx, w, p.RequestKey, fingerprint, &res)
 			if done || err != nil {
 				return err

@@ -32,8 +32,10 @@
 // # Concurrency
 //
 // A Store is safe for concurrent use. SQLite allows one writer at a time,
-// so the store serialises its writes itself: a mutex and one dedicated
-// connection on which every write is a BEGIN IMMEDIATE transaction.
+// so the store serialises its writes itself: writers take turns (a
+// one-slot channel, so a waiting writer can give up with its context) on
+// one dedicated connection, where every write is a BEGIN IMMEDIATE
+// transaction.
 // Goroutines of one process therefore never see SQLITE_BUSY; writers in
 // other processes sharing the file wait for each other up to the busy
 // timeout. Reads run concurrently on the other connections of the pool and

@@ -92,7 +92,7 @@ var (
 func New(ctx context.Context, db *sql.DB, cfg *Config) (*Store, error) {
 	s, err := newStore(ctx, db, cfg, false)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: new store: %w", err)
+		return nil, fmt.Errorf("sqlite: new store: %w", translate(ctx, err))
 	}
 	return s, nil
 }

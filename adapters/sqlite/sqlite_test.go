@@ -502,3 +502,14 @@ func TestClaimersInTwoStoresClaimEachMessageOnce(t *testing.T) {
 		require.Equal(t, 1, k, "message %s is claimed once while leased", id)
 	}
 }
+
+func TestNewOnAClosedDatabaseIsErrClosed(t *testing.T) {
+	t.Parallel()
+	dsn, err := sqlite.DSN(filepath.Join(t.TempDir(), "closed.db"), time.Second)
+	require.NoError(t, err)
+	db, err := sql.Open("sqlite", dsn)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+	_, err = sqlite.New(context.Background(), db, nil)
+	require.ErrorIs(t, err, adapters.ErrClosed)
+}

@@ -11,9 +11,9 @@ import (
 )
 
 // CaseStats implements adapters.CaseStats with SQL aggregates over one
-// read snapshot: counts in one pass, the percentiles by sorting only the
-// closed cases' durations inside SQLite and reading the one row at the
-// nearest rank.
+// read snapshot: a few aggregate queries for the counts, and the
+// percentiles by sorting only the closed cases' durations inside SQLite
+// and reading the one row at each nearest rank.
 func (s *Store) CaseStats(ctx context.Context, q adapters.StatsQuery) (adapters.Stats, error) {
 	st, err := s.caseStats(ctx, q)
 	if err != nil {
