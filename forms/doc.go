@@ -84,9 +84,11 @@
 // the requested locale. WriteProblem answers a ValidationError as RFC 9457
 // application/problem+json with an "invalid-params" list.
 //
-// Input is bounded: bodies (default 1 MiB), nesting (default 32 levels);
-// duplicate JSON keys and invalid UTF-8 are refused, each with its own
-// code and sentinel error.
+// Input read from bytes or a request is bounded: bodies (default 1 MiB),
+// nesting (default 32 levels); duplicate JSON keys and invalid UTF-8 are
+// refused, each with its own code and sentinel error. A value the caller
+// has already decoded (ValidateValue) is already in memory, so only its
+// nesting is bounded.
 //
 // # Rendering
 //
