@@ -36,6 +36,9 @@
 //     negative or oversized page, malformed cursor). Nothing was written.
 //   - ErrNotImplemented: an optional capability the implementation lacks.
 //   - ErrClosed: the store was closed.
+//   - ErrUnavailable: the back end cannot answer now (busy, read-only,
+//     connection lost); retry, with a request key where a lost answer
+//     would make the retry ambiguous.
 //
 // # Concurrency
 //

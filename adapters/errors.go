@@ -22,4 +22,11 @@ var (
 	ErrNotImplemented = errors.New("not implemented")
 	// ErrClosed reports a call on a closed store.
 	ErrClosed = errors.New("store closed")
+	// ErrUnavailable reports that the back end cannot serve the call right
+	// now: another process holds the write lock past the busy timeout, the
+	// database is read-only or in recovery, or the connection was lost.
+	// The call may be retried. When the connection was lost while a write
+	// committed, whether it was written is unknown; a RequestKey (or an
+	// idempotency key) makes the retry safe.
+	ErrUnavailable = errors.New("unavailable")
 )

@@ -1,0 +1,71 @@
+package adapters
+
+import (
+	"context"
+	"time"
+)
+
+// SessionRecord is what a SessionStore keeps about one signed-in session.
+// The session itself travels in a sealed cookie; the record only lets any
+// process that serves the city tell whether it is still active.
+type SessionRecord struct {
+	// ID is the session's random id, new on every login.
+	ID string
+	// Issuer and Subject identify the person at their identity provider.
+	Issuer, Subject string
+	// ProviderSessionID is the provider's sid claim, if any; back-channel
+	// logout names it.
+	ProviderSessionID string
+	// Created is when the login completed.
+	Created time.Time
+	// Expires is when the session ends at the latest (its absolute timeout).
+	Expires time.Time
+}
+
+// RevokeSessionsParams selects the sessions RevokeProviderSessions ends:
+// those of Issuer whose ProviderSessionID equals SID when SID is set, or
+// whose Subject equals Subject when SID is empty.
+type RevokeSessionsParams struct {
+	Issuer  string
+	Subject string
+	SID     string
+}
+
+// SessionStore keeps the server side of signed-in sessions, so that a
+// logout or a back-channel logout ends a session in every process that
+// serves the city, and the login flows already redeemed, so that an
+// authorization code is exchanged at most once. It is safe for concurrent
+// use by goroutines and, for the SQL stores, by processes sharing one
+// database. Every method is one transaction.
+type SessionStore interface {
+	// SaveSession records a new active session. Saving an id that exists
+	// replaces its record. An empty ID or a zero Expires is
+	// ErrInvalidArgument.
+	SaveSession(ctx context.Context, rec SessionRecord) error
+
+	// SessionActive reports whether the session id is recorded, not
+	// revoked and not expired at now. An unknown id is not an error: it
+	// returns false, nil.
+	SessionActive(ctx context.Context, id string, now time.Time) (bool, error)
+
+	// RevokeSession ends one session. Revoking an unknown id is not an
+	// error.
+	RevokeSession(ctx context.Context, id string) error
+
+	// RevokeProviderSessions ends every session p selects and says how
+	// many it ended. An empty Issuer, or empty SID and Subject both, is
+	// ErrInvalidArgument.
+	RevokeProviderSessions(ctx context.Context, p RevokeSessionsParams) (int64, error)
+
+	// ConsumeFlow records that the login flow named key (a hash of its
+	// state) has been redeemed, and keeps the record until expires. The
+	// first call for a key succeeds; every later call returns ErrDuplicate
+	// and changes nothing, also when several processes race. An empty key
+	// or a zero expires is ErrInvalidArgument.
+	ConsumeFlow(ctx context.Context, key string, expires time.Time) error
+
+	// DeleteExpiredSessions removes the sessions and consumed flows
+	// expired at now and says how many rows it removed. A zero now is
+	// ErrInvalidArgument.
+	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
+}
