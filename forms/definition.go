@@ -241,7 +241,7 @@ func (e *DefinitionError) Unwrap() error { return adapters.ErrInvalidArgument }
 func compile(file string, data []byte, lim limits) (*Form, error) {
 	order := map[string][]string{}
 	xkeys := map[string][]string{} // where "x-" names occur, to locate vocabulary errors
-	r := jsonReader{data: data, maxDepth: 128, keyOrder: func(ptr string, keys []string) {
+	doc, err := readJSON(data, 128, func(ptr string, keys []string) {
 		if strings.HasSuffix(ptr, "/properties") {
 			order[ptr] = slices.Clone(keys)
 		}
@@ -250,8 +250,7 @@ func compile(file string, data []byte, lim limits) (*Form, error) {
 				xkeys[k] = append(xkeys[k], ptr)
 			}
 		}
-	}}
-	doc, err := r.document()
+	})
 	if err != nil {
 		var ie *inputError
 		errors.As(err, &ie)

@@ -86,7 +86,9 @@
 //
 // Input read from bytes or a request is bounded: bodies (default 1 MiB),
 // nesting (default 32 levels); duplicate JSON keys and invalid UTF-8 are
-// refused, each with its own code and sentinel error. A value the caller
+// refused, each with its own code and sentinel error, and an escape of no
+// character (a lone surrogate, "\ud800") is a syntax error. JSON is read
+// with go-json-experiment's jsontext. A value the caller
 // has already decoded (ValidateValue) is already in memory, so only its
 // nesting is bounded.
 //

@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/civickit/civickit/adapters"
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -248,4 +249,20 @@ func ratString(r *big.Rat) string {
 		return r.Num().String()
 	}
 	return r.FloatString(2)
+}
+
+// maxEcho bounds how much of a client-chosen name an error repeats.
+const maxEcho = 40
+
+// clip shortens s to at most maxEcho bytes on a rune boundary, marking
+// the cut with an ellipsis, so errors never grow with the input.
+func clip(s string) string {
+	if len(s) <= maxEcho {
+		return s
+	}
+	cut := maxEcho
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

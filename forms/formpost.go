@@ -1,6 +1,7 @@
 package forms
 
 import (
+	"encoding/json"
 	"net/url"
 	"sort"
 	"strings"
@@ -113,8 +114,8 @@ func scalar(typ, s string) (any, bool) {
 	}
 	switch typ {
 	case "number", "integer":
-		if r := (jsonReader{data: []byte(t), maxDepth: 1}); isNumber(r) {
-			return jsonNumber(t), true
+		if boundedNumber(t) {
+			return json.Number(t), true
 		}
 	case "boolean":
 		switch strings.ToLower(t) {

@@ -19,7 +19,6 @@ func TestJSONReaderMatchesEncodingJSON(t *testing.T) {
 	}{
 		{name: "scalars", doc: `[null, true, false, 0, -1.5e3, "x"]`},
 		{name: "escapes", doc: `"\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00 <&>"`},
-		{name: "lone surrogate", doc: `"\ud800x"`},
 		{name: "nested", doc: ` {"a": {"b": [1, {"c": []}]}, "d": {}} `},
 		{name: "separators", doc: `"\u2028\u2029"`},
 	}
@@ -48,6 +47,10 @@ func TestJSONReaderRejects(t *testing.T) {
 		name string
 		doc  string
 		want error
+		// stricter marks input encoding/json accepts that is refused on
+		// purpose: out-of-bounds numbers, and escapes of no character
+		// (RFC 7493)
+		stricter bool
 	}{
 		{name: "empty", doc: ``, want: ErrSyntax},
 		{name: "leading zero", doc: `01`, want: ErrSyntax},
@@ -62,9 +65,10 @@ func TestJSONReaderRejects(t *testing.T) {
 		{name: "duplicate", doc: `{"a":1,"b":2,"a":3}`, want: ErrDuplicateKey},
 		{name: "deep arrays", doc: `[[[[[[]]]]]]`, want: ErrTooDeep},
 		{name: "overlong encoding", doc: "\"\xc0\xaf\"", want: ErrInvalidUTF8},
-		{name: "huge exponent", doc: `1e999999999`, want: ErrSyntax},
-		{name: "huge negative exponent", doc: `[1E-4000]`, want: ErrSyntax},
-		{name: "overlong number", doc: "1" + strings.Repeat("0", 200), want: ErrSyntax},
+		{name: "huge exponent", doc: `1e999999999`, want: ErrSyntax, stricter: true},
+		{name: "huge negative exponent", doc: `[1E-4000]`, want: ErrSyntax, stricter: true},
+		{name: "overlong number", doc: "1" + strings.Repeat("0", 200), want: ErrSyntax, stricter: true},
+		{name: "lone surrogate", doc: `"\ud800x"`, want: ErrSyntax, stricter: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -72,7 +76,7 @@ func TestJSONReaderRejects(t *testing.T) {
 			_, err := decodeJSON([]byte(tt.doc), 5)
 			require.Error(t, err)
 			assert.True(t, errors.Is(err, tt.want), "got %v", err)
-			if tt.name != "huge exponent" && tt.name != "huge negative exponent" && tt.name != "overlong number" {
+			if !tt.stricter {
 				assert.False(t, json.Valid([]byte(tt.doc)) && tt.want == ErrSyntax, "encoding/json agrees the input is malformed")
 			}
 		})

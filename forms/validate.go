@@ -95,7 +95,7 @@ func plain(v any, depth, max int) bool {
 	case nil, bool, string:
 		return true
 	case json.Number:
-		return isNumber(jsonReader{data: []byte(x), maxDepth: 1})
+		return boundedNumber(string(x))
 	case map[string]any:
 		if depth >= max {
 			return false
