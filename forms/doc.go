@@ -101,8 +101,10 @@
 // conditional field whose condition reads only earlier steps' answers is
 // left off a step page when those answers hide it.
 // Prefill fills fields from identity claims given as a map. Vendors
-// override templates through RenderConfig.Templates; the built-in markup
-// is written without reflection, byte-identical to the templates.
+// override templates through RenderConfig.Templates. There is one
+// renderer, html/template, and the template data holds plain text only,
+// so every value is escaped for its context (a javascript: action becomes
+// "#ZgotmplZ").
 //
 // # Drafts and privacy
 //

@@ -22,9 +22,9 @@ var defaultTemplates embed.FS
 type RenderConfig struct {
 	// Templates holds *.tmpl files parsed after the built-in ones, so a
 	// vendor redefines any of the named templates ("form", "field",
-	// "input", "checkbox", "choices", "group", "label-text",
-	// "hint-error") and keeps the rest. Template data is documented on
-	// FormView.
+	// "input", "input-attrs", "checkbox", "choices", "group",
+	// "label-text", "hint-error") and keeps the rest. Template data is
+	// documented on FormView.
 	Templates fs.FS
 }
 
@@ -35,7 +35,6 @@ type RenderConfig struct {
 // class names follow the U.S. Web Design System. Safe for concurrent use.
 type Renderer struct {
 	tmpl *template.Template
-	fast bool // the built-in templates are in use: write the page directly
 }
 
 // NewRenderer parses the templates once.
@@ -48,9 +47,8 @@ func NewRenderer(cfg *RenderConfig) (*Renderer, error) {
 		if t, err = t.ParseFS(cfg.Templates, "*.tmpl"); err != nil {
 			return nil, fmt.Errorf("forms: parse override templates: %w", err)
 		}
-		return &Renderer{tmpl: t}, nil
 	}
-	return &Renderer{tmpl: t, fast: true}, nil
+	return &Renderer{tmpl: t}, nil
 }
 
 // Page is what to render.
@@ -116,31 +114,34 @@ type HiddenView struct {
 	Name, Value string
 }
 
-// FieldView is the data the "field" templates receive. The *Attrs
-// fields are complete, escaped attribute lists (` id="f-a" name="a"
-// ...`), built in Go so a 25-field page renders in tens of microseconds;
-// templates insert them inside the tag: <input{{.InputAttrs}}>.
+// FieldView is the data the "field" templates receive. It holds text
+// only: the templates write every attribute, so html/template escapes
+// each value for its context.
 type FieldView struct {
-	// ID is the input's HTML id; Name its form-post name (the dotted
-	// path); Label, Hint and Error the texts in the page's locale; Widget
-	// the x-widget; Value the current value as text.
-	ID, Name, Label, Hint, Error, Widget, Value string
-	// RequiredText is "(required)" in the locale, ChooseText the empty
-	// select option, ChoiceClass "usa-radio" or "usa-checkbox".
-	RequiredText, ChooseText, ChoiceClass string
-	// Required and Checked (a ticked checkbox) are as named.
-	Required, Checked bool
-	// The Is* flags pick the markup.
-	IsHidden, IsCheckbox, IsSelect, IsTextarea bool
-	// GroupAttrs go on the form-group div, LabelAttrs on the label,
-	// InputAttrs on the input, select or textarea, FieldsetAttrs on the
-	// fieldset of a group or choice set.
-	GroupAttrs, LabelAttrs, InputAttrs template.HTMLAttr
-	FieldsetAttrs                      template.HTMLAttr
-	// Options are a choice field's options.
-	Options []OptionView
+	// Error is the field's error message and Hint its description, in
+	// the page's locale.
+	Error, Hint string
+	// The Is* flags pick the markup; Required and Checked (a ticked
+	// checkbox) are as named.
+	IsHidden, IsCheckbox, IsSelect, IsTextarea, Required, Checked bool
 	// Fields are a group's fields.
 	Fields []*FieldView
+	// Options are a choice field's options.
+	Options []OptionView
+	// ID is the input's HTML id; Name its form-post name (the dotted
+	// path); Label its text; Value the current value as text; Widget the
+	// x-widget.
+	ID, Name, Label, Value, Widget string
+	// InputClass is the class list of the input, select or textarea;
+	// Type its type (empty for select and textarea); InputMode,
+	// Autocomplete and MaxLength its attributes when set; DescribedBy the
+	// ids of the hint and error, for the input or the fieldset.
+	InputClass, Type, InputMode, Autocomplete, DescribedBy string
+	MaxLength                                              int
+	// RequiredText is "(required)" in the locale, ChooseText the empty
+	// select option, ChoiceClass "usa-radio" or "usa-checkbox" and
+	// ChoiceType the type of a choice set's inputs: radio or checkbox.
+	RequiredText, ChooseText, ChoiceClass, ChoiceType string
 }
 
 // OptionView is one choice of a select, radio or checkboxes field.
@@ -150,9 +151,6 @@ type OptionView struct {
 	ID, Value, Label string
 	// Checked marks the current choice.
 	Checked bool
-	// InputAttrs are the attributes of the radio or checkbox input, or of
-	// the select's <option>.
-	InputAttrs template.HTMLAttr
 }
 
 var pageTexts = []struct {
@@ -175,9 +173,7 @@ func (r *Renderer) Render(w io.Writer, p Page) error {
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bufPool.Put(buf)
-	if r.fast {
-		writePage(buf, v)
-	} else if err := r.tmpl.ExecuteTemplate(buf, "form", v); err != nil {
+	if err := r.tmpl.ExecuteTemplate(buf, "form", v); err != nil {
 		return fmt.Errorf("forms: render %s: %w", p.Form.id, err)
 	}
 	_, err = w.Write(buf.Bytes())
@@ -311,27 +307,15 @@ func (b *viewBuilder) field(fl *Field, val any, required bool) *FieldView {
 	if fe, ok := b.errs[fl.Path]; ok {
 		fv.Error = fe.Message
 	}
-	var described string
 	switch {
 	case fv.Hint != "" && fv.Error != "":
-		described = fv.ID + "-hint " + fv.ID + "-error"
+		fv.DescribedBy = fv.ID + "-hint " + fv.ID + "-error"
 	case fv.Hint != "":
-		described = fv.ID + "-hint"
+		fv.DescribedBy = fv.ID + "-hint"
 	case fv.Error != "":
-		described = fv.ID + "-error"
+		fv.DescribedBy = fv.ID + "-error"
 	}
 	target := fv.ID
-	var a attrs
-	if fv.Error != "" {
-		fv.GroupAttrs = ` class="usa-form-group usa-form-group--error"`
-		a.add("class", "usa-label usa-label--error")
-	} else {
-		fv.GroupAttrs = ` class="usa-form-group"`
-		a.add("class", "usa-label")
-	}
-	a.add("for", fv.ID)
-	fv.LabelAttrs = a.done()
-
 	switch {
 	case fl.Type == "object":
 		m, _ := val.(map[string]any)
@@ -341,49 +325,24 @@ func (b *viewBuilder) field(fl *Field, val any, required bool) *FieldView {
 		if len(fv.Fields) > 0 {
 			target = fv.Fields[0].ID
 		}
-		fv.FieldsetAttrs = fieldsetAttrs(fv.ID, described)
 	case len(fl.Options) > 0:
-		fv.ChoiceClass = "usa-radio"
+		fv.ChoiceClass, fv.ChoiceType = "usa-radio", "radio"
 		if fl.Widget == "checkboxes" {
-			fv.ChoiceClass = "usa-checkbox"
+			fv.ChoiceClass, fv.ChoiceType = "usa-checkbox", "checkbox"
 		}
 		for i, o := range fl.Options {
-			ov := OptionView{ID: fv.ID + "-" + strconv.Itoa(i), Value: o.Text, Label: o.labelIn(b.l), Checked: chosen(val, o.Text)}
-			var oa attrs
-			if fv.IsSelect {
-				oa.add("value", ov.Value)
-				oa.flag(ov.Checked, "selected")
-			} else {
-				oa.add("class", fv.ChoiceClass+"__input")
-				oa.add("id", ov.ID)
-				oa.add("name", fv.Name)
-				oa.add("type", choiceType(fl.Widget))
-				oa.add("value", ov.Value)
-				oa.flag(ov.Checked, "checked")
-				oa.flag(fv.Error != "", ` aria-invalid="true"`)
-			}
-			ov.InputAttrs = oa.done()
-			fv.Options = append(fv.Options, ov)
+			fv.Options = append(fv.Options, OptionView{ID: fv.ID + "-" + strconv.Itoa(i), Value: o.Text, Label: o.labelIn(b.l), Checked: chosen(val, o.Text)})
 		}
 		if fv.IsSelect {
-			fv.InputAttrs = inputAttrs(fv, fl, "usa-select", "", described)
-		} else {
-			fv.FieldsetAttrs = fieldsetAttrs(fv.ID, described)
-			if len(fv.Options) > 0 {
-				target = fv.Options[0].ID
-			}
+			inputAttrs(fv, fl, "usa-select", "")
+		} else if len(fv.Options) > 0 {
+			target = fv.Options[0].ID
 		}
 	case fv.IsCheckbox:
 		fv.Checked = val == true
-		fv.InputAttrs = inputAttrs(fv, fl, "usa-checkbox__input", "checkbox", described)
+		inputAttrs(fv, fl, "usa-checkbox__input", "checkbox")
 	case fv.IsHidden:
 		fv.Value = text(val)
-		var ha attrs
-		ha.add("type", "hidden")
-		ha.add("id", fv.ID)
-		ha.add("name", fv.Name)
-		ha.add("value", fv.Value)
-		fv.InputAttrs = ha.done()
 	default:
 		fv.Value = text(val)
 		class, typ := "usa-input", "text"
@@ -393,89 +352,28 @@ func (b *viewBuilder) field(fl *Field, val any, required bool) *FieldView {
 		case "email", "tel", "date":
 			typ = fl.Widget
 		}
-		fv.InputAttrs = inputAttrs(fv, fl, class, typ, described)
+		inputAttrs(fv, fl, class, typ)
 	}
 	b.targets[fl.Path] = target
 	return fv
 }
 
-func fieldsetAttrs(id, described string) template.HTMLAttr {
-	var a attrs
-	a.add("class", "usa-fieldset")
-	a.add("id", id)
-	if described != "" {
-		a.add("aria-describedby", described)
-	}
-	return a.done()
-}
-
-func inputAttrs(fv *FieldView, fl *Field, class, typ, described string) template.HTMLAttr {
-	var a attrs
+// inputAttrs sets the attributes of an input, select or textarea.
+func inputAttrs(fv *FieldView, fl *Field, class, typ string) {
+	fv.InputClass, fv.Type, fv.Autocomplete = class, typ, fl.Autocomplete
 	if fv.Error != "" {
-		class += " usa-input--error"
-	}
-	a.add("class", class)
-	a.add("id", fv.ID)
-	a.add("name", fv.Name)
-	if typ != "" {
-		a.add("type", typ)
+		fv.InputClass += " usa-input--error"
 	}
 	switch {
 	case fl.Widget == "number" && fl.Type == "integer":
-		a.add("inputmode", "numeric")
+		fv.InputMode = "numeric"
 	case fl.Widget == "number":
-		a.add("inputmode", "decimal")
+		fv.InputMode = "decimal"
 	}
-	switch typ {
-	case "checkbox":
-		a.add("value", "true")
-		a.flag(fv.Checked, "checked")
-	case "":
-	default:
-		a.add("value", fv.Value)
+	if typ == "text" || typ == "" || typ == "email" || typ == "tel" {
+		fv.MaxLength = fl.MaxLength
 	}
-	a.flag(fv.Required, "required")
-	a.flag(fv.Error != "", ` aria-invalid="true"`)
-	if described != "" {
-		a.add("aria-describedby", described)
-	}
-	if fl.Autocomplete != "" {
-		a.add("autocomplete", fl.Autocomplete)
-	}
-	if fl.MaxLength > 0 && (typ == "text" || typ == "" || typ == "email" || typ == "tel") {
-		a.add("maxlength", strconv.Itoa(fl.MaxLength))
-	}
-	return a.done()
 }
-
-// attrs builds an attribute list; every value is HTML-escaped, names are
-// constants of this file.
-type attrs struct{ b strings.Builder }
-
-func (a *attrs) add(name, value string) {
-	if a.b.Cap() == 0 {
-		a.b.Grow(160)
-	}
-	a.b.WriteByte(' ')
-	a.b.WriteString(name)
-	a.b.WriteString(`="`)
-	a.b.WriteString(template.HTMLEscapeString(value))
-	a.b.WriteByte('"')
-}
-
-// flag writes a boolean attribute ("required") or a constant attribute
-// text (` aria-invalid="true"`) when on.
-func (a *attrs) flag(on bool, s string) {
-	if !on {
-		return
-	}
-	if s[0] != ' ' {
-		a.b.WriteByte(' ')
-	}
-	a.b.WriteString(s)
-}
-
-func (a *attrs) done() template.HTMLAttr { return template.HTMLAttr(a.b.String()) }
 
 // chosen reports whether val (a value or a list) holds the option text.
 func chosen(val any, opt string) bool {
@@ -534,9 +432,6 @@ func carry(name string, v any, out []HiddenView) []HiddenView {
 // '.' becomes '-', and anything else ('_' included, since escapes start
 // with it) is hex-escaped, so distinct paths always get distinct ids.
 func inputID(path string) string {
-	if plainURL(path) && !strings.ContainsAny(path, "/~-_") {
-		return "f-" + strings.ReplaceAll(path, ".", "-")
-	}
 	var b strings.Builder
 	b.WriteString("f-")
 	for i := 0; i < len(path); i++ {
@@ -551,12 +446,4 @@ func inputID(path string) string {
 		}
 	}
 	return b.String()
-}
-
-// choiceType is the input type of one option of a radio or checkboxes set.
-func choiceType(widget string) string {
-	if widget == "checkboxes" {
-		return "checkbox"
-	}
-	return "radio"
 }

@@ -5,9 +5,11 @@ import (
 	"context"
 	"flag"
 	"html"
+	"html/template"
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -289,4 +291,84 @@ func TestRenderMarksFieldsEarlierAnswersMakeRequired(t *testing.T) {
 
 	whole := render(t, r, Page{Form: f, Locale: "en"})
 	assert.NotRegexp(t, `<input[^>]*name="dogName"[^>]*required`, whole, "undecided on one page, the field is drawn as declared")
+}
+
+// TestTemplateDataHoldsNoTrustedHTML keeps every value the templates
+// print a plain string, so html/template escapes each one for its
+// context: a template.HTMLAttr or template.HTML built from data would
+// skip that.
+func TestTemplateDataHoldsNoTrustedHTML(t *testing.T) {
+	t.Parallel()
+	trusted := []reflect.Type{reflect.TypeFor[template.HTML](), reflect.TypeFor[template.HTMLAttr](),
+		reflect.TypeFor[template.JS](), reflect.TypeFor[template.JSStr](), reflect.TypeFor[template.URL](),
+		reflect.TypeFor[template.CSS](), reflect.TypeFor[template.Srcset]()}
+	seen := map[reflect.Type]bool{}
+	var walk func(reflect.Type)
+	walk = func(typ reflect.Type) {
+		for typ.Kind() == reflect.Pointer || typ.Kind() == reflect.Slice {
+			typ = typ.Elem()
+		}
+		if typ.Kind() != reflect.Struct || seen[typ] {
+			return
+		}
+		seen[typ] = true
+		for f := range typ.Fields() {
+			assert.NotContains(t, trusted, f.Type, "%s.%s bypasses contextual escaping", typ.Name(), f.Name)
+			walk(f.Type)
+		}
+	}
+	walk(reflect.TypeFor[FormView]())
+	assert.True(t, seen[reflect.TypeFor[FieldView]()] && seen[reflect.TypeFor[OptionView]()], "the walk reaches fields and options")
+}
+
+var attrRE = regexp.MustCompile(`^\s+([a-z-]+)(?:="[^"]*")?`)
+
+// TestRenderEscapesHostileAttributes draws names, values, options and
+// actions chosen to break out of attributes, and reads each attribute
+// back: the browser sees exactly the text, never markup.
+func TestRenderEscapesHostileAttributes(t *testing.T) {
+	t.Parallel()
+	const name = `n"><script>alert(1)</script>`
+	const value = `" onfocus="alert(1)" x="`
+	const option = `'><img src=x onerror=alert(1)>`
+	def := `{"x-form":{"id":"attrs","version":1},"type":"object","properties":{` +
+		jsonString(name) + `:{"type":"string","title":` + jsonString(value) + `,"description":` + jsonString(option) + `},
+	  "pick":{"enum":[` + jsonString(option) + `,"b","c","d","e","f"]},
+	  "tick":{"type":"array","items":{"enum":[` + jsonString(value) + `]}}}}`
+	reg, err := NewRegistry(nil)
+	require.NoError(t, err)
+	f, err := reg.Load(context.Background(), "attrs.json", []byte(def))
+	require.NoError(t, err)
+	_, verr := f.ValidateJSON(context.Background(), []byte(`{`+jsonString(name)+`:1}`), "en")
+	var ve *ValidationError
+	require.ErrorAs(t, verr, &ve)
+	r, err := NewRenderer(nil)
+	require.NoError(t, err)
+	page := render(t, r, Page{Form: f, Locale: "en", Errors: ve, Action: "javascript:alert(1)",
+		Values: map[string]any{name: value, "pick": option, "tick": []any{value}},
+		Hidden: map[string]string{"_" + value: option}})
+
+	assert.NotContains(t, strings.ToLower(page), "<script")
+	assert.NotContains(t, strings.ToLower(page), "<img")
+	assert.NotContains(t, page, `action="javascript:`)
+	assert.Contains(t, page, `action="#ZgotmplZ"`, "html/template neutralises the unsafe URL")
+	names, values := map[string]bool{}, map[string]bool{}
+	for _, tag := range regexp.MustCompile(`<(input|select|option|textarea)\b[^>]*>`).FindAllString(page, -1) {
+		names[attr(tag, "name")] = true
+		values[attr(tag, "value")] = true
+		// read the attributes in order: a value that escaped its quotes
+		// would show up as an attribute of its own
+		rest := strings.TrimSuffix(tag[strings.IndexAny(tag, " >"):], ">")
+		for rest != "" {
+			m := attrRE.FindStringSubmatch(rest)
+			require.NotNil(t, m, "well-formed attributes: %s", tag)
+			assert.False(t, strings.HasPrefix(m[1], "on"), "no value escapes its quotes: %s", tag)
+			rest = rest[len(m[0]):]
+		}
+	}
+	assert.True(t, names[name], "the hostile field name reads back intact")
+	assert.True(t, names["_"+value], "the hidden input's name reads back intact")
+	assert.True(t, values[value], "the hostile value reads back intact")
+	assert.True(t, values[option], "the hostile option reads back intact")
+	assert.Contains(t, page, `>`+html.EscapeString(value)+`</label>`, "labels are text")
 }
