@@ -23,8 +23,11 @@ type FieldError struct {
 	// Code is stable across versions and locales: required, type, format,
 	// minLength, maxLength, minimum, maximum, exclusiveMinimum,
 	// exclusiveMaximum, multipleOf, pattern, enum, const, minItems,
-	// maxItems, uniqueItems, additionalProperties, invalid, and for input
-	// limits tooLarge, tooDeep, duplicateKey, invalidUTF8, syntax.
+	// maxItems, uniqueItems, additionalProperties, invalid,
+	// controlCharacter, bidiControl, for input limits tooLarge, tooDeep,
+	// duplicateKey, invalidUTF8, syntax, tooManyFields,
+	// unsupportedMediaType, and moreErrors for the entry that counts the
+	// problems left out after the first 50.
 	Code string `json:"code"`
 	// Message is plain language in the requested locale.
 	Message string `json:"message"`
@@ -34,9 +37,11 @@ type FieldError struct {
 }
 
 // ValidationError reports why a submission was refused: one FieldError
-// per field, in form order. It unwraps to adapters.ErrInvalidArgument, and
-// for input limits also to ErrTooLarge, ErrTooDeep, ErrDuplicateKey,
-// ErrInvalidUTF8 or ErrSyntax.
+// per field, in form order, at most 50 and then one moreErrors entry. A
+// name the form does not declare is clipped to 40 bytes, so an error
+// never grows with the input. It unwraps to adapters.ErrInvalidArgument,
+// and for input limits also to ErrTooLarge, ErrTooDeep, ErrDuplicateKey,
+// ErrInvalidUTF8, ErrSyntax, ErrTooManyFields or ErrUnsupportedMediaType.
 type ValidationError struct {
 	// Form pins the definition the submission was checked against.
 	Form Pin
@@ -87,34 +92,42 @@ func (e *ValidationError) For(field string) (FieldError, bool) {
 	return FieldError{}, false
 }
 
-// inputFailure turns a reader error into a *ValidationError.
+var inputCodes = map[error]string{ErrTooLarge: "tooLarge", ErrTooDeep: "tooDeep", ErrDuplicateKey: "duplicateKey",
+	ErrInvalidUTF8: "invalidUTF8", ErrSyntax: "syntax", ErrTooManyFields: "tooManyFields",
+	ErrUnsupportedMediaType: "unsupportedMediaType"}
+
+// inputFailure turns a reader error into a *ValidationError; f may be
+// nil when no form is at hand.
 func (f *Form) inputFailure(err error, l *lang) error {
 	var ie *inputError
 	if !errors.As(err, &ie) {
 		return err
 	}
-	code := map[error]string{ErrTooLarge: "tooLarge", ErrTooDeep: "tooDeep",
-		ErrDuplicateKey: "duplicateKey", ErrInvalidUTF8: "invalidUTF8", ErrSyntax: "syntax"}[ie.kind]
-	fe := FieldError{Pointer: ie.pointer, Code: code, Params: map[string]any{}}
+	code := inputCodes[ie.kind]
+	fe := FieldError{Pointer: clip(ie.pointer), Code: code, Params: map[string]any{}}
 	label := ""
 	if ie.pointer != "" {
 		fl, path := f.fieldAt(splitPointer(ie.pointer))
-		fe.Field, label = path, path
+		fe.Field, label = clip(path), clip(path)
 		if fl != nil {
-			label = fl.labelIn(l)
+			fe.Field, label = path, fl.labelIn(l)
 		}
 	}
 	if ie.offset >= 0 {
 		fe.Params["offset"] = ie.offset
 	}
-	switch ie.kind {
-	case ErrTooLarge:
-		fe.Params["limit"] = f.limits.maxBody
-	case ErrTooDeep:
-		fe.Params["limit"] = f.limits.maxDepth
+	pin := Pin{}
+	if f != nil {
+		pin = f.Pin()
+		switch ie.kind {
+		case ErrTooLarge:
+			fe.Params["limit"] = f.limits.maxBody
+		case ErrTooDeep:
+			fe.Params["limit"] = f.limits.maxDepth
+		}
 	}
 	fe.Message = l.message(code, label, fe.Params)
-	return &ValidationError{Form: f.Pin(), Errors: []FieldError{fe}, cause: ie}
+	return &ValidationError{Form: pin, Errors: []FieldError{fe}, cause: ie}
 }
 
 func splitPointer(p string) []string {
@@ -134,7 +147,10 @@ func splitPointer(p string) []string {
 // indexes, and returns its dotted path (made from the tokens when the
 // field is unknown).
 func (f *Form) fieldAt(toks []string) (*Field, string) {
-	cur := f.root
+	var cur *Field
+	if f != nil {
+		cur = f.root
+	}
 	var names []string
 	for _, t := range toks {
 		if cur != nil && cur.Type == "array" {
@@ -266,3 +282,7 @@ func clip(s string) string {
 	}
 	return s[:cut] + "…"
 }
+
+// maxFieldErrors bounds the field errors one refusal lists; one more
+// entry, code moreErrors, counts the rest.
+const maxFieldErrors = 50

@@ -16,14 +16,18 @@ import (
 // required field reports "required". Names starting with "_" belong to the
 // page (step, CSRF token) and are skipped. Strings that do not convert are
 // kept as strings so validation reports a type error on the field.
-// The error, if any, is a limit or syntax error (names nested deeper than
-// the depth limit, a name used both as a value and as a group, invalid
-// UTF-8).
+// The error, if any, is a limit or syntax error (more than 1,000 values,
+// names nested deeper than the depth limit, a name used both as a value
+// and as a group, invalid UTF-8); ProblemFor answers it with its code.
 func (f *Form) DecodeForm(vals url.Values) (map[string]any, error) {
 	out := map[string]any{}
 	keys := make([]string, 0, len(vals))
-	for k := range vals {
+	n := 0
+	for k, vs := range vals {
 		keys = append(keys, k)
+		if n += len(vs); n > maxFormValues {
+			return nil, &inputError{kind: ErrTooManyFields, offset: -1}
+		}
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
@@ -127,3 +131,6 @@ func scalar(typ, s string) (any, bool) {
 	}
 	return s, true
 }
+
+// maxFormValues bounds the name=value pairs of one form post.
+const maxFormValues = 1000

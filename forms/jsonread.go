@@ -33,6 +33,11 @@ var (
 	ErrInvalidUTF8 = fmt.Errorf("forms: invalid UTF-8: %w", adapters.ErrInvalidArgument)
 	// ErrSyntax reports input that is not well-formed JSON or form data.
 	ErrSyntax = fmt.Errorf("forms: malformed input: %w", adapters.ErrInvalidArgument)
+	// ErrTooManyFields reports a form post with more than 1,000 values.
+	ErrTooManyFields = fmt.Errorf("forms: too many fields: %w", adapters.ErrInvalidArgument)
+	// ErrUnsupportedMediaType reports a request body that is neither
+	// application/json nor application/x-www-form-urlencoded.
+	ErrUnsupportedMediaType = fmt.Errorf("forms: unsupported media type: %w", adapters.ErrInvalidArgument)
 )
 
 // inputError is a limit or syntax failure with where it happened.

@@ -35,6 +35,11 @@ var catalogues = []map[string]string{
 		"duplicateKey":         "The submission names {label} twice.",
 		"invalidUTF8":          "The submission contains characters that are not valid text.",
 		"syntax":               "The submission could not be read.",
+		"tooManyFields":        "The submission has too many fields.",
+		"unsupportedMediaType": "The submission must be sent as JSON or as an HTML form.",
+		"moreErrors":           "There are {count} more problems.",
+		"controlCharacter":     "{label} contains a control character, which is not allowed.",
+		"bidiControl":          "{label} contains an invisible character that changes the direction of the text.",
 	},
 	{ // Spanish
 		"required":             "Complete «{label}».",
@@ -60,6 +65,11 @@ var catalogues = []map[string]string{
 		"duplicateKey":         "El envío nombra «{label}» dos veces.",
 		"invalidUTF8":          "El envío contiene caracteres que no son texto válido.",
 		"syntax":               "No se pudo leer el envío.",
+		"tooManyFields":        "El envío tiene demasiados campos.",
+		"unsupportedMediaType": "El envío debe hacerse como JSON o como formulario HTML.",
+		"moreErrors":           "Hay {count} problemas más.",
+		"controlCharacter":     "«{label}» contiene un carácter de control, que no se admite.",
+		"bidiControl":          "«{label}» contiene un carácter invisible que cambia la dirección del texto.",
 	},
 }
 

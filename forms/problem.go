@@ -42,22 +42,29 @@ var problemTitles = []map[string]string{
 }
 
 // ProblemFor turns an error into problem details. A *ValidationError
-// becomes 422 (413 for a body too large, 400 for unreadable input) with
-// its field errors; other errors wrapping adapters.ErrInvalidArgument (a
-// form post that cannot be decoded, an unknown step) become 400, or 413
-// when too large; adapters.ErrNotFound becomes 404; anything else 500
+// becomes 422 (413 for a body too large, 415 for a Content-Type other
+// than JSON or a form post, 400 for unreadable input) with its field
+// errors, and so does a DecodeForm error; other errors wrapping
+// adapters.ErrInvalidArgument (an unknown step) become 400, or 413 when
+// too large; adapters.ErrNotFound becomes 404; anything else 500
 // with no detail, so internal errors never reach the client.
 func ProblemFor(err error, locale string) Problem {
 	l := resolve(locale)
 	titles := problemTitles[l.msg]
 	var ve *ValidationError
+	if ie := (*inputError)(nil); !errors.As(err, &ve) && errors.As(err, &ie) {
+		// a form post DecodeForm could not read
+		ve, _ = (*Form)(nil).inputFailure(ie, l).(*ValidationError)
+	}
 	switch {
-	case errors.As(err, &ve):
+	case ve != nil:
 		p := Problem{Type: ProblemTypeValidation, Title: titles["validation"], Status: http.StatusUnprocessableEntity}
 		switch {
-		case errors.Is(err, ErrTooLarge):
+		case errors.Is(ve, ErrTooLarge):
 			p.Status = http.StatusRequestEntityTooLarge
-		case errors.Is(err, ErrSyntax), errors.Is(err, ErrInvalidUTF8), errors.Is(err, ErrDuplicateKey), errors.Is(err, ErrTooDeep):
+		case errors.Is(ve, ErrUnsupportedMediaType):
+			p.Status = http.StatusUnsupportedMediaType
+		case ve.cause != nil:
 			p.Status = http.StatusBadRequest
 		}
 		p.InvalidParams = make([]InvalidParam, 0, len(ve.Errors))

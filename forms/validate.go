@@ -1,6 +1,7 @@
 package forms
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -260,17 +261,30 @@ func (f *Form) fieldErrors(probs []problem, l *lang, upTo int) []FieldError {
 		}
 		return keys[i] < keys[j]
 	})
+	more := 0
 	for _, k := range keys {
 		b := byPtr[k]
-		label := b.path
-		if b.field != nil {
-			label = b.field.labelIn(l)
-		}
 		if b.p.code == "invalid" && hasChildError(byPtr, k) {
 			continue
 		}
-		out = append(out, FieldError{Pointer: k, Field: b.path, Code: b.p.code,
-			Message: l.message(b.p.code, label, b.p.params), Params: b.p.params})
+		if len(out) == maxFieldErrors {
+			more++
+			continue
+		}
+		fe := FieldError{Pointer: k, Field: b.path, Code: b.p.code, Params: b.p.params}
+		label := b.path
+		if b.field != nil {
+			label = b.field.labelIn(l)
+		} else {
+			// a name the form does not declare is the client's text
+			fe.Pointer, fe.Field, label = clip(k), clip(b.path), clip(b.path)
+		}
+		fe.Message = l.message(b.p.code, label, b.p.params)
+		out = append(out, fe)
+	}
+	if more > 0 {
+		params := map[string]any{"count": more}
+		out = append(out, FieldError{Code: "moreErrors", Message: l.message("moreErrors", "", params), Params: params})
 	}
 	return out
 }
@@ -298,12 +312,16 @@ func (f *Form) stepOf(name string) int {
 
 // ValidateRequest reads and validates an HTTP submission: a JSON body
 // (application/json) or an HTML form post
-// (application/x-www-form-urlencoded), at most Config.MaxBodyBytes.
+// (application/x-www-form-urlencoded, at most 1,000 values), at most
+// Config.MaxBodyBytes. Any other Content-Type, or none, is refused with
+// ErrUnsupportedMediaType before the body is read.
 func (f *Form) ValidateRequest(ctx context.Context, r *http.Request, locale string) (map[string]any, error) {
 	l := resolve(locale)
+	// text/plain and the other types a cross-site page may post without
+	// a preflight never reach validation
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil {
-		mt = ""
+	if err != nil || mt != "application/json" && mt != "application/x-www-form-urlencoded" {
+		return nil, f.inputFailure(&inputError{kind: ErrUnsupportedMediaType, offset: -1}, l)
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, f.limits.maxBody+1))
 	if err != nil {
@@ -312,26 +330,19 @@ func (f *Form) ValidateRequest(ctx context.Context, r *http.Request, locale stri
 	if int64(len(body)) > f.limits.maxBody {
 		return nil, f.inputFailure(&inputError{kind: ErrTooLarge, offset: -1}, l)
 	}
-	switch mt {
-	case "application/x-www-form-urlencoded":
-		vals, err := parseQuery(body)
-		if err != nil {
-			return nil, f.inputFailure(err, l)
-		}
-		m, err := f.DecodeForm(vals)
-		if err != nil {
-			return nil, f.inputFailure(err, l)
-		}
-		return f.validate(m, l, -1)
-	default:
+	if mt == "application/json" {
 		return f.validateBytes(ctx, body, locale, -1)
 	}
-}
-
-func parseQuery(body []byte) (url.Values, error) {
+	if bytes.Count(body, []byte("&")) >= maxFormValues {
+		return nil, f.inputFailure(&inputError{kind: ErrTooManyFields, offset: -1}, l)
+	}
 	vals, err := url.ParseQuery(string(body))
 	if err != nil {
-		return nil, &inputError{kind: ErrSyntax, offset: -1, detail: "malformed form data"}
+		return nil, f.inputFailure(&inputError{kind: ErrSyntax, offset: -1, detail: "malformed form data"}, l)
 	}
-	return vals, nil
+	m, err := f.DecodeForm(vals)
+	if err != nil {
+		return nil, f.inputFailure(err, l)
+	}
+	return f.validate(m, l, -1)
 }
