@@ -141,6 +141,8 @@ type Field struct {
 	titles, descs map[string]string
 	conds         []condition
 	names         map[string]*Field // an object's fields by name
+	keepSpace     bool              // x-trim: false
+	allowControls bool              // x-allowControls: true
 	schema        *jsonschema.Schema
 	order         int
 }
@@ -527,6 +529,7 @@ func (b *builder) field(fl *Field, s *jsonschema.Schema) error {
 	b.form.ordered = append(b.form.ordered, fl)
 	fl.title, fl.titles, fl.desc, fl.descs = s.Title, kw.titles, s.Description, kw.descriptions
 	fl.Autocomplete, fl.Prefill, fl.PII = kw.autocomplete, kw.prefill, kw.pii
+	fl.keepSpace, fl.allowControls = kw.keepSpace, kw.allowControls
 	fl.Type = typeName(s)
 	if s.Format != nil {
 		fl.Format = s.Format.Name

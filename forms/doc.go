@@ -57,6 +57,17 @@
 //     Seal encrypts every field with a category.
 //   - x-options: labels of enum values per locale ({"yes": {"en": "Yes",
 //     "es": "Sí"}}); without one the value itself is shown.
+//   - x-trim: false keeps leading and trailing white space of a text
+//     field (or of a list's strings); by default it is trimmed before
+//     validation, so a blank answer to a required field is "required",
+//     a blank optional answer is no answer, and minLength counts real
+//     characters.
+//   - x-allowControls: true lets a text field hold what it otherwise
+//     refuses: control characters (C0, DEL and C1; tab and line breaks
+//     are always allowed in a textarea), code controlCharacter, and the
+//     bidirectional embeddings, overrides and isolates (U+202A to U+202E,
+//     U+2066 to U+2069), code bidiControl, which can make a staff screen
+//     show text in another order than the resident sent it.
 //
 // Conditional fields use JSON Schema's own keywords. Properties declared
 // in the "then" or "else" of an if/then/else (at an object's level or
@@ -81,8 +92,14 @@
 // *http.Request. Each returns the clean values or a *ValidationError with
 // one FieldError per field, the most useful one (required before type
 // before finer rules), in form order, with a stable Code and a Message in
-// the requested locale. WriteProblem answers a ValidationError as RFC 9457
-// application/problem+json with an "invalid-params" list.
+// the requested locale, at most 50 and then one "moreErrors" entry that
+// counts the rest; a name the form does not declare is clipped to 40
+// bytes, so no answer or log line grows with the input. WriteProblem
+// answers a ValidationError as RFC 9457 application/problem+json with an
+// "invalid-params" list. ValidateRequest takes only application/json and
+// application/x-www-form-urlencoded bodies (415 otherwise, a missing
+// Content-Type and text/plain included) and a form post of at most 1,000
+// values.
 //
 // Input read from bytes or a request is bounded: bodies (default 1 MiB),
 // nesting (default 32 levels); duplicate JSON keys and invalid UTF-8 are

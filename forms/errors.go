@@ -178,10 +178,10 @@ type problem struct {
 // rank orders codes by how useful they are to a resident: first say what
 // is missing, then what kind of value is wanted, then finer rules.
 var rank = map[string]int{
-	"required": 0, "type": 1, "additionalProperties": 2, "enum": 3, "const": 4,
-	"format": 5, "minLength": 6, "maxLength": 7, "minimum": 8, "maximum": 9,
-	"exclusiveMinimum": 10, "exclusiveMaximum": 11, "multipleOf": 12,
-	"minItems": 13, "maxItems": 14, "uniqueItems": 15, "pattern": 16, "invalid": 17,
+	"required": 0, "type": 1, "controlCharacter": 2, "bidiControl": 3, "additionalProperties": 4,
+	"enum": 5, "const": 6, "format": 7, "minLength": 8, "maxLength": 9, "minimum": 10, "maximum": 11,
+	"exclusiveMinimum": 12, "exclusiveMaximum": 13, "multipleOf": 14, "minItems": 15, "maxItems": 16,
+	"uniqueItems": 17, "pattern": 18, "invalid": 19,
 }
 
 // collect flattens a jsonschema error tree into problems.

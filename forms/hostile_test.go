@@ -205,3 +205,120 @@ func TestProblemForDecodeFormErrors(t *testing.T) {
 	assert.Equal(t, "invalidUTF8", p.InvalidParams[0].Code)
 	assert.Equal(t, "El envío contiene caracteres que no son texto válido.", p.InvalidParams[0].Reason)
 }
+
+func loadText(tb testing.TB) *Form {
+	tb.Helper()
+	r, err := NewRegistry(nil)
+	require.NoError(tb, err)
+	f, err := r.Load(context.Background(), "text.json", []byte(`{"x-form":{"id":"text","version":1},"type":"object",
+	  "required":["name"],
+	  "properties":{
+	    "name":{"type":"string","title":"Name","minLength":2},
+	    "notes":{"type":"string","x-widget":"textarea"},
+	    "code":{"type":"string","x-trim":false,"minLength":3},
+	    "raw":{"type":"string","x-widget":"textarea","x-allowControls":true},
+	    "tags":{"type":"array","items":{"type":"string"}}
+	  }}`))
+	require.NoError(tb, err)
+	return f
+}
+
+func TestTextRefusesControlAndBidiCharacters(t *testing.T) {
+	t.Parallel()
+	f := loadText(t)
+	tests := []struct {
+		name  string
+		field string
+		value any
+		code  string // empty: accepted
+	}{
+		{name: "plain", field: "notes", value: "fine text, é ñ 😀"},
+		{name: "NUL", field: "name", value: "An\x00a", code: "controlCharacter"},
+		{name: "escape", field: "notes", value: "a\x1b[31mred", code: "controlCharacter"},
+		{name: "DEL", field: "name", value: "An\x7fa", code: "controlCharacter"},
+		{name: "C1 control", field: "notes", value: "a\u0085b", code: "controlCharacter"},
+		{name: "tab in a text input", field: "name", value: "A\tna", code: "controlCharacter"},
+		{name: "newline in a text input", field: "name", value: "A\nna", code: "controlCharacter"},
+		{name: "tab and newlines in a textarea", field: "notes", value: "line 1\r\nline\t2\n"},
+		{name: "right-to-left override", field: "name", value: "invoice\u202Efdp.exe", code: "bidiControl"},
+		{name: "left-to-right embedding", field: "notes", value: "a\u202Ab", code: "bidiControl"},
+		{name: "isolate", field: "name", value: "\u2066Ana\u2069", code: "bidiControl"},
+		{name: "first strong isolate", field: "notes", value: "a\u2068b", code: "bidiControl"},
+		{name: "in a list", field: "tags", value: []any{"ok", "b\u202Ed"}, code: "bidiControl"},
+		{name: "opted out", field: "raw", value: "\x00\x1b\u202E\u2066"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			values := map[string]any{"name": "Ana"}
+			values[tt.field] = tt.value
+			for _, via := range []string{"value", "JSON"} {
+				var err error
+				if via == "value" {
+					_, err = f.ValidateValue(context.Background(), values, "es")
+				} else {
+					data, jerr := json.Marshal(values)
+					require.NoError(t, jerr)
+					_, err = f.ValidateJSON(context.Background(), data, "es")
+				}
+				if tt.code == "" {
+					assert.NoError(t, err, via)
+					continue
+				}
+				var ve *ValidationError
+				require.ErrorAs(t, err, &ve, via)
+				fe, ok := ve.For(tt.field)
+				require.True(t, ok, "%s: error on %s: %v", via, tt.field, ve)
+				assert.Equal(t, tt.code, fe.Code, via)
+				assert.NotContains(t, fe.Message, "{", via)
+				assert.NotContains(t, fe.Message, tt.value, "the message never repeats the value")
+			}
+		})
+	}
+	m, err := f.DecodeForm(url.Values{"name": {"Ana"}, "notes": {"x\u202Ey"}})
+	require.NoError(t, err)
+	_, err = f.ValidateValue(context.Background(), m, "en")
+	var ve *ValidationError
+	require.ErrorAs(t, err, &ve)
+	fe, _ := ve.For("notes")
+	assert.Equal(t, "bidiControl", fe.Code, "form posts are checked too")
+	assert.Equal(t, "Notes contains an invisible character that changes the direction of the text.", fe.Message)
+}
+
+func TestTextIsTrimmedBeforeValidation(t *testing.T) {
+	t.Parallel()
+	f := loadText(t)
+	tests := []struct {
+		name   string
+		values map[string]any
+		want   map[string]any // clean values, or nil when refused
+		field  string
+		code   string
+	}{
+		{name: "trimmed", values: map[string]any{"name": "  Ana \n", "notes": "\tnote  ", "tags": []any{" a ", "b"}},
+			want: map[string]any{"name": "Ana", "notes": "note", "tags": []any{"a", "b"}}},
+		{name: "blank required answer", values: map[string]any{"name": " \u00a0\t "}, field: "name", code: "required"},
+		{name: "empty required answer", values: map[string]any{"name": ""}, field: "name", code: "required"},
+		{name: "blank optional answer is no answer", values: map[string]any{"name": "Ana", "notes": "   "},
+			want: map[string]any{"name": "Ana"}},
+		{name: "minLength counts real characters", values: map[string]any{"name": "  A  "}, field: "name", code: "minLength"},
+		{name: "opted out keeps spaces", values: map[string]any{"name": "Ana", "code": " a "},
+			want: map[string]any{"name": "Ana", "code": " a "}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			clean, err := f.ValidateValue(context.Background(), tt.values, "en")
+			if tt.want != nil {
+				require.NoError(t, err)
+				assert.Equal(t, tt.want, clean)
+				return
+			}
+			var ve *ValidationError
+			require.ErrorAs(t, err, &ve)
+			fe, ok := ve.For(tt.field)
+			require.True(t, ok, "error on %s: %v", tt.field, ve)
+			assert.Equal(t, tt.code, fe.Code)
+		})
+	}
+}

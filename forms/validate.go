@@ -167,14 +167,26 @@ func (f *Form) validate(v any, l *lang, upTo int) (map[string]any, error) {
 }
 
 // prune drops the values of hidden fields and reports unknown ones.
+// Text is trimmed first, so conditions see what validation will.
 func (f *Form) prune(parent *Field, obj map[string]any, path []string, probs []problem) []problem {
+	for _, fl := range parent.Fields {
+		if v, ok := obj[fl.Name]; ok && !fl.keepSpace {
+			if v = trim(v, fl.Type == "array"); v == "" {
+				delete(obj, fl.Name) // a blank answer is no answer
+			} else {
+				obj[fl.Name] = v
+			}
+		}
+	}
 	var verdicts []verdict
 	for _, fl := range parent.Fields {
-		if len(fl.conds) > 0 {
-			if _, present := obj[fl.Name]; present && !visible(fl, obj, &verdicts) {
-				delete(obj, fl.Name)
-				continue
-			}
+		v, present := obj[fl.Name]
+		if len(fl.conds) > 0 && present && !visible(fl, obj, &verdicts) {
+			delete(obj, fl.Name)
+			continue
+		}
+		if code := fl.refuse(v); code != "" {
+			probs = append(probs, problem{toks: append(slices.Clone(path), fl.Name), code: code})
 		}
 		if fl.Type == "object" {
 			if child, ok := obj[fl.Name].(map[string]any); ok {
@@ -191,6 +203,52 @@ func (f *Form) prune(parent *Field, obj map[string]any, path []string, probs []p
 		}
 	}
 	return probs
+}
+
+// trim removes leading and trailing white space from a string, or from
+// each string of a list.
+func trim(v any, list bool) any {
+	switch x := v.(type) {
+	case string:
+		return strings.TrimSpace(x)
+	case []any:
+		for i, e := range x {
+			if s, ok := e.(string); ok && list {
+				x[i] = strings.TrimSpace(s)
+			}
+		}
+	}
+	return v
+}
+
+// refuse returns the code of the first character a text value may not
+// hold: C0 and C1 controls and DEL (tab and line breaks pass in a
+// textarea), which hide text or break the screens that show it, and the
+// bidirectional embeddings, overrides and isolates, which make a screen
+// show text in another order than it was sent.
+func (fl *Field) refuse(v any) string {
+	if fl.allowControls {
+		return ""
+	}
+	switch x := v.(type) {
+	case []any:
+		for _, e := range x {
+			if code := fl.refuse(e); code != "" {
+				return code
+			}
+		}
+	case string:
+		for _, r := range x {
+			switch {
+			case (r == '\t' || r == '\n' || r == '\r') && fl.Widget == "textarea":
+			case r < 0x20 || r >= 0x7f && r <= 0x9f:
+				return "controlCharacter"
+			case r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069:
+				return "bidiControl"
+			}
+		}
+	}
+	return ""
 }
 
 // verdict caches one if-schema's result on one object: fields of a

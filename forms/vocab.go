@@ -49,6 +49,9 @@ type keywords struct {
 	prefill      string
 	pii          string
 	options      map[string]map[string]string
+	// keepSpace and allowControls are x-trim: false and
+	// x-allowControls: true.
+	keepSpace, allowControls bool
 }
 
 // Validate implements jsonschema.SchemaExt; the keywords are annotations.
@@ -97,6 +100,12 @@ func compileKeywords(_ *jsonschema.CompilerContext, obj map[string]any) (jsonsch
 			found = true
 			*dst = v
 		}
+	}
+	if v, ok := obj["x-trim"].(bool); ok {
+		found, k.keepSpace = true, !v
+	}
+	if v, ok := obj["x-allowControls"].(bool); ok {
+		found, k.allowControls = true, v
 	}
 	if v, ok := obj["x-options"].(map[string]any); ok {
 		found = true
