@@ -12,7 +12,6 @@ import (
 
 	"github.com/civickit/civickit/adapters"
 	"github.com/santhosh-tekuri/jsonschema/v6"
-	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 )
 
 // Form is one compiled version of a form definition. It is immutable and
@@ -242,15 +241,9 @@ func (e *DefinitionError) Unwrap() error { return adapters.ErrInvalidArgument }
 // compile turns one definition file into a Form.
 func compile(file string, data []byte, lim limits) (*Form, error) {
 	order := map[string][]string{}
-	xkeys := map[string][]string{} // where "x-" names occur, to locate vocabulary errors
 	doc, err := readJSON(data, 128, func(ptr string, keys []string) {
 		if strings.HasSuffix(ptr, "/properties") {
 			order[ptr] = slices.Clone(keys)
-		}
-		for _, k := range keys {
-			if strings.HasPrefix(k, "x-") {
-				xkeys[k] = append(xkeys[k], ptr)
-			}
 		}
 	})
 	if err != nil {
@@ -268,6 +261,12 @@ func compile(file string, data []byte, lim limits) (*Form, error) {
 	if s, ok := obj["$schema"]; ok && s != "https://json-schema.org/draft/2020-12/schema" {
 		return nil, &DefinitionError{File: file, Pointer: "/$schema", Reason: "only JSON Schema 2020-12 is supported"}
 	}
+	// the compiler ignores names it does not know, so a typo would drop
+	// its rule without a word
+	if at, name, known := unknownKeyword(obj, ""); at != "" {
+		return nil, &DefinitionError{File: file, Pointer: at,
+			Reason: fmt.Sprintf("unknown keyword %q; did you mean %q?", name, nearest(name, known))}
+	}
 
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
@@ -282,7 +281,7 @@ func compile(file string, data []byte, lim limits) (*Form, error) {
 	}
 	sch, err := c.Compile(loc)
 	if err != nil {
-		return nil, schemaError(file, err, xkeys)
+		return nil, schemaError(file, err)
 	}
 
 	f := &Form{file: file, schema: sch, limits: lim, byPath: map[string]*Field{}}
@@ -308,24 +307,13 @@ func compile(file string, data []byte, lim limits) (*Form, error) {
 
 // schemaError turns a compile failure into a DefinitionError naming the
 // most specific place the meta-schema or vocabulary rejected.
-func schemaError(file string, err error, xkeys map[string][]string) error {
+func schemaError(file string, err error) error {
 	var sve *jsonschema.SchemaValidationError
-	if errors.As(err, &sve) {
-		var ve *jsonschema.ValidationError
-		if errors.As(sve.Err, &ve) {
-			if name := unknownKeyword(ve); name != "" {
-				// the error's own location is not reliable for
-				// propertyNames, so take the name's place in the file
-				ptr := ""
-				if at := xkeys[name]; len(at) > 0 {
-					ptr = at[0] + pointerOf([]string{name})
-				}
-				return &DefinitionError{File: file, Pointer: ptr, Reason: fmt.Sprintf("unknown civickit keyword %q", name)}
-			}
-			leaf := deepest(ve)
-			return &DefinitionError{File: file, Pointer: pointerOf(leaf.InstanceLocation),
-				Reason: leaf.ErrorKind.LocalizedString(englishPrinter)}
-		}
+	var ve *jsonschema.ValidationError
+	if errors.As(err, &sve) && errors.As(sve.Err, &ve) {
+		leaf := deepest(ve)
+		return &DefinitionError{File: file, Pointer: pointerOf(leaf.InstanceLocation),
+			Reason: leaf.ErrorKind.LocalizedString(englishPrinter)}
 	}
 	return &DefinitionError{File: file, Reason: err.Error()}
 }
@@ -346,19 +334,6 @@ func deepest(ve *jsonschema.ValidationError) *jsonschema.ValidationError {
 	}
 	walk(ve)
 	return best
-}
-
-// unknownKeyword finds the vocabulary's refusal of an unknown "x-" name.
-func unknownKeyword(ve *jsonschema.ValidationError) string {
-	if pn, ok := ve.ErrorKind.(*kind.PropertyNames); ok {
-		return pn.Property
-	}
-	for _, c := range ve.Causes {
-		if found := unknownKeyword(c); found != "" {
-			return found
-		}
-	}
-	return ""
 }
 
 func keywordsOf(s *jsonschema.Schema) *keywords {

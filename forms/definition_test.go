@@ -29,7 +29,7 @@ func TestLoadRejectsBadDefinitions(t *testing.T) {
 		{
 			name:    "unknown civickit keyword",
 			doc:     `{"x-form":{"id":"a","version":1},"type":"object","properties":{"a":{"type":"string","x-wigdet":"text"}}}`,
-			pointer: "/properties/a/x-wigdet", reason: `unknown civickit keyword "x-wigdet"`,
+			pointer: "/properties/a/x-wigdet", reason: `unknown keyword "x-wigdet"; did you mean "x-widget"?`,
 		},
 		{
 			name:    "pii category",
@@ -287,4 +287,80 @@ func TestConfigValidate(t *testing.T) {
 	assert.ErrorIs(t, err, adapters.ErrInvalidArgument)
 	assert.Contains(t, err.Error(), "MaxBodyBytes")
 	assert.Contains(t, err.Error(), "MaxDepth")
+}
+
+func TestUnknownKeywordsFailLoading(t *testing.T) {
+	t.Parallel()
+	const head = `{"x-form":{"id":"a","version":1},"type":"object",`
+	tests := []struct {
+		name    string
+		doc     string
+		pointer string
+		unknown string
+		nearest string
+	}{
+		{name: "field rule", doc: head + `"properties":{"a":{"type":"string","minLenght":3}}}`,
+			pointer: "/properties/a/minLenght", unknown: "minLenght", nearest: "minLength"},
+		{name: "root", doc: head + `"requried":["a"],"properties":{"a":{"type":"string"}}}`,
+			pointer: "/requried", unknown: "requried", nearest: "required"},
+		{name: "array items", doc: head + `"properties":{"t":{"type":"array","items":{"type":"string","maxLenth":3}}}}`,
+			pointer: "/properties/t/items/maxLenth", unknown: "maxLenth", nearest: "maxLength"},
+		{name: "branch inside allOf", doc: head + `"properties":{"k":{"type":"boolean"}},"allOf":[{"if":{"properties":{"k":{"const":true}}},"then":{"properties":{"b":{"type":"string","formt":"email"}}}}]}`,
+			pointer: "/allOf/0/then/properties/b/formt", unknown: "formt", nearest: "format"},
+		{name: "condition", doc: head + `"properties":{"k":{"type":"boolean"}},"if":{"properties":{"k":{"cnst":true}}},"then":{}}`,
+			pointer: "/if/properties/k/cnst", unknown: "cnst", nearest: "const"},
+		{name: "definitions", doc: head + `"$defs":{"name":{"type":"string","patern":"^a"}},"properties":{"a":{"$ref":"#/$defs/name"}}}`,
+			pointer: "/$defs/name/patern", unknown: "patern", nearest: "pattern"},
+		{name: "additional properties schema", doc: head + `"properties":{"a":{"type":"string"}},"additionalProperties":{"tpye":"string"}}`,
+			pointer: "/additionalProperties/tpye", unknown: "tpye", nearest: "type"},
+		{name: "prefix items", doc: head + `"properties":{"t":{"type":"array","prefixItems":[{"type":"string"},{"enumm":["a"]}]}}}`,
+			pointer: "/properties/t/prefixItems/1/enumm", unknown: "enumm", nearest: "enum"},
+		{name: "dependent schema", doc: head + `"properties":{"a":{"type":"string"}},"dependentSchemas":{"a":{"requird":["a"]}}}`,
+			pointer: "/dependentSchemas/a/requird", unknown: "requird", nearest: "required"},
+		{name: "not", doc: head + `"properties":{"a":{"type":"string","not":{"cont":"x"}}}}`,
+			pointer: "/properties/a/not/cont", unknown: "cont", nearest: "const"},
+		{name: "draft-7 keyword", doc: head + `"properties":{"a":{"type":"string"}},"dependencies":{"a":["a"]}}`,
+			pointer: "/dependencies", unknown: "dependencies", nearest: "dependentSchemas"},
+		{name: "civickit keyword", doc: head + `"properties":{"a":{"type":"string","x-prefil":"email"}}}`,
+			pointer: "/properties/a/x-prefil", unknown: "x-prefil", nearest: "x-prefill"},
+		{name: "x-form member", doc: `{"x-form":{"id":"a","version":1,"allowUnknownField":true},"type":"object","properties":{"a":{"type":"string"}}}`,
+			pointer: "/x-form/allowUnknownField", unknown: "allowUnknownField", nearest: "allowUnknownFields"},
+		{name: "step member", doc: `{"x-form":{"id":"a","version":1,"steps":[{"id":"one","feilds":["a"]}]},"type":"object","properties":{"a":{"type":"string"}}}`,
+			pointer: "/x-form/steps/0/feilds", unknown: "feilds", nearest: "fields"},
+		{name: "step translation", doc: `{"x-form":{"id":"a","version":1,"steps":[{"id":"one","fields":["a"],"x-tilte":{"es":"Uno"}}]},"type":"object","properties":{"a":{"type":"string"}}}`,
+			pointer: "/x-form/steps/0/x-tilte", unknown: "x-tilte", nearest: "x-title"},
+		{name: "a name with a slash", doc: head + `"properties":{"a/b":{"type":"string","titel":"x"}}}`,
+			pointer: "/properties/a~1b/titel", unknown: "titel", nearest: "title"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r, err := NewRegistry(nil)
+			require.NoError(t, err)
+			_, err = r.Load(context.Background(), "forms/typo.json", []byte(tt.doc))
+			var de *DefinitionError
+			require.ErrorAs(t, err, &de)
+			assert.Equal(t, "forms/typo.json", de.File)
+			assert.Equal(t, tt.pointer, de.Pointer)
+			assert.Equal(t, fmt.Sprintf("unknown keyword %q; did you mean %q?", tt.unknown, tt.nearest), de.Reason)
+		})
+	}
+}
+
+func TestNamesAndDataAreNotKeywords(t *testing.T) {
+	t.Parallel()
+	doc := `{"x-form":{"id":"a","version":1},"type":"object","$comment":"names below look like typos but are names or data",
+	  "$defs":{"minLenght":{"type":"string"}},
+	  "properties":{
+	    "minLenght":{"$ref":"#/$defs/minLenght","default":"x","examples":[{"tpye":1}]},
+	    "requried":{"enum":[{"formt":1},"x"],"x-options":{"x":{"es":"equis"}}},
+	    "o":{"type":"object","properties":{"patern":{"type":"string","const":"k","deprecated":false,"readOnly":false}},
+	      "patternProperties":{"^x":{"type":"string"}},"dependentRequired":{"patern":["patern"]}},
+	    "c":{"type":"string","contentMediaType":"text/plain","contentEncoding":"base64","x-title":{"es-MX":"Ce"}}
+	  },
+	  "dependentSchemas":{"requried":{"properties":{"minLenght":{"minLength":1}}}}}`
+	r, err := NewRegistry(nil)
+	require.NoError(t, err)
+	_, err = r.Load(context.Background(), "forms/names.json", []byte(doc))
+	require.NoError(t, err)
 }

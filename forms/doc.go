@@ -17,10 +17,19 @@
 // keywords keep their JSON Schema meaning; "title" and "description" are
 // the default-language label and hint of a field.
 //
-// The civickit keywords are checked when a definition loads, through
-// jsonschema/v6's vocabulary support: an unknown "x-" keyword or a bad
-// value (x-widget: "textaera") fails the load with a *DefinitionError
-// naming the file, the JSON pointer and the reason.
+// Every name in a schema object, at any depth (properties, items, allOf,
+// if/then/else, $defs, ...), must be a keyword of JSON Schema 2020-12's
+// core, applicator, validation, unevaluated, format-annotation, content
+// or meta-data vocabularies, or one of the civickit keywords below; so
+// must every member of x-form and of its steps. Otherwise the load fails
+// with a *DefinitionError naming the file, the JSON pointer and the
+// nearest known keyword ("minLenght": unknown keyword "minLenght"; did
+// you mean "minLength"?), since a rule the compiler silently ignored
+// would be lost. Property names, $defs names and the values of enum,
+// const, default and examples are the author's, not keywords. The
+// civickit keywords' values are checked through jsonschema/v6's
+// vocabulary support: a bad value (x-widget: "textaera") fails the same
+// way.
 //
 //   - x-form (root only, required): {"id": "permit", "version": 1,
 //     "steps": [...], "allowUnknownFields": false}. id is lower-case

@@ -3,6 +3,9 @@ package forms
 import (
 	_ "embed"
 	"fmt"
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -20,11 +23,35 @@ var vocabSchemaJSON string
 // is safe because a compiled *jsonschema.Schema is read-only.
 var vocabulary = mustVocabulary()
 
+// The keywords of JSON Schema 2020-12 (core, applicator, validation,
+// unevaluated, format-annotation, content and meta-data vocabularies), by
+// what their value holds: one subschema, a list of them, a map from
+// names to them, or anything else (data, names, numbers).
+var (
+	oneSchema  = []string{"not", "if", "then", "else", "items", "contains", "additionalProperties", "propertyNames", "unevaluatedItems", "unevaluatedProperties", "contentSchema"}
+	schemaList = []string{"allOf", "anyOf", "oneOf", "prefixItems"}
+	schemaMap  = []string{"properties", "patternProperties", "$defs", "dependentSchemas"}
+	otherWords = []string{"$schema", "$id", "$ref", "$anchor", "$dynamicRef", "$dynamicAnchor", "$vocabulary", "$comment",
+		"type", "enum", "const", "multipleOf", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum",
+		"maxLength", "minLength", "pattern", "maxItems", "minItems", "uniqueItems", "maxContains", "minContains",
+		"maxProperties", "minProperties", "required", "dependentRequired", "format", "contentEncoding",
+		"contentMediaType", "title", "description", "default", "deprecated", "readOnly", "writeOnly", "examples"}
+)
+
+// keywordNames are the names allowed in a schema object, in x-form and in
+// one of its steps; the civickit ones come from vocab.schema.json.
+var keywordNames struct{ schema, form, step []string }
+
 func mustVocabulary() *jsonschema.Vocabulary {
 	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(vocabSchemaJSON))
 	if err != nil {
 		panic(fmt.Sprintf("forms: vocabulary schema: %v", err))
 	}
+	props := func(m any) map[string]any { return m.(map[string]any)["properties"].(map[string]any) }
+	xform := props(doc)["x-form"]
+	keywordNames.schema = slices.Concat(oneSchema, schemaList, schemaMap, otherWords, slices.Sorted(maps.Keys(props(doc))))
+	keywordNames.form = slices.Sorted(maps.Keys(props(xform)))
+	keywordNames.step = slices.Sorted(maps.Keys(props(props(xform)["steps"].(map[string]any)["items"])))
 	c := jsonschema.NewCompiler()
 	c.UseLoader(noLoader{})
 	if err := c.AddResource(VocabularyURL, doc); err != nil {
@@ -172,6 +199,91 @@ func intOf(v any) int {
 		return int(i)
 	}
 	return 0
+}
+
+// unknownKeyword finds a name in a schema object, at any depth, that is
+// no keyword, or a member of x-form or of a step that is not theirs, and
+// returns its pointer, the name and the names allowed there. Names under
+// properties, $defs and the like are the author's, and the values of
+// enum, const, default, examples and the civickit keywords are data:
+// neither is taken for a keyword.
+func unknownKeyword(v any, ptr string) (at, name string, known []string) {
+	obj, _ := v.(map[string]any) // not an object: a boolean schema, or a shape the compiler refuses
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
+		kp, val := ptr+pointerOf([]string{k}), obj[k]
+		subs := map[string]any{} // subschemas under k by pointer suffix
+		switch {
+		case !slices.Contains(keywordNames.schema, k):
+			return kp, k, keywordNames.schema
+		case k == "x-form":
+			if at, name, known = unknownMember(val, kp, keywordNames.form); at != "" {
+				return at, name, known
+			}
+			form, _ := val.(map[string]any)
+			steps, _ := form["steps"].([]any)
+			for i, st := range steps {
+				if at, name, known = unknownMember(st, kp+"/steps/"+strconv.Itoa(i), keywordNames.step); at != "" {
+					return at, name, known
+				}
+			}
+		case slices.Contains(oneSchema, k):
+			subs[""] = val
+		case slices.Contains(schemaList, k):
+			list, _ := val.([]any)
+			for i, e := range list {
+				subs["/"+strconv.Itoa(i)] = e
+			}
+		case slices.Contains(schemaMap, k):
+			m, _ := val.(map[string]any)
+			for n, e := range m {
+				subs[pointerOf([]string{n})] = e
+			}
+		}
+		for _, suffix := range slices.Sorted(maps.Keys(subs)) {
+			if at, name, known = unknownKeyword(subs[suffix], kp+suffix); at != "" {
+				return at, name, known
+			}
+		}
+	}
+	return "", "", nil
+}
+
+// unknownMember finds a member of an object that is not allowed.
+func unknownMember(v any, ptr string, allowed []string) (string, string, []string) {
+	m, _ := v.(map[string]any)
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if !slices.Contains(allowed, k) {
+			return ptr + pointerOf([]string{k}), k, allowed
+		}
+	}
+	return "", "", nil
+}
+
+// nearest returns the name in known closest to name by edit distance.
+func nearest(name string, known []string) string {
+	best, bestDist := "", -1
+	for _, k := range known {
+		// Levenshtein distance, one row at a time
+		row := make([]int, len(k)+1)
+		for j := range row {
+			row[j] = j
+		}
+		for i := 1; i <= len(name); i++ {
+			prev := row[0]
+			row[0] = i
+			for j := 1; j <= len(k); j++ {
+				cost := 1
+				if name[i-1] == k[j-1] {
+					cost = 0
+				}
+				prev, row[j] = row[j], min(row[j]+1, row[j-1]+1, prev+cost)
+			}
+		}
+		if d := row[len(k)]; bestDist < 0 || d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	return best
 }
 
 // noLoader refuses every external reference: a definition is one
