@@ -330,7 +330,7 @@ func (f *Form) fieldErrors(probs []problem, l *lang, upTo int) []FieldError {
 			continue
 		}
 		fe := FieldError{Pointer: k, Field: b.path, Code: b.p.code, Params: b.p.params}
-		label := b.path
+		var label string
 		if b.field != nil {
 			label = b.field.labelIn(l)
 		} else {
