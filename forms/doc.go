@@ -147,7 +147,8 @@
 //
 // Submissions that break the form return a *ValidationError, which
 // unwraps to adapters.ErrInvalidArgument, and for input limits also to
-// ErrTooLarge, ErrTooDeep, ErrDuplicateKey, ErrInvalidUTF8 or ErrSyntax.
+// ErrTooLarge, ErrTooDeep, ErrDuplicateKey, ErrInvalidUTF8, ErrSyntax,
+// ErrTooManyFields or ErrUnsupportedMediaType.
 // Definitions that fail to load return a *DefinitionError (wrapping
 // adapters.ErrInvalidArgument); LoadFS joins one per failing file. Lookups
 // of missing forms or drafts wrap adapters.ErrNotFound; a pin whose hash
