@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -84,6 +83,8 @@ type jsonReader struct {
 	path     []string
 }
 
+var decoders = sync.Pool{New: func() any { return jsontext.NewDecoder(bytes.NewReader(nil)) }}
+
 func decodeJSON(data []byte, maxDepth int) (any, error) {
 	return readJSON(data, maxDepth, nil)
 }
@@ -96,7 +97,13 @@ func readJSON(data []byte, maxDepth int, keyOrder func(string, []string)) (any, 
 		}
 		return nil, &inputError{kind: ErrInvalidUTF8, offset: off}
 	}
-	r := jsonReader{dec: jsontext.NewDecoder(bytes.NewBuffer(data)), maxDepth: maxDepth, keyOrder: keyOrder}
+	dec := decoders.Get().(*jsontext.Decoder)
+	defer func() {
+		dec.Reset(bytes.NewReader(nil)) // keep no reference to data
+		decoders.Put(dec)
+	}()
+	dec.Reset(bytes.NewBuffer(data))
+	r := jsonReader{dec: dec, maxDepth: maxDepth, keyOrder: keyOrder}
 	v, err := r.value()
 	if err != nil {
 		return nil, err
@@ -261,7 +268,13 @@ func writeJSON(enc *jsontext.Encoder, v any) error {
 		if err := enc.WriteToken(jsontext.BeginObject); err != nil {
 			return err
 		}
-		for _, k := range slices.Sorted(maps.Keys(x)) {
+		var buf [32]string
+		keys := buf[:0]
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
 			if err := enc.WriteToken(jsontext.String(k)); err != nil {
 				return err
 			}
