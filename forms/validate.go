@@ -170,11 +170,21 @@ func (f *Form) validate(v any, l *lang, upTo int) (map[string]any, error) {
 // Text is trimmed first, so conditions see what validation will.
 func (f *Form) prune(parent *Field, obj map[string]any, path []string, probs []problem) []problem {
 	for _, fl := range parent.Fields {
-		if v, ok := obj[fl.Name]; ok && !fl.keepSpace {
-			if v = trim(v, fl.Type == "array"); v == "" {
+		if fl.keepSpace {
+			continue
+		}
+		switch v := obj[fl.Name].(type) {
+		case string:
+			if t := strings.TrimSpace(v); t == "" {
 				delete(obj, fl.Name) // a blank answer is no answer
-			} else {
-				obj[fl.Name] = v
+			} else if len(t) != len(v) {
+				obj[fl.Name] = t
+			}
+		case []any:
+			for i, e := range v {
+				if s, ok := e.(string); ok && fl.Type == "array" {
+					v[i] = strings.TrimSpace(s)
+				}
 			}
 		}
 	}
@@ -203,22 +213,6 @@ func (f *Form) prune(parent *Field, obj map[string]any, path []string, probs []p
 		}
 	}
 	return probs
-}
-
-// trim removes leading and trailing white space from a string, or from
-// each string of a list.
-func trim(v any, list bool) any {
-	switch x := v.(type) {
-	case string:
-		return strings.TrimSpace(x)
-	case []any:
-		for i, e := range x {
-			if s, ok := e.(string); ok && list {
-				x[i] = strings.TrimSpace(s)
-			}
-		}
-	}
-	return v
 }
 
 // refuse returns the code of the first character a text value may not
