@@ -118,7 +118,7 @@ func scalar(typ, s string) (any, bool) {
 	}
 	switch typ {
 	case "number", "integer":
-		if boundedNumber(t) {
+		if isNumber(t) {
 			return json.Number(t), true
 		}
 	case "boolean":

@@ -208,17 +208,24 @@ const (
 	maxNumberLen = 100
 )
 
-var numberSyntax = regexp.MustCompile(`^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?([0-9]+))?$`)
+var numberSyntax = regexp.MustCompile(`^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$`)
 
-// boundedNumber reports whether s is one JSON number within the bounds.
+// boundedNumber reports whether s, known to be a JSON number, is within
+// the bounds.
 func boundedNumber(s string) bool {
-	m := numberSyntax.FindStringSubmatch(s)
-	if m == nil || len(s) > maxNumberLen {
+	if len(s) > maxNumberLen {
 		return false
 	}
-	exp, err := strconv.Atoi(m[1])
-	return m[1] == "" || err == nil && exp <= maxExponent
+	i := strings.IndexAny(s, "eE")
+	if i < 0 {
+		return true
+	}
+	exp, err := strconv.Atoi(strings.TrimLeft(s[i+1:], "+-"))
+	return err == nil && exp <= maxExponent
 }
+
+// isNumber reports whether s is one JSON number within the bounds.
+func isNumber(s string) bool { return numberSyntax.MatchString(s) && boundedNumber(s) }
 
 // encoders write like encoding/json: names sorted, and <, >, &, U+2028
 // and U+2029 escaped so the output is safe inside HTML script blocks.

@@ -96,7 +96,7 @@ func plain(v any, depth, max int) bool {
 	case nil, bool, string:
 		return true
 	case json.Number:
-		return boundedNumber(string(x))
+		return isNumber(string(x))
 	case map[string]any:
 		if depth >= max {
 			return false
@@ -189,11 +189,15 @@ func (f *Form) prune(parent *Field, obj map[string]any, path []string, probs []p
 		}
 	}
 	var verdicts []verdict
+	known := 0
 	for _, fl := range parent.Fields {
 		v, present := obj[fl.Name]
 		if len(fl.conds) > 0 && present && !visible(fl, obj, &verdicts) {
 			delete(obj, fl.Name)
 			continue
+		}
+		if present {
+			known++
 		}
 		if code := fl.refuse(v); code != "" {
 			probs = append(probs, problem{toks: append(slices.Clone(path), fl.Name), code: code})
@@ -204,7 +208,7 @@ func (f *Form) prune(parent *Field, obj map[string]any, path []string, probs []p
 			}
 		}
 	}
-	if f.allow {
+	if f.allow || known == len(obj) {
 		return probs
 	}
 	for k := range obj {
