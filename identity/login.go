@@ -342,15 +342,9 @@ func (rp *RelyingParty) BackChannelLogout(ctx context.Context, providerName, log
 	if rp.sessions.store == nil {
 		return 0, errors.New("identity: back-channel logout needs a session store")
 	}
-	if logoutToken == "" || len(logoutToken) > maxTokenLen {
-		return 0, authErr(ErrTokenSignature, providerName, "logout token missing or too long", nil)
-	}
-	lt, err := p.logoutVerify.VerifyLogout(oidc.ClientContext(ctx, rp.client), logoutToken)
+	lt, err := p.verifier.verifyLogout(ctx, logoutToken)
 	if err != nil {
-		return 0, authErr(ErrTokenSignature, providerName, "logout token refused", err)
-	}
-	if lt.IssuedAt.After(rp.now().Add(p.cfg.ClockSkew)) {
-		return 0, authErr(ErrTokenNotYetValid, providerName, "", nil)
+		return 0, err
 	}
 	n, err := rp.sessions.store.RevokeProviderSession(ctx, lt.Issuer, lt.Subject, lt.SessionID)
 	if err != nil {
