@@ -225,6 +225,7 @@ type RelyingParty struct {
 	now       func() time.Time
 	log       *slog.Logger
 	errPage   func(http.ResponseWriter, *http.Request, error)
+	consumed  consumedFlows
 }
 
 // NewRelyingParty discovers every provider (one HTTP request each, bounded
@@ -263,6 +264,7 @@ func NewRelyingParty(ctx context.Context, providers []ProviderConfig, sessions *
 		now:       cfg.Now,
 		log:       cfg.Logger,
 		errPage:   cfg.ErrorHandler,
+		consumed:  consumedFlows{limit: maxConsumedFlows},
 	}
 	if !seen[rp.defProv] {
 		return nil, fmt.Errorf("identity: default provider %q is not configured", rp.defProv)
