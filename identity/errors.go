@@ -50,8 +50,8 @@ var (
 	// ErrTokenNotYetValid reports a token issued in the future or not yet valid.
 	ErrTokenNotYetValid = errors.New("identity: token issued in the future")
 	// ErrTimeClaim reports an exp, iat, nbf or auth_time claim that is not
-	// a NumericDate: a JSON number above zero and no later than the end of
-	// year 9999 (fractions are allowed, RFC 7519 §2). Strings, booleans,
+	// a NumericDate: a JSON number from 1 (one second past 1970) to the end
+	// of year 9999 (fractions are allowed, RFC 7519 §2). Strings, booleans,
 	// null, objects, zero, negative and later values are refused.
 	ErrTimeClaim = errors.New("identity: token time claim malformed")
 	// ErrNonce reports a missing or wrong nonce in the ID token.

@@ -311,3 +311,44 @@ func TestKeyRefreshIntervalLetsRotatedKeysIn(t *testing.T) {
 	require.NoError(t, err, "after the interval an unknown key id refetches the JWKS")
 	assert.Equal(t, int64(2), ks.fetches.Load())
 }
+
+func FuzzParseKeySet(f *testing.F) {
+	testKeys()
+	good, err := json.Marshal(map[string]any{"keys": []any{jose.JSONWebKey{Key: &opKeyA.PublicKey, KeyID: "a", Use: "sig"}}})
+	require.NoError(f, err)
+	f.Add(good)
+	f.Add([]byte(`{"keys":[{"kty":"EC","crv":"P-224","kid":"p224","x":"AA","y":"AA"},{"kty":"oct","k":"AAAA","kid":"h"}]}`))
+	f.Add([]byte(`{"keys":[{"kty":"RSA","n":"AQAB","e":"AQAB","kid":"tiny"}]}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		keys, refused, err := parseKeySet(body)
+		if err != nil {
+			return
+		}
+		require.LessOrEqual(t, len(keys), maxJWKSKeys)
+		for _, k := range keys {
+			require.True(t, strongKey(k.Key), "a kept key is strong")
+			require.True(t, k.IsPublic(), "only public keys are kept")
+		}
+		require.LessOrEqual(t, len(refused), maxJWKSKeys)
+	})
+}
+
+func FuzzTimeClaims(f *testing.F) {
+	for _, seed := range []string{`1700000000`, `1.5`, `"1700000000"`, `-1`, `0`, `1e300`, `null`, `true`, `{}`, `253402300799`, `253402300800`} {
+		f.Add(seed)
+	}
+	v := &tokenVerifier{provider: "fuzz"}
+	f.Fuzz(func(t *testing.T, value string) {
+		var c map[string]any
+		if json.Unmarshal([]byte(`{"nbf":`+value+`}`), &c) != nil {
+			return
+		}
+		times, err := v.times(c)
+		if err != nil {
+			requireAuthErr(t, err, ErrTimeClaim)
+			return
+		}
+		nbf := times[2]
+		require.True(t, nbf.After(time.Unix(0, 0)) && !nbf.After(time.Unix(maxNumericDate, 0)), "accepted %s as %v", value, nbf)
+	})
+}

@@ -290,7 +290,7 @@ func truthy(v any) bool {
 // numericDate reads a NumericDate of a claims map decoded by encoding/json.
 func numericDate(v any) (time.Time, bool) {
 	n, ok := v.(float64)
-	if !ok || !(n > 0 && n <= maxNumericDate) { // also false for NaN
+	if !ok || !(n >= 1 && n <= maxNumericDate) { // also false for NaN
 		return time.Time{}, false
 	}
 	sec, frac := math.Modf(n)
@@ -460,6 +460,12 @@ func (k *keySet) get() ([]jose.JSONWebKey, map[string]bool, error) {
 	case len(body) > maxJWKSBytes:
 		return nil, nil, errors.New("identity: key set larger than 1 MiB")
 	}
+	return parseKeySet(body)
+}
+
+// parseKeySet reads a JWKS, keeping the strong signing keys and the ids of
+// the keys it refuses.
+func parseKeySet(body []byte) ([]jose.JSONWebKey, map[string]bool, error) {
 	var set struct {
 		Keys []json.RawMessage `json:"keys"`
 	}
