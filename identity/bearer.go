@@ -24,8 +24,8 @@ type BearerConfig struct {
 	// KeyRefreshInterval is the shortest time between two fetches of the
 	// issuer's JWKS that tokens naming an unknown key id may cause, so that
 	// made-up key ids cannot make us hammer the issuer. A key the issuer
-	// adds is therefore usable at most this long after a previous fetch.
-	// Default 1 minute.
+	// adds may therefore be refused for up to this long after the previous
+	// fetch. Default 1 minute.
 	KeyRefreshInterval time.Duration
 	// RolesClaim is the dotted claim path of roles; default "roles".
 	RolesClaim string
@@ -129,8 +129,8 @@ func NewBearerVerifier(ctx context.Context, issuer, audience string, cfg *Bearer
 }
 
 // Verify checks a raw access token (signature and key strength, issuer,
-// audience, exp/iat/nbf/auth_time) and returns its principal with Scopes filled from the
-// "scope" or "scp" claim.
+// audience, exp/iat/nbf/auth_time) and returns its principal with Scopes
+// filled from the "scope" or "scp" claim.
 func (b *BearerVerifier) Verify(ctx context.Context, raw string) (*Principal, error) {
 	vt, err := b.v.verifyJWT(ctx, raw)
 	if err != nil {

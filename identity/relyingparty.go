@@ -78,8 +78,8 @@ type ProviderConfig struct {
 	// KeyRefreshInterval is the shortest time between two fetches of the
 	// issuer's JWKS that tokens naming an unknown key id may cause, so that
 	// made-up key ids cannot make us hammer the issuer. A key the issuer
-	// adds is therefore usable at most this long after a previous fetch.
-	// Default 1 minute.
+	// adds may therefore be refused for up to this long after the previous
+	// fetch. Default 1 minute.
 	KeyRefreshInterval time.Duration
 	// RequireIssuerParameter demands the RFC 9207 iss response parameter
 	// even when discovery does not advertise it.
