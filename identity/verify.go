@@ -372,7 +372,7 @@ func (k *keySet) VerifySignature(ctx context.Context, raw string) ([]byte, error
 }
 
 func (k *keySet) verify(ctx context.Context, raw string) ([]byte, error) {
-	jws, err := jose.ParseSigned(raw, k.algs)
+	jws, err := jose.ParseSignedCompact(raw, k.algs) // a JWT is compact; JWS JSON and spaces are refused
 	if err != nil || len(jws.Signatures) != 1 {
 		return nil, errors.New("identity: malformed token")
 	}
