@@ -24,8 +24,9 @@ var (
 	// ErrProviderResponse reports an error response from the provider's
 	// authorization endpoint (error=...).
 	ErrProviderResponse = errors.New("identity: provider returned an error")
-	// ErrCodeExchange reports a failed authorization code exchange: a
-	// replayed or unknown code, a wrong PKCE verifier, a refused client.
+	// ErrCodeExchange reports a failed authorization code exchange: a code
+	// the provider refuses (unknown, expired or already used), a wrong PKCE
+	// verifier, a refused client.
 	ErrCodeExchange = errors.New("identity: code exchange failed")
 	// ErrFlowReplayed reports a callback for a login flow that was already
 	// redeemed: its authorization code is never sent to the provider twice.

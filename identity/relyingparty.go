@@ -166,8 +166,8 @@ type Config struct {
 	PostLogoutPath string
 	// FlowTTL bounds how long a login may take at the provider; default 10m.
 	FlowTTL time.Duration
-	// HTTPClient talks to the providers; default http.DefaultClient with a
-	// 10-second timeout.
+	// HTTPClient talks to the providers (discovery, keys, token and
+	// userinfo endpoints); default a client with a 10-second timeout.
 	HTTPClient *http.Client
 	// Now is the clock; default time.Now.
 	Now func() time.Time
