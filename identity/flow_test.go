@@ -246,6 +246,7 @@ func TestConfigValidation(t *testing.T) {
 		{name: "alg none", edit: func(p *ProviderConfig) { p.SigningAlgs = []string{"none"} }, want: `"none" is not allowed`},
 		{name: "alg hmac", edit: func(p *ProviderConfig) { p.SigningAlgs = []string{"HS256"} }, want: `"HS256" is not allowed`},
 		{name: "skew", edit: func(p *ProviderConfig) { p.ClockSkew = time.Hour }, want: "clock skew"},
+		{name: "key refresh", edit: func(p *ProviderConfig) { p.KeyRefreshInterval = -time.Second }, want: "key refresh interval"},
 		{name: "reserved param", edit: func(p *ProviderConfig) { p.AuthParams = map[string]string{"nonce": "x"} }, want: "reserved"},
 	}
 	for _, tt := range tests {
