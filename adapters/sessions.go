@@ -2,6 +2,7 @@ package adapters
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -68,4 +69,53 @@ type SessionStore interface {
 	// expired at now and says how many rows it removed. A zero now is
 	// ErrInvalidArgument.
 	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
+}
+
+// maxSessionKey bounds session ids and flow keys; maxSessionField bounds
+// issuer, subject and provider session id.
+const (
+	maxSessionKey   = 256
+	maxSessionField = 2048
+)
+
+// Validate reports what makes rec unfit for SaveSession, as
+// ErrInvalidArgument: an empty ID, a zero Expires, or a field too long.
+func (rec SessionRecord) Validate() error {
+	var errs []error
+	if rec.ID == "" || len(rec.ID) > maxSessionKey {
+		errs = append(errs, invalid("session id must be 1 to %d bytes", maxSessionKey))
+	}
+	if rec.Expires.IsZero() {
+		errs = append(errs, invalid("session expiry is zero"))
+	}
+	if len(rec.Issuer) > maxSessionField || len(rec.Subject) > maxSessionField || len(rec.ProviderSessionID) > maxSessionField {
+		errs = append(errs, invalid("session issuer, subject and sid must be at most %d bytes", maxSessionField))
+	}
+	return errors.Join(errs...)
+}
+
+// Validate reports what makes p unfit for RevokeProviderSessions, as
+// ErrInvalidArgument: an empty Issuer, or an empty SID and Subject both.
+func (p RevokeSessionsParams) Validate() error {
+	var errs []error
+	if p.Issuer == "" {
+		errs = append(errs, invalid("revoke sessions: issuer is empty"))
+	}
+	if p.SID == "" && p.Subject == "" {
+		errs = append(errs, invalid("revoke sessions: sid and subject are both empty"))
+	}
+	return errors.Join(errs...)
+}
+
+// ValidateFlowKey reports what makes a ConsumeFlow call invalid, as
+// ErrInvalidArgument: an empty or too long key, or a zero expires.
+func ValidateFlowKey(key string, expires time.Time) error {
+	var errs []error
+	if key == "" || len(key) > maxSessionKey {
+		errs = append(errs, invalid("flow key must be 1 to %d bytes", maxSessionKey))
+	}
+	if expires.IsZero() {
+		errs = append(errs, invalid("flow expiry is zero"))
+	}
+	return errors.Join(errs...)
 }
