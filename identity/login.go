@@ -20,6 +20,8 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 	"golang.org/x/oauth2"
+
+	"github.com/civickit/civickit/adapters"
 )
 
 const flowPurpose = "civickit login flow v1"
@@ -198,7 +200,7 @@ func (rp *RelyingParty) Callback(w http.ResponseWriter, r *http.Request, pathPro
 	// store too, so the old cookie cannot be replayed.
 	if rp.sessions.store != nil {
 		if old, err := rp.sessions.Load(r); err == nil {
-			if err := rp.sessions.store.Revoke(r.Context(), old.ID); err != nil {
+			if err := rp.sessions.store.RevokeSession(r.Context(), old.ID); err != nil {
 				return nil, "", fmt.Errorf("identity: revoke previous session: %w", err)
 			}
 		}
@@ -352,11 +354,11 @@ func (rp *RelyingParty) BackChannelLogout(ctx context.Context, providerName, log
 	if lt.IssuedAt.After(rp.now().Add(p.cfg.ClockSkew)) {
 		return 0, authErr(ErrTokenNotYetValid, providerName, "", nil)
 	}
-	n, err := rp.sessions.store.RevokeProviderSession(ctx, lt.Issuer, lt.Subject, lt.SessionID)
+	n, err := rp.sessions.store.RevokeProviderSessions(ctx, adapters.RevokeSessionsParams{Issuer: lt.Issuer, Subject: lt.Subject, SID: lt.SessionID})
 	if err != nil {
 		return 0, fmt.Errorf("identity: back-channel logout: %w", err)
 	}
-	return n, nil
+	return int(n), nil
 }
 
 // Sessions returns the session manager.
