@@ -40,8 +40,8 @@ type RevokeSessionsParams struct {
 // database. Every method is one transaction.
 type SessionStore interface {
 	// SaveSession records a new active session. Saving an id that exists
-	// replaces its record. An empty ID or a zero Expires is
-	// ErrInvalidArgument.
+	// replaces its record. A record SessionRecord.Validate refuses (empty
+	// ID, zero Expires, a field too long) is ErrInvalidArgument.
 	SaveSession(ctx context.Context, rec SessionRecord) error
 
 	// SessionActive reports whether the session id is recorded, not
@@ -49,8 +49,8 @@ type SessionStore interface {
 	// returns false, nil.
 	SessionActive(ctx context.Context, id string, now time.Time) (bool, error)
 
-	// RevokeSession ends one session. Revoking an unknown id is not an
-	// error.
+	// RevokeSession ends one session; the store may delete its record.
+	// Revoking an unknown id is not an error.
 	RevokeSession(ctx context.Context, id string) error
 
 	// RevokeProviderSessions ends every session p selects and says how
@@ -59,10 +59,11 @@ type SessionStore interface {
 	RevokeProviderSessions(ctx context.Context, p RevokeSessionsParams) (int64, error)
 
 	// ConsumeFlow records that the login flow named key (a hash of its
-	// state) has been redeemed, and keeps the record until expires. The
-	// first call for a key succeeds; every later call returns ErrDuplicate
-	// and changes nothing, also when several processes race. An empty key
-	// or a zero expires is ErrInvalidArgument.
+	// state) has been redeemed, and keeps the record at least until
+	// expires. The first call for a key succeeds; every later call returns
+	// ErrDuplicate and changes nothing, also when several processes race.
+	// A key ValidateFlowKey refuses (empty, too long, zero expires) is
+	// ErrInvalidArgument.
 	ConsumeFlow(ctx context.Context, key string, expires time.Time) error
 
 	// DeleteExpiredSessions removes the sessions and consumed flows
