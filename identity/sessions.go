@@ -255,7 +255,7 @@ var claimsLeftOut = map[string]bool{
 	"iss": true, "sub": true, "email": true, "email_verified": true, "name": true, "phone_number": true, "auth_time": true,
 }
 
-func encodeSession(sess *Session, withClaims bool) []byte {
+func encodeSession(sess *Session, withClaims bool) ([]byte, error) {
 	p := *sess.Principal
 	p.Claims = nil
 	if withClaims {
@@ -268,11 +268,10 @@ func encodeSession(sess *Session, withClaims bool) []byte {
 			}
 		}
 	}
-	b, _ := json.Marshal(sessionPayload{ // claims came from JSON; they encode
+	return json.Marshal(sessionPayload{
 		ID: sess.ID, Created: sess.Created.UnixNano(), LastSeen: sess.LastSeen.UnixNano(),
 		SID: sess.ProviderSessionID, Principal: &p,
 	})
-	return b
 }
 
 // decodeSession parses what encodeSession made; b is at most a cookie's
@@ -290,12 +289,16 @@ func decodeSession(b []byte) (*Session, error) {
 }
 
 func (s *Sessions) seal(sess *Session) (string, error) {
-	if v := s.keys.Seal(sessionPurpose, encodeSession(sess, true)); len(v) <= maxCookieValue {
-		return v, nil
-	}
-	// Too big for a cookie: drop the raw claims, which can be lived without.
-	if v := s.keys.Seal(sessionPurpose, encodeSession(sess, false)); len(v) <= maxCookieValue {
-		return v, nil
+	// When the session is too big for a cookie, drop the raw claims, which
+	// can be lived without.
+	for _, withClaims := range []bool{true, false} {
+		b, err := encodeSession(sess, withClaims)
+		if err != nil {
+			return "", fmt.Errorf("identity: encode session: %w", err)
+		}
+		if v := s.keys.Seal(sessionPurpose, b); len(v) <= maxCookieValue {
+			return v, nil
+		}
 	}
 	return "", errors.New("identity: session too large for a cookie")
 }

@@ -54,6 +54,13 @@ func newTestSessions(t testing.TB, clock *fakeClock, cfg *SessionConfig) (*Sessi
 	return s, kr
 }
 
+func mustEncode(t testing.TB, sess *Session) []byte {
+	t.Helper()
+	b, err := encodeSession(sess, true)
+	require.NoError(t, err)
+	return b
+}
+
 func issueCookie(t testing.TB, s *Sessions) (*http.Cookie, *Session) {
 	rec := httptest.NewRecorder()
 	sess, err := s.Issue(t.Context(), rec, testPrincipal(), "header.payload.sig", "sid-1")
@@ -126,14 +133,14 @@ func TestSessionRejections(t *testing.T) {
 		{name: "empty", value: func() string { return "" }, want: ErrSession},
 		{name: "not base64", value: func() string { return "!!!" }, want: ErrSession},
 		{name: "other key same id", value: func() string {
-			return other.Seal(sessionPurpose, encodeSession(&Session{ID: "x", Principal: testPrincipal(), Created: clock.Now(), LastSeen: clock.Now()}, true))
+			return other.Seal(sessionPurpose, mustEncode(t, &Session{ID: "x", Principal: testPrincipal(), Created: clock.Now(), LastSeen: clock.Now()}))
 		}, want: ErrSession},
 		{name: "wrong purpose", value: func() string {
-			return kr.Seal("civickit flow v1", encodeSession(&Session{ID: "x", Principal: testPrincipal(), Created: clock.Now(), LastSeen: clock.Now()}, true))
+			return kr.Seal("civickit flow v1", mustEncode(t, &Session{ID: "x", Principal: testPrincipal(), Created: clock.Now(), LastSeen: clock.Now()}))
 		}, want: ErrSession},
 		{name: "idle timeout", value: func() string { return c.Value }, advance: 31 * time.Minute, want: ErrSessionExpired},
 		{name: "absolute timeout", value: func() string {
-			return kr.Seal(sessionPurpose, encodeSession(&Session{ID: "x", Principal: testPrincipal(), Created: clock.Now().Add(-2 * time.Hour), LastSeen: clock.Now()}, true))
+			return kr.Seal(sessionPurpose, mustEncode(t, &Session{ID: "x", Principal: testPrincipal(), Created: clock.Now().Add(-2 * time.Hour), LastSeen: clock.Now()}))
 		}, want: ErrSessionExpired},
 	}
 	for _, tt := range tests {
