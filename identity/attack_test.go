@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/civickit/civickit/keyring"
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -205,7 +206,7 @@ func TestAttacksAreRejected(t *testing.T) {
 		}},
 		{name: "session cookie sealed with a key retired past its grace", want: ErrKeyRetired, attack: func(t *testing.T, h *harness) error {
 			return sessionErr(t, h, func(v string) string {
-				require.NoError(t, h.keys.Rotate(GenerateKey("k2")))
+				require.NoError(t, h.keys.Rotate(keyring.GenerateKey("k2")))
 				h.clock.Advance(61 * time.Minute)
 				return v
 			})

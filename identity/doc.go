@@ -27,9 +27,14 @@
 //
 // Sessions are AES-256-GCM sealed cookies (Secure, HttpOnly,
 // SameSite=Lax, a __Host- name) with absolute and idle timeouts and a new
-// id on every login, under a KeyRing that rotates keys with a grace period
-// for retired ones. An optional SessionStore makes sessions revocable and
-// enables OpenID back-channel logout.
+// id on every login, sealed with a keyring.KeyRing that rotates keys with a
+// grace period for retired ones. The session inside the seal is JSON,
+// bounded by the cookie size. An optional adapters.SessionStore (memory,
+// sqlite, postgres or a vendor's) makes sessions revocable in every process
+// that shares it and enables OpenID back-channel logout; Sessions has it
+// delete expired sessions and consumed login flows at most once per
+// SessionConfig.PurgeInterval, in the background, unless SkipPurge leaves
+// that to the host.
 //
 // For net/http: Sessions.Middleware (or RelyingParty.Middleware) puts the
 // principal on the context (PrincipalFrom); RelyingParty.RequireLogin sends
@@ -54,8 +59,7 @@
 //
 // # Concurrency
 //
-// RelyingParty, Sessions, KeyRing, BearerVerifier and MemorySessionStore
-// are safe for concurrent use once built. KeyRing.Rotate may run while
-// requests are served. A Principal on a request context is shared by the
+// RelyingParty, Sessions and BearerVerifier are safe for concurrent use
+// once built. The key ring may be rotated while requests are served. A Principal on a request context is shared by the
 // session's requests and must be treated as read-only.
 package identity

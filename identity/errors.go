@@ -68,8 +68,8 @@ var (
 	// ErrSessionExpired reports a session past its absolute or idle timeout,
 	// or revoked in the session store.
 	ErrSessionExpired = errors.New("identity: session expired")
-	// ErrKeyRetired reports a cookie sealed with a key retired for longer
-	// than the key ring's grace period.
+	// ErrKeyRetired reports a session cookie sealed with a key the ring no
+	// longer holds or retired for longer than its grace period.
 	ErrKeyRetired = errors.New("identity: cookie key retired")
 	// ErrReturnPath reports a return path that is not a same-site path.
 	ErrReturnPath = errors.New("identity: return path rejected")

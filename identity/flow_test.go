@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/civickit/civickit/identity/devprovider"
+	"github.com/civickit/civickit/keyring"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -112,7 +113,7 @@ func TestLoginFlowStaffRolesAndNewSessionEachLogin(t *testing.T) {
 	second, err := h.rp.Sessions().Decode(h.sessionCookie().Value)
 	require.NoError(t, err)
 	assert.NotEqual(t, firstSess.ID, second.ID, "every login gets a new session id")
-	active, err := h.store.Active(t.Context(), firstSess.ID)
+	active, err := h.store.SessionActive(t.Context(), firstSess.ID, h.clock.Now())
 	require.NoError(t, err)
 	assert.False(t, active, "the replaced session is revoked")
 }
@@ -257,7 +258,7 @@ func TestConfigValidation(t *testing.T) {
 			assert.ErrorContains(t, p.Validate(), tt.want)
 		})
 	}
-	ring, err := NewKeyRing(GenerateKey("k"), nil, nil)
+	ring, err := keyring.New(keyring.GenerateKey("k"), nil, nil)
 	require.NoError(t, err)
 	sessions, err := NewSessions(ring, nil)
 	require.NoError(t, err)
@@ -292,7 +293,7 @@ func TestIssuerParameterOnlyWhenAdvertised(t *testing.T) {
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = dev.Close(context.Background()) })
 
-			ring, err := NewKeyRing(GenerateKey("k"), nil, nil)
+			ring, err := keyring.New(keyring.GenerateKey("k"), nil, nil)
 			require.NoError(t, err)
 			sessions, err := NewSessions(ring, &SessionConfig{InsecureCookies: true})
 			require.NoError(t, err)

@@ -186,20 +186,14 @@ func (rp *RelyingParty) clearFlow(w http.ResponseWriter, name string) {
 	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, Secure: rp.sessions.secure, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 }
 
-// flowConsumer is the part of a session store that remembers redeemed
-// login flows across processes (adapters.SessionStore has it).
-type flowConsumer interface {
-	ConsumeFlow(ctx context.Context, key string, expires time.Time) error
-}
-
 // consumeFlow records that f is being redeemed, in the session store when
 // it can remember flows and in this process otherwise, and refuses a flow
 // recorded before. Only a hash of the state is kept.
 func (rp *RelyingParty) consumeFlow(ctx context.Context, f *flow) error {
 	sum := sha256.Sum256([]byte(flowPurpose + "\x00" + f.State))
 	expires := time.UnixMilli(f.Created).Add(rp.flowTTL)
-	if fc, ok := rp.sessions.store.(flowConsumer); ok {
-		err := fc.ConsumeFlow(ctx, hex.EncodeToString(sum[:]), expires)
+	if rp.sessions.store != nil {
+		err := rp.sessions.store.ConsumeFlow(ctx, hex.EncodeToString(sum[:]), expires)
 		if errors.Is(err, adapters.ErrDuplicate) {
 			return authErr(ErrFlowReplayed, f.Provider, "", nil)
 		}
@@ -324,7 +318,7 @@ func (rp *RelyingParty) Callback(w http.ResponseWriter, r *http.Request, pathPro
 	// store too, so the old cookie cannot be replayed.
 	if rp.sessions.store != nil {
 		if old, err := rp.sessions.Load(r); err == nil {
-			if err := rp.sessions.store.Revoke(r.Context(), old.ID); err != nil {
+			if err := rp.sessions.store.RevokeSession(r.Context(), old.ID); err != nil {
 				return nil, "", fmt.Errorf("identity: revoke previous session: %w", err)
 			}
 		}
@@ -472,11 +466,11 @@ func (rp *RelyingParty) BackChannelLogout(ctx context.Context, providerName, log
 	if err != nil {
 		return 0, err
 	}
-	n, err := rp.sessions.store.RevokeProviderSession(ctx, lt.Issuer, lt.Subject, lt.SessionID)
+	n, err := rp.sessions.store.RevokeProviderSessions(ctx, adapters.RevokeSessionsParams{Issuer: lt.Issuer, Subject: lt.Subject, SID: lt.SessionID})
 	if err != nil {
 		return 0, fmt.Errorf("identity: back-channel logout: %w", err)
 	}
-	return n, nil
+	return int(n), nil
 }
 
 // Sessions returns the session manager.

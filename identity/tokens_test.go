@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/civickit/civickit/adapters/memory"
+	"github.com/civickit/civickit/keyring"
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -79,9 +81,9 @@ const stubClient = "city-portal"
 
 func newKeyServerVerifiers(t *testing.T, ks *keyServer, interval time.Duration) keyServerVerifiers {
 	t.Helper()
-	keys, err := NewKeyRing(GenerateKey("k1"), nil, nil)
+	keys, err := keyring.New(keyring.GenerateKey("k1"), nil, nil)
 	require.NoError(t, err)
-	sessions, err := NewSessions(keys, &SessionConfig{Store: NewMemorySessionStore()})
+	sessions, err := NewSessions(keys, &SessionConfig{Store: memory.New()})
 	require.NoError(t, err)
 	rp, err := NewRelyingParty(t.Context(), []ProviderConfig{{
 		Name: "stub", Issuer: ks.srv.URL, ClientID: stubClient, ClientSecret: "secret",
