@@ -2,6 +2,7 @@ package adapters
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -39,8 +40,8 @@ type RevokeSessionsParams struct {
 // database. Every method is one transaction.
 type SessionStore interface {
 	// SaveSession records a new active session. Saving an id that exists
-	// replaces its record. An empty ID or a zero Expires is
-	// ErrInvalidArgument.
+	// replaces its record. A record SessionRecord.Validate refuses (empty
+	// ID, zero Expires, a field too long) is ErrInvalidArgument.
 	SaveSession(ctx context.Context, rec SessionRecord) error
 
 	// SessionActive reports whether the session id is recorded, not
@@ -48,8 +49,8 @@ type SessionStore interface {
 	// returns false, nil.
 	SessionActive(ctx context.Context, id string, now time.Time) (bool, error)
 
-	// RevokeSession ends one session. Revoking an unknown id is not an
-	// error.
+	// RevokeSession ends one session; the store may delete its record.
+	// Revoking an unknown id is not an error.
 	RevokeSession(ctx context.Context, id string) error
 
 	// RevokeProviderSessions ends every session p selects and says how
@@ -58,14 +59,64 @@ type SessionStore interface {
 	RevokeProviderSessions(ctx context.Context, p RevokeSessionsParams) (int64, error)
 
 	// ConsumeFlow records that the login flow named key (a hash of its
-	// state) has been redeemed, and keeps the record until expires. The
-	// first call for a key succeeds; every later call returns ErrDuplicate
-	// and changes nothing, also when several processes race. An empty key
-	// or a zero expires is ErrInvalidArgument.
+	// state) has been redeemed, and keeps the record at least until
+	// expires. The first call for a key succeeds; every later call returns
+	// ErrDuplicate and changes nothing, also when several processes race.
+	// A key ValidateFlowKey refuses (empty, too long, zero expires) is
+	// ErrInvalidArgument.
 	ConsumeFlow(ctx context.Context, key string, expires time.Time) error
 
 	// DeleteExpiredSessions removes the sessions and consumed flows
 	// expired at now and says how many rows it removed. A zero now is
 	// ErrInvalidArgument.
 	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
+}
+
+// maxSessionKey bounds session ids and flow keys; maxSessionField bounds
+// issuer, subject and provider session id.
+const (
+	maxSessionKey   = 256
+	maxSessionField = 2048
+)
+
+// Validate reports what makes rec unfit for SaveSession, as
+// ErrInvalidArgument: an empty ID, a zero Expires, or a field too long.
+func (rec SessionRecord) Validate() error {
+	var errs []error
+	if rec.ID == "" || len(rec.ID) > maxSessionKey {
+		errs = append(errs, invalid("session id must be 1 to %d bytes", maxSessionKey))
+	}
+	if rec.Expires.IsZero() {
+		errs = append(errs, invalid("session expiry is zero"))
+	}
+	if len(rec.Issuer) > maxSessionField || len(rec.Subject) > maxSessionField || len(rec.ProviderSessionID) > maxSessionField {
+		errs = append(errs, invalid("session issuer, subject and sid must be at most %d bytes", maxSessionField))
+	}
+	return errors.Join(errs...)
+}
+
+// Validate reports what makes p unfit for RevokeProviderSessions, as
+// ErrInvalidArgument: an empty Issuer, or an empty SID and Subject both.
+func (p RevokeSessionsParams) Validate() error {
+	var errs []error
+	if p.Issuer == "" {
+		errs = append(errs, invalid("revoke sessions: issuer is empty"))
+	}
+	if p.SID == "" && p.Subject == "" {
+		errs = append(errs, invalid("revoke sessions: sid and subject are both empty"))
+	}
+	return errors.Join(errs...)
+}
+
+// ValidateFlowKey reports what makes a ConsumeFlow call invalid, as
+// ErrInvalidArgument: an empty or too long key, or a zero expires.
+func ValidateFlowKey(key string, expires time.Time) error {
+	var errs []error
+	if key == "" || len(key) > maxSessionKey {
+		errs = append(errs, invalid("flow key must be 1 to %d bytes", maxSessionKey))
+	}
+	if expires.IsZero() {
+		errs = append(errs, invalid("flow expiry is zero"))
+	}
+	return errors.Join(errs...)
 }

@@ -139,9 +139,11 @@
 // drafts expire, resume restores the values and the step, and a signed-in
 // resident's draft resumes only for them. Form.Redact masks PII fields
 // (x-pii); Form.Seal and Form.Open encrypt them with AES-256-GCM under a
-// KeyRing, each value naming its key and bound to its form and field, so
-// rotation is adding a key. Drafts with a KeyRing seal before the store
-// sees anything.
+// keyring.KeyRing, each value naming its key and bound to its form and
+// field; rotation is keyring.KeyRing.Rotate, and a ring whose grace is
+// keyring.GraceForever opens what retired keys sealed for as long as they
+// stay in the ring. Drafts with a ring seal before the store sees
+// anything.
 //
 // # Errors
 //
@@ -153,12 +155,12 @@
 // adapters.ErrInvalidArgument); LoadFS joins one per failing file. Lookups
 // of missing forms or drafts wrap adapters.ErrNotFound; a pin whose hash
 // differs wraps adapters.ErrConflict; republishing a version with other
-// content wraps adapters.ErrDuplicate. Error texts never contain submitted
-// values.
+// content wraps adapters.ErrDuplicate. A sealed value that does not open
+// wraps a keyring error (keyring.ErrInvalidSealed, ErrUnknownKey,
+// ErrKeyRetired). Error texts never contain submitted values.
 //
 // # Concurrency
 //
 // A Registry is safe for concurrent use; a *Form, once loaded, is
-// immutable and safe for concurrent use, as are Renderer, Drafts and
-// KeyRing.
+// immutable and safe for concurrent use, as are Renderer and Drafts.
 package forms

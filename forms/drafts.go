@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/civickit/civickit/adapters"
+	"github.com/civickit/civickit/keyring"
 )
 
 // DefaultDraftTTL is how long a draft stays resumable after its last
@@ -23,8 +24,10 @@ type DraftsConfig struct {
 	TTL time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
-	// Ring, when set, seals every PII field before the store sees it.
-	Ring *KeyRing
+	// Ring, when set, seals every PII field before the store sees it. Its
+	// grace period should be at least TTL (keyring.GraceForever is
+	// simplest), so a key rotation never strands a draft.
+	Ring *keyring.KeyRing
 }
 
 // Validate reports every invalid setting.
@@ -45,7 +48,7 @@ type Drafts struct {
 	reg   *Registry
 	ttl   time.Duration
 	now   func() time.Time
-	ring  *KeyRing
+	ring  *keyring.KeyRing
 }
 
 // NewDrafts builds Drafts over store, resolving forms in reg.

@@ -14,6 +14,7 @@ import (
 	"github.com/civickit/civickit/adapters"
 	"github.com/civickit/civickit/adapters/memory"
 	"github.com/civickit/civickit/forms"
+	"github.com/civickit/civickit/keyring"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -170,7 +171,7 @@ func TestDraftsSealPII(t *testing.T) {
 	ctx := context.Background()
 	reg, f := permitRegistry(t)
 	store := &spyStore{DraftStore: memory.New()}
-	ring, err := forms.NewKeyRing("2026-01", testKey(1))
+	ring, err := keyring.New(keyring.Key{ID: "2026-01", Secret: testKey(1)}, nil, &keyring.Config{Grace: keyring.GraceForever})
 	require.NoError(t, err)
 	drafts, err := forms.NewDrafts(store, reg, &forms.DraftsConfig{Ring: ring})
 	require.NoError(t, err)
@@ -184,7 +185,7 @@ func TestDraftsSealPII(t *testing.T) {
 	require.NoError(t, err)
 
 	// rotate: a new key seals new drafts, the old draft still opens
-	require.NoError(t, ring.Add("2026-02", testKey(2)))
+	require.NoError(t, ring.Rotate(keyring.Key{ID: "2026-02", Secret: testKey(2)}))
 	token2, err := drafts.Save(ctx, forms.SaveParams{Form: f, Values: pii})
 	require.NoError(t, err)
 
@@ -195,7 +196,7 @@ func TestDraftsSealPII(t *testing.T) {
 			assert.NotContains(t, data, secret, "the store never sees PII in clear")
 		}
 		assert.Contains(t, data, "Springfield", "fields without a PII category are not sealed")
-		assert.Contains(t, data, []string{`"v1.2026-01.`, `"v1.2026-02.`}[i], "the key id is stored with the ciphertext")
+		assert.Contains(t, data, []string{`"v2.2026-01.`, `"v2.2026-02.`}[i], "the key id is stored with the ciphertext")
 	}
 
 	for _, tok := range []string{token, token2} {
@@ -205,12 +206,12 @@ func TestDraftsSealPII(t *testing.T) {
 	}
 
 	// a ring without the old key cannot open the old draft
-	newOnly, err := forms.NewKeyRing("2026-02", testKey(2))
+	newOnly, err := keyring.New(keyring.Key{ID: "2026-02", Secret: testKey(2)}, nil, nil)
 	require.NoError(t, err)
 	d2, err := forms.NewDrafts(store, reg, &forms.DraftsConfig{Ring: newOnly})
 	require.NoError(t, err)
 	_, err = d2.Resume(ctx, token, "")
-	assert.ErrorIs(t, err, forms.ErrUnsealable)
+	assert.ErrorIs(t, err, keyring.ErrUnknownKey)
 	_, err = d2.Resume(ctx, token2, "")
 	assert.NoError(t, err)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/civickit/civickit/adapters/memory"
 	"github.com/civickit/civickit/forms"
+	"github.com/civickit/civickit/keyring"
 )
 
 const dogLicence = `{
@@ -83,7 +84,8 @@ func ExampleDrafts() {
 	ctx := context.Background()
 	reg, _ := forms.NewRegistry(nil)
 	form, _ := reg.Load(ctx, "dog-licence.json", []byte(dogLicence))
-	ring, _ := forms.NewKeyRing("2026-01", make([]byte, 32)) // load real keys from a secret store
+	// Load real keys from a secret store; retired keys keep opening old drafts.
+	ring, _ := keyring.New(keyring.Key{ID: "2026-01", Secret: make([]byte, 32)}, nil, &keyring.Config{Grace: keyring.GraceForever})
 	drafts, _ := forms.NewDrafts(memory.New(), reg, &forms.DraftsConfig{Ring: ring})
 
 	token, _ := drafts.Save(ctx, forms.SaveParams{Form: form, Values: map[string]any{"owner": "Ana Ruiz"}})

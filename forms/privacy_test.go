@@ -1,9 +1,11 @@
 package forms
 
 import (
+	"bytes"
 	"testing"
+	"time"
 
-	"github.com/civickit/civickit/adapters"
+	"github.com/civickit/civickit/keyring"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -29,7 +31,7 @@ func TestRedact(t *testing.T) {
 func TestSealBindsValuesToFields(t *testing.T) {
 	t.Parallel()
 	f := loadPermit(t)
-	ring, err := NewKeyRing("k1", make([]byte, 32))
+	ring, err := keyring.New(keyring.Key{ID: "k1", Secret: make([]byte, 32)}, nil, nil)
 	require.NoError(t, err)
 	sealed, err := f.Seal(map[string]any{"applicant": map[string]any{"firstName": "Ana", "lastName": "G"}}, ring)
 	require.NoError(t, err)
@@ -38,39 +40,30 @@ func TestSealBindsValuesToFields(t *testing.T) {
 	// a ciphertext moved to another field does not open
 	swapped := map[string]any{"applicant": map[string]any{"firstName": app["lastName"], "lastName": app["firstName"]}}
 	_, err = f.Open(swapped, ring)
-	assert.ErrorIs(t, err, ErrUnsealable)
+	assert.ErrorIs(t, err, keyring.ErrInvalidSealed)
 
 	tampered := map[string]any{"applicant": map[string]any{"firstName": map[string]any{"$sealed": app["firstName"].(map[string]any)["$sealed"].(string) + "A"}}}
 	_, err = f.Open(tampered, ring)
-	assert.ErrorIs(t, err, ErrUnsealable)
+	assert.ErrorIs(t, err, keyring.ErrInvalidSealed)
 
 	opened, err := f.Open(sealed, ring)
 	require.NoError(t, err)
 	assert.Equal(t, map[string]any{"applicant": map[string]any{"firstName": "Ana", "lastName": "G"}}, opened)
 }
 
-func TestKeyRingRules(t *testing.T) {
+// A value the forms key ring sealed before the shared keyring package
+// (format v1, same key and binding) still opens.
+func TestOpenValueSealedByTheEarlierRing(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name string
-		id   string
-		key  []byte
-		want error
-	}{
-		{name: "short key", id: "a", key: make([]byte, 16), want: adapters.ErrInvalidArgument},
-		{name: "bad id", id: "a.b", key: make([]byte, 32), want: adapters.ErrInvalidArgument},
-		{name: "empty id", id: "", key: make([]byte, 32), want: adapters.ErrInvalidArgument},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			_, err := NewKeyRing(tt.id, tt.key)
-			assert.ErrorIs(t, err, tt.want)
-		})
-	}
-	ring, err := NewKeyRing("a", make([]byte, 32))
+	f := loadPermit(t)
+	ring, err := keyring.New(keyring.GenerateKey("2027-01"), []keyring.Key{
+		{ID: "2026-01", Secret: bytes.Repeat([]byte{0x22}, 32), RetiredAt: time.Now()},
+	}, &keyring.Config{Grace: keyring.GraceForever})
 	require.NoError(t, err)
-	assert.ErrorIs(t, ring.Add("a", make([]byte, 32)), adapters.ErrDuplicate)
-	require.NoError(t, ring.Add("b", make([]byte, 32)))
-	assert.Equal(t, "b", ring.Current())
+	stored := map[string]any{"applicant": map[string]any{"firstName": map[string]any{
+		"$sealed": "v1.2026-01.reYo0OkBJYg3_epIXHGZUB4P1AOWeqFc8ZYOtUCgHXRF",
+	}}}
+	opened, err := f.Open(stored, ring)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"applicant": map[string]any{"firstName": "Ana"}}, opened)
 }

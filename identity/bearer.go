@@ -21,6 +21,12 @@ type BearerConfig struct {
 	SigningAlgs []string
 	// ClockSkew tolerated on exp, iat and nbf; default 1 minute.
 	ClockSkew time.Duration
+	// KeyRefreshInterval is the shortest time between two fetches of the
+	// issuer's JWKS that tokens naming an unknown key id may cause, so that
+	// made-up key ids cannot make us hammer the issuer. A key the issuer
+	// adds may therefore be refused for up to this long after the previous
+	// fetch. Default 1 minute.
+	KeyRefreshInterval time.Duration
 	// RolesClaim is the dotted claim path of roles; default "roles".
 	RolesClaim string
 	// Assurance maps acr/amr claims of the token to a level.
@@ -51,6 +57,9 @@ func (c *BearerConfig) Validate() error {
 	if c.ClockSkew < 0 || c.ClockSkew > 10*time.Minute {
 		errs = append(errs, fmt.Errorf("identity: bearer clock skew %v must be between 0 and 10m", c.ClockSkew))
 	}
+	if c.KeyRefreshInterval < 0 {
+		errs = append(errs, fmt.Errorf("identity: bearer key refresh interval %v is negative", c.KeyRefreshInterval))
+	}
 	if strings.ContainsAny(c.Realm, "\"\\\r\n") {
 		errs = append(errs, errors.New("identity: bearer realm must not contain quotes, backslashes or newlines"))
 	}
@@ -58,8 +67,8 @@ func (c *BearerConfig) Validate() error {
 }
 
 // BearerVerifier verifies JWT access tokens (RFC 9068) of one issuer for
-// one audience, with keys from the issuer's JWKS through go-oidc. It is
-// safe for concurrent use.
+// one audience, with keys from the issuer's JWKS (see KeyRefreshInterval)
+// and go-oidc's verifier. It is safe for concurrent use.
 type BearerVerifier struct {
 	v       *tokenVerifier
 	realm   string
@@ -109,19 +118,19 @@ func NewBearerVerifier(ctx context.Context, issuer, audience string, cfg *Bearer
 	if now == nil {
 		now = time.Now
 	}
-	keys := oidc.NewRemoteKeySet(oidc.ClientContext(context.Background(), client), meta.JWKS)
+	keys := newKeySet(meta.JWKS, client, cfg.KeyRefreshInterval, algs)
 	roles := cmp.Or(cfg.RolesClaim, "roles")
 	assure := cfg.Assurance
 	return &BearerVerifier{
-		v:       newTokenVerifier(cmp.Or(cfg.Name, "bearer"), issuer, audience, keys, algs, skew, now, roles, &assure),
+		v:       newTokenVerifier(cmp.Or(cfg.Name, "bearer"), issuer, audience, keys, skew, now, roles, &assure),
 		realm:   cmp.Or(cfg.Realm, "civickit"),
 		needTyp: cfg.RequireJWTAccessTokenType,
 	}, nil
 }
 
-// Verify checks a raw access token (signature, issuer, audience,
-// exp/iat/nbf) and returns its principal with Scopes filled from the
-// "scope" or "scp" claim.
+// Verify checks a raw access token (signature and key strength, issuer,
+// audience, exp/iat/nbf/auth_time) and returns its principal with Scopes
+// filled from the "scope" or "scp" claim.
 func (b *BearerVerifier) Verify(ctx context.Context, raw string) (*Principal, error) {
 	vt, err := b.v.verifyJWT(ctx, raw)
 	if err != nil {

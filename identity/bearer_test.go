@@ -104,9 +104,9 @@ func TestBearerTokens(t *testing.T) {
 
 func TestBearerConfigValidate(t *testing.T) {
 	t.Parallel()
-	_, err := NewBearerVerifier(t.Context(), "", "", &BearerConfig{SigningAlgs: []string{"HS256", "none"}, Realm: `a"b`})
+	_, err := NewBearerVerifier(t.Context(), "", "", &BearerConfig{SigningAlgs: []string{"HS256", "none"}, Realm: `a"b`, KeyRefreshInterval: -1})
 	require.Error(t, err)
-	for _, want := range []string{"issuer is required", "audience is required", `"HS256"`, `"none"`, "realm"} {
+	for _, want := range []string{"issuer is required", "audience is required", `"HS256"`, `"none"`, "realm", "key refresh interval"} {
 		assert.ErrorContains(t, err, want)
 	}
 }

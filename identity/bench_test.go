@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/civickit/civickit/identity/devprovider"
+	"github.com/civickit/civickit/keyring"
 	"github.com/coreos/go-oidc/v3/oidc"
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/require"
@@ -58,7 +59,7 @@ func BenchmarkVerifyIDToken(b *testing.B) {
 	op.op = p
 
 	ctx := context.Background()
-	keys, err := NewKeyRing(GenerateKey("k"), nil, nil)
+	keys, err := keyring.New(keyring.GenerateKey("k"), nil, nil)
 	require.NoError(b, err)
 	sessions, err := NewSessions(keys, nil)
 	require.NoError(b, err)

@@ -5,20 +5,36 @@
 // golang.org/x/oauth2.
 //
 // A login is the authorization code flow with PKCE S256; state, nonce and
-// the PKCE verifier travel in a short-lived encrypted cookie, so no
-// server-side storage is needed. The callback checks the RFC 9207 iss
-// parameter, and the ID token's signature (algorithm allow-list, cached
-// JWKS), issuer, audience and azp, exp/iat/nbf with a configurable skew,
-// nonce and at_hash. The result is a Principal: issuer and subject (the
-// stable key, never the email), email, name, phone, roles from a
-// configurable claim path, and an AssuranceLevel normalised from acr, vot
-// or amr.
+// the PKCE verifier travel in a short-lived encrypted cookie, one per login
+// in progress (at most 5 per browser, so several tabs can log in at once).
+// Each flow is redeemed at most once: its state is remembered (as a hash)
+// until the flow expires, in the session store when it can remember flows
+// (adapters.SessionStore.ConsumeFlow) so that every process refuses a
+// replay, and otherwise in memory (up to 100,000 flows, oldest forgotten
+// first). The callback checks the RFC 9207 iss parameter, and the ID
+// token's signature (algorithm allow-list), issuer, audience and azp,
+// exp/iat/nbf with a configurable skew, nonce and at_hash. The result is a
+// Principal: issuer and subject (the stable key, never the email), email,
+// name, phone, roles from a configurable claim path, and an AssuranceLevel
+// normalised from acr, vot or amr.
+//
+// Every token (ID, logout and access token) is verified against its
+// issuer's JWKS, fetched again when a token names an unknown key id but at
+// most once per KeyRefreshInterval (default 1 minute). Keys weaker than
+// RSA 2048 bits or outside the P-256, P-384 and P-521 curves are refused
+// whatever GODEBUG says, and time claims (exp, iat, nbf, auth_time) that
+// are not NumericDates up to year 9999 refuse the token.
 //
 // Sessions are AES-256-GCM sealed cookies (Secure, HttpOnly,
 // SameSite=Lax, a __Host- name) with absolute and idle timeouts and a new
-// id on every login, under a KeyRing that rotates keys with a grace period
-// for retired ones. An optional SessionStore makes sessions revocable and
-// enables OpenID back-channel logout.
+// id on every login, sealed with a keyring.KeyRing that rotates keys with a
+// grace period for retired ones. The session inside the seal is JSON,
+// bounded by the cookie size. An optional adapters.SessionStore (memory,
+// sqlite, postgres or a vendor's) makes sessions revocable in every process
+// that shares it and enables OpenID back-channel logout; Sessions has it
+// delete expired sessions and consumed login flows at most once per
+// SessionConfig.PurgeInterval, in the background, unless SkipPurge leaves
+// that to the host.
 //
 // For net/http: Sessions.Middleware (or RelyingParty.Middleware) puts the
 // principal on the context (PrincipalFrom); RelyingParty.RequireLogin sends
@@ -43,8 +59,7 @@
 //
 // # Concurrency
 //
-// RelyingParty, Sessions, KeyRing, BearerVerifier and MemorySessionStore
-// are safe for concurrent use once built. KeyRing.Rotate may run while
-// requests are served. A Principal on a request context is shared by the
+// RelyingParty, Sessions and BearerVerifier are safe for concurrent use
+// once built. The key ring may be rotated while requests are served. A Principal on a request context is shared by the
 // session's requests and must be treated as read-only.
 package identity

@@ -24,12 +24,23 @@ var (
 	// ErrProviderResponse reports an error response from the provider's
 	// authorization endpoint (error=...).
 	ErrProviderResponse = errors.New("identity: provider returned an error")
-	// ErrCodeExchange reports a failed authorization code exchange: a
-	// replayed or unknown code, a wrong PKCE verifier, a refused client.
+	// ErrCodeExchange reports a failed authorization code exchange: a code
+	// the provider refuses (unknown, expired or already used), a wrong PKCE
+	// verifier, a refused client.
 	ErrCodeExchange = errors.New("identity: code exchange failed")
+	// ErrFlowReplayed reports a callback for a login flow that was already
+	// redeemed: its authorization code is never sent to the provider twice.
+	ErrFlowReplayed = errors.New("identity: login flow already redeemed")
 	// ErrTokenSignature reports a malformed token, a signature that does not
-	// verify, an algorithm outside the allow-list or an unknown key id.
+	// verify, an algorithm outside the allow-list or a key id the provider's
+	// key set does not hold (refetched at most once per key refresh
+	// interval).
 	ErrTokenSignature = errors.New("identity: token signature invalid")
+	// ErrWeakKey reports a token whose key id names a key this package
+	// refuses whatever the Go runtime would accept: RSA under 2048 bits, an
+	// elliptic curve other than P-256, P-384 and P-521, or a key type it
+	// cannot read.
+	ErrWeakKey = errors.New("identity: token signing key refused")
 	// ErrTokenIssuer reports a token from another issuer.
 	ErrTokenIssuer = errors.New("identity: token issuer mismatch")
 	// ErrTokenAudience reports a token for another audience, or several
@@ -39,6 +50,11 @@ var (
 	ErrTokenExpired = errors.New("identity: token expired")
 	// ErrTokenNotYetValid reports a token issued in the future or not yet valid.
 	ErrTokenNotYetValid = errors.New("identity: token issued in the future")
+	// ErrTimeClaim reports an exp, iat, nbf or auth_time claim that is not
+	// a NumericDate: a JSON number from 1 (one second past 1970) to the end
+	// of year 9999 (fractions are allowed, RFC 7519 §2). Strings, booleans,
+	// null, objects, zero, negative and later values are refused.
+	ErrTimeClaim = errors.New("identity: token time claim malformed")
 	// ErrNonce reports a missing or wrong nonce in the ID token.
 	ErrNonce = errors.New("identity: nonce mismatch")
 	// ErrAccessTokenHash reports an at_hash claim that does not match the
@@ -52,8 +68,8 @@ var (
 	// ErrSessionExpired reports a session past its absolute or idle timeout,
 	// or revoked in the session store.
 	ErrSessionExpired = errors.New("identity: session expired")
-	// ErrKeyRetired reports a cookie sealed with a key retired for longer
-	// than the key ring's grace period.
+	// ErrKeyRetired reports a session cookie sealed with a key the ring no
+	// longer holds or retired for longer than its grace period.
 	ErrKeyRetired = errors.New("identity: cookie key retired")
 	// ErrReturnPath reports a return path that is not a same-site path.
 	ErrReturnPath = errors.New("identity: return path rejected")

@@ -9,10 +9,10 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"strings"
-	"time"
 
 	"github.com/civickit/civickit/identity"
 	"github.com/civickit/civickit/identity/devprovider"
+	"github.com/civickit/civickit/keyring"
 )
 
 func ExampleValidateReturnPath() {
@@ -38,22 +38,8 @@ func ExampleAssuranceConfig_Level() {
 	// none
 }
 
-func ExampleKeyRing_Rotate() {
-	ring, err := identity.NewKeyRing(identity.GenerateKey("2026-11"), nil, &identity.KeyRingConfig{Grace: 24 * time.Hour})
-	if err != nil {
-		panic(err)
-	}
-	sealed := ring.Seal("example", []byte("hello"))
-	if err := ring.Rotate(identity.GenerateKey("2026-12")); err != nil {
-		panic(err)
-	}
-	plain, err := ring.Open("example", sealed) // the retired key still opens during its grace
-	fmt.Println(string(plain), err)
-	// Output: hello <nil>
-}
-
 func ExampleSessions_Middleware() {
-	ring, _ := identity.NewKeyRing(identity.GenerateKey("k1"), nil, nil)
+	ring, _ := keyring.New(keyring.GenerateKey("k1"), nil, nil)
 	sessions, _ := identity.NewSessions(ring, nil)
 
 	// A login issues the cookie...
@@ -111,7 +97,7 @@ func ExampleNewRelyingParty() {
 	}
 	defer dev.Close(ctx)
 
-	ring, _ := identity.NewKeyRing(identity.GenerateKey("k1"), nil, nil)
+	ring, _ := keyring.New(keyring.GenerateKey("k1"), nil, nil)
 	sessions, _ := identity.NewSessions(ring, &identity.SessionConfig{InsecureCookies: true}) // plain http on a laptop
 	rp, err := identity.NewRelyingParty(ctx, []identity.ProviderConfig{{
 		Name: "resident", Issuer: dev.Issuer(), ClientID: "city-portal", ClientSecret: "dev-secret",

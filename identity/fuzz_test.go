@@ -10,7 +10,7 @@ import (
 func FuzzSessionDecode(f *testing.F) {
 	clock := newClock()
 	s, kr := newTestSessions(f, clock, nil)
-	good := kr.Seal(sessionPurpose, encodeSession(&Session{ID: "x", Principal: testPrincipal(), Created: clock.Now(), LastSeen: clock.Now()}))
+	good := kr.Seal(sessionPurpose, mustEncode(f, &Session{ID: "x", Principal: testPrincipal(), Created: clock.Now(), LastSeen: clock.Now()}))
 	f.Add(good)
 	f.Add(good[:len(good)/2])
 	f.Add("")
@@ -29,14 +29,15 @@ func FuzzSessionDecode(f *testing.F) {
 }
 
 func FuzzDecodeSessionPayload(f *testing.F) {
-	f.Add(encodeSession(&Session{ID: "x", Principal: testPrincipal(), Created: time.Unix(1, 0), LastSeen: time.Unix(2, 0)}))
-	f.Add([]byte{1, 0xff, 0xff, 0xff, 0xff, 0x0f})
+	f.Add(mustEncode(f, &Session{ID: "x", Principal: testPrincipal(), Created: time.Unix(1, 0), LastSeen: time.Unix(2, 0)}))
+	f.Add([]byte(`{"id":"x","p":{"iss":"i","sub":"s","assurance":9}}`))
+	f.Add([]byte(`{"id":"x","p":{"iss":"i","sub":"s","claims":{"a":[[[[{}]]]]}}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		sess, err := decodeSession(b)
 		if err != nil {
 			return
 		}
-		again, err := decodeSession(encodeSession(sess))
+		again, err := decodeSession(mustEncode(t, sess))
 		if err != nil || again.ID != sess.ID || again.Principal.Subject != sess.Principal.Subject {
 			t.Fatalf("decoded session does not round-trip: %v", err)
 		}

@@ -20,7 +20,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/civickit/civickit/adapters"
+	"github.com/civickit/civickit/adapters/memory"
 	"github.com/civickit/civickit/identity/devprovider"
+	"github.com/civickit/civickit/keyring"
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/require"
 )
@@ -189,8 +192,8 @@ type harness struct {
 	resident *opServer
 	staff    *opServer
 	rp       *RelyingParty
-	keys     *KeyRing
-	store    *MemorySessionStore
+	keys     *keyring.KeyRing
+	store    adapters.SessionStore
 	app      *httptest.Server
 	jar      *cookiejar.Jar
 	browser  *http.Client
@@ -201,9 +204,11 @@ type harness struct {
 }
 
 type harnessOptions struct {
-	method        AuthMethod
-	ecKey         bool
-	store         bool
+	method AuthMethod
+	ecKey  bool
+	store  bool
+	// sessionStore, when set, is the session store (store is then implied).
+	sessionStore  adapters.SessionStore
 	extraAudience []string
 }
 
@@ -253,14 +258,15 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 	})
 
 	var err error
-	h.keys, err = NewKeyRing(GenerateKey("k1"), nil, &KeyRingConfig{Grace: time.Hour, Now: h.clock.Now})
+	h.keys, err = keyring.New(keyring.GenerateKey("k1"), nil, &keyring.Config{Grace: time.Hour, Now: h.clock.Now})
 	require.NoError(t, err)
 	scfg := &SessionConfig{Now: h.clock.Now}
-	if opts.store {
-		h.store = NewMemorySessionStore()
-		h.store.Now = h.clock.Now
-		scfg.Store = h.store
+	if opts.sessionStore != nil {
+		h.store = opts.sessionStore
+	} else if opts.store {
+		h.store = memory.New()
 	}
+	scfg.Store = h.store
 	sessions, err := NewSessions(h.keys, scfg)
 	require.NoError(t, err)
 

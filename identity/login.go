@@ -5,7 +5,10 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,9 +16,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/civickit/civickit/adapters"
 	"github.com/coreos/go-oidc/v3/oidc"
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
@@ -25,8 +31,8 @@ import (
 const flowPurpose = "civickit login flow v1"
 
 // flow is the state of one login in progress, sealed into a short-lived
-// cookie so that the callback can check state, nonce and PKCE without any
-// server-side storage.
+// cookie of its own so that the callback can check state, nonce and PKCE,
+// and several tabs can log in at once.
 type flow struct {
 	Provider  string         `json:"p"`
 	State     string         `json:"s"`
@@ -34,14 +40,24 @@ type flow struct {
 	Verifier  string         `json:"v"`
 	ReturnTo  string         `json:"r"`
 	Assurance AssuranceLevel `json:"a"`
-	Created   int64          `json:"t"`
+	Created   int64          `json:"t"` // Unix milliseconds
 }
 
-func (rp *RelyingParty) flowCookieName() string {
+// maxFlows bounds the logins one browser may have in progress (one per
+// tab); starting another drops the oldest.
+const maxFlows = 5
+
+func (rp *RelyingParty) flowCookiePrefix() string {
 	if rp.sessions.secure {
-		return "__Host-civickit_flow"
+		return "__Host-civickit_flow_"
 	}
-	return "civickit_flow"
+	return "civickit_flow_"
+}
+
+// flowCookieName names the cookie of the flow with this state.
+func (rp *RelyingParty) flowCookieName(state string) string {
+	sum := sha256.Sum256([]byte(state))
+	return rp.flowCookiePrefix() + base64.RawURLEncoding.EncodeToString(sum[:9])
 }
 
 // LoginOptions tunes one login.
@@ -57,7 +73,8 @@ type LoginOptions struct {
 
 // StartLogin redirects the browser to the named provider's authorization
 // endpoint with a fresh state, nonce and PKCE S256 challenge, which it
-// seals into a short-lived cookie.
+// seals into a short-lived cookie named after the state, dropping the
+// oldest of the browser's flow cookies so that at most five remain.
 func (rp *RelyingParty) StartLogin(w http.ResponseWriter, r *http.Request, providerName string, opts LoginOptions) error {
 	p, ok := rp.providers[providerName]
 	if !ok {
@@ -74,11 +91,12 @@ func (rp *RelyingParty) StartLogin(w http.ResponseWriter, r *http.Request, provi
 		Verifier:  oauth2.GenerateVerifier(),
 		ReturnTo:  ret,
 		Assurance: opts.Assurance,
-		Created:   rp.now().Unix(),
+		Created:   rp.now().UnixMilli(),
 	}
+	rp.dropOldFlows(w, r)
 	b, _ := json.Marshal(f) // plain struct; cannot fail
 	http.SetCookie(w, &http.Cookie{
-		Name: rp.flowCookieName(), Value: rp.sessions.keys.Seal(flowPurpose, b), Path: "/",
+		Name: rp.flowCookieName(f.State), Value: rp.sessions.keys.Seal(flowPurpose, b), Path: "/",
 		MaxAge: int(rp.flowTTL / time.Second), Secure: rp.sessions.secure, HttpOnly: true, SameSite: http.SameSiteLaxMode,
 	})
 	params := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(f.Verifier), oidc.Nonce(f.Nonce)}
@@ -100,12 +118,56 @@ func (rp *RelyingParty) StartLogin(w http.ResponseWriter, r *http.Request, provi
 	return nil
 }
 
-func (rp *RelyingParty) readFlow(r *http.Request) (*flow, error) {
-	c, err := r.Cookie(rp.flowCookieName())
-	if err != nil || c.Value == "" {
-		return nil, authErr(ErrFlowCookie, "", "missing", nil)
+// dropOldFlows clears unreadable flow cookies and the oldest ones, so that
+// with the flow about to start there are at most maxFlows.
+func (rp *RelyingParty) dropOldFlows(w http.ResponseWriter, r *http.Request) {
+	type started struct {
+		name string
+		at   int64
 	}
-	b, err := rp.sessions.keys.Open(flowPurpose, c.Value)
+	var flows []started
+	for _, c := range r.Cookies() {
+		if !strings.HasPrefix(c.Name, rp.flowCookiePrefix()) {
+			continue
+		}
+		if f, err := rp.openFlow(c.Value); err == nil {
+			flows = append(flows, started{c.Name, f.Created})
+		} else {
+			rp.clearFlow(w, c.Name)
+		}
+	}
+	slices.SortFunc(flows, func(a, b started) int { return cmp.Compare(b.at, a.at) })
+	for _, f := range flows[min(len(flows), maxFlows-1):] {
+		rp.clearFlow(w, f.name)
+	}
+}
+
+// readFlow finds the flow cookie of state and returns the flow and the
+// cookie's name, to be cleared whatever happens.
+func (rp *RelyingParty) readFlow(r *http.Request, state string) (*flow, string, error) {
+	name := rp.flowCookieName(state)
+	c, err := r.Cookie(name)
+	if err != nil || c.Value == "" {
+		for _, c := range r.Cookies() {
+			if strings.HasPrefix(c.Name, rp.flowCookiePrefix()) {
+				// Logins are in progress, none with this state.
+				return nil, "", authErr(ErrState, "", "", nil)
+			}
+		}
+		return nil, "", authErr(ErrFlowCookie, "", "missing", nil)
+	}
+	f, err := rp.openFlow(c.Value)
+	if err != nil {
+		return nil, name, err
+	}
+	if subtle.ConstantTimeCompare([]byte(state), []byte(f.State)) != 1 {
+		return nil, name, authErr(ErrState, f.Provider, "", nil)
+	}
+	return f, name, nil
+}
+
+func (rp *RelyingParty) openFlow(value string) (*flow, error) {
+	b, err := rp.sessions.keys.Open(flowPurpose, value)
 	if err != nil {
 		return nil, authErr(ErrFlowCookie, "", "", err)
 	}
@@ -113,27 +175,88 @@ func (rp *RelyingParty) readFlow(r *http.Request) (*flow, error) {
 	if err := json.Unmarshal(b, &f); err != nil || f.State == "" || f.Nonce == "" || f.Verifier == "" {
 		return nil, authErr(ErrFlowCookie, "", "undecodable", nil)
 	}
-	age := rp.now().Sub(time.Unix(f.Created, 0))
+	age := rp.now().Sub(time.UnixMilli(f.Created))
 	if age > rp.flowTTL || age < -time.Minute {
 		return nil, authErr(ErrFlowCookie, f.Provider, "expired", nil)
 	}
 	return &f, nil
 }
 
-func (rp *RelyingParty) clearFlow(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{Name: rp.flowCookieName(), Value: "", Path: "/", MaxAge: -1, Secure: rp.sessions.secure, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+func (rp *RelyingParty) clearFlow(w http.ResponseWriter, name string) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, Secure: rp.sessions.secure, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 }
 
-// Callback completes a login on the provider's redirect back: it checks the
-// flow cookie, state, the RFC 9207 iss parameter and (when pathProvider is
-// not empty) that the callback belongs to the provider the login started
-// with; exchanges the code with the PKCE verifier; verifies the ID token;
-// builds the principal; and issues a brand-new session. It returns the
-// session and the validated return path. On any failure no session is
-// issued and the error is an *AuthError (or a wrapped store error).
+// consumeFlow records that f is being redeemed, in the session store when
+// it can remember flows and in this process otherwise, and refuses a flow
+// recorded before. Only a hash of the state is kept.
+func (rp *RelyingParty) consumeFlow(ctx context.Context, f *flow) error {
+	sum := sha256.Sum256([]byte(flowPurpose + "\x00" + f.State))
+	expires := time.UnixMilli(f.Created).Add(rp.flowTTL)
+	if rp.sessions.store != nil {
+		err := rp.sessions.store.ConsumeFlow(ctx, hex.EncodeToString(sum[:]), expires)
+		if errors.Is(err, adapters.ErrDuplicate) {
+			return authErr(ErrFlowReplayed, f.Provider, "", nil)
+		}
+		if err != nil {
+			return fmt.Errorf("identity: remember login flow: %w", err)
+		}
+		return nil
+	}
+	if !rp.consumed.consume([16]byte(sum[:16]), expires, rp.now()) {
+		return authErr(ErrFlowReplayed, f.Provider, "", nil)
+	}
+	return nil
+}
+
+// maxConsumedFlows bounds the redeemed flows a relying party without a
+// flow-remembering session store keeps in memory (about 100 bytes each).
+const maxConsumedFlows = 100_000
+
+// consumedFlows remembers redeemed login flows until they expire, at most
+// limit of them: past that the oldest are forgotten first.
+type consumedFlows struct {
+	mu    sync.Mutex
+	limit int
+	seen  map[[16]byte]time.Time
+	order [][16]byte // oldest first
+}
+
+func (c *consumedFlows) consume(key [16]byte, expires, now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for len(c.order) > 0 && (len(c.order) >= c.limit || !now.Before(c.seen[c.order[0]])) {
+		delete(c.seen, c.order[0])
+		c.order = c.order[1:]
+	}
+	if _, dup := c.seen[key]; dup {
+		return false
+	}
+	if c.seen == nil {
+		c.seen = map[[16]byte]time.Time{}
+	}
+	c.seen[key] = expires
+	c.order = append(c.order, key)
+	return true
+}
+
+// Callback completes a login on the provider's redirect back: it finds the
+// flow cookie of the returned state, checks the RFC 9207 iss parameter and
+// (when pathProvider is not empty) that the callback belongs to the
+// provider the login started with; spends the flow, so that a replayed
+// callback never reaches the token endpoint (ErrFlowReplayed); exchanges
+// the code with the PKCE verifier; verifies the ID token; builds the
+// principal; and issues a brand-new session. It returns the session and
+// the validated return path. On any failure no session is issued and the
+// error is an *AuthError (or a wrapped store error).
 func (rp *RelyingParty) Callback(w http.ResponseWriter, r *http.Request, pathProvider string) (*Session, string, error) {
-	f, err := rp.readFlow(r)
-	rp.clearFlow(w) // one use only, whatever happens
+	if len(r.URL.RawQuery) > 8192 {
+		return nil, "", authErr(ErrProviderResponse, "", "response too long", nil)
+	}
+	q := r.URL.Query()
+	f, name, err := rp.readFlow(r, q.Get("state"))
+	if name != "" {
+		rp.clearFlow(w, name) // one use only, whatever happens
+	}
 	if err != nil {
 		return nil, "", err
 	}
@@ -144,10 +267,6 @@ func (rp *RelyingParty) Callback(w http.ResponseWriter, r *http.Request, pathPro
 	if pathProvider != "" && pathProvider != f.Provider {
 		return nil, "", authErr(ErrProviderMismatch, f.Provider, "", nil)
 	}
-	if len(r.URL.RawQuery) > 8192 {
-		return nil, "", authErr(ErrProviderResponse, f.Provider, "response too long", nil)
-	}
-	q := r.URL.Query()
 	if iss, has := q["iss"]; has || p.issParam || p.cfg.RequireIssuerParameter {
 		if !has || len(iss) != 1 || iss[0] != p.cfg.Issuer {
 			return nil, "", authErr(ErrIssuerParameter, f.Provider, "", nil)
@@ -156,13 +275,14 @@ func (rp *RelyingParty) Callback(w http.ResponseWriter, r *http.Request, pathPro
 	if e := q.Get("error"); e != "" {
 		return nil, "", authErr(ErrProviderResponse, f.Provider, "error="+truncate(e, 64), nil)
 	}
-	state := q.Get("state")
-	if state == "" || subtle.ConstantTimeCompare([]byte(state), []byte(f.State)) != 1 {
-		return nil, "", authErr(ErrState, f.Provider, "", nil)
-	}
 	code := q.Get("code")
 	if code == "" {
 		return nil, "", authErr(ErrCodeExchange, f.Provider, "code missing", nil)
+	}
+	// RFC 6749 §4.1.2: a code is redeemed once, whether or not the
+	// provider enforces it, so the flow is spent before the exchange.
+	if err := rp.consumeFlow(r.Context(), f); err != nil {
+		return nil, "", err
 	}
 	ctx := oidc.ClientContext(r.Context(), rp.client)
 	opts := []oauth2.AuthCodeOption{oauth2.VerifierOption(f.Verifier)}
@@ -198,7 +318,7 @@ func (rp *RelyingParty) Callback(w http.ResponseWriter, r *http.Request, pathPro
 	// store too, so the old cookie cannot be replayed.
 	if rp.sessions.store != nil {
 		if old, err := rp.sessions.Load(r); err == nil {
-			if err := rp.sessions.store.Revoke(r.Context(), old.ID); err != nil {
+			if err := rp.sessions.store.RevokeSession(r.Context(), old.ID); err != nil {
 				return nil, "", fmt.Errorf("identity: revoke previous session: %w", err)
 			}
 		}
@@ -342,21 +462,15 @@ func (rp *RelyingParty) BackChannelLogout(ctx context.Context, providerName, log
 	if rp.sessions.store == nil {
 		return 0, errors.New("identity: back-channel logout needs a session store")
 	}
-	if logoutToken == "" || len(logoutToken) > maxTokenLen {
-		return 0, authErr(ErrTokenSignature, providerName, "logout token missing or too long", nil)
-	}
-	lt, err := p.logoutVerify.VerifyLogout(oidc.ClientContext(ctx, rp.client), logoutToken)
+	lt, err := p.verifier.verifyLogout(ctx, logoutToken)
 	if err != nil {
-		return 0, authErr(ErrTokenSignature, providerName, "logout token refused", err)
+		return 0, err
 	}
-	if lt.IssuedAt.After(rp.now().Add(p.cfg.ClockSkew)) {
-		return 0, authErr(ErrTokenNotYetValid, providerName, "", nil)
-	}
-	n, err := rp.sessions.store.RevokeProviderSession(ctx, lt.Issuer, lt.Subject, lt.SessionID)
+	n, err := rp.sessions.store.RevokeProviderSessions(ctx, adapters.RevokeSessionsParams{Issuer: lt.Issuer, Subject: lt.Subject, SID: lt.SessionID})
 	if err != nil {
 		return 0, fmt.Errorf("identity: back-channel logout: %w", err)
 	}
-	return n, nil
+	return int(n), nil
 }
 
 // Sessions returns the session manager.

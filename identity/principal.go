@@ -87,8 +87,11 @@ type Principal struct {
 	Scopes []string `json:"scopes,omitempty"`
 	// Claims holds the raw ID token (and userinfo) claims, for example for
 	// form prefill (see also PrefillValues). Sessions keep them without the
-	// token-only claims exp, iat, nbf, nonce, at_hash, c_hash and jti, and
-	// drop them entirely if they would not fit in the cookie. Treat the map
+	// token-only claims exp, iat, nbf, nonce, at_hash, c_hash and jti and
+	// without those the fields above hold (iss, sub, email,
+	// email_verified, name, phone_number, auth_time; PrefillValues puts
+	// them back), and drop them entirely if they would not fit in the
+	// cookie. Treat the map
 	// as read-only; it is shared by every request of the session.
 	Claims map[string]any `json:"claims,omitempty"`
 }

@@ -75,6 +75,12 @@ type ProviderConfig struct {
 	SigningAlgs []string
 	// ClockSkew tolerated on exp, iat and nbf. Default 1 minute.
 	ClockSkew time.Duration
+	// KeyRefreshInterval is the shortest time between two fetches of the
+	// issuer's JWKS that tokens naming an unknown key id may cause, so that
+	// made-up key ids cannot make us hammer the issuer. A key the issuer
+	// adds may therefore be refused for up to this long after the previous
+	// fetch. Default 1 minute.
+	KeyRefreshInterval time.Duration
 	// RequireIssuerParameter demands the RFC 9207 iss response parameter
 	// even when discovery does not advertise it.
 	RequireIssuerParameter bool
@@ -132,6 +138,9 @@ func (pc *ProviderConfig) Validate() error {
 	if pc.ClockSkew < 0 || pc.ClockSkew > 10*time.Minute {
 		add("clock skew %v must be between 0 and 10m", pc.ClockSkew)
 	}
+	if pc.KeyRefreshInterval < 0 {
+		add("key refresh interval %v is negative", pc.KeyRefreshInterval)
+	}
 	for k := range pc.AuthParams {
 		if slices.Contains(reservedAuthParams, k) {
 			add("auth param %q is reserved", k)
@@ -157,8 +166,8 @@ type Config struct {
 	PostLogoutPath string
 	// FlowTTL bounds how long a login may take at the provider; default 10m.
 	FlowTTL time.Duration
-	// HTTPClient talks to the providers; default http.DefaultClient with a
-	// 10-second timeout.
+	// HTTPClient talks to the providers (discovery, keys, token and
+	// userinfo endpoints); default a client with a 10-second timeout.
 	HTTPClient *http.Client
 	// Now is the clock; default time.Now.
 	Now func() time.Time
@@ -192,14 +201,13 @@ func (c *Config) Validate() error {
 
 // provider is one configured, discovered provider.
 type provider struct {
-	cfg          ProviderConfig
-	oidc         *oidc.Provider
-	oauth        oauth2.Config
-	verifier     *tokenVerifier
-	logoutVerify *oidc.IDTokenVerifier
-	endSession   string
-	issParam     bool
-	tokenURL     string
+	cfg        ProviderConfig
+	oidc       *oidc.Provider
+	oauth      oauth2.Config
+	verifier   *tokenVerifier
+	endSession string
+	issParam   bool
+	tokenURL   string
 }
 
 // RelyingParty signs people in with several named OpenID providers and
@@ -217,6 +225,7 @@ type RelyingParty struct {
 	now       func() time.Time
 	log       *slog.Logger
 	errPage   func(http.ResponseWriter, *http.Request, error)
+	consumed  consumedFlows
 }
 
 // NewRelyingParty discovers every provider (one HTTP request each, bounded
@@ -255,6 +264,7 @@ func NewRelyingParty(ctx context.Context, providers []ProviderConfig, sessions *
 		now:       cfg.Now,
 		log:       cfg.Logger,
 		errPage:   cfg.ErrorHandler,
+		consumed:  consumedFlows{limit: maxConsumedFlows},
 	}
 	if !seen[rp.defProv] {
 		return nil, fmt.Errorf("identity: default provider %q is not configured", rp.defProv)
@@ -340,10 +350,8 @@ func (rp *RelyingParty) discover(ctx context.Context, pc ProviderConfig) (*provi
 	if err := op.Claims(&jwks); err != nil || jwks.URL == "" {
 		return nil, fmt.Errorf("identity: provider %q discovery has no jwks_uri", pc.Name)
 	}
-	// One cached key set per provider, shared by ID and logout tokens;
-	// go-oidc refetches it when it meets an unknown kid.
-	keys := oidc.NewRemoteKeySet(oidc.ClientContext(context.Background(), rp.client), jwks.URL)
-	p.verifier = newTokenVerifier(pc.Name, pc.Issuer, pc.ClientID, keys, algs, pc.ClockSkew, rp.now, pc.RolesClaim, &p.cfg.Assurance)
-	p.logoutVerify = oidc.NewVerifier(pc.Issuer, keys, &oidc.Config{ClientID: pc.ClientID, SupportedSigningAlgs: algs, Now: rp.now})
+	// One key set per provider, shared by ID and logout tokens.
+	keys := newKeySet(jwks.URL, rp.client, pc.KeyRefreshInterval, algs)
+	p.verifier = newTokenVerifier(pc.Name, pc.Issuer, pc.ClientID, keys, pc.ClockSkew, rp.now, pc.RolesClaim, &p.cfg.Assurance)
 	return p, nil
 }

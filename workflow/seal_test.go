@@ -12,6 +12,7 @@ import (
 	"github.com/civickit/civickit/adapters"
 	"github.com/civickit/civickit/adapters/memory"
 	"github.com/civickit/civickit/forms"
+	"github.com/civickit/civickit/keyring"
 	"github.com/civickit/civickit/workflow"
 )
 
@@ -38,7 +39,7 @@ func TestOpeningFromASealedSubmissionStoresNoClearPII(t *testing.T) {
 	key := make([]byte, 32)
 	_, err = rand.Read(key)
 	require.NoError(t, err)
-	ring, err := forms.NewKeyRing("2026-11", key)
+	ring, err := keyring.New(keyring.Key{ID: "2026-11", Secret: key}, nil, &keyring.Config{Grace: keyring.GraceForever})
 	require.NoError(t, err)
 
 	clean, err := form.ValidateJSON(ctx, []byte(`{"owner":"Ana Ruiz","phone":"+1 555 0100","dogName":"Rex"}`), "en")

@@ -10,6 +10,9 @@
 //		}, adaptertest.Features{CaseStats: true})
 //	}
 //
+// Session stores run RunSessionStoreTests the same way, with a factory
+// returning an adapters.SessionStore.
+//
 // Subtests are named after the contract clause they check
 // (StaleVersionReturnsErrConflict, ...) and every failure says which rule
 // broke. The factory receives the subtest's t, so each subtest gets a fresh,

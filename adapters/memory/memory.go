@@ -45,6 +45,9 @@ type Store struct {
 	msgNames map[string]msgName    // message ids and idempotency keys
 	requests map[string]request
 	drafts   map[string]adapters.Draft
+
+	sessions map[string]adapters.SessionRecord // see sessions.go
+	flows    map[string]time.Time
 }
 
 // entry is a case with its audit trail and timers, found with one lookup.

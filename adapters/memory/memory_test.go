@@ -28,3 +28,12 @@ func BenchmarkApplyTransitionParallel(b *testing.B) {
 		adaptertest.BenchApplyTransitionParallel(b, memory.New())
 	})
 }
+
+func TestSessionStoreConformance(t *testing.T) {
+	t.Parallel()
+	adaptertest.RunSessionStoreTests(t, func(t *testing.T) adapters.SessionStore {
+		s := memory.New()
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	})
+}

@@ -4,8 +4,9 @@
 // run inside the caller's own transaction with Store.WithTx, so a vendor
 // can open a case in the same transaction as their own tables.
 //
-// It implements adapters.Store and the optional adapters.CaseStats, and
-// passes the whole conformance suite in adapters/adaptertest.
+// It implements adapters.Store, the optional adapters.CaseStats and
+// adapters.SessionStore, and passes their conformance suites in
+// adapters/adaptertest.
 //
 // Every method is one transaction. The hot writes (CreateCase and
 // ApplyTransition without a request key, claims, marks) are each one SQL

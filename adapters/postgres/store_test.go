@@ -8,8 +8,9 @@ import (
 )
 
 var (
-	_ adapters.Store     = (*Store)(nil)
-	_ adapters.CaseStats = (*Store)(nil)
+	_ adapters.Store        = (*Store)(nil)
+	_ adapters.CaseStats    = (*Store)(nil)
+	_ adapters.SessionStore = (*Store)(nil)
 )
 
 func TestConformance(t *testing.T) {
@@ -17,4 +18,11 @@ func TestConformance(t *testing.T) {
 	adaptertest.RunStoreTests(t, func(t *testing.T) adapters.Store {
 		return openTestStore(t)
 	}, adaptertest.Features{CaseStats: true})
+}
+
+func TestSessionStoreConformance(t *testing.T) {
+	t.Parallel()
+	adaptertest.RunSessionStoreTests(t, func(t *testing.T) adapters.SessionStore {
+		return openTestStore(t)
+	})
 }

@@ -1,6 +1,6 @@
 // Package sqlite is civickit's embedded default store: every adapters.Store
-// contract, and the optional adapters.CaseStats, in one SQLite file through
-// the pure Go driver modernc.org/sqlite (no cgo).
+// contract, the optional adapters.CaseStats and adapters.SessionStore, in
+// one SQLite file through the pure Go driver modernc.org/sqlite (no cgo).
 //
 // Open is the short way: it opens a file in WAL mode with a busy timeout,
 // foreign keys and synchronous=NORMAL, and closes it again on Close. New

@@ -13,8 +13,9 @@ import (
 )
 
 var (
-	_ adapters.Store     = (*sqlite.Store)(nil)
-	_ adapters.CaseStats = (*sqlite.Store)(nil)
+	_ adapters.Store        = (*sqlite.Store)(nil)
+	_ adapters.CaseStats    = (*sqlite.Store)(nil)
+	_ adapters.SessionStore = (*sqlite.Store)(nil)
 )
 
 // openTemp opens a store on a fresh file that the test removes.
@@ -31,4 +32,11 @@ func TestConformance(t *testing.T) {
 	adaptertest.RunStoreTests(t, func(t *testing.T) adapters.Store {
 		return openTemp(t)
 	}, adaptertest.Features{CaseStats: true})
+}
+
+func TestSessionStoreConformance(t *testing.T) {
+	t.Parallel()
+	adaptertest.RunSessionStoreTests(t, func(t *testing.T) adapters.SessionStore {
+		return openTemp(t)
+	})
 }
