@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -321,4 +322,26 @@ func TestTextIsTrimmedBeforeValidation(t *testing.T) {
 			assert.Equal(t, tt.code, fe.Code)
 		})
 	}
+}
+
+func TestInputErrorsClipWhatTheyRepeat(t *testing.T) {
+	t.Parallel()
+	f := loadSmall(t)
+	long := strings.Repeat("é", 5000)
+	var b strings.Builder
+	for range DefaultMaxDepth + 1 {
+		b.WriteString(`{"` + long + `":`)
+	}
+	b.WriteString("1" + strings.Repeat("}", DefaultMaxDepth+1))
+	_, err := f.ValidateJSON(context.Background(), []byte(b.String()), "en")
+	require.ErrorIs(t, err, ErrTooDeep)
+	var ve *ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Less(t, len(err.Error()), 512, "the error a caller logs stays small")
+	var ie *inputError
+	require.ErrorAs(t, err, &ie)
+	assert.Less(t, len(ie.Error()), 512, "the input error stays small")
+	assert.LessOrEqual(t, len(ve.Errors[0].Pointer), maxEcho+len("…"))
+	assert.LessOrEqual(t, len(ve.Errors[0].Field), maxEcho+len("…"))
+	assert.True(t, utf8.ValidString(ve.Errors[0].Pointer), "clipped on a rune boundary")
 }
