@@ -31,7 +31,9 @@
 // timers together, guarded by the case version; Permitted lists what an
 // actor may do with the reason for everything else; History returns the
 // audit trail. A TimerWorker fires reminders, escalations, auto-closes and
-// follow-on cases (FollowOn) as the system actor. Metrics come from the
+// follow-on cases (FollowOn) as the system actor. Only SystemActor()
+// returns that actor: it carries an unexported mark, so no principal whose
+// roles claim says "system" (in any spelling) gains its privilege. Metrics come from the
 // store's aggregates; package workflow/prometheus exports them.
 //
 // # Errors

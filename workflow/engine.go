@@ -283,8 +283,7 @@ func (e *Engine) open(ctx context.Context, p OpenParams) (adapters.Case, error) 
 		if def.Intake != nil {
 			roles = def.Intake.Roles
 		}
-		system := slices.Contains(p.Actor.Roles, RoleSystem)
-		if !system && !slices.ContainsFunc(roles, func(r string) bool { return slices.Contains(p.Actor.Roles, r) }) {
+		if !p.Actor.system && !slices.ContainsFunc(roles, p.Actor.holds) {
 			d := deny(DeniedRole, fmt.Sprintf("opening a case for a resident needs one of the roles %v", roles)).(*DeniedError)
 			d.Roles = roles
 			return adapters.Case{}, d
@@ -590,7 +589,7 @@ type Action struct {
 // Permitted lists the case's actions for the actor in definition order:
 // each allowed, or denied with its reason. Payload forms are not checked
 // (there is no payload yet); guards run with a nil payload. Actions only
-// the system may fire are left out unless the actor holds RoleSystem.
+// the system may fire are left out unless the actor is SystemActor().
 func (e *Engine) Permitted(ctx context.Context, caseID string, actor Actor) ([]Action, error) {
 	c, w, err := e.load(ctx, caseID)
 	if err != nil {
@@ -600,7 +599,7 @@ func (e *Engine) Permitted(ctx context.Context, caseID string, actor Actor) ([]A
 }
 
 func (w *Workflow) permitted(ctx context.Context, c *adapters.Case, actor Actor) ([]Action, error) {
-	system := slices.Contains(actor.Roles, RoleSystem)
+	system := actor.system
 	cl := w.newCall(c, "", actor)
 	cl.denials = make([]*DeniedError, len(w.triggers))
 	allowed, err := w.permittedTriggers(withCall(ctx, cl), cl)

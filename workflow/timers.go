@@ -163,7 +163,7 @@ func (w *TimerWorker) handle(ctx context.Context, t adapters.Timer) error {
 			err = w.e.remind(ctx, wf, &c, state, key)
 		} else {
 			_, err = w.e.Fire(ctx, FireParams{
-				CaseID: c.ID, Trigger: t.Trigger, Actor: SystemActor, ExpectedVersion: c.Version, IdempotencyKey: key,
+				CaseID: c.ID, Trigger: t.Trigger, Actor: SystemActor(), ExpectedVersion: c.Version, IdempotencyKey: key,
 			})
 		}
 		var d *DeniedError
@@ -189,12 +189,13 @@ func (e *Engine) remind(ctx context.Context, w *Workflow, c *adapters.Case, stat
 		return nil
 	}
 	at := e.cfg.Now()
-	ch := change{from: c.State, to: c.State, trigger: reminderTrigger, actor: &SystemActor, at: at, version: c.Version + 1}
+	system := SystemActor()
+	ch := change{from: c.State, to: c.State, trigger: reminderTrigger, actor: &system, at: at, version: c.Version + 1}
 	msgs := e.notify(nil, c, ch, s.SLA.Reminder.Template, "", s.SLA.Reminder.To)
 	_, err := e.store.ApplyTransition(ctx, adapters.TransitionParams{
 		CaseID: c.ID, ExpectedVersion: c.Version, State: c.State, At: at,
 		Events: []adapters.Event{{
-			Kind: "reminder", FromState: c.State, ToState: c.State, Trigger: reminderTrigger, Actor: SystemActor.Subject, At: at,
+			Kind: "reminder", FromState: c.State, ToState: c.State, Trigger: reminderTrigger, Actor: system.Subject, At: at,
 			Comment: "due " + c.Due.UTC().Format(time.RFC3339),
 		}},
 		Messages: msgs, RequestKey: key,
@@ -226,7 +227,7 @@ func (e *Engine) openFollowOn(ctx context.Context, caseID, name, key string) err
 	if err != nil {
 		return fmt.Errorf("workflow: follow-on %q of case %s: %w", name, caseID, err)
 	}
-	p.Actor, p.OnBehalf = SystemActor, true
+	p.Actor, p.OnBehalf = SystemActor(), true
 	if p.Submitter == "" {
 		p.Submitter = from.Submitter
 	}
