@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
@@ -61,11 +62,19 @@ type Config struct {
 	// DefaultCaseCacheSize, a negative size turns the cache off. Cases
 	// whose data exceeds 16 KiB are never kept.
 	CaseCacheSize int
+	// RequestKeyTTL is how long idempotency keys are remembered: a retry
+	// later than this may act again. 0 means adapters.DefaultRequestKeyTTL
+	// (24 hours). PurgeRequestKeys, which TimerWorker.Run calls, forgets
+	// older keys.
+	RequestKeyTTL time.Duration
 }
 
 // Validate reports every problem of the configuration.
 func (c *Config) Validate() error {
 	var errs []error
+	if c.RequestKeyTTL < 0 {
+		errs = append(errs, errors.New("workflow: RequestKeyTTL is negative"))
+	}
 	if c.MaxPayloadBytes < 0 {
 		errs = append(errs, errors.New("workflow: MaxPayloadBytes is negative"))
 	}
@@ -130,6 +139,9 @@ func New(store adapters.Store, cfg *Config) (*Engine, error) {
 	}
 	if e.cfg.MaxPayloadBytes == 0 {
 		e.cfg.MaxPayloadBytes = DefaultMaxPayloadBytes
+	}
+	if e.cfg.RequestKeyTTL == 0 {
+		e.cfg.RequestKeyTTL = adapters.DefaultRequestKeyTTL
 	}
 	if e.cfg.MaxDataBytes == 0 {
 		e.cfg.MaxDataBytes = DefaultMaxDataBytes
@@ -351,10 +363,74 @@ func (e *Engine) open(ctx context.Context, p OpenParams) (adapters.Case, error) 
 		params.Submission = s
 	}
 	created, err := e.store.CreateCase(ctx, params)
+	if errors.Is(err, adapters.ErrDuplicate) && p.IdempotencyKey != "" {
+		return e.reopened(ctx, params, err)
+	}
 	if err == nil {
 		e.cache.put(created)
 	}
 	return created, err
+}
+
+// reopened answers a retried Open, whose timers and due times a later
+// clock computes anew, with the case its key created: when that case has
+// the same type, submitter, channel, data, submission and opening event.
+// A key used for another request is ErrDuplicate.
+func (e *Engine) reopened(ctx context.Context, p adapters.CreateCaseParams, otherwise error) (adapters.Case, error) {
+	rk, ok := e.store.(adapters.RequestKeys)
+	if !ok {
+		return adapters.Case{}, otherwise
+	}
+	res, err := rk.RequestResult(ctx, p.RequestKey)
+	if errors.Is(err, adapters.ErrNotFound) {
+		return adapters.Case{}, otherwise
+	}
+	if err != nil {
+		return adapters.Case{}, errors.Join(otherwise, err)
+	}
+	c, want := res.Case, p.Case
+	// Data is compared while the case is as opened: later transitions may
+	// record into it.
+	same := c.ID == want.ID && c.Type == want.Type && c.DefinitionVersion == want.DefinitionVersion &&
+		c.Submitter == want.Submitter && c.Channel == want.Channel && (c.Version > 1 || sameJSON(c.Data, want.Data))
+	if same {
+		events, err := e.store.ListEvents(ctx, c.ID)
+		if err != nil {
+			return adapters.Case{}, err
+		}
+		first, ev := p.Events[0], events[0]
+		same = ev.Kind == first.Kind && ev.Actor == first.Actor && ev.Comment == first.Comment && sameJSON(ev.Payload, first.Payload)
+	}
+	if same && p.Submission.ID != "" {
+		sub, err := e.store.GetSubmission(ctx, p.Submission.ID)
+		if err != nil && !errors.Is(err, adapters.ErrNotFound) {
+			return adapters.Case{}, err
+		}
+		same = err == nil && sub.CaseID == c.ID && sub.FormID == p.Submission.FormID &&
+			sub.FormVersion == p.Submission.FormVersion && sameJSON(sub.Data, p.Submission.Data)
+	}
+	if !same {
+		return adapters.Case{}, fmt.Errorf("%w: idempotency key %q was used for another request", adapters.ErrDuplicate, p.RequestKey)
+	}
+	return c, nil
+}
+
+// PurgeRequestKeys makes the store forget the idempotency keys used more
+// than Config.RequestKeyTTL ago and says how many. The store deletes them
+// in small batches that never keep writes waiting. A store without the
+// adapters.RequestKeys capability keeps its keys: PurgeRequestKeys then
+// returns 0 and no error. TimerWorker.Run calls it every
+// RequestKeyPurgeInterval; call it yourself when no timer worker runs.
+func (e *Engine) PurgeRequestKeys(ctx context.Context) (int64, error) {
+	rk, ok := e.store.(adapters.RequestKeys)
+	if !ok {
+		return 0, nil
+	}
+	n, err := rk.DeleteExpiredRequestKeys(ctx, e.cfg.Now().Add(-e.cfg.RequestKeyTTL))
+	if err != nil {
+		return n, fmt.Errorf("workflow: purge request keys: %w", err)
+	}
+	return n, nil
 }
 
 func applyUpdate(c *adapters.Case, u adapters.CaseUpdate) {
@@ -461,11 +537,9 @@ func (e *Engine) fireAt(ctx context.Context, p FireParams, kind string, useCache
 	if !w.defined[p.Trigger] {
 		return Result{}, fmt.Errorf("%w: unknown trigger %q for %q v%d", adapters.ErrInvalidArgument, p.Trigger, w.Type(), w.Version())
 	}
+	req := request{kind: kind, trigger: p.Trigger, key: p.IdempotencyKey, expected: p.ExpectedVersion, actor: p.Actor.Subject, comment: p.Comment, payloads: []json.RawMessage{p.Payload}}
 	if p.ExpectedVersion != 0 && p.ExpectedVersion != c.Version {
-		if r, ok := e.replay(ctx, &c, kind, p.Trigger, p.IdempotencyKey, p.ExpectedVersion); ok {
-			return r, nil
-		}
-		return Result{}, fmt.Errorf("%w: expected version %d, case is at %d", adapters.ErrConflict, p.ExpectedVersion, c.Version)
+		return e.replayOr(ctx, &c, req, fmt.Errorf("%w: expected version %d, case is at %d", adapters.ErrConflict, p.ExpectedVersion, c.Version))
 	}
 	cl := w.newCall(&c, p.Trigger, p.Actor)
 	cl.validate, cl.raw, cl.locale = true, p.Payload, p.Locale
@@ -483,9 +557,7 @@ func (e *Engine) fireAt(ctx context.Context, p FireParams, kind string, useCache
 		// one that already succeeded, so only unversioned ones look for a
 		// first answer.
 		if errors.As(err, &d) && p.ExpectedVersion == 0 {
-			if r, ok := e.replay(ctx, &c, kind, p.Trigger, p.IdempotencyKey, 0); ok {
-				return r, nil
-			}
+			return e.replayOr(ctx, &c, req, err)
 		}
 		return Result{}, err
 	}
@@ -519,13 +591,18 @@ func (e *Engine) fireAt(ctx context.Context, p FireParams, kind string, useCache
 		}},
 		Messages: fx.msgs, SetTimers: fx.set, CancelTimers: fx.cancel, RequestKey: p.IdempotencyKey,
 	}
+	req.payloads = append(req.payloads, cl.in.Payload)
+	return e.apply(ctx, &c, params, req)
+}
+
+// apply writes a transition and answers a request key already used with
+// the first result, when it was this request's.
+func (e *Engine) apply(ctx context.Context, c *adapters.Case, params adapters.TransitionParams, req request) (Result, error) {
 	res, err := e.store.ApplyTransition(ctx, params)
+	if errors.Is(err, adapters.ErrDuplicate) && params.RequestKey != "" {
+		return e.replayOr(ctx, c, req, err)
+	}
 	if err != nil {
-		if errors.Is(err, adapters.ErrDuplicate) {
-			if r, ok := e.replay(ctx, &c, kind, p.Trigger, p.IdempotencyKey, 0); ok {
-				return r, nil
-			}
-		}
 		return Result{}, err
 	}
 	if !res.Replayed {
@@ -542,37 +619,56 @@ func toResult(res adapters.TransitionResult) Result {
 	return r
 }
 
-// replay finds the first answer to a retried request. The engine writes one
-// event per store call, so the event with sequence number s was written by
-// the call that expected version s-1; asking the store to apply that same
-// request again with the key returns the stored result. Every probe expects
-// a version below the one already read, so it can never write.
-func (e *Engine) replay(ctx context.Context, c *adapters.Case, kind, trigger, key string, expected int64) (Result, bool) {
-	if key == "" {
-		return Result{}, false
+// request is what identifies a retried Fire or Assign: the event it
+// writes, and the version it expected when it named one.
+type request struct {
+	kind, trigger, key string
+	expected           int64
+	actor, comment     string
+	// payloads are the forms of the payload the event may hold: as sent,
+	// and as the transition's form cleaned it when it was checked.
+	payloads []json.RawMessage
+}
+
+// replayOr answers a retried request from the store's record of its key
+// (adapters.RequestKeys): the first result, when the key wrote an event of
+// this case with the same kind, trigger, actor, comment and payload (at
+// the version the request expected, if it named one). A key used for
+// another request is ErrDuplicate. Without a recorded answer (no key, a
+// store without RequestKeys, a purged key), it returns otherwise.
+func (e *Engine) replayOr(ctx context.Context, c *adapters.Case, req request, otherwise error) (Result, error) {
+	rk, ok := e.store.(adapters.RequestKeys)
+	if req.key == "" || !ok {
+		return Result{}, otherwise
 	}
-	events, err := e.store.ListEvents(ctx, c.ID)
-	if err != nil {
-		return Result{}, false
+	res, err := rk.RequestResult(ctx, req.key)
+	switch {
+	case errors.Is(err, adapters.ErrNotFound):
+		return Result{}, otherwise
+	case err != nil:
+		return Result{}, errors.Join(otherwise, err)
+	case len(res.Events) == 1 && res.Case.ID == c.ID && req.same(res.Events[0]):
+		return toResult(res), nil
 	}
-	probes := 0
-	for i := len(events) - 1; i >= 0 && probes < 3; i-- {
-		ev := events[i]
-		v := ev.Seq - 1
-		if ev.Kind != kind || ev.Trigger != trigger || v < 1 || v >= c.Version || (expected != 0 && v != expected) {
-			continue
-		}
-		probes++
-		res, err := e.store.ApplyTransition(ctx, adapters.TransitionParams{
-			CaseID: c.ID, ExpectedVersion: v, State: ev.ToState, At: ev.At,
-			Events:     []adapters.Event{{Kind: ev.Kind, Trigger: ev.Trigger, At: ev.At}},
-			RequestKey: key,
-		})
-		if err == nil && res.Replayed {
-			return toResult(res), true
-		}
+	return Result{}, fmt.Errorf("%w: idempotency key %q was used for another request", adapters.ErrDuplicate, req.key)
+}
+
+func (req request) same(ev adapters.Event) bool {
+	if ev.Kind != req.kind || ev.Trigger != req.trigger || ev.Actor != req.actor || ev.Comment != req.comment ||
+		(req.expected != 0 && ev.Seq-1 != req.expected) {
+		return false
 	}
-	return Result{}, false
+	return slices.ContainsFunc(req.payloads, func(p json.RawMessage) bool { return sameJSON(p, ev.Payload) })
+}
+
+// sameJSON reports whether two JSON texts hold the same value; empty and
+// null are the same.
+func sameJSON(a, b json.RawMessage) bool {
+	var va, vb any
+	if len(a) > 0 && json.Unmarshal(a, &va) != nil || len(b) > 0 && json.Unmarshal(b, &vb) != nil {
+		return false
+	}
+	return reflect.DeepEqual(va, vb)
 }
 
 // Action is one trigger as a screen may offer it.
@@ -673,11 +769,13 @@ func (e *Engine) assign(ctx context.Context, p AssignParams) (Result, error) {
 		return Result{}, err
 	}
 	const kind = "assigned"
+	payload, _ := json.Marshal(struct {
+		Assignee string `json:"assignee"`
+		Team     string `json:"team,omitempty"`
+	}{p.Assignee, p.Team})
+	req := request{kind: kind, key: p.IdempotencyKey, expected: p.ExpectedVersion, actor: p.Actor.Subject, comment: p.Comment, payloads: []json.RawMessage{payload}}
 	if p.ExpectedVersion != 0 && p.ExpectedVersion != c.Version {
-		if r, ok := e.replay(ctx, &c, kind, "", p.IdempotencyKey, p.ExpectedVersion); ok {
-			return r, nil
-		}
-		return Result{}, fmt.Errorf("%w: expected version %d, case is at %d", adapters.ErrConflict, p.ExpectedVersion, c.Version)
+		return e.replayOr(ctx, &c, req, fmt.Errorf("%w: expected version %d, case is at %d", adapters.ErrConflict, p.ExpectedVersion, c.Version))
 	}
 	deny := func(code DenialCode, reason string) *DeniedError {
 		return &DeniedError{CaseID: c.ID, State: c.State, Trigger: "assign", Code: code, Reason: reason}
@@ -691,10 +789,10 @@ func (e *Engine) assign(ctx context.Context, p AssignParams) (Result, error) {
 		d.Roles = w.def.AssignRoles
 	}
 	if d != nil {
-		if r, ok := e.replay(ctx, &c, kind, "", p.IdempotencyKey, 0); ok {
-			return r, nil
+		if p.ExpectedVersion != 0 {
+			return Result{}, d
 		}
-		return Result{}, d
+		return e.replayOr(ctx, &c, req, d)
 	}
 	at := e.cfg.Now()
 	fx := e.effects(w, &c, change{from: c.State, to: c.State, internal: true, actor: &p.Actor, at: at, version: c.Version + 1})
@@ -707,29 +805,13 @@ func (e *Engine) assign(ctx context.Context, p AssignParams) (Result, error) {
 		team := p.Team
 		fx.update.Team = &team
 	}
-	payload, _ := json.Marshal(struct {
-		Assignee string `json:"assignee"`
-		Team     string `json:"team,omitempty"`
-	}{p.Assignee, p.Team})
-	res, err := e.store.ApplyTransition(ctx, adapters.TransitionParams{
+	return e.apply(ctx, &c, adapters.TransitionParams{
 		CaseID: c.ID, ExpectedVersion: c.Version, State: c.State, Update: fx.update, At: at,
 		Events: []adapters.Event{{
 			Kind: kind, FromState: c.State, ToState: c.State, Actor: p.Actor.Subject, At: at, Comment: p.Comment, Payload: payload,
 		}},
 		SetTimers: fx.set, RequestKey: p.IdempotencyKey,
-	})
-	if err != nil {
-		if errors.Is(err, adapters.ErrDuplicate) {
-			if r, ok := e.replay(ctx, &c, kind, "", p.IdempotencyKey, 0); ok {
-				return r, nil
-			}
-		}
-		return Result{}, err
-	}
-	if !res.Replayed {
-		e.cache.put(res.Case)
-	}
-	return toResult(res), nil
+	}, req)
 }
 
 // WithdrawParams describes a resident withdrawing their case.

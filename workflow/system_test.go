@@ -2,11 +2,14 @@ package workflow_test
 
 import (
 	"context"
+	"errors"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/civickit/civickit/adapters"
 	"github.com/civickit/civickit/workflow"
 )
 
@@ -67,4 +70,67 @@ func TestSystemActorIsAFreshValue(t *testing.T) {
 	b := workflow.SystemActor()
 	assert.Equal(t, "system", b.Subject)
 	assert.NotContains(t, b.Roles, "clerk")
+}
+
+// A key reused for another request is refused: another comment, another
+// assignee.
+func TestIdempotencyKeyStandsForTheWholeRequest(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, impl storeImpl) {
+		f := newFixture(t, impl, nil)
+		ctx := context.Background()
+		c := f.openPermit(t, `{}`)
+		fire := workflow.FireParams{CaseID: c.ID, Trigger: "comment", Actor: clerk, Comment: "first", IdempotencyKey: "k-fire"}
+		first, err := f.engine.Fire(ctx, fire)
+		require.NoError(t, err)
+		f.clock.Set(monday.Add(time.Hour))
+		again, err := f.engine.Fire(ctx, fire)
+		require.NoError(t, err, "the same request retried later")
+		assert.True(t, again.Replayed)
+		assert.Equal(t, first.Event.Seq, again.Event.Seq)
+		other := fire
+		other.Comment = "another"
+		_, err = f.engine.Fire(ctx, other)
+		require.ErrorIs(t, err, adapters.ErrDuplicate, "the key reused with another comment")
+
+		assign := workflow.AssignParams{CaseID: c.ID, Actor: clerk, Assignee: "staff-1", IdempotencyKey: "k-assign"}
+		_, err = f.engine.Assign(ctx, assign)
+		require.NoError(t, err)
+		replayed, err := f.engine.Assign(ctx, assign)
+		require.NoError(t, err)
+		assert.True(t, replayed.Replayed)
+		assign.Assignee = "staff-2"
+		_, err = f.engine.Assign(ctx, assign)
+		require.ErrorIs(t, err, adapters.ErrDuplicate, "the key reused to assign someone else")
+		stored, err := f.store.GetCase(ctx, c.ID)
+		require.NoError(t, err)
+		assert.Equal(t, "staff-1", stored.Assignee)
+	})
+}
+
+func TestTimerWorkerPurgesExpiredRequestKeys(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, impl storeImpl) {
+		f := newFixture(t, impl, &workflow.Config{RequestKeyTTL: time.Hour})
+		ctx := context.Background()
+		c := f.openPermit(t, `{}`)
+		_, err := f.engine.Fire(ctx, workflow.FireParams{CaseID: c.ID, Trigger: "comment", Actor: clerk, IdempotencyKey: "k-old"})
+		require.NoError(t, err)
+		rk := f.store.(adapters.RequestKeys)
+		_, err = rk.RequestResult(ctx, "k-old")
+		require.NoError(t, err)
+
+		f.clock.Set(monday.Add(2 * time.Hour))
+		w, err := f.engine.NewTimerWorker(&workflow.WorkerConfig{Interval: time.Hour})
+		require.NoError(t, err)
+		runCtx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- w.Run(runCtx) }()
+		require.Eventually(t, func() bool {
+			_, err := rk.RequestResult(ctx, "k-old")
+			return errors.Is(err, adapters.ErrNotFound)
+		}, 5*time.Second, 10*time.Millisecond, "the worker purges keys older than the TTL")
+		cancel()
+		require.NoError(t, <-done)
+	})
 }

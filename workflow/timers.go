@@ -75,17 +75,29 @@ func (e *Engine) NewTimerWorker(cfg *WorkerConfig) (*TimerWorker, error) {
 	return w, nil
 }
 
+// RequestKeyPurgeInterval is how often TimerWorker.Run purges expired
+// idempotency keys (Engine.PurgeRequestKeys), by the engine's clock.
+const RequestKeyPurgeInterval = 10 * time.Minute
+
 // Run fires due timers until ctx is done, then returns nil. Errors of
 // single timers are logged and retried after their lease; a failing store
-// is retried after Interval.
+// is retried after Interval. Every RequestKeyPurgeInterval it also purges
+// expired idempotency keys.
 func (w *TimerWorker) Run(ctx context.Context) error {
 	t := time.NewTimer(0)
 	defer t.Stop()
+	var purged time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
+		}
+		if now := w.e.cfg.Now(); purged.IsZero() || now.Sub(purged) >= RequestKeyPurgeInterval {
+			purged = now
+			if _, err := w.e.PurgeRequestKeys(ctx); err != nil && ctx.Err() == nil {
+				w.e.log.LogAttrs(ctx, slog.LevelWarn, "workflow: purge request keys", slog.String("error", err.Error()))
+			}
 		}
 		n, err := w.RunOnce(ctx)
 		if err != nil && ctx.Err() == nil {

@@ -50,6 +50,7 @@ func RunStoreTests(t *testing.T, open Opener, f Features) {
 		tests []clause
 	}{
 		{"Cases", caseClauses},
+		{"RequestKeys", requestKeyClauses},
 		{"Outbox", outboxClauses},
 		{"Timers", timerClauses},
 		{"Drafts", draftClauses},

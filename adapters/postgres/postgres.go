@@ -113,8 +113,9 @@ type Store struct {
 }
 
 var (
-	_ adapters.Store     = (*Store)(nil)
-	_ adapters.CaseStats = (*Store)(nil)
+	_ adapters.Store       = (*Store)(nil)
+	_ adapters.CaseStats   = (*Store)(nil)
+	_ adapters.RequestKeys = (*Store)(nil)
 )
 
 // New returns a store over pool, applying the embedded migrations to the

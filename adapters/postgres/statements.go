@@ -13,6 +13,7 @@ type statements struct {
 	createCase                             string
 	applyTransition                        [8]string
 	claimRequest, readRequest, saveResult  string
+	deleteExpiredRequests                  string
 	getCase, listEvents                    string
 	getSubmission, listSubmissions         string
 	enqueue, claimMessages, markMessage    string
@@ -83,7 +84,10 @@ func newStatements(schema string) *statements {
 		st.applyTransition[i] = transitionSQL(i&hasMessages != 0, i&hasSetTimers != 0, i&hasCancelTimers != 0)
 	}
 
-	st.claimRequest = `INSERT INTO {s}.requests (key, case_id, fingerprint) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING`
+	st.claimRequest = `INSERT INTO {s}.requests (key, case_id, fingerprint, used_at) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING`
+	// SKIP LOCKED: a key a running write has just claimed is left to it.
+	st.deleteExpiredRequests = `DELETE FROM {s}.requests WHERE key IN (
+		SELECT key FROM {s}.requests WHERE used_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`
 	st.readRequest = `SELECT case_id, fingerprint, result FROM {s}.requests WHERE key = $1`
 	st.saveResult = `UPDATE {s}.requests SET result = $2 WHERE key = $1`
 
@@ -156,7 +160,7 @@ func newStatements(schema string) *statements {
 	for _, p := range []*string{
 		&st.applyTransition[0], &st.applyTransition[1], &st.applyTransition[2], &st.applyTransition[3],
 		&st.applyTransition[4], &st.applyTransition[5], &st.applyTransition[6], &st.applyTransition[7],
-		&st.createCase, &st.claimRequest, &st.readRequest, &st.saveResult,
+		&st.createCase, &st.claimRequest, &st.readRequest, &st.saveResult, &st.deleteExpiredRequests,
 		&st.getCase, &st.listEvents, &st.getSubmission, &st.listSubmissions,
 		&st.enqueue, &st.claimMessages, &st.markMessage, &st.getMessage, &st.listMessages,
 		&st.claimTimers, &st.completeTimer, &st.listTimers,

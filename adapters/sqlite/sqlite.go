@@ -79,8 +79,9 @@ type Store struct {
 }
 
 var (
-	_ adapters.Store     = (*Store)(nil)
-	_ adapters.CaseStats = (*Store)(nil)
+	_ adapters.Store       = (*Store)(nil)
+	_ adapters.CaseStats   = (*Store)(nil)
+	_ adapters.RequestKeys = (*Store)(nil)
 )
 
 // New returns a store over db, a database opened with modernc.org/sqlite
