@@ -55,6 +55,7 @@ func RunStoreTests(t *testing.T, open Opener, f Features) {
 		{"Timers", timerClauses},
 		{"Drafts", draftClauses},
 		{"Lifecycle", lifecycleClauses},
+		{"Races", raceClauses},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
@@ -278,7 +279,13 @@ func sameSnapshot(t *testing.T, got, want snapshot, rule string) {
 		t.Fatalf("%s: events/messages/timers changed: %d/%d/%d, want %d/%d/%d", rule,
 			len(got.events), len(got.msgs), len(got.timers), len(want.events), len(want.msgs), len(want.timers))
 	}
+	for i := range got.events {
+		checkEvent(t, got.events[i], want.events[i], fmt.Sprintf("%s: event %d", rule, i))
+	}
+	for i := range got.msgs {
+		checkMessage(t, got.msgs[i], want.msgs[i], fmt.Sprintf("%s: message %d", rule, i))
+	}
 	for i := range got.timers {
-		checkTimer(t, got.timers[i], want.timers[i], rule+": timer")
+		checkTimer(t, got.timers[i], want.timers[i], fmt.Sprintf("%s: timer %d", rule, i))
 	}
 }

@@ -19,6 +19,7 @@ type statements struct {
 	enqueue, claimMessages, markMessage    string
 	getMessage, listMessages               string
 	claimTimers, completeTimer, listTimers string
+	timerExists                            string
 	saveDraft, getDraft, listDrafts        string
 	deleteDraft, deleteExpiredDrafts       string
 	listCasesFrom, countCasesFrom, stats   string
@@ -141,6 +142,7 @@ func newStatements(schema string) *statements {
 		DELETE FROM {s}.timers WHERE case_id = $1 AND name = $2 AND lease_owner = $3 RETURNING 1
 	)
 	SELECT EXISTS (SELECT FROM done), EXISTS (SELECT FROM {s}.timers WHERE case_id = $1 AND name = $2)`
+	st.timerExists = `SELECT EXISTS (SELECT FROM {s}.timers WHERE case_id = $1 AND name = $2)`
 	st.listTimers = `SELECT ` + timerCols + ` FROM {s}.timers WHERE case_id = $1 ORDER BY name`
 
 	st.saveDraft = `INSERT INTO {s}.drafts (` + draftCols + `) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9)
@@ -163,7 +165,7 @@ func newStatements(schema string) *statements {
 		&st.createCase, &st.claimRequest, &st.readRequest, &st.saveResult, &st.deleteExpiredRequests,
 		&st.getCase, &st.listEvents, &st.getSubmission, &st.listSubmissions,
 		&st.enqueue, &st.claimMessages, &st.markMessage, &st.getMessage, &st.listMessages,
-		&st.claimTimers, &st.completeTimer, &st.listTimers,
+		&st.claimTimers, &st.completeTimer, &st.listTimers, &st.timerExists,
 		&st.saveDraft, &st.getDraft, &st.listDrafts, &st.deleteDraft, &st.deleteExpiredDrafts,
 		&st.listCasesFrom, &st.countCasesFrom, &st.stats,
 	} {
