@@ -104,7 +104,9 @@ type querier interface {
 // Store is the PostgreSQL adapters.Store. Build it with New; bind it to a
 // caller's transaction with WithTx.
 type Store struct {
-	db     querier
+	db querier
+	// pool is the pool db is, nil when bound to a caller's transaction.
+	pool   *pgxpool.Pool
 	schema string
 	sql    *statements
 	closed *atomic.Bool
@@ -135,7 +137,7 @@ func New(ctx context.Context, pool *pgxpool.Pool, cfg *Config) (*Store, error) {
 	if c.Schema == "" {
 		c.Schema = DefaultSchema
 	}
-	s := &Store{db: pool, schema: c.Schema, sql: newStatements(c.Schema), closed: new(atomic.Bool)}
+	s := &Store{db: pool, pool: pool, schema: c.Schema, sql: newStatements(c.Schema), closed: new(atomic.Bool)}
 	if !c.SkipMigrations {
 		if err := migrate(ctx, pool, &c); err != nil {
 			return nil, fmt.Errorf("postgres: migrate schema %q on %s: %w", c.Schema, hostOf(pool), err)
@@ -216,6 +218,9 @@ func (s *Store) oneStatement(ctx context.Context, fn func(q querier) error) erro
 // error never hides a write that went through after all; in autocommit the
 // statement would finish and commit after the caller was told it failed.
 func (s *Store) write(ctx context.Context, fn func(q querier) error) error {
+	if s.pool != nil {
+		return pipelined(ctx, s.pool, fn)
+	}
 	return s.inTransaction(ctx, fn)
 }
 
