@@ -256,7 +256,9 @@ type OpenParams struct {
 	// Comment is free text for the "opened" event.
 	Comment string
 	// IdempotencyKey makes a retried Open return the case the first
-	// call created.
+	// call created; the key reused for another request (other data,
+	// submitter, comment...) returns adapters.ErrDuplicate. Keys are
+	// remembered for Config.RequestKeyTTL.
 	IdempotencyKey string
 }
 
@@ -461,7 +463,10 @@ type FireParams struct {
 	// different stored version returns adapters.ErrConflict.
 	ExpectedVersion int64
 	// IdempotencyKey makes a retried request return the first result and
-	// write nothing.
+	// write nothing; the key reused for another request (another trigger,
+	// payload, comment or actor) returns adapters.ErrDuplicate. Replays
+	// need a store with adapters.RequestKeys (every store in this module)
+	// and work for Config.RequestKeyTTL.
 	IdempotencyKey string
 }
 
@@ -534,6 +539,12 @@ func (e *Engine) fireAt(ctx context.Context, p FireParams, kind string, useCache
 	if err != nil {
 		return Result{}, err
 	}
+	return e.fireOn(ctx, p, kind, c, w, cached)
+}
+
+// fireOn fires on the case c its caller has read (cached: as remembered).
+func (e *Engine) fireOn(ctx context.Context, p FireParams, kind string, c adapters.Case, w *Workflow, cached bool) (Result, error) {
+	var err error
 	if !w.defined[p.Trigger] {
 		return Result{}, fmt.Errorf("%w: unknown trigger %q for %q v%d", adapters.ErrInvalidArgument, p.Trigger, w.Type(), w.Version())
 	}
@@ -839,10 +850,18 @@ func (e *Engine) Withdraw(ctx context.Context, p WithdrawParams) (Result, error)
 			CaseID: c.ID, State: c.State, Trigger: trigger, Code: DeniedNotSubmitter, Reason: "only the resident who submitted the case may withdraw it",
 		})
 	}
-	return e.Fire(ctx, FireParams{
+	if len(p.Reason) > MaxCommentBytes {
+		return Result{}, fmt.Errorf("workflow: withdraw case %s: %w: reason exceeds %d bytes", p.CaseID, adapters.ErrInvalidArgument, MaxCommentBytes)
+	}
+	// The case just read is the one to fire on: no second read.
+	r, err := e.fireOn(ctx, FireParams{
 		CaseID: p.CaseID, Trigger: trigger, Actor: p.Actor, Comment: p.Reason,
 		ExpectedVersion: p.ExpectedVersion, IdempotencyKey: p.IdempotencyKey,
-	})
+	}, "transition", c, w, false)
+	if err != nil {
+		return Result{}, fmt.Errorf("workflow: fire %q on case %s: %w", trigger, p.CaseID, err)
+	}
+	return r, nil
 }
 
 // itoa is strconv.FormatInt for ids.

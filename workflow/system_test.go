@@ -10,6 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/civickit/civickit/adapters"
+	"github.com/civickit/civickit/adapters/memory"
+	"github.com/civickit/civickit/examples/workflows"
 	"github.com/civickit/civickit/workflow"
 )
 
@@ -133,4 +135,35 @@ func TestTimerWorkerPurgesExpiredRequestKeys(t *testing.T) {
 		cancel()
 		require.NoError(t, <-done)
 	})
+}
+
+func TestWithdrawAndTimersReadTheCaseOnce(t *testing.T) {
+	t.Parallel()
+	store := &countingStore{Store: memory.New()}
+	clk := &clock{t: monday}
+	e, err := workflow.New(store, &workflow.Config{Now: clk.Now, CaseCacheSize: -1})
+	require.NoError(t, err)
+	require.NoError(t, e.Register(compileExample(t, workflows.PermitReview, permitHooks())))
+	ctx := context.Background()
+
+	c, err := e.Open(ctx, workflow.OpenParams{Type: "building-permit", Actor: resident})
+	require.NoError(t, err)
+	store.reads.Store(0)
+	_, err = e.Withdraw(ctx, workflow.WithdrawParams{CaseID: c.ID, Actor: resident})
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), store.reads.Load(), "Withdraw reads the case once")
+
+	c, err = e.Open(ctx, workflow.OpenParams{Type: "building-permit", Actor: resident})
+	require.NoError(t, err)
+	clk.Set(monday.AddDate(0, 0, 7)) // past the SLA: the escalation is due
+	w, err := e.NewTimerWorker(nil)
+	require.NoError(t, err)
+	store.reads.Store(0)
+	n, err := w.RunOnce(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, n, "the escalation timer is due")
+	assert.Equal(t, int64(1), store.reads.Load(), "firing a timer reads its case once")
+	hist, err := e.History(ctx, c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "escalate", hist[len(hist)-1].Trigger)
 }

@@ -174,9 +174,10 @@ func (w *TimerWorker) handle(ctx context.Context, t adapters.Timer) error {
 		if kind == timerReminder {
 			err = w.e.remind(ctx, wf, &c, state, key)
 		} else {
-			_, err = w.e.Fire(ctx, FireParams{
+			// The case just read is the one to fire on: no second read.
+			_, err = w.e.fireOn(ctx, FireParams{
 				CaseID: c.ID, Trigger: t.Trigger, Actor: SystemActor(), ExpectedVersion: c.Version, IdempotencyKey: key,
-			})
+			}, "transition", c, wf, false)
 		}
 		var d *DeniedError
 		switch {
