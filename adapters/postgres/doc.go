@@ -9,11 +9,13 @@
 //
 // Every method is one transaction. The hot writes (CreateCase and
 // ApplyTransition without a request key, claims, marks) are each one SQL
-// statement built from data-modifying common table expressions, sent
-// between BEGIN and COMMIT so that a call cut short by its context rolls
-// back rather than commits after the caller was told it failed. A transition changes a case only if its version is
-// still the expected one (UPDATE ... WHERE id = $1 AND version = $2);
-// outbox and timer claims use FOR UPDATE SKIP LOCKED.
+// statement built from data-modifying common table expressions, sent in one
+// round trip as a transaction of its own. When the context has a deadline
+// the statement carries a statement_timeout of the time left, so a call cut
+// short by its deadline (waiting for a row lock, say) writes nothing. A
+// transition changes a case only if its version is still the expected one
+// (UPDATE ... WHERE id = $1 AND version = $2); outbox and timer claims use
+// FOR UPDATE SKIP LOCKED.
 //
 // # Errors
 //
@@ -31,9 +33,10 @@
 // still finds a *pgconn.PgError. A canceled or expired context returns an
 // error wrapping the context's error.
 //
-// A write whose connection is lost after the statement was sent is
-// ambiguous: the transaction may have committed before the answer was
-// lost. The error is adapters.ErrUnavailable either way; retry a
+// A write whose connection is lost after the statement was sent, or whose
+// context is canceled (without a deadline) while it runs, is ambiguous: the
+// transaction may have committed, or may still commit, after the answer
+// was lost. The error is adapters.ErrUnavailable either way; retry a
 // CreateCase or ApplyTransition with the same RequestKey, and the store
 // answers the retry from the first result if it was written.
 //

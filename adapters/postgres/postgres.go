@@ -212,14 +212,12 @@ func (s *Store) oneStatement(ctx context.Context, fn func(q querier) error) erro
 	return s.inTransaction(ctx, fn)
 }
 
-// write runs fn, which sends one writing statement, in a transaction of its
-// own. Were the statement still waiting (on a row lock, say) when ctx ends,
-// pgx drops the connection and the server rolls the transaction back, so an
-// error never hides a write that went through after all; in autocommit the
-// statement would finish and commit after the caller was told it failed.
+// write runs fn, which sends one writing statement, as a transaction of its
+// own: on the pool in one round trip (see oneTrip), in a caller's
+// transaction inside a savepoint.
 func (s *Store) write(ctx context.Context, fn func(q querier) error) error {
 	if s.pool != nil {
-		return pipelined(ctx, s.pool, fn)
+		return oneTrip(ctx, s.pool, fn)
 	}
 	return s.inTransaction(ctx, fn)
 }
