@@ -136,9 +136,17 @@ func transitionArgs(p adapters.TransitionParams) []any {
 	args := make([]any, 0, 32)
 	args = append(args, p.CaseID, p.ExpectedVersion, p.State, ts(p.At), u.Team, u.Assignee,
 		u.Due != nil, ts(due), u.Data != nil, jsonArg(u.Data), u.Closed)
-	args = append(args, eventArgs(p.Events)...)
-	if len(p.Messages) > 0 {
-		args = append(args, messageArgs(p.Messages)...)
+	if transitionVariant(&p)&oneRow != 0 {
+		e := p.Events[0]
+		args = append(args, e.Kind, e.FromState, e.ToState, e.Trigger, e.Actor, ts(e.At), e.Comment, jsonArg(e.Payload))
+		for _, m := range p.Messages {
+			args = append(args, m.ID, m.Channel, m.Recipient, m.Template, m.Locale, jsonArg(m.Data), m.IdempotencyKey, ts(m.NextAttemptAt), ts(m.CreatedAt))
+		}
+	} else {
+		args = append(args, eventArgs(p.Events)...)
+		if len(p.Messages) > 0 {
+			args = append(args, messageArgs(p.Messages)...)
+		}
 	}
 	if len(p.SetTimers) > 0 {
 		args = append(args, timerArgs(p.SetTimers)...)
