@@ -83,8 +83,8 @@ func timerRows(p int) string {
 func newStatements(schema string) *statements {
 	var st statements
 	st.createCase = `WITH c AS (
-		INSERT INTO {s}.cases (` + caseCols + `)
-		VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13)
+		INSERT INTO {s}.cases (` + caseCols + `, last_seq)
+		VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, cardinality($22::text[]))
 		RETURNING ` + caseCols + `
 	), sub AS (
 		INSERT INTO {s}.submissions (` + subCols + `)
@@ -236,8 +236,10 @@ func transitionVariant(p *adapters.TransitionParams) int {
 // messages, set timers and cancelled timers that are present, in order.
 func transitionSQL(msgs, set, cancel, one bool) string {
 	events, messages := insertEvents("c.id", "last.seq", "c, last,", 12), insertMessages("c.id", "c,", 20)
+	count := "cardinality($12::text[])"
 	if one {
 		events, messages = insertEvent("c.id", "last.seq", "c, last", 12), insertMessage("c.id", "c", 20)
+		count = "1"
 	}
 	var b strings.Builder
 	b.WriteString(`WITH c AS (
@@ -247,11 +249,12 @@ func transitionSQL(msgs, set, cancel, one bool) string {
 			assignee = coalesce($6::text, assignee),
 			due = CASE WHEN $7::boolean THEN $8::timestamptz ELSE due END,
 			data = CASE WHEN $9::boolean THEN $10::jsonb ELSE data END,
-			closed_at = CASE $11::boolean WHEN true THEN $4::timestamptz WHEN false THEN NULL ELSE closed_at END
+			closed_at = CASE $11::boolean WHEN true THEN $4::timestamptz WHEN false THEN NULL ELSE closed_at END,
+			last_seq = last_seq + ` + count + `
 		WHERE id = $1 AND version = $2
-		RETURNING ` + caseCols + `
+		RETURNING ` + caseCols + `, last_seq
 	), last AS (
-		SELECT coalesce(max(seq), 0) AS seq FROM {s}.events WHERE case_id = $1
+		SELECT last_seq - ` + count + ` AS seq FROM c
 	), ev AS (
 		` + events + `
 	)`)
