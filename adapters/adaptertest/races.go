@@ -238,3 +238,22 @@ func testListWhileWriting(t *testing.T, open Opener) {
 		})
 	}
 }
+
+func testUnavailable(t *testing.T, open Opener, makeUnavailable func(*testing.T, adapters.Store) func()) {
+	s, ctx := open(t), ctxFor(t)
+	_, err := s.CreateCase(ctx, newCase("case-1", base))
+	must(t, err, "CreateCase")
+	before := take(t, s, "case-1")
+	restore := makeUnavailable(t, s)
+	_, err = s.ApplyTransition(ctx, flip("case-1", 1, base))
+	wantErr(t, err, adapters.ErrUnavailable, "a transition the back end refuses")
+	_, err = s.CreateCase(ctx, newCase("case-2", base))
+	wantErr(t, err, adapters.ErrUnavailable, "a new case the back end refuses")
+	restore()
+	sameSnapshot(t, take(t, s, "case-1"), before, "a refused write writes nothing")
+	if _, err := s.GetCase(ctx, "case-2"); !errors.Is(err, adapters.ErrNotFound) {
+		t.Errorf("a refused CreateCase writes no case: got %v", err)
+	}
+	_, err = s.ApplyTransition(ctx, flip("case-1", 1, base))
+	must(t, err, "the retry once the back end serves again")
+}

@@ -35,6 +35,13 @@ import (
 type Features struct {
 	// CaseStats is set when the store implements adapters.CaseStats.
 	CaseStats bool
+	// MakeUnavailable, when set, makes s's back end refuse writes for a
+	// while, the way it does in production (another process holding the
+	// write lock, a read-only server), until restore is called. The
+	// suite then checks that writes return adapters.ErrUnavailable and
+	// write nothing. Keep the refusal quick: a store that waits for a
+	// lock should give up within a second.
+	MakeUnavailable func(t *testing.T, s adapters.Store) (restore func())
 }
 
 // Opener returns a fresh, empty store for one subtest; it registers the
@@ -68,6 +75,13 @@ func RunStoreTests(t *testing.T, open Opener, f Features) {
 			}
 		})
 	}
+	t.Run("Unavailable/WritesRefusedByTheBackEndReturnErrUnavailableAndWriteNothing", func(t *testing.T) {
+		t.Parallel()
+		if f.MakeUnavailable == nil {
+			t.Skip("the store declares no Features.MakeUnavailable: its back end cannot be made to refuse writes from a test")
+		}
+		testUnavailable(t, open, f.MakeUnavailable)
+	})
 	t.Run("Stats", func(t *testing.T) {
 		t.Parallel()
 		if !f.CaseStats {
