@@ -249,6 +249,11 @@ func (e *Engine) openFollowOn(ctx context.Context, caseID, name, key string) err
 	}
 	p.IdempotencyKey = key
 	_, err = e.Open(ctx, p)
+	if errors.Is(err, adapters.ErrDuplicate) {
+		// The key opened the follow-on already, from the case as it was
+		// then: it takes effect once.
+		return nil
+	}
 	var d *DeniedError
 	if errors.As(err, &d) {
 		e.log.LogAttrs(ctx, slog.LevelWarn, "workflow: follow-on denied", slog.String("case", caseID),
