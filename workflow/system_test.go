@@ -2,7 +2,9 @@ package workflow_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -166,4 +168,60 @@ func TestWithdrawAndTimersReadTheCaseOnce(t *testing.T) {
 	hist, err := e.History(ctx, c.ID)
 	require.NoError(t, err)
 	assert.Equal(t, "escalate", hist[len(hist)-1].Trigger)
+}
+
+// failFirstComplete loses the first timer completion, as a worker that
+// dies after acting and before completing does.
+type failFirstComplete struct {
+	adapters.Store
+	failed atomic.Bool
+}
+
+func (s *failFirstComplete) CompleteTimer(ctx context.Context, caseID, name, owner string) error {
+	if s.failed.CompareAndSwap(false, true) {
+		return adapters.ErrUnavailable
+	}
+	return s.Store.CompleteTimer(ctx, caseID, name, owner)
+}
+
+// A follow-on opened once is done, even when its retry is built from an
+// origin case that has changed since.
+func TestFollowOnRetriedAfterItsOriginChangedOpensNothingMore(t *testing.T) {
+	t.Parallel()
+	store := &failFirstComplete{Store: memory.New()}
+	clk := &clock{t: monday}
+	var opens atomic.Int64
+	e, err := workflow.New(store, &workflow.Config{Now: clk.Now, FollowOns: []workflow.FollowOn{{
+		Name: "note",
+		When: func(ch *workflow.Change) bool { return ch.Trigger == "comment" },
+		Open: func(_ context.Context, from *adapters.Case) (workflow.OpenParams, error) {
+			data, _ := json.Marshal(map[string]int64{"attempt": opens.Add(1)})
+			return workflow.OpenParams{Type: "building-permit", Data: data}, nil
+		},
+	}}})
+	require.NoError(t, err)
+	require.NoError(t, e.Register(compileExample(t, workflows.PermitReview, permitHooks())))
+	ctx := context.Background()
+	c, err := e.Open(ctx, workflow.OpenParams{Type: "building-permit", Actor: resident})
+	require.NoError(t, err)
+	_, err = e.Fire(ctx, workflow.FireParams{CaseID: c.ID, Trigger: "comment", Actor: clerk})
+	require.NoError(t, err)
+
+	w, err := e.NewTimerWorker(nil)
+	require.NoError(t, err)
+	_, err = w.RunOnce(ctx)
+	require.NoError(t, err)
+	clk.Set(monday.Add(time.Hour)) // the lost completion's lease has expired
+	_, err = w.RunOnce(ctx)
+	require.NoError(t, err)
+
+	assert.Equal(t, int64(2), opens.Load(), "the follow-on was built twice")
+	page, err := store.ListCases(ctx, adapters.CaseQuery{Submitter: resident.Subject})
+	require.NoError(t, err)
+	assert.Len(t, page.Cases, 2, "the case and one follow-on")
+	timers, err := store.ListTimers(ctx, c.ID)
+	require.NoError(t, err)
+	for _, tm := range timers {
+		assert.NotContains(t, tm.Name, "note", "the follow-on's timer is completed")
+	}
 }
