@@ -21,6 +21,15 @@
 // Identifiers (case, submission and message ids) are chosen by the caller;
 // event sequence numbers and case versions are assigned by the store.
 //
+// A RequestKey on CreateCase or ApplyTransition stands for the whole
+// request (see the params' Fingerprint): a retry with every field equal
+// (the clock's stamps aside) answers with the first result and writes
+// nothing; the key with anything else changed is ErrDuplicate. It is what
+// makes retrying a write whose answer was lost safe. Stores offering the
+// optional RequestKeys capability say what a key answered and forget keys
+// past their time (workflow purges them after 24 hours by default).
+// CaseStats is the other optional capability.
+//
 // # Errors
 //
 // Every implementation translates its back end's errors into the sentinel

@@ -24,10 +24,11 @@ type CaseStore interface {
 	// nothing. Events get Seq 1, 2, ... in the order given.
 	//
 	// A case id, submission id or message id or idempotency key already
-	// in use returns ErrDuplicate. With a RequestKey already used to create
-	// the same case id, it writes nothing and returns the stored case
-	// (the retry of a request whose answer was lost); used for another
-	// case id, it returns ErrDuplicate.
+	// in use returns ErrDuplicate. With a RequestKey already used for the
+	// same request (every field equal, see CreateCaseParams.Fingerprint),
+	// it writes nothing and returns the stored case: the retry of a request
+	// whose answer was lost. The key used for any other request returns
+	// ErrDuplicate.
 	CreateCase(ctx context.Context, p CreateCaseParams) (Case, error)
 
 	// ApplyTransition changes a case only if its stored version equals
@@ -37,10 +38,16 @@ type CaseStore interface {
 	// SetTimers by name and deletes CancelTimers, and adds one to the
 	// version.
 	//
-	// With a RequestKey, a retry of the same request (same case, expected
-	// version, state and triggers) returns the first result with Replayed
-	// set and writes nothing; the key used for a different request returns
-	// ErrDuplicate. An unknown case returns ErrNotFound.
+	// With a RequestKey, a retry of the same request (every field equal,
+	// see TransitionParams.Fingerprint) returns the first result with
+	// Replayed set and writes nothing; the key used for a request that
+	// differs in anything (payload, comment, update, messages, timers...)
+	// returns ErrDuplicate. An unknown case returns ErrNotFound.
+	//
+	// A commit whose answer is lost (the connection broke after the
+	// statement was sent) is ambiguous: the error, often ErrUnavailable,
+	// cannot say whether it was written. Retrying with the same RequestKey
+	// is safe: the store answers from the first result if there is one.
 	ApplyTransition(ctx context.Context, p TransitionParams) (TransitionResult, error)
 
 	// GetCase returns the case with the id, or ErrNotFound.
@@ -147,6 +154,33 @@ type Store interface {
 	Close() error
 }
 
+// DefaultRequestKeyTTL is how long a request key is kept by default: a
+// retry later than this may be applied again. See RequestKeys.
+const DefaultRequestKeyTTL = 24 * time.Hour
+
+// RequestKeys is an optional capability of a Store: reading what a request
+// key answered, and purging keys past their time. Callers type-assert a
+// Store to it; without it keys are kept for ever and a caller cannot look
+// an answer up.
+//
+// A key's time is the time of the request that used it first:
+// TransitionParams.At or the new case's CreatedAt. Stores never read a
+// clock.
+type RequestKeys interface {
+	// RequestResult returns what the request made with key answered, with
+	// Replayed set: for ApplyTransition its first result, for CreateCase
+	// the case as stored now and no events. An unknown or purged key
+	// returns ErrNotFound.
+	RequestResult(ctx context.Context, key string) (TransitionResult, error)
+
+	// DeleteExpiredRequestKeys forgets the request keys whose time is
+	// before the given time and says how many. It deletes in small
+	// batches, each its own short transaction that skips keys a running
+	// write holds, so writes are never kept waiting. A zero time is
+	// ErrInvalidArgument.
+	DeleteExpiredRequestKeys(ctx context.Context, before time.Time) (int64, error)
+}
+
 // CaseStats is an optional capability: service metrics computed inside
 // the store (SQL aggregates, not by loading every case). Callers type-assert
 // a Store to it and fall back when it is absent or returns
@@ -198,7 +232,8 @@ type CreateCaseParams struct {
 	Messages []Message
 	// Timers are timers to set on the case.
 	Timers []Timer
-	// RequestKey is an optional idempotency key for the request.
+	// RequestKey is an optional idempotency key for the request, kept
+	// for a limited time (see RequestKeys).
 	RequestKey string
 }
 
@@ -235,7 +270,8 @@ type TransitionParams struct {
 	SetTimers []Timer
 	// CancelTimers names timers to delete; missing names are ignored.
 	CancelTimers []string
-	// RequestKey is an optional idempotency key for the request.
+	// RequestKey is an optional idempotency key for the request, kept
+	// for a limited time (see RequestKeys).
 	RequestKey string
 }
 

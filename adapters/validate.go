@@ -103,16 +103,76 @@ func (p TransitionParams) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Fingerprint identifies the request for RequestKey replays: the case,
-// expected version, new state and event triggers. Two requests with one
-// key and one fingerprint are the same request retried.
+// Fingerprint identifies the request for RequestKey replays: a digest of
+// every field but RequestKey and the clock's stamps of the moment the
+// request was made (At, and the events' At and messages' CreatedAt, which a
+// retry stamps anew). The case, expected version, state, update, events
+// (kind, states, trigger, actor, comment, payload), messages, timers set
+// (due times included) and cancelled all count. Two requests with one key
+// and one fingerprint are the same request retried; any other difference
+// makes them two requests.
 func (p TransitionParams) Fingerprint() string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%q %d %q", p.CaseID, p.ExpectedVersion, p.State)
-	for _, e := range p.Events {
-		fmt.Fprintf(h, " %q %q", e.Kind, e.Trigger)
+	q := p
+	q.RequestKey, q.At = "", time.Time{}
+	if q.Update.Due != nil {
+		due := StoredTime(*q.Update.Due)
+		q.Update.Due = &due
 	}
+	q.Events = unstampedEvents(q.Events)
+	q.Messages = unstampedMessages(q.Messages)
+	q.SetTimers = storedTimers(q.SetTimers)
+	return digest("transition", q)
+}
+
+// Fingerprint identifies the request for RequestKey replays as
+// TransitionParams.Fingerprint does: every field but RequestKey and the
+// stamps of the moment (the case's CreatedAt and UpdatedAt, the
+// submission's SubmittedAt, the events' At, the messages' CreatedAt).
+func (p CreateCaseParams) Fingerprint() string {
+	q := p
+	q.RequestKey = ""
+	c := &q.Case
+	c.Due, c.CreatedAt, c.UpdatedAt, c.ClosedAt = StoredTime(c.Due), time.Time{}, time.Time{}, StoredTime(c.ClosedAt)
+	q.Submission.SubmittedAt = time.Time{}
+	q.Events = unstampedEvents(q.Events)
+	q.Messages = unstampedMessages(q.Messages)
+	q.Timers = storedTimers(q.Timers)
+	return digest("create", q)
+}
+
+// digest hashes v's JSON encoding, which names every exported field, so a
+// field added to the params joins the fingerprint without being listed.
+func digest(kind string, v any) string {
+	h := sha256.New()
+	h.Write([]byte(kind))
+	_ = json.NewEncoder(h).Encode(v) // Validate refused the values JSON cannot encode
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+func unstampedEvents(in []Event) []Event {
+	out := slices.Clone(in)
+	for i := range out {
+		out[i].At = time.Time{}
+	}
+	return out
+}
+
+func unstampedMessages(in []Message) []Message {
+	out := slices.Clone(in)
+	for i := range out {
+		m := &out[i]
+		m.CreatedAt = time.Time{}
+		m.NextAttemptAt, m.LeaseExpiresAt, m.SentAt = StoredTime(m.NextAttemptAt), StoredTime(m.LeaseExpiresAt), StoredTime(m.SentAt)
+	}
+	return out
+}
+
+func storedTimers(in []Timer) []Timer {
+	out := slices.Clone(in)
+	for i := range out {
+		out[i].DueAt, out[i].LeaseExpiresAt = StoredTime(out[i].DueAt), StoredTime(out[i].LeaseExpiresAt)
+	}
+	return out
 }
 
 func validateEvents(caseID string, events []Event) error {

@@ -1,6 +1,7 @@
 package adapters_test
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -84,6 +85,59 @@ func TestFingerprintSeparatesRequests(t *testing.T) {
 	q = p
 	q.ExpectedVersion = 2
 	assert.NotEqual(t, p.Fingerprint(), q.Fingerprint())
+}
+
+// Every field a caller chooses is part of the request: reusing a key with
+// any of them changed is another request.
+func TestFingerprintCoversEveryField(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	who, team, yes := "staff-1", "roads", true
+	base := func() adapters.TransitionParams {
+		return adapters.TransitionParams{
+			CaseID: "c", ExpectedVersion: 1, State: "s", At: at,
+			Update:       adapters.CaseUpdate{Team: &team, Assignee: &who, Due: &at, Data: json.RawMessage(`{"a":1}`), Closed: &yes},
+			Events:       []adapters.Event{{Kind: "transition", FromState: "r", ToState: "s", Trigger: "go", Actor: "staff-1", At: at, Comment: "ok", Payload: json.RawMessage(`{"p":1}`)}},
+			Messages:     []adapters.Message{{ID: "m", IdempotencyKey: "m", Channel: "email", Recipient: "a@b", Template: "t", Locale: "en", Data: json.RawMessage(`{"d":1}`), CreatedAt: at, NextAttemptAt: at}},
+			SetTimers:    []adapters.Timer{{Name: "sla", DueAt: at, Trigger: "escalate"}},
+			CancelTimers: []string{"old"},
+		}
+	}
+	other, later := "staff-2", at.Add(time.Hour)
+	tests := []struct {
+		name   string
+		mutate func(p *adapters.TransitionParams)
+	}{
+		{"case", func(p *adapters.TransitionParams) { p.CaseID = "d" }},
+		{"state", func(p *adapters.TransitionParams) { p.State = "t" }},
+		{"assignee", func(p *adapters.TransitionParams) { p.Update.Assignee = &other }},
+		{"team cleared", func(p *adapters.TransitionParams) { p.Update.Team = nil }},
+		{"due", func(p *adapters.TransitionParams) { p.Update.Due = &later }},
+		{"data", func(p *adapters.TransitionParams) { p.Update.Data = json.RawMessage(`{"a":2}`) }},
+		{"closed", func(p *adapters.TransitionParams) { p.Update.Closed = nil }},
+		{"event actor", func(p *adapters.TransitionParams) { p.Events[0].Actor = "staff-2" }},
+		{"event comment", func(p *adapters.TransitionParams) { p.Events[0].Comment = "no" }},
+		{"event payload", func(p *adapters.TransitionParams) { p.Events[0].Payload = json.RawMessage(`{"p":2}`) }},
+		{"event from state", func(p *adapters.TransitionParams) { p.Events[0].FromState = "q" }},
+		{"message recipient", func(p *adapters.TransitionParams) { p.Messages[0].Recipient = "c@d" }},
+		{"message data", func(p *adapters.TransitionParams) { p.Messages[0].Data = json.RawMessage(`{"d":2}`) }},
+		{"no message", func(p *adapters.TransitionParams) { p.Messages = nil }},
+		{"timer due", func(p *adapters.TransitionParams) { p.SetTimers[0].DueAt = later }},
+		{"timer trigger", func(p *adapters.TransitionParams) { p.SetTimers[0].Trigger = "close" }},
+		{"cancelled timers", func(p *adapters.TransitionParams) { p.CancelTimers = nil }},
+	}
+	want := base().Fingerprint()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p := base()
+			tt.mutate(&p)
+			assert.NotEqual(t, want, p.Fingerprint())
+		})
+	}
+	restamped := base()
+	restamped.At, restamped.Events[0].At, restamped.Messages[0].CreatedAt = later, later, later
+	assert.Equal(t, want, restamped.Fingerprint(), "a retry stamped with a later clock is the same request")
 }
 
 func FuzzDecodeCursor(f *testing.F) {

@@ -280,7 +280,7 @@ func hasRole(a *Actor, c *adapters.Case, role string) bool {
 	case RoleAssignee:
 		return a.Subject != "" && a.Subject == c.Assignee
 	}
-	return slices.Contains(a.Roles, role)
+	return a.holds(role)
 }
 
 // guard is the stateless guard of a transition: roles, assurance, payload

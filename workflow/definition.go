@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"encoding/json"
+	"slices"
 
 	"github.com/civickit/civickit/adapters"
 )
@@ -162,7 +163,8 @@ type Transition struct {
 	Internal bool `json:"internal,omitempty"`
 	// Roles lists the roles that may fire it, any of. The pseudo-roles
 	// "submitter" and "assignee" match the case's submitter and assignee;
-	// "system" is the timer worker.
+	// "system" means the system actor (the timer worker, follow-ons),
+	// which no Actor built from a principal can be, whatever its roles.
 	Roles []string `json:"roles"`
 	// Assurance is the minimum identity assurance level (0 to 3).
 	Assurance int `json:"assurance,omitempty"`
@@ -184,7 +186,9 @@ const (
 	RoleSubmitter = "submitter"
 	// RoleAssignee matches the actor who is the case's assignee.
 	RoleAssignee = "assignee"
-	// RoleSystem is held by the system actor that fires timers.
+	// RoleSystem in a definition names the system actor that fires
+	// timers. It is not a role an Actor holds: only SystemActor() matches
+	// it, and an Actor whose Roles say "system" gains nothing from it.
 	RoleSystem = "system"
 )
 
@@ -201,15 +205,34 @@ const (
 type Actor struct {
 	// Subject is the identity subject ("system" for timers).
 	Subject string
-	// Roles the actor holds.
+	// Roles the actor holds. RoleSystem here grants nothing: the system
+	// privilege comes only from SystemActor.
 	Roles []string
 	// Assurance is the identity assurance level: 0 none, 1 low,
 	// 2 substantial, 3 high.
 	Assurance int
+
+	// system marks the actor SystemActor returns. It is unexported so
+	// that no principal, claim or role mapping can produce it.
+	system bool
 }
 
-// SystemActor fires timers: escalations, reminders and auto-closes.
-var SystemActor = Actor{Subject: "system", Roles: []string{RoleSystem}, Assurance: AssuranceHigh}
+// SystemActor returns the actor that fires timers (escalations,
+// reminders, auto-closes) and opens follow-on cases. It is the only actor
+// that transitions listing RoleSystem admit; each call returns a fresh
+// value.
+func SystemActor() Actor {
+	return Actor{Subject: "system", Assurance: AssuranceHigh, system: true}
+}
+
+// holds reports whether the actor holds a role of a definition. RoleSystem
+// is held only by SystemActor, never through Roles.
+func (a *Actor) holds(role string) bool {
+	if role == RoleSystem {
+		return a.system
+	}
+	return slices.Contains(a.Roles, role)
+}
 
 // PayloadValidator checks an action's payload and returns its clean value.
 // A *forms.Form satisfies it; its errors are wrapped in a DeniedError.

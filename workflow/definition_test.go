@@ -264,6 +264,9 @@ func TestParseDefinitionRejects(t *testing.T) {
 				m["transitions"] = append(transitions(m), map[string]any{"trigger": "screen", "from": []any{"submitted"}, "to": "withdrawn", "roles": []any{"clerk"}})
 			})
 		}, pointer: "/transitions/12/from/0", message: `already has trigger "screen"`},
+		{name: "pseudo-role spelled differently", doc: func(t *testing.T) []byte {
+			return mutate(t, func(m map[string]any) { obj(transitions(m)[0])["roles"] = []any{"clerk", "System"} })
+		}, pointer: "/transitions/0/roles/1", message: `pseudo-role "system"`},
 		{name: "parent cycle", doc: func(t *testing.T) []byte {
 			return mutate(t, func(m map[string]any) { obj(states(m)[2])["parent"] = "awaiting-info" })
 		}, pointer: "/states/2/parent", message: "its own ancestor"},

@@ -31,7 +31,9 @@
 // timers together, guarded by the case version; Permitted lists what an
 // actor may do with the reason for everything else; History returns the
 // audit trail. A TimerWorker fires reminders, escalations, auto-closes and
-// follow-on cases (FollowOn) as the system actor. Metrics come from the
+// follow-on cases (FollowOn) as the system actor. Only SystemActor()
+// returns that actor: it carries an unexported mark, so no principal whose
+// roles claim says "system" (in any spelling) gains its privilege. Metrics come from the
 // store's aggregates; package workflow/prometheus exports them.
 //
 // # Errors
@@ -46,7 +48,12 @@
 // adapters.ErrInvalidArgument; a rejected definition is a *DefinitionError
 // wrapping it too. A guard or destination selector that panics yields an
 // error wrapping ErrPanic. Whenever an error is returned, nothing was
-// written.
+// written, with one exception the store cannot rule out:
+// adapters.ErrUnavailable (or a context error) for a write whose answer was
+// lost, which may have committed. Retry it with the same IdempotencyKey:
+// the engine answers with the first result when there is one. Keys are
+// remembered for Config.RequestKeyTTL (24 hours by default); the timer
+// worker purges older ones (Engine.PurgeRequestKeys).
 //
 // # Concurrency
 //

@@ -129,7 +129,7 @@ func (e *Engine) effects(w *Workflow, c *adapters.Case, ch change) effects {
 	}
 	// Activity by people restarts the inactivity clocks of the states the
 	// case stays in.
-	if ch.actor != nil && !isSystem(ch.actor) {
+	if ch.actor != nil && !ch.actor.system {
 		for _, name := range w.active(ch.to) {
 			s := w.states[name]
 			n := s.timers[timerAutoClose]
@@ -168,15 +168,6 @@ func (e *Engine) effects(w *Workflow, c *adapters.Case, ch change) effects {
 		}
 	}
 	return fx
-}
-
-func isSystem(a *Actor) bool {
-	for _, r := range a.Roles {
-		if r == RoleSystem {
-			return true
-		}
-	}
-	return false
 }
 
 func hasTimer(ts []adapters.Timer, name string) bool {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
@@ -61,11 +62,19 @@ type Config struct {
 	// DefaultCaseCacheSize, a negative size turns the cache off. Cases
 	// whose data exceeds 16 KiB are never kept.
 	CaseCacheSize int
+	// RequestKeyTTL is how long idempotency keys are remembered: a retry
+	// later than this may act again. 0 means adapters.DefaultRequestKeyTTL
+	// (24 hours). PurgeRequestKeys, which TimerWorker.Run calls, forgets
+	// older keys.
+	RequestKeyTTL time.Duration
 }
 
 // Validate reports every problem of the configuration.
 func (c *Config) Validate() error {
 	var errs []error
+	if c.RequestKeyTTL < 0 {
+		errs = append(errs, errors.New("workflow: RequestKeyTTL is negative"))
+	}
 	if c.MaxPayloadBytes < 0 {
 		errs = append(errs, errors.New("workflow: MaxPayloadBytes is negative"))
 	}
@@ -130,6 +139,9 @@ func New(store adapters.Store, cfg *Config) (*Engine, error) {
 	}
 	if e.cfg.MaxPayloadBytes == 0 {
 		e.cfg.MaxPayloadBytes = DefaultMaxPayloadBytes
+	}
+	if e.cfg.RequestKeyTTL == 0 {
+		e.cfg.RequestKeyTTL = adapters.DefaultRequestKeyTTL
 	}
 	if e.cfg.MaxDataBytes == 0 {
 		e.cfg.MaxDataBytes = DefaultMaxDataBytes
@@ -244,7 +256,9 @@ type OpenParams struct {
 	// Comment is free text for the "opened" event.
 	Comment string
 	// IdempotencyKey makes a retried Open return the case the first
-	// call created.
+	// call created; the key reused for another request (other data,
+	// submitter, comment...) returns adapters.ErrDuplicate. Keys are
+	// remembered for Config.RequestKeyTTL.
 	IdempotencyKey string
 }
 
@@ -283,8 +297,7 @@ func (e *Engine) open(ctx context.Context, p OpenParams) (adapters.Case, error) 
 		if def.Intake != nil {
 			roles = def.Intake.Roles
 		}
-		system := slices.Contains(p.Actor.Roles, RoleSystem)
-		if !system && !slices.ContainsFunc(roles, func(r string) bool { return slices.Contains(p.Actor.Roles, r) }) {
+		if !p.Actor.system && !slices.ContainsFunc(roles, p.Actor.holds) {
 			d := deny(DeniedRole, fmt.Sprintf("opening a case for a resident needs one of the roles %v", roles)).(*DeniedError)
 			d.Roles = roles
 			return adapters.Case{}, d
@@ -352,10 +365,74 @@ func (e *Engine) open(ctx context.Context, p OpenParams) (adapters.Case, error) 
 		params.Submission = s
 	}
 	created, err := e.store.CreateCase(ctx, params)
+	if errors.Is(err, adapters.ErrDuplicate) && p.IdempotencyKey != "" {
+		return e.reopened(ctx, params, err)
+	}
 	if err == nil {
 		e.cache.put(created)
 	}
 	return created, err
+}
+
+// reopened answers a retried Open, whose timers and due times a later
+// clock computes anew, with the case its key created: when that case has
+// the same type, submitter, channel, data, submission and opening event.
+// A key used for another request is ErrDuplicate.
+func (e *Engine) reopened(ctx context.Context, p adapters.CreateCaseParams, otherwise error) (adapters.Case, error) {
+	rk, ok := e.store.(adapters.RequestKeys)
+	if !ok {
+		return adapters.Case{}, otherwise
+	}
+	res, err := rk.RequestResult(ctx, p.RequestKey)
+	if errors.Is(err, adapters.ErrNotFound) {
+		return adapters.Case{}, otherwise
+	}
+	if err != nil {
+		return adapters.Case{}, errors.Join(otherwise, err)
+	}
+	c, want := res.Case, p.Case
+	// Data is compared while the case is as opened: later transitions may
+	// record into it.
+	same := c.ID == want.ID && c.Type == want.Type && c.DefinitionVersion == want.DefinitionVersion &&
+		c.Submitter == want.Submitter && c.Channel == want.Channel && (c.Version > 1 || sameJSON(c.Data, want.Data))
+	if same {
+		events, err := e.store.ListEvents(ctx, c.ID)
+		if err != nil {
+			return adapters.Case{}, err
+		}
+		first, ev := p.Events[0], events[0]
+		same = ev.Kind == first.Kind && ev.Actor == first.Actor && ev.Comment == first.Comment && sameJSON(ev.Payload, first.Payload)
+	}
+	if same && p.Submission.ID != "" {
+		sub, err := e.store.GetSubmission(ctx, p.Submission.ID)
+		if err != nil && !errors.Is(err, adapters.ErrNotFound) {
+			return adapters.Case{}, err
+		}
+		same = err == nil && sub.CaseID == c.ID && sub.FormID == p.Submission.FormID &&
+			sub.FormVersion == p.Submission.FormVersion && sameJSON(sub.Data, p.Submission.Data)
+	}
+	if !same {
+		return adapters.Case{}, fmt.Errorf("%w: idempotency key %q was used for another request", adapters.ErrDuplicate, p.RequestKey)
+	}
+	return c, nil
+}
+
+// PurgeRequestKeys makes the store forget the idempotency keys used more
+// than Config.RequestKeyTTL ago and says how many. The store deletes them
+// in small batches that never keep writes waiting. A store without the
+// adapters.RequestKeys capability keeps its keys: PurgeRequestKeys then
+// returns 0 and no error. TimerWorker.Run calls it every
+// RequestKeyPurgeInterval; call it yourself when no timer worker runs.
+func (e *Engine) PurgeRequestKeys(ctx context.Context) (int64, error) {
+	rk, ok := e.store.(adapters.RequestKeys)
+	if !ok {
+		return 0, nil
+	}
+	n, err := rk.DeleteExpiredRequestKeys(ctx, e.cfg.Now().Add(-e.cfg.RequestKeyTTL))
+	if err != nil {
+		return n, fmt.Errorf("workflow: purge request keys: %w", err)
+	}
+	return n, nil
 }
 
 func applyUpdate(c *adapters.Case, u adapters.CaseUpdate) {
@@ -386,7 +463,10 @@ type FireParams struct {
 	// different stored version returns adapters.ErrConflict.
 	ExpectedVersion int64
 	// IdempotencyKey makes a retried request return the first result and
-	// write nothing.
+	// write nothing; the key reused for another request (another trigger,
+	// payload, comment or actor) returns adapters.ErrDuplicate. Replays
+	// need a store with adapters.RequestKeys (every store in this module)
+	// and work for Config.RequestKeyTTL.
 	IdempotencyKey string
 }
 
@@ -459,14 +539,18 @@ func (e *Engine) fireAt(ctx context.Context, p FireParams, kind string, useCache
 	if err != nil {
 		return Result{}, err
 	}
+	return e.fireOn(ctx, p, kind, c, w, cached)
+}
+
+// fireOn fires on the case c its caller has read (cached: as remembered).
+func (e *Engine) fireOn(ctx context.Context, p FireParams, kind string, c adapters.Case, w *Workflow, cached bool) (Result, error) {
+	var err error
 	if !w.defined[p.Trigger] {
 		return Result{}, fmt.Errorf("%w: unknown trigger %q for %q v%d", adapters.ErrInvalidArgument, p.Trigger, w.Type(), w.Version())
 	}
+	req := request{kind: kind, trigger: p.Trigger, key: p.IdempotencyKey, expected: p.ExpectedVersion, actor: p.Actor.Subject, comment: p.Comment, payloads: []json.RawMessage{p.Payload}}
 	if p.ExpectedVersion != 0 && p.ExpectedVersion != c.Version {
-		if r, ok := e.replay(ctx, &c, kind, p.Trigger, p.IdempotencyKey, p.ExpectedVersion); ok {
-			return r, nil
-		}
-		return Result{}, fmt.Errorf("%w: expected version %d, case is at %d", adapters.ErrConflict, p.ExpectedVersion, c.Version)
+		return e.replayOr(ctx, &c, req, fmt.Errorf("%w: expected version %d, case is at %d", adapters.ErrConflict, p.ExpectedVersion, c.Version))
 	}
 	cl := w.newCall(&c, p.Trigger, p.Actor)
 	cl.validate, cl.raw, cl.locale = true, p.Payload, p.Locale
@@ -484,9 +568,7 @@ func (e *Engine) fireAt(ctx context.Context, p FireParams, kind string, useCache
 		// one that already succeeded, so only unversioned ones look for a
 		// first answer.
 		if errors.As(err, &d) && p.ExpectedVersion == 0 {
-			if r, ok := e.replay(ctx, &c, kind, p.Trigger, p.IdempotencyKey, 0); ok {
-				return r, nil
-			}
+			return e.replayOr(ctx, &c, req, err)
 		}
 		return Result{}, err
 	}
@@ -520,13 +602,18 @@ func (e *Engine) fireAt(ctx context.Context, p FireParams, kind string, useCache
 		}},
 		Messages: fx.msgs, SetTimers: fx.set, CancelTimers: fx.cancel, RequestKey: p.IdempotencyKey,
 	}
+	req.payloads = append(req.payloads, cl.in.Payload)
+	return e.apply(ctx, &c, params, req)
+}
+
+// apply writes a transition and answers a request key already used with
+// the first result, when it was this request's.
+func (e *Engine) apply(ctx context.Context, c *adapters.Case, params adapters.TransitionParams, req request) (Result, error) {
 	res, err := e.store.ApplyTransition(ctx, params)
+	if errors.Is(err, adapters.ErrDuplicate) && params.RequestKey != "" {
+		return e.replayOr(ctx, c, req, err)
+	}
 	if err != nil {
-		if errors.Is(err, adapters.ErrDuplicate) {
-			if r, ok := e.replay(ctx, &c, kind, p.Trigger, p.IdempotencyKey, 0); ok {
-				return r, nil
-			}
-		}
 		return Result{}, err
 	}
 	if !res.Replayed {
@@ -543,37 +630,56 @@ func toResult(res adapters.TransitionResult) Result {
 	return r
 }
 
-// replay finds the first answer to a retried request. The engine writes one
-// event per store call, so the event with sequence number s was written by
-// the call that expected version s-1; asking the store to apply that same
-// request again with the key returns the stored result. Every probe expects
-// a version below the one already read, so it can never write.
-func (e *Engine) replay(ctx context.Context, c *adapters.Case, kind, trigger, key string, expected int64) (Result, bool) {
-	if key == "" {
-		return Result{}, false
+// request is what identifies a retried Fire or Assign: the event it
+// writes, and the version it expected when it named one.
+type request struct {
+	kind, trigger, key string
+	expected           int64
+	actor, comment     string
+	// payloads are the forms of the payload the event may hold: as sent,
+	// and as the transition's form cleaned it when it was checked.
+	payloads []json.RawMessage
+}
+
+// replayOr answers a retried request from the store's record of its key
+// (adapters.RequestKeys): the first result, when the key wrote an event of
+// this case with the same kind, trigger, actor, comment and payload (at
+// the version the request expected, if it named one). A key used for
+// another request is ErrDuplicate. Without a recorded answer (no key, a
+// store without RequestKeys, a purged key), it returns otherwise.
+func (e *Engine) replayOr(ctx context.Context, c *adapters.Case, req request, otherwise error) (Result, error) {
+	rk, ok := e.store.(adapters.RequestKeys)
+	if req.key == "" || !ok {
+		return Result{}, otherwise
 	}
-	events, err := e.store.ListEvents(ctx, c.ID)
-	if err != nil {
-		return Result{}, false
+	res, err := rk.RequestResult(ctx, req.key)
+	switch {
+	case errors.Is(err, adapters.ErrNotFound):
+		return Result{}, otherwise
+	case err != nil:
+		return Result{}, errors.Join(otherwise, err)
+	case len(res.Events) == 1 && res.Case.ID == c.ID && req.same(res.Events[0]):
+		return toResult(res), nil
 	}
-	probes := 0
-	for i := len(events) - 1; i >= 0 && probes < 3; i-- {
-		ev := events[i]
-		v := ev.Seq - 1
-		if ev.Kind != kind || ev.Trigger != trigger || v < 1 || v >= c.Version || (expected != 0 && v != expected) {
-			continue
-		}
-		probes++
-		res, err := e.store.ApplyTransition(ctx, adapters.TransitionParams{
-			CaseID: c.ID, ExpectedVersion: v, State: ev.ToState, At: ev.At,
-			Events:     []adapters.Event{{Kind: ev.Kind, Trigger: ev.Trigger, At: ev.At}},
-			RequestKey: key,
-		})
-		if err == nil && res.Replayed {
-			return toResult(res), true
-		}
+	return Result{}, fmt.Errorf("%w: idempotency key %q was used for another request", adapters.ErrDuplicate, req.key)
+}
+
+func (req request) same(ev adapters.Event) bool {
+	if ev.Kind != req.kind || ev.Trigger != req.trigger || ev.Actor != req.actor || ev.Comment != req.comment ||
+		(req.expected != 0 && ev.Seq-1 != req.expected) {
+		return false
 	}
-	return Result{}, false
+	return slices.ContainsFunc(req.payloads, func(p json.RawMessage) bool { return sameJSON(p, ev.Payload) })
+}
+
+// sameJSON reports whether two JSON texts hold the same value; empty and
+// null are the same.
+func sameJSON(a, b json.RawMessage) bool {
+	var va, vb any
+	if len(a) > 0 && json.Unmarshal(a, &va) != nil || len(b) > 0 && json.Unmarshal(b, &vb) != nil {
+		return false
+	}
+	return reflect.DeepEqual(va, vb)
 }
 
 // Action is one trigger as a screen may offer it.
@@ -590,7 +696,7 @@ type Action struct {
 // Permitted lists the case's actions for the actor in definition order:
 // each allowed, or denied with its reason. Payload forms are not checked
 // (there is no payload yet); guards run with a nil payload. Actions only
-// the system may fire are left out unless the actor holds RoleSystem.
+// the system may fire are left out unless the actor is SystemActor().
 func (e *Engine) Permitted(ctx context.Context, caseID string, actor Actor) ([]Action, error) {
 	c, w, err := e.load(ctx, caseID)
 	if err != nil {
@@ -600,7 +706,7 @@ func (e *Engine) Permitted(ctx context.Context, caseID string, actor Actor) ([]A
 }
 
 func (w *Workflow) permitted(ctx context.Context, c *adapters.Case, actor Actor) ([]Action, error) {
-	system := slices.Contains(actor.Roles, RoleSystem)
+	system := actor.system
 	cl := w.newCall(c, "", actor)
 	cl.denials = make([]*DeniedError, len(w.triggers))
 	allowed, err := w.permittedTriggers(withCall(ctx, cl), cl)
@@ -674,11 +780,13 @@ func (e *Engine) assign(ctx context.Context, p AssignParams) (Result, error) {
 		return Result{}, err
 	}
 	const kind = "assigned"
+	payload, _ := json.Marshal(struct {
+		Assignee string `json:"assignee"`
+		Team     string `json:"team,omitempty"`
+	}{p.Assignee, p.Team})
+	req := request{kind: kind, key: p.IdempotencyKey, expected: p.ExpectedVersion, actor: p.Actor.Subject, comment: p.Comment, payloads: []json.RawMessage{payload}}
 	if p.ExpectedVersion != 0 && p.ExpectedVersion != c.Version {
-		if r, ok := e.replay(ctx, &c, kind, "", p.IdempotencyKey, p.ExpectedVersion); ok {
-			return r, nil
-		}
-		return Result{}, fmt.Errorf("%w: expected version %d, case is at %d", adapters.ErrConflict, p.ExpectedVersion, c.Version)
+		return e.replayOr(ctx, &c, req, fmt.Errorf("%w: expected version %d, case is at %d", adapters.ErrConflict, p.ExpectedVersion, c.Version))
 	}
 	deny := func(code DenialCode, reason string) *DeniedError {
 		return &DeniedError{CaseID: c.ID, State: c.State, Trigger: "assign", Code: code, Reason: reason}
@@ -692,10 +800,10 @@ func (e *Engine) assign(ctx context.Context, p AssignParams) (Result, error) {
 		d.Roles = w.def.AssignRoles
 	}
 	if d != nil {
-		if r, ok := e.replay(ctx, &c, kind, "", p.IdempotencyKey, 0); ok {
-			return r, nil
+		if p.ExpectedVersion != 0 {
+			return Result{}, d
 		}
-		return Result{}, d
+		return e.replayOr(ctx, &c, req, d)
 	}
 	at := e.cfg.Now()
 	fx := e.effects(w, &c, change{from: c.State, to: c.State, internal: true, actor: &p.Actor, at: at, version: c.Version + 1})
@@ -708,29 +816,13 @@ func (e *Engine) assign(ctx context.Context, p AssignParams) (Result, error) {
 		team := p.Team
 		fx.update.Team = &team
 	}
-	payload, _ := json.Marshal(struct {
-		Assignee string `json:"assignee"`
-		Team     string `json:"team,omitempty"`
-	}{p.Assignee, p.Team})
-	res, err := e.store.ApplyTransition(ctx, adapters.TransitionParams{
+	return e.apply(ctx, &c, adapters.TransitionParams{
 		CaseID: c.ID, ExpectedVersion: c.Version, State: c.State, Update: fx.update, At: at,
 		Events: []adapters.Event{{
 			Kind: kind, FromState: c.State, ToState: c.State, Actor: p.Actor.Subject, At: at, Comment: p.Comment, Payload: payload,
 		}},
 		SetTimers: fx.set, RequestKey: p.IdempotencyKey,
-	})
-	if err != nil {
-		if errors.Is(err, adapters.ErrDuplicate) {
-			if r, ok := e.replay(ctx, &c, kind, "", p.IdempotencyKey, 0); ok {
-				return r, nil
-			}
-		}
-		return Result{}, err
-	}
-	if !res.Replayed {
-		e.cache.put(res.Case)
-	}
-	return toResult(res), nil
+	}, req)
 }
 
 // WithdrawParams describes a resident withdrawing their case.
@@ -758,10 +850,18 @@ func (e *Engine) Withdraw(ctx context.Context, p WithdrawParams) (Result, error)
 			CaseID: c.ID, State: c.State, Trigger: trigger, Code: DeniedNotSubmitter, Reason: "only the resident who submitted the case may withdraw it",
 		})
 	}
-	return e.Fire(ctx, FireParams{
+	if len(p.Reason) > MaxCommentBytes {
+		return Result{}, fmt.Errorf("workflow: withdraw case %s: %w: reason exceeds %d bytes", p.CaseID, adapters.ErrInvalidArgument, MaxCommentBytes)
+	}
+	// The case just read is the one to fire on: no second read.
+	r, err := e.fireOn(ctx, FireParams{
 		CaseID: p.CaseID, Trigger: trigger, Actor: p.Actor, Comment: p.Reason,
 		ExpectedVersion: p.ExpectedVersion, IdempotencyKey: p.IdempotencyKey,
-	})
+	}, "transition", c, w, false)
+	if err != nil {
+		return Result{}, fmt.Errorf("workflow: fire %q on case %s: %w", trigger, p.CaseID, err)
+	}
+	return r, nil
 }
 
 // itoa is strconv.FormatInt for ids.

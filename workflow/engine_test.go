@@ -205,9 +205,19 @@ func TestOpenIdempotent(t *testing.T) {
 		p := workflow.OpenParams{Type: "building-permit", Actor: resident, Data: json.RawMessage(`{"a":1}`), Submission: sub, IdempotencyKey: "req-1"}
 		c1, err := f.engine.Open(ctx, p)
 		require.NoError(t, err)
+		// The retry comes later: its SLA timers and due times differ, yet
+		// it is the same request.
+		f.clock.Set(monday.Add(26 * time.Hour))
 		c2, err := f.engine.Open(ctx, p)
 		require.NoError(t, err)
 		assert.Equal(t, c1.ID, c2.ID)
+		assert.True(t, c1.Due.Equal(c2.Due), "the retry answers with the stored case")
+
+		// The key reused for another request is refused.
+		other := p
+		other.Data = json.RawMessage(`{"a":2}`)
+		_, err = f.engine.Open(ctx, other)
+		require.ErrorIs(t, err, adapters.ErrDuplicate)
 		subs, err := f.store.ListSubmissions(ctx, c1.ID)
 		require.NoError(t, err)
 		require.Len(t, subs, 1)

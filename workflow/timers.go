@@ -75,17 +75,29 @@ func (e *Engine) NewTimerWorker(cfg *WorkerConfig) (*TimerWorker, error) {
 	return w, nil
 }
 
+// RequestKeyPurgeInterval is how often TimerWorker.Run purges expired
+// idempotency keys (Engine.PurgeRequestKeys), by the engine's clock.
+const RequestKeyPurgeInterval = 10 * time.Minute
+
 // Run fires due timers until ctx is done, then returns nil. Errors of
 // single timers are logged and retried after their lease; a failing store
-// is retried after Interval.
+// is retried after Interval. Every RequestKeyPurgeInterval it also purges
+// expired idempotency keys.
 func (w *TimerWorker) Run(ctx context.Context) error {
 	t := time.NewTimer(0)
 	defer t.Stop()
+	var purged time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
+		}
+		if now := w.e.cfg.Now(); purged.IsZero() || now.Sub(purged) >= RequestKeyPurgeInterval {
+			purged = now
+			if _, err := w.e.PurgeRequestKeys(ctx); err != nil && ctx.Err() == nil {
+				w.e.log.LogAttrs(ctx, slog.LevelWarn, "workflow: purge request keys", slog.String("error", err.Error()))
+			}
 		}
 		n, err := w.RunOnce(ctx)
 		if err != nil && ctx.Err() == nil {
@@ -162,9 +174,10 @@ func (w *TimerWorker) handle(ctx context.Context, t adapters.Timer) error {
 		if kind == timerReminder {
 			err = w.e.remind(ctx, wf, &c, state, key)
 		} else {
-			_, err = w.e.Fire(ctx, FireParams{
-				CaseID: c.ID, Trigger: t.Trigger, Actor: SystemActor, ExpectedVersion: c.Version, IdempotencyKey: key,
-			})
+			// The case just read is the one to fire on: no second read.
+			_, err = w.e.fireOn(ctx, FireParams{
+				CaseID: c.ID, Trigger: t.Trigger, Actor: SystemActor(), ExpectedVersion: c.Version, IdempotencyKey: key,
+			}, "transition", c, wf, false)
 		}
 		var d *DeniedError
 		switch {
@@ -189,12 +202,13 @@ func (e *Engine) remind(ctx context.Context, w *Workflow, c *adapters.Case, stat
 		return nil
 	}
 	at := e.cfg.Now()
-	ch := change{from: c.State, to: c.State, trigger: reminderTrigger, actor: &SystemActor, at: at, version: c.Version + 1}
+	system := SystemActor()
+	ch := change{from: c.State, to: c.State, trigger: reminderTrigger, actor: &system, at: at, version: c.Version + 1}
 	msgs := e.notify(nil, c, ch, s.SLA.Reminder.Template, "", s.SLA.Reminder.To)
 	_, err := e.store.ApplyTransition(ctx, adapters.TransitionParams{
 		CaseID: c.ID, ExpectedVersion: c.Version, State: c.State, At: at,
 		Events: []adapters.Event{{
-			Kind: "reminder", FromState: c.State, ToState: c.State, Trigger: reminderTrigger, Actor: SystemActor.Subject, At: at,
+			Kind: "reminder", FromState: c.State, ToState: c.State, Trigger: reminderTrigger, Actor: system.Subject, At: at,
 			Comment: "due " + c.Due.UTC().Format(time.RFC3339),
 		}},
 		Messages: msgs, RequestKey: key,
@@ -226,7 +240,7 @@ func (e *Engine) openFollowOn(ctx context.Context, caseID, name, key string) err
 	if err != nil {
 		return fmt.Errorf("workflow: follow-on %q of case %s: %w", name, caseID, err)
 	}
-	p.Actor, p.OnBehalf = SystemActor, true
+	p.Actor, p.OnBehalf = SystemActor(), true
 	if p.Submitter == "" {
 		p.Submitter = from.Submitter
 	}
@@ -235,6 +249,11 @@ func (e *Engine) openFollowOn(ctx context.Context, caseID, name, key string) err
 	}
 	p.IdempotencyKey = key
 	_, err = e.Open(ctx, p)
+	if errors.Is(err, adapters.ErrDuplicate) {
+		// The key opened the follow-on already, from the case as it was
+		// then: it takes effect once.
+		return nil
+	}
 	var d *DeniedError
 	if errors.As(err, &d) {
 		e.log.LogAttrs(ctx, slog.LevelWarn, "workflow: follow-on denied", slog.String("case", caseID),

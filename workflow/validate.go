@@ -3,6 +3,7 @@ package workflow
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 type problems struct{ list []Problem }
@@ -19,7 +20,8 @@ func (d *Definition) withdrawTrigger() string {
 }
 
 // Validate checks the rules the JSON Schema cannot express: names are
-// unique and refer to declared states, every state can be reached from the
+// unique and refer to declared states, no role is a pseudo-role spelled
+// another way ("System" would be an ordinary role a claim could carry), every state can be reached from the
 // initial state, terminal states have no way out, each state has at most
 // one transition per trigger, and timer triggers are permitted to the
 // system actor where they fire. It returns a *DefinitionError listing every
@@ -121,6 +123,7 @@ func (d *Definition) Validate() error {
 		if len(t.Roles) == 0 {
 			p.add(ptr+"/roles", "no roles: nobody could fire %q", t.Trigger)
 		}
+		p.misspelledPseudoRoles(ptr+"/roles", t.Roles)
 		if t.Assurance < AssuranceNone || t.Assurance > AssuranceHigh {
 			p.add(ptr+"/assurance", "assurance %d is outside 0..3", t.Assurance)
 		}
@@ -140,6 +143,10 @@ func (d *Definition) Validate() error {
 			defined[key{from, t.Trigger}] = j
 		}
 	}
+	if d.Intake != nil {
+		p.misspelledPseudoRoles("/intake/roles", d.Intake.Roles)
+	}
+	p.misspelledPseudoRoles("/assignRoles", d.AssignRoles)
 	if d.WithdrawTrigger != "" && !triggers[d.WithdrawTrigger] {
 		p.add("/withdrawTrigger", "trigger %q is not defined by any transition", d.WithdrawTrigger)
 	}
@@ -224,4 +231,17 @@ func (d *Definition) Validate() error {
 
 func (d *Definition) fail(list []Problem) error {
 	return &DefinitionError{Type: d.Type, Version: d.Version, Problems: list}
+}
+
+// misspelledPseudoRoles reports roles that are a pseudo-role in another
+// case or with spaces: as ordinary roles any identity provider's claim
+// could grant them, which is never what the author meant.
+func (p *problems) misspelledPseudoRoles(ptr string, roles []string) {
+	for k, r := range roles {
+		for _, pseudo := range []string{RoleSystem, RoleSubmitter, RoleAssignee} {
+			if r != pseudo && strings.EqualFold(strings.TrimSpace(r), pseudo) {
+				p.add(fmt.Sprintf("%s/%d", ptr, k), "role %q is the pseudo-role %q spelled differently", r, pseudo)
+			}
+		}
+	}
 }

@@ -308,13 +308,20 @@ func testApplyTransition(t *testing.T, open Opener) {
 	}
 	msgs, err := s.ListMessages(ctx, "case-1")
 	must(t, err, "ListMessages")
-	sameInt(t, len(msgs), 2, "messages are written with the transition")
+	if len(msgs) != 2 {
+		t.Fatalf("messages are written with the transition: got %d, want 2", len(msgs))
+	}
+	for i, m := range tp.Messages {
+		m.CaseID, m.Status = "case-1", adapters.MessagePending
+		checkMessage(t, msgs[i], m, "a message written with the transition")
+	}
 	timers, err := s.ListTimers(ctx, "case-1")
 	must(t, err, "ListTimers")
 	if len(timers) != 2 || timers[0].Name != "reminder" || timers[1].Name != "survey" {
 		t.Fatalf("SetTimers upserts by name and CancelTimers deletes: got %+v", timers)
 	}
 	checkTimer(t, timers[0], adapters.Timer{CaseID: "case-1", Name: "reminder", DueAt: at.Add(time.Hour), Trigger: "remind-again"}, "an upserted timer takes the new due time and trigger")
+	checkTimer(t, timers[1], adapters.Timer{CaseID: "case-1", Name: "survey", DueAt: at.Add(24 * time.Hour), Trigger: "ask"}, "a new timer")
 
 	reopen := false
 	res, err = s.ApplyTransition(ctx, adapters.TransitionParams{
@@ -405,7 +412,19 @@ func testConcurrentTransitions(t *testing.T, open Opener) {
 	sameInt(t, c.Version, int64(len(evs)), "version equals the number of events")
 	msgs, err := s.ListMessages(ctx, "case-1")
 	must(t, err, "ListMessages")
-	sameInt(t, len(msgs), 1, "only the winner's message is written")
+	if len(msgs) != 1 {
+		t.Fatalf("only the winner's message is written: got %d", len(msgs))
+	}
+	for i, err := range errs {
+		if err == nil {
+			want := message(fmt.Sprintf("msg-%d", i), base)
+			want.CaseID, want.Status = "case-1", adapters.MessagePending
+			checkMessage(t, msgs[0], want, "the message written is the winner's")
+			e := flip("case-1", 1, base).Events[0]
+			e.CaseID, e.Seq = "case-1", 2
+			checkEvent(t, evs[1], e, "the event written is the winner's")
+		}
+	}
 }
 
 func testTransitionRequestKey(t *testing.T, open Opener) {

@@ -38,6 +38,13 @@ import (
 type Features struct {
 	// CaseStats is set when the store implements adapters.CaseStats.
 	CaseStats bool
+	// MakeUnavailable, when set, makes s's back end refuse writes for a
+	// while, the way it does in production (another process holding the
+	// write lock, a read-only server), until restore is called. The
+	// suite then checks that writes return adapters.ErrUnavailable and
+	// write nothing. Keep the refusal quick: a store that waits for a
+	// lock should give up within a second.
+	MakeUnavailable func(t *testing.T, s adapters.Store) (restore func())
 }
 
 // Opener returns a fresh, empty store for one subtest; it registers the
@@ -53,10 +60,12 @@ func RunStoreTests(t *testing.T, open Opener, f Features) {
 		tests []clause
 	}{
 		{"Cases", caseClauses},
+		{"RequestKeys", requestKeyClauses},
 		{"Outbox", outboxClauses},
 		{"Timers", timerClauses},
 		{"Drafts", draftClauses},
 		{"Lifecycle", lifecycleClauses},
+		{"Races", raceClauses},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
@@ -69,6 +78,13 @@ func RunStoreTests(t *testing.T, open Opener, f Features) {
 			}
 		})
 	}
+	t.Run("Unavailable/WritesRefusedByTheBackEndReturnErrUnavailableAndWriteNothing", func(t *testing.T) {
+		t.Parallel()
+		if f.MakeUnavailable == nil {
+			t.Skip("the store declares no Features.MakeUnavailable: its back end cannot be made to refuse writes from a test")
+		}
+		testUnavailable(t, open, f.MakeUnavailable)
+	})
 	t.Run("Stats", func(t *testing.T) {
 		t.Parallel()
 		if !f.CaseStats {
@@ -280,7 +296,13 @@ func sameSnapshot(t *testing.T, got, want snapshot, rule string) {
 		t.Fatalf("%s: events/messages/timers changed: %d/%d/%d, want %d/%d/%d", rule,
 			len(got.events), len(got.msgs), len(got.timers), len(want.events), len(want.msgs), len(want.timers))
 	}
+	for i := range got.events {
+		checkEvent(t, got.events[i], want.events[i], fmt.Sprintf("%s: event %d", rule, i))
+	}
+	for i := range got.msgs {
+		checkMessage(t, got.msgs[i], want.msgs[i], fmt.Sprintf("%s: message %d", rule, i))
+	}
 	for i := range got.timers {
-		checkTimer(t, got.timers[i], want.timers[i], rule+": timer")
+		checkTimer(t, got.timers[i], want.timers[i], fmt.Sprintf("%s: timer %d", rule, i))
 	}
 }

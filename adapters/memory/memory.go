@@ -67,12 +67,17 @@ type msgName struct {
 type request struct {
 	caseID      string
 	fingerprint string
-	result      adapters.TransitionResult
+	// at is the time of the request that used the key first.
+	at time.Time
+	// created marks a CreateCase key, answered with the case as stored.
+	created bool
+	result  adapters.TransitionResult
 }
 
 var (
-	_ adapters.Store     = (*Store)(nil)
-	_ adapters.CaseStats = (*Store)(nil)
+	_ adapters.Store       = (*Store)(nil)
+	_ adapters.CaseStats   = (*Store)(nil)
+	_ adapters.RequestKeys = (*Store)(nil)
 )
 
 // New returns an empty store.
@@ -157,8 +162,9 @@ func (s *Store) createCase(ctx context.Context, p adapters.CreateCaseParams) (ad
 	}
 	defer s.mu.Unlock()
 
-	fp := "create " + p.Case.ID
+	var fp string
 	if p.RequestKey != "" {
+		fp = p.Fingerprint()
 		if r, ok := s.requests[p.RequestKey]; ok {
 			if r.fingerprint != fp {
 				return adapters.Case{}, fmt.Errorf("%w: request key %q was used for another request", adapters.ErrDuplicate, p.RequestKey)
@@ -195,7 +201,7 @@ func (s *Store) createCase(ctx context.Context, p adapters.CreateCaseParams) (ad
 	s.addMessages(c.ID, p.Messages)
 	e.setTimers(p.Timers)
 	if p.RequestKey != "" {
-		s.requests[p.RequestKey] = request{caseID: c.ID, fingerprint: fp}
+		s.requests[p.RequestKey] = request{caseID: c.ID, fingerprint: fp, at: c.CreatedAt, created: true}
 	}
 	return copyCase(&c), nil
 }
@@ -273,9 +279,51 @@ func (s *Store) applyTransition(ctx context.Context, p adapters.TransitionParams
 	}
 	res := adapters.TransitionResult{Case: copyCase(c), Events: evs}
 	if p.RequestKey != "" {
-		s.requests[p.RequestKey] = request{caseID: c.ID, fingerprint: fp, result: copyResult(res)}
+		s.requests[p.RequestKey] = request{caseID: c.ID, fingerprint: fp, at: at, result: copyResult(res)}
 	}
 	return res, nil
+}
+
+// RequestResult implements adapters.RequestKeys.
+func (s *Store) RequestResult(ctx context.Context, key string) (adapters.TransitionResult, error) {
+	if key == "" {
+		return adapters.TransitionResult{}, fmt.Errorf("memory: request result: %w", emptyID("request key"))
+	}
+	if err := s.rlock(ctx); err != nil {
+		return adapters.TransitionResult{}, fmt.Errorf("memory: request result: %w", err)
+	}
+	defer s.mu.RUnlock()
+	r, ok := s.requests[key]
+	if !ok {
+		return adapters.TransitionResult{}, fmt.Errorf("memory: request result: %w", adapters.ErrNotFound)
+	}
+	res := copyResult(r.result)
+	if r.created {
+		res = adapters.TransitionResult{Case: copyCase(&s.cases[r.caseID].Case)}
+	}
+	res.Replayed = true
+	return res, nil
+}
+
+// DeleteExpiredRequestKeys implements adapters.RequestKeys. The memory
+// store deletes them all at once: it holds its lock for microseconds.
+func (s *Store) DeleteExpiredRequestKeys(ctx context.Context, before time.Time) (int64, error) {
+	if before.IsZero() {
+		return 0, fmt.Errorf("memory: delete expired request keys: %w", emptyID("time"))
+	}
+	if err := s.lock(ctx); err != nil {
+		return 0, fmt.Errorf("memory: delete expired request keys: %w", err)
+	}
+	defer s.mu.Unlock()
+	before = adapters.StoredTime(before)
+	var n int64
+	for k, r := range s.requests {
+		if r.at.Before(before) {
+			delete(s.requests, k)
+			n++
+		}
+	}
+	return n, nil
 }
 
 // checkMessages reports ids or idempotency keys already stored.

@@ -15,10 +15,6 @@ import (
 	"github.com/civickit/civickit/adapters"
 )
 
-// createFingerprint marks request keys used by CreateCase; the case id is
-// kept beside it.
-const createFingerprint = "create"
-
 // CreateCase implements adapters.CaseStore.
 func (s *Store) CreateCase(ctx context.Context, p adapters.CreateCaseParams) (adapters.Case, error) {
 	c, err := s.createCase(ctx, p)
@@ -58,18 +54,19 @@ func (s *Store) createCase(ctx context.Context, p adapters.CreateCaseParams) (ad
 		})
 		return out, err
 	}
+	fp := p.Fingerprint()
 	err := s.inTransaction(ctx, func(q querier) error {
-		tag, err := q.Exec(ctx, s.sql.claimRequest, p.RequestKey, c.ID, createFingerprint)
+		tag, err := q.Exec(ctx, s.sql.claimRequest, p.RequestKey, c.ID, fp, ts(c.CreatedAt))
 		if err != nil {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			var caseID, fp string
+			var caseID, storedFP string
 			var result []byte
-			if err := q.QueryRow(ctx, s.sql.readRequest, p.RequestKey).Scan(&caseID, &fp, &result); err != nil {
+			if err := q.QueryRow(ctx, s.sql.readRequest, p.RequestKey).Scan(&caseID, &storedFP, &result); err != nil {
 				return err
 			}
-			if fp != createFingerprint || caseID != c.ID {
+			if storedFP != fp || caseID != c.ID {
 				return fmt.Errorf("%w: request key %q was used for another request", adapters.ErrDuplicate, p.RequestKey)
 			}
 			out, err = scanCase(q.QueryRow(ctx, s.sql.getCase, c.ID))
@@ -109,7 +106,7 @@ func (s *Store) applyTransition(ctx context.Context, p adapters.TransitionParams
 	}
 	fp := p.Fingerprint()
 	err := s.inTransaction(ctx, func(q querier) error {
-		tag, err := q.Exec(ctx, s.sql.claimRequest, p.RequestKey, p.CaseID, fp)
+		tag, err := q.Exec(ctx, s.sql.claimRequest, p.RequestKey, p.CaseID, fp, ts(p.At))
 		if err != nil {
 			return err
 		}
@@ -139,9 +136,17 @@ func transitionArgs(p adapters.TransitionParams) []any {
 	args := make([]any, 0, 32)
 	args = append(args, p.CaseID, p.ExpectedVersion, p.State, ts(p.At), u.Team, u.Assignee,
 		u.Due != nil, ts(due), u.Data != nil, jsonArg(u.Data), u.Closed)
-	args = append(args, eventArgs(p.Events)...)
-	if len(p.Messages) > 0 {
-		args = append(args, messageArgs(p.Messages)...)
+	if transitionVariant(&p)&oneRow != 0 {
+		e := p.Events[0]
+		args = append(args, e.Kind, e.FromState, e.ToState, e.Trigger, e.Actor, ts(e.At), e.Comment, jsonArg(e.Payload))
+		for _, m := range p.Messages {
+			args = append(args, m.ID, m.Channel, m.Recipient, m.Template, m.Locale, jsonArg(m.Data), m.IdempotencyKey, ts(m.NextAttemptAt), ts(m.CreatedAt))
+		}
+	} else {
+		args = append(args, eventArgs(p.Events)...)
+		if len(p.Messages) > 0 {
+			args = append(args, messageArgs(p.Messages)...)
+		}
 	}
 	if len(p.SetTimers) > 0 {
 		args = append(args, timerArgs(p.SetTimers)...)
@@ -177,6 +182,76 @@ func (s *Store) transition(ctx context.Context, q querier, p adapters.Transition
 		res.Events[i] = e
 	}
 	return res, nil
+}
+
+// purgeBatch is how many request keys one purge transaction deletes.
+const purgeBatch = 500
+
+// RequestResult implements adapters.RequestKeys.
+func (s *Store) RequestResult(ctx context.Context, key string) (adapters.TransitionResult, error) {
+	res, err := s.requestResult(ctx, key)
+	if err != nil {
+		return adapters.TransitionResult{}, fmt.Errorf("postgres: request result: %w", fail(ctx, err))
+	}
+	return res, nil
+}
+
+func (s *Store) requestResult(ctx context.Context, key string) (adapters.TransitionResult, error) {
+	if key == "" {
+		return adapters.TransitionResult{}, fmt.Errorf("%w: request key is empty", adapters.ErrInvalidArgument)
+	}
+	if err := s.enter(ctx); err != nil {
+		return adapters.TransitionResult{}, err
+	}
+	var res adapters.TransitionResult
+	err := s.oneStatement(ctx, func(q querier) error {
+		var caseID, fp string
+		var result []byte
+		if err := q.QueryRow(ctx, s.sql.readRequest, key).Scan(&caseID, &fp, &result); err != nil {
+			return err
+		}
+		if result == nil { // a CreateCase key: its answer is the case
+			c, err := scanCase(q.QueryRow(ctx, s.sql.getCase, caseID))
+			res = adapters.TransitionResult{Case: c, Replayed: true}
+			return err
+		}
+		var r replayResult
+		if err := json.Unmarshal(result, &r); err != nil {
+			return fmt.Errorf("decode stored result of request %q: %w", key, err)
+		}
+		res = r.value()
+		res.Replayed = true
+		return nil
+	})
+	return res, err
+}
+
+// DeleteExpiredRequestKeys implements adapters.RequestKeys: batches of
+// purgeBatch keys, each its own short transaction, skipping keys a
+// running write holds.
+func (s *Store) DeleteExpiredRequestKeys(ctx context.Context, before time.Time) (int64, error) {
+	if before.IsZero() {
+		return 0, fmt.Errorf("postgres: delete expired request keys: %w: time is zero", adapters.ErrInvalidArgument)
+	}
+	if err := s.enter(ctx); err != nil {
+		return 0, fmt.Errorf("postgres: delete expired request keys: %w", err)
+	}
+	var total int64
+	for {
+		var n int64
+		err := s.write(ctx, func(q querier) error {
+			tag, err := q.Exec(ctx, s.sql.deleteExpiredRequests, ts(before), purgeBatch)
+			n = tag.RowsAffected()
+			return err
+		})
+		if err != nil {
+			return total, fmt.Errorf("postgres: delete expired request keys: %w", fail(ctx, err))
+		}
+		total += n
+		if n < purgeBatch {
+			return total, nil
+		}
+	}
 }
 
 // replay answers a retried transition from its stored first result.

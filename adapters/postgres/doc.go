@@ -10,24 +10,42 @@
 //
 // Every method is one transaction. The hot writes (CreateCase and
 // ApplyTransition without a request key, claims, marks) are each one SQL
-// statement built from data-modifying common table expressions, sent
-// between BEGIN and COMMIT so that a call cut short by its context rolls
-// back rather than commits after the caller was told it failed. A transition changes a case only if its version is
-// still the expected one (UPDATE ... WHERE id = $1 AND version = $2);
-// outbox and timer claims use FOR UPDATE SKIP LOCKED.
+// statement built from data-modifying common table expressions, sent in one
+// round trip as a transaction of its own. When the context has a deadline
+// the statement carries a statement_timeout of the time left, so a call cut
+// short by its deadline (waiting for a row lock, say) writes nothing. A
+// transition changes a case only if its version is still the expected one
+// (UPDATE ... WHERE id = $1 AND version = $2); outbox and timer claims use
+// FOR UPDATE SKIP LOCKED.
 //
 // # Errors
 //
 // Methods return the adapters sentinel errors wrapped once with the call's
 // details, e.g. `postgres: apply transition to case "c1": conflict: ...`.
 // PostgreSQL errors are translated: unique violations (23505) become
-// adapters.ErrDuplicate; serialization failures and deadlocks (40001,
-// 40P01, 55P03) adapters.ErrConflict; bad values and check violations
+// adapters.ErrDuplicate; the conditions a retry may cure adapters.ErrUnavailable:
+// serialization failures, deadlocks and lock timeouts (40001, 40P01,
+// 55P03), a read-only server (25006), a server shutting down or starting
+// (57P01, 57P02, 57P03), connection exceptions (class 08) and a connection
+// that could not be made or was lost; bad values and check violations
 // (class 22, 23502, 23514) adapters.ErrInvalidArgument; a missing row
 // adapters.ErrNotFound; a closed pool or finished transaction
 // adapters.ErrClosed. The original error stays in the chain, so errors.As
 // still finds a *pgconn.PgError. A canceled or expired context returns an
 // error wrapping the context's error.
+//
+// A write whose connection is lost after the statement was sent, or whose
+// context is canceled (without a deadline) while it runs, is ambiguous: the
+// transaction may have committed, or may still commit, after the answer
+// was lost. The error is adapters.ErrUnavailable either way; retry a
+// CreateCase or ApplyTransition with the same RequestKey, and the store
+// answers the retry from the first result if it was written.
+//
+// New bounds its own work: getting a connection by Config.ConnectTimeout
+// (DefaultConnectTimeout, 10 seconds) and applying migrations by
+// Config.MigrationTimeout (DefaultMigrationTimeout, one minute). A server
+// that accepts connections but never answers makes New fail with
+// adapters.ErrUnavailable naming the host, instead of hanging.
 //
 // # Concurrency
 //

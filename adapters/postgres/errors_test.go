@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"syscall"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -26,9 +29,18 @@ func TestTranslate(t *testing.T) {
 		{"UniqueViolation", pgErr("23505"), adapters.ErrDuplicate},
 		{"WrappedUniqueViolation", fmt.Errorf("insert: %w", pgErr("23505")), adapters.ErrDuplicate},
 		{"ForeignKeyViolation", pgErr("23503"), adapters.ErrNotFound},
-		{"SerializationFailure", pgErr("40001"), adapters.ErrConflict},
-		{"DeadlockDetected", pgErr("40P01"), adapters.ErrConflict},
-		{"LockNotAvailable", pgErr("55P03"), adapters.ErrConflict},
+		{"SerializationFailure", pgErr("40001"), adapters.ErrUnavailable},
+		{"DeadlockDetected", pgErr("40P01"), adapters.ErrUnavailable},
+		{"LockNotAvailable", pgErr("55P03"), adapters.ErrUnavailable},
+		{"ReadOnlyTransaction", pgErr("25006"), adapters.ErrUnavailable},
+		{"AdminShutdown", pgErr("57P01"), adapters.ErrUnavailable},
+		{"CrashShutdown", pgErr("57P02"), adapters.ErrUnavailable},
+		{"CannotConnectNow", pgErr("57P03"), adapters.ErrUnavailable},
+		{"ConnectionFailure", pgErr("08006"), adapters.ErrUnavailable},
+		{"CannotConnect", &pgconn.ConnectError{Config: &pgconn.Config{Host: "db"}}, adapters.ErrUnavailable},
+		{"ConnectionClosed", fmt.Errorf("query: %w", pgconn.ErrConnClosed), adapters.ErrUnavailable},
+		{"ConnectionCutMidAnswer", fmt.Errorf("failed to receive message: %w", io.ErrUnexpectedEOF), adapters.ErrUnavailable},
+		{"NetworkError", &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}, adapters.ErrUnavailable},
 		{"InvalidTextRepresentation", pgErr("22P02"), adapters.ErrInvalidArgument},
 		{"UntranslatableCharacter", pgErr("22P05"), adapters.ErrInvalidArgument},
 		{"CheckViolation", pgErr("23514"), adapters.ErrInvalidArgument},

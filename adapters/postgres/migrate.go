@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io/fs"
+	"net"
 	"path"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -76,16 +78,61 @@ func lockKey(schema string) int64 {
 	return int64(h.Sum64())
 }
 
+// hostOf names the server pool connects to, for error messages.
+func hostOf(pool *pgxpool.Pool) string {
+	cc := pool.Config().ConnConfig
+	return net.JoinHostPort(cc.Host, strconv.Itoa(int(cc.Port)))
+}
+
+// bounded runs fn under a timeout of its own. When the timeout, not ctx,
+// ended it, the error is adapters.ErrUnavailable: the server did not
+// answer in time.
+func bounded(ctx context.Context, timeout time.Duration, what string, fn func(ctx context.Context) error) error {
+	tctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	err := fn(tctx)
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() == nil && tctx.Err() != nil:
+		return fmt.Errorf("%w: %s: no answer within %s: %w", adapters.ErrUnavailable, what, timeout, err)
+	}
+	return fail(ctx, err)
+}
+
 // migrate applies the embedded migrations the schema lacks, all in one
 // transaction under a transaction-level advisory lock keyed by the schema:
 // processes starting at once queue on the lock, and the later ones find
-// everything applied.
-func migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
+// everything applied. Getting the connection and applying the migrations
+// are each bounded by the configured timeouts.
+func migrate(ctx context.Context, pool *pgxpool.Pool, cfg *Config) error {
 	all, err := loadMigrations(Migrations())
 	if err != nil {
 		return err
 	}
-	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+	var conn *pgxpool.Conn
+	err = bounded(ctx, cfg.connectTimeout(), "connect", func(ctx context.Context) error {
+		var err error
+		conn, err = pool.Acquire(ctx)
+		if err != nil {
+			return unavailable(err)
+		}
+		return conn.Ping(ctx)
+	})
+	if err != nil {
+		if conn != nil {
+			conn.Release()
+		}
+		return err
+	}
+	defer conn.Release()
+	return bounded(ctx, cfg.migrationTimeout(), "apply migrations", func(ctx context.Context) error {
+		return applyMigrations(ctx, conn, cfg.Schema, all)
+	})
+}
+
+func applyMigrations(ctx context.Context, conn *pgxpool.Conn, schema string, all []migration) error {
+	return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		qs := quoteIdent(schema)
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", lockKey(schema)); err != nil {
 			return fmt.Errorf("take migration lock: %w", err)

@@ -162,7 +162,14 @@ func (s *Store) completeTimer(ctx context.Context, caseID, name, owner string) e
 	}
 	var done, exists bool
 	err := s.write(ctx, func(q querier) error {
-		return q.QueryRow(ctx, s.sql.completeTimer, caseID, name, owner).Scan(&done, &exists)
+		err := q.QueryRow(ctx, s.sql.completeTimer, caseID, name, owner).Scan(&done, &exists)
+		if err != nil || done || !exists {
+			return err
+		}
+		// The existence check saw the statement's snapshot: a transition
+		// that cancelled the timer while the delete waited for its row
+		// lock is not in it. A new statement sees what is stored now.
+		return q.QueryRow(ctx, s.sql.timerExists, caseID, name).Scan(&exists)
 	})
 	switch {
 	case err != nil:

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -15,8 +16,17 @@ import (
 	"github.com/civickit/civickit/adapters"
 )
 
-// DefaultSchema is the schema a Store uses when Config.Schema is empty.
-const DefaultSchema = "civickit"
+// Defaults of Config.
+const (
+	// DefaultSchema is the schema a Store uses when Config.Schema is empty.
+	DefaultSchema = "civickit"
+	// DefaultConnectTimeout bounds getting a connection in New when
+	// Config.ConnectTimeout is zero.
+	DefaultConnectTimeout = 10 * time.Second
+	// DefaultMigrationTimeout bounds applying migrations in New when
+	// Config.MigrationTimeout is zero.
+	DefaultMigrationTimeout = time.Minute
+)
 
 // Config tunes a Store. The zero value, like a nil *Config, means the
 // documented defaults.
@@ -30,6 +40,29 @@ type Config struct {
 	// upgrades it. Set it when migrations are applied at deploy time with
 	// another tool (see Migrations).
 	SkipMigrations bool
+	// ConnectTimeout bounds how long New waits for a connection from the
+	// pool (dialling and the server's first answer); zero means
+	// DefaultConnectTimeout. A server that accepts connections but never
+	// answers makes New fail with adapters.ErrUnavailable naming the host.
+	ConnectTimeout time.Duration
+	// MigrationTimeout bounds applying the migrations, waiting for another
+	// process's migration lock included; zero means
+	// DefaultMigrationTimeout.
+	MigrationTimeout time.Duration
+}
+
+func (c *Config) connectTimeout() time.Duration {
+	if c == nil || c.ConnectTimeout == 0 {
+		return DefaultConnectTimeout
+	}
+	return c.ConnectTimeout
+}
+
+func (c *Config) migrationTimeout() time.Duration {
+	if c == nil || c.MigrationTimeout == 0 {
+		return DefaultMigrationTimeout
+	}
+	return c.MigrationTimeout
 }
 
 var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
@@ -37,10 +70,19 @@ var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
 // Validate reports every problem of c, joined with errors.Join; each wraps
 // adapters.ErrInvalidArgument.
 func (c *Config) Validate() error {
-	if c == nil || c.Schema == "" {
+	if c == nil {
 		return nil
 	}
 	var errs []error
+	if c.ConnectTimeout < 0 {
+		errs = append(errs, fmt.Errorf("%w: connect timeout %s is negative", adapters.ErrInvalidArgument, c.ConnectTimeout))
+	}
+	if c.MigrationTimeout < 0 {
+		errs = append(errs, fmt.Errorf("%w: migration timeout %s is negative", adapters.ErrInvalidArgument, c.MigrationTimeout))
+	}
+	if c.Schema == "" {
+		return errors.Join(errs...)
+	}
 	if !schemaName.MatchString(c.Schema) {
 		errs = append(errs, fmt.Errorf("%w: schema %q is not a plain lower-case identifier", adapters.ErrInvalidArgument, c.Schema))
 	}
@@ -62,7 +104,9 @@ type querier interface {
 // Store is the PostgreSQL adapters.Store. Build it with New; bind it to a
 // caller's transaction with WithTx.
 type Store struct {
-	db     querier
+	db querier
+	// pool is the pool db is, nil when bound to a caller's transaction.
+	pool   *pgxpool.Pool
 	schema string
 	sql    *statements
 	closed *atomic.Bool
@@ -71,8 +115,9 @@ type Store struct {
 }
 
 var (
-	_ adapters.Store     = (*Store)(nil)
-	_ adapters.CaseStats = (*Store)(nil)
+	_ adapters.Store       = (*Store)(nil)
+	_ adapters.CaseStats   = (*Store)(nil)
+	_ adapters.RequestKeys = (*Store)(nil)
 )
 
 // New returns a store over pool, applying the embedded migrations to the
@@ -92,10 +137,10 @@ func New(ctx context.Context, pool *pgxpool.Pool, cfg *Config) (*Store, error) {
 	if c.Schema == "" {
 		c.Schema = DefaultSchema
 	}
-	s := &Store{db: pool, schema: c.Schema, sql: newStatements(c.Schema), closed: new(atomic.Bool)}
+	s := &Store{db: pool, pool: pool, schema: c.Schema, sql: newStatements(c.Schema), closed: new(atomic.Bool)}
 	if !c.SkipMigrations {
-		if err := migrate(ctx, pool, c.Schema); err != nil {
-			return nil, fmt.Errorf("postgres: migrate schema %q: %w", c.Schema, fail(ctx, err))
+		if err := migrate(ctx, pool, &c); err != nil {
+			return nil, fmt.Errorf("postgres: migrate schema %q on %s: %w", c.Schema, hostOf(pool), err)
 		}
 	}
 	return s, nil
@@ -167,12 +212,13 @@ func (s *Store) oneStatement(ctx context.Context, fn func(q querier) error) erro
 	return s.inTransaction(ctx, fn)
 }
 
-// write runs fn, which sends one writing statement, in a transaction of its
-// own. Were the statement still waiting (on a row lock, say) when ctx ends,
-// pgx drops the connection and the server rolls the transaction back, so an
-// error never hides a write that went through after all; in autocommit the
-// statement would finish and commit after the caller was told it failed.
+// write runs fn, which sends one writing statement, as a transaction of its
+// own: on the pool in one round trip (see oneTrip), in a caller's
+// transaction inside a savepoint.
 func (s *Store) write(ctx context.Context, fn func(q querier) error) error {
+	if s.pool != nil {
+		return oneTrip(ctx, s.pool, fn)
+	}
 	return s.inTransaction(ctx, fn)
 }
 

@@ -11,13 +11,15 @@ import (
 // so that pgx prepares and caches each text per connection.
 type statements struct {
 	createCase                             string
-	applyTransition                        [8]string
+	applyTransition                        [16]string
 	claimRequest, readRequest, saveResult  string
+	deleteExpiredRequests                  string
 	getCase, listEvents                    string
 	getSubmission, listSubmissions         string
 	enqueue, claimMessages, markMessage    string
 	getMessage, listMessages               string
 	claimTimers, completeTimer, listTimers string
+	timerExists                            string
 	saveDraft, getDraft, listDrafts        string
 	deleteDraft, deleteExpiredDrafts       string
 	listCasesFrom, countCasesFrom, stats   string
@@ -55,6 +57,24 @@ func insertMessages(caseID, from string, p int) string {
 		caseID, from, p, p+1, p+2, p+3, p+4, p+5, p+6, p+7, p+8)
 }
 
+// insertEvent writes one event from the 8 plain parameters starting at p,
+// in insertEvents' order.
+func insertEvent(caseID, base, from string, p int) string {
+	return fmt.Sprintf(`INSERT INTO {s}.events (`+eventCols+`)
+		SELECT %[1]s, %[2]s + 1, $%[4]d::text, $%[5]d::text, $%[6]d::text, $%[7]d::text, $%[8]d::text, $%[9]d::timestamptz, $%[10]d::text, $%[11]d::jsonb
+		FROM %[3]s`,
+		caseID, base, from, p, p+1, p+2, p+3, p+4, p+5, p+6, p+7)
+}
+
+// insertMessage writes one message from the 9 plain parameters starting
+// at p, in insertMessages' order.
+func insertMessage(caseID, from string, p int) string {
+	return fmt.Sprintf(`INSERT INTO {s}.messages (id, case_id, channel, recipient, template, locale, data, idempotency_key, status, next_attempt_at, created_at)
+		SELECT $%[3]d::text, %[1]s, $%[4]d::text, $%[5]d::text, $%[6]d::text, $%[7]d::text, $%[8]d::jsonb, $%[9]d::text, 'pending', $%[10]d::timestamptz, $%[11]d::timestamptz
+		FROM %[2]s`,
+		caseID, from, p, p+1, p+2, p+3, p+4, p+5, p+6, p+7, p+8)
+}
+
 // timerRows is the FROM item of the 3 timer arrays starting at p.
 func timerRows(p int) string {
 	return fmt.Sprintf(`unnest($%d::text[], $%d::timestamptz[], $%d::text[]) AS t (name, due_at, trigger)`, p, p+1, p+2)
@@ -63,8 +83,8 @@ func timerRows(p int) string {
 func newStatements(schema string) *statements {
 	var st statements
 	st.createCase = `WITH c AS (
-		INSERT INTO {s}.cases (` + caseCols + `)
-		VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13)
+		INSERT INTO {s}.cases (` + caseCols + `, last_seq)
+		VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, cardinality($22::text[]))
 		RETURNING ` + caseCols + `
 	), sub AS (
 		INSERT INTO {s}.submissions (` + subCols + `)
@@ -80,10 +100,13 @@ func newStatements(schema string) *statements {
 	SELECT ` + caseCols + ` FROM c`
 
 	for i := range st.applyTransition {
-		st.applyTransition[i] = transitionSQL(i&hasMessages != 0, i&hasSetTimers != 0, i&hasCancelTimers != 0)
+		st.applyTransition[i] = transitionSQL(i&hasMessages != 0, i&hasSetTimers != 0, i&hasCancelTimers != 0, i&oneRow != 0)
 	}
 
-	st.claimRequest = `INSERT INTO {s}.requests (key, case_id, fingerprint) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING`
+	st.claimRequest = `INSERT INTO {s}.requests (key, case_id, fingerprint, used_at) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING`
+	// SKIP LOCKED: a key a running write has just claimed is left to it.
+	st.deleteExpiredRequests = `DELETE FROM {s}.requests WHERE key IN (
+		SELECT key FROM {s}.requests WHERE used_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`
 	st.readRequest = `SELECT case_id, fingerprint, result FROM {s}.requests WHERE key = $1`
 	st.saveResult = `UPDATE {s}.requests SET result = $2 WHERE key = $1`
 
@@ -137,6 +160,7 @@ func newStatements(schema string) *statements {
 		DELETE FROM {s}.timers WHERE case_id = $1 AND name = $2 AND lease_owner = $3 RETURNING 1
 	)
 	SELECT EXISTS (SELECT FROM done), EXISTS (SELECT FROM {s}.timers WHERE case_id = $1 AND name = $2)`
+	st.timerExists = `SELECT EXISTS (SELECT FROM {s}.timers WHERE case_id = $1 AND name = $2)`
 	st.listTimers = `SELECT ` + timerCols + ` FROM {s}.timers WHERE case_id = $1 ORDER BY name`
 
 	st.saveDraft = `INSERT INTO {s}.drafts (` + draftCols + `) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9)
@@ -156,10 +180,12 @@ func newStatements(schema string) *statements {
 	for _, p := range []*string{
 		&st.applyTransition[0], &st.applyTransition[1], &st.applyTransition[2], &st.applyTransition[3],
 		&st.applyTransition[4], &st.applyTransition[5], &st.applyTransition[6], &st.applyTransition[7],
-		&st.createCase, &st.claimRequest, &st.readRequest, &st.saveResult,
+		&st.applyTransition[8], &st.applyTransition[9], &st.applyTransition[10], &st.applyTransition[11],
+		&st.applyTransition[12], &st.applyTransition[13], &st.applyTransition[14], &st.applyTransition[15],
+		&st.createCase, &st.claimRequest, &st.readRequest, &st.saveResult, &st.deleteExpiredRequests,
 		&st.getCase, &st.listEvents, &st.getSubmission, &st.listSubmissions,
 		&st.enqueue, &st.claimMessages, &st.markMessage, &st.getMessage, &st.listMessages,
-		&st.claimTimers, &st.completeTimer, &st.listTimers,
+		&st.claimTimers, &st.completeTimer, &st.listTimers, &st.timerExists,
 		&st.saveDraft, &st.getDraft, &st.listDrafts, &st.deleteDraft, &st.deleteExpiredDrafts,
 		&st.listCasesFrom, &st.countCasesFrom, &st.stats,
 	} {
@@ -178,6 +204,10 @@ const (
 	hasMessages = 1 << iota
 	hasSetTimers
 	hasCancelTimers
+	// oneRow: one event and at most one message, sent as plain
+	// parameters rather than arrays, which the server unpacks more
+	// slowly than it runs the rest of the statement.
+	oneRow
 )
 
 // transitionVariant is the index into statements.applyTransition.
@@ -192,6 +222,9 @@ func transitionVariant(p *adapters.TransitionParams) int {
 	if len(p.CancelTimers) > 0 {
 		v |= hasCancelTimers
 	}
+	if len(p.Events) == 1 && len(p.Messages) <= 1 {
+		v |= oneRow
+	}
 	return v
 }
 
@@ -201,7 +234,13 @@ func transitionVariant(p *adapters.TransitionParams) int {
 // means no such case. Parameters: $1 case id, $2 expected version, $3
 // state, $4 time, $5..$11 the case update, $12..$19 the events, then the
 // messages, set timers and cancelled timers that are present, in order.
-func transitionSQL(msgs, set, cancel bool) string {
+func transitionSQL(msgs, set, cancel, one bool) string {
+	events, messages := insertEvents("c.id", "last.seq", "c, last,", 12), insertMessages("c.id", "c,", 20)
+	count := "cardinality($12::text[])"
+	if one {
+		events, messages = insertEvent("c.id", "last.seq", "c, last", 12), insertMessage("c.id", "c", 20)
+		count = "1"
+	}
 	var b strings.Builder
 	b.WriteString(`WITH c AS (
 		UPDATE {s}.cases SET
@@ -210,18 +249,19 @@ func transitionSQL(msgs, set, cancel bool) string {
 			assignee = coalesce($6::text, assignee),
 			due = CASE WHEN $7::boolean THEN $8::timestamptz ELSE due END,
 			data = CASE WHEN $9::boolean THEN $10::jsonb ELSE data END,
-			closed_at = CASE $11::boolean WHEN true THEN $4::timestamptz WHEN false THEN NULL ELSE closed_at END
+			closed_at = CASE $11::boolean WHEN true THEN $4::timestamptz WHEN false THEN NULL ELSE closed_at END,
+			last_seq = last_seq + ` + count + `
 		WHERE id = $1 AND version = $2
-		RETURNING ` + caseCols + `
+		RETURNING ` + caseCols + `, last_seq
 	), last AS (
-		SELECT coalesce(max(seq), 0) AS seq FROM {s}.events WHERE case_id = $1
+		SELECT last_seq - ` + count + ` AS seq FROM c
 	), ev AS (
-		` + insertEvents("c.id", "last.seq", "c, last,", 12) + `
+		` + events + `
 	)`)
 	p := 20
 	if msgs {
 		b.WriteString(`, msg AS (
-		` + insertMessages("c.id", "c,", p) + `
+		` + messages + `
 	)`)
 		p += 9
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/civickit/civickit/adapters"
 )
@@ -23,15 +24,15 @@ const (
 		lease_owner = '', lease_expires_at = NULL`
 	deleteTimer = `DELETE FROM timers WHERE case_id = ? AND name = ?`
 	selectReq   = `SELECT case_id, fingerprint FROM requests WHERE key = ?`
-	insertReq   = `INSERT INTO requests (key, case_id, fingerprint) VALUES (?, ?, ?)`
+	insertReq   = `INSERT INTO requests (key, case_id, fingerprint, used_at) VALUES (?, ?, ?, ?)`
 	selectCase  = `SELECT ` + caseCols + ` FROM cases WHERE id = ?`
 	selectVer   = `SELECT version FROM cases WHERE id = ?`
 	// A request row keeps the case under the same column names, but for
 	// its id.
 	requestCaseCols = `case_id, type, definition_version, state, version, submitter, team, assignee, channel, due, data, created_at, updated_at, closed_at`
 	selectResult    = `SELECT ` + requestCaseCols + `, first_seq, last_seq FROM requests WHERE key = ?`
-	insertResult    = `INSERT INTO requests (key, fingerprint, ` + requestCaseCols + `, first_seq, last_seq)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	insertResult    = `INSERT INTO requests (key, fingerprint, used_at, ` + requestCaseCols + `, first_seq, last_seq)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	selectEventRange = `SELECT ` + eventCols + ` FROM events WHERE case_id = ? AND seq BETWEEN ? AND ? ORDER BY seq`
 )
 
@@ -55,7 +56,10 @@ func (s *Store) createCase(ctx context.Context, p adapters.CreateCaseParams) (ad
 		c.UpdatedAt = c.CreatedAt
 	}
 	c.Data = cloneJSON(c.Data)
-	fingerprint := "create " + c.ID
+	var fingerprint string
+	if p.RequestKey != "" {
+		fingerprint = p.Fingerprint() // outside the writers' turn
+	}
 	err := s.write(ctx, func(w *writer) error {
 		if p.RequestKey != "" {
 			var caseID, fp string
@@ -95,7 +99,7 @@ func (s *Store) createCase(ctx context.Context, p adapters.CreateCaseParams) (ad
 			return err
 		}
 		if p.RequestKey != "" {
-			if _, err := w.exec(ctx, insertReq, p.RequestKey, c.ID, fingerprint); err != nil {
+			if _, err := w.exec(ctx, insertReq, p.RequestKey, c.ID, fingerprint, timeArg(c.CreatedAt)); err != nil {
 				return err
 			}
 		}
@@ -256,7 +260,7 @@ func (s *Store) applyTransition(ctx context.Context, p adapters.TransitionParams
 			res.Events[i] = e
 		}
 		if p.RequestKey != "" {
-			a := append([]any{p.RequestKey, fingerprint}, caseArgs(&res.Case)...)
+			a := append([]any{p.RequestKey, fingerprint, timeArg(p.At)}, caseArgs(&res.Case)...)
 			if _, err := w.exec(ctx, insertResult, append(a, first, last)...); err != nil {
 				return err
 			}
@@ -302,6 +306,69 @@ func replay(ctx context.Context, w *writer, key, fingerprint string, res *adapte
 	}
 	res.Replayed = true
 	return true, nil
+}
+
+// purgeBatch is how many request keys one purge transaction deletes: small
+// enough that writers waiting for their turn barely notice it.
+const purgeBatch = 500
+
+// RequestResult implements adapters.RequestKeys.
+func (s *Store) RequestResult(ctx context.Context, key string) (adapters.TransitionResult, error) {
+	res, err := s.requestResult(ctx, key)
+	if err != nil {
+		return adapters.TransitionResult{}, fmt.Errorf("sqlite: request result: %w", err)
+	}
+	return res, nil
+}
+
+func (s *Store) requestResult(ctx context.Context, key string) (adapters.TransitionResult, error) {
+	if key == "" {
+		return adapters.TransitionResult{}, emptyArg("request key")
+	}
+	var res adapters.TransitionResult
+	var caseID string
+	var created bool
+	if err := s.readRow(ctx, `SELECT case_id, first_seq IS NULL FROM requests WHERE key = ?`, []any{key}, &caseID, &created); err != nil {
+		return res, err
+	}
+	res.Replayed = true
+	if created {
+		return res, s.readRow(ctx, selectCase, []any{caseID}, caseDest(&res.Case)...)
+	}
+	// The row keeps the case as the transition left it, and events never
+	// change, so two reads give one consistent answer.
+	var first, last int64
+	if err := s.readRow(ctx, selectResult, []any{key}, append(caseDest(&res.Case), &first, &last)...); err != nil {
+		return res, err
+	}
+	var err error
+	res.Events, err = readRows(ctx, s, eventDest, selectEventRange, res.Case.ID, first, last)
+	return res, err
+}
+
+// DeleteExpiredRequestKeys implements adapters.RequestKeys: batches of
+// purgeBatch keys, each its own turn at the write lock.
+func (s *Store) DeleteExpiredRequestKeys(ctx context.Context, before time.Time) (int64, error) {
+	if before.IsZero() {
+		return 0, fmt.Errorf("sqlite: delete expired request keys: %w", emptyArg("time"))
+	}
+	var total int64
+	for {
+		var n int64
+		err := s.write(ctx, func(w *writer) error {
+			var err error
+			n, err = w.execN(ctx, `DELETE FROM requests WHERE key IN (SELECT key FROM requests WHERE used_at < ? LIMIT ?)`,
+				micros(before), purgeBatch)
+			return err
+		})
+		if err != nil {
+			return total, fmt.Errorf("sqlite: delete expired request keys: %w", err)
+		}
+		total += n
+		if n < purgeBatch {
+			return total, nil
+		}
+	}
 }
 
 // missingOrStale says why an UPDATE guarded by id and version changed

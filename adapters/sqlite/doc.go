@@ -25,8 +25,9 @@
 // owner adapters.ErrConflict, bad arguments adapters.ErrInvalidArgument,
 // calls after Close adapters.ErrClosed. A call whose context ends returns
 // the context's error. When another process holds the write lock longer
-// than Config.BusyTimeout, writes return ErrBusy; nothing was written and
-// the call may be retried. The driver's own error stays in the chain for
+// than Config.BusyTimeout, writes return adapters.ErrUnavailable, as they do
+// on a read-only database; nothing was written and the call may be
+// retried. The driver's own error stays in the chain for
 // errors.As.
 //
 // # Concurrency

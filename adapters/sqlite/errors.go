@@ -13,11 +13,6 @@ import (
 	"github.com/civickit/civickit/adapters"
 )
 
-// ErrBusy reports that another process held the database's write lock
-// longer than the busy timeout. Nothing was written; the call may be
-// retried.
-var ErrBusy = errors.New("database is busy: another process holds the write lock")
-
 // The texts database/sql gives a call on a closed *sql.DB or *sql.Stmt; it
 // exports no values for them.
 const (
@@ -27,16 +22,18 @@ const (
 
 // known are the errors translate leaves alone.
 var known = []error{
-	context.Canceled, context.DeadlineExceeded, ErrBusy,
+	context.Canceled, context.DeadlineExceeded,
 	adapters.ErrNotFound, adapters.ErrConflict, adapters.ErrDuplicate,
 	adapters.ErrInvalidArgument, adapters.ErrNotImplemented, adapters.ErrClosed,
+	adapters.ErrUnavailable,
 }
 
 // translate maps the driver's and database/sql's errors onto the sentinel
-// errors of package adapters (and ErrBusy), keeping the original in the
-// chain: unique and primary key violations are adapters.ErrDuplicate,
-// sql.ErrNoRows is adapters.ErrNotFound, a closed database is
-// adapters.ErrClosed, busy and locked databases are ErrBusy, and an
+// errors of package adapters, keeping the original in the chain: unique
+// and primary key violations are adapters.ErrDuplicate, sql.ErrNoRows is
+// adapters.ErrNotFound, a closed database is adapters.ErrClosed, busy,
+// locked and read-only databases are adapters.ErrUnavailable (a retry may
+// succeed once the other writer lets go or the file is writable), and an
 // interrupted statement whose context is done is the context's error.
 // Errors that already carry a sentinel, context errors and anything else
 // pass through unchanged.
@@ -62,8 +59,8 @@ func translate(ctx context.Context, err error) error {
 	switch code := se.Code(); {
 	case code == sqlite3.SQLITE_CONSTRAINT_UNIQUE || code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
 		return fmt.Errorf("%w: %w", adapters.ErrDuplicate, err)
-	case code&0xff == sqlite3.SQLITE_BUSY || code&0xff == sqlite3.SQLITE_LOCKED:
-		return fmt.Errorf("%w: %w", ErrBusy, err)
+	case code&0xff == sqlite3.SQLITE_BUSY || code&0xff == sqlite3.SQLITE_LOCKED || code&0xff == sqlite3.SQLITE_READONLY:
+		return fmt.Errorf("%w: %w", adapters.ErrUnavailable, err)
 	case code&0xff == sqlite3.SQLITE_INTERRUPT && ctx.Err() != nil:
 		return fmt.Errorf("%w: %w", ctx.Err(), err)
 	}

@@ -55,6 +55,17 @@ func driverErrors(t *testing.T) map[string]error {
 	require.NoError(t, err)
 	require.NoError(t, holder.Close())
 
+	// A connection that may only read refuses writes, as a database on a
+	// read-only file system does.
+	ro, err := db.Conn(ctx)
+	require.NoError(t, err)
+	_, err = ro.ExecContext(ctx, "PRAGMA query_only = ON")
+	require.NoError(t, err)
+	_, errs["read-only"] = ro.ExecContext(ctx, `INSERT INTO u VALUES ('c')`)
+	_, err = ro.ExecContext(ctx, "PRAGMA query_only = OFF")
+	require.NoError(t, err)
+	require.NoError(t, ro.Close())
+
 	// A statement still running when its context ends is interrupted.
 	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 	defer cancel()
@@ -85,7 +96,8 @@ func TestTranslate(t *testing.T) {
 		{"UniqueIsDuplicate", context.Background(), real["unique"], adapters.ErrDuplicate},
 		{"PrimaryKeyIsDuplicate", context.Background(), real["primary key"], adapters.ErrDuplicate},
 		{"NoRowsIsNotFound", context.Background(), real["no rows"], adapters.ErrNotFound},
-		{"BusyIsErrBusy", context.Background(), real["busy"], ErrBusy},
+		{"BusyIsUnavailable", context.Background(), real["busy"], adapters.ErrUnavailable},
+		{"ReadOnlyIsUnavailable", context.Background(), real["read-only"], adapters.ErrUnavailable},
 		{"InterruptedIsContextError", context.Background(), real["interrupted"], context.DeadlineExceeded},
 		{"ClosedDatabaseIsClosed", context.Background(), real["closed database"], adapters.ErrClosed},
 		{"ConnDoneIsClosed", context.Background(), sql.ErrConnDone, adapters.ErrClosed},

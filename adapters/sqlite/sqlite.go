@@ -26,7 +26,7 @@ const DefaultBusyTimeout = 5 * time.Second
 // documented defaults.
 type Config struct {
 	// BusyTimeout is how long a write waits for the write lock while
-	// another process holds it before it fails with ErrBusy (default
+	// another process holds it before it fails with adapters.ErrUnavailable (default
 	// DefaultBusyTimeout). Open applies it to every connection, New to the
 	// store's writer connection.
 	BusyTimeout time.Duration
@@ -79,8 +79,9 @@ type Store struct {
 }
 
 var (
-	_ adapters.Store     = (*Store)(nil)
-	_ adapters.CaseStats = (*Store)(nil)
+	_ adapters.Store       = (*Store)(nil)
+	_ adapters.CaseStats   = (*Store)(nil)
+	_ adapters.RequestKeys = (*Store)(nil)
 )
 
 // New returns a store over db, a database opened with modernc.org/sqlite

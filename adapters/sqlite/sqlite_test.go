@@ -385,9 +385,9 @@ func TestCanceledWriteLeavesStoreUsable(t *testing.T) {
 }
 
 // Another process holding the write lock past the busy timeout makes
-// writes fail with ErrBusy, having written nothing; once it lets go, they
-// succeed.
-func TestWriteLockHeldElsewhereIsErrBusy(t *testing.T) {
+// writes fail with adapters.ErrUnavailable, having written nothing; once it
+// lets go, they succeed.
+func TestWriteLockHeldElsewhereIsUnavailable(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "busy.db")
@@ -401,9 +401,9 @@ func TestWriteLockHeldElsewhereIsErrBusy(t *testing.T) {
 	require.NoError(t, err)
 	start := time.Now()
 	_, err = s.CreateCase(ctx, newCase("c1"))
-	require.ErrorIs(t, err, sqlite.ErrBusy)
+	require.ErrorIs(t, err, adapters.ErrUnavailable)
 	assert.GreaterOrEqual(t, time.Since(start), 100*time.Millisecond, "the write waited for the busy timeout")
-	assert.Contains(t, err.Error(), `sqlite: create case "c1": database is busy`)
+	assert.Contains(t, err.Error(), `sqlite: create case "c1": unavailable: `)
 	_, err = s.GetCase(ctx, "c1")
 	assert.ErrorIs(t, err, adapters.ErrNotFound, "a busy write wrote nothing")
 

@@ -3,7 +3,9 @@ package sqlite_test
 import (
 	"context"
 	"path/filepath"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -29,9 +31,38 @@ func openTemp(t testing.TB) *sqlite.Store {
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
+	var mu sync.Mutex
+	paths := map[adapters.Store]string{}
 	adaptertest.RunStoreTests(t, func(t *testing.T) adapters.Store {
-		return openTemp(t)
-	}, adaptertest.Features{CaseStats: true})
+		path := filepath.Join(t.TempDir(), "civickit.db")
+		// Writers of one process never wait for each other's lock; the
+		// short busy timeout bounds only MakeUnavailable's clause.
+		s, err := sqlite.Open(context.Background(), path, &sqlite.Config{BusyTimeout: 200 * time.Millisecond})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = s.Close() })
+		mu.Lock()
+		paths[s] = path
+		mu.Unlock()
+		return s
+	}, adaptertest.Features{
+		CaseStats: true,
+		// Another process holds the database's write lock.
+		MakeUnavailable: func(t *testing.T, s adapters.Store) func() {
+			mu.Lock()
+			path := paths[s]
+			mu.Unlock()
+			ctx := context.Background()
+			holder, err := openDB(t, path).Conn(ctx)
+			require.NoError(t, err)
+			_, err = holder.ExecContext(ctx, "BEGIN IMMEDIATE")
+			require.NoError(t, err)
+			return func() {
+				_, err := holder.ExecContext(ctx, "ROLLBACK")
+				require.NoError(t, err)
+				require.NoError(t, holder.Close())
+			}
+		},
+	})
 }
 
 func TestSessionStoreConformance(t *testing.T) {
