@@ -189,3 +189,56 @@ func (s *serialStore) Close() error {
 	defer s.mu.Unlock()
 	return s.store.Close()
 }
+
+// The session contract holds inside a caller's transaction too.
+func TestSessionStoreConformanceInCallersTransaction(t *testing.T) {
+	t.Parallel()
+	adaptertest.RunSessionStoreTests(t, func(t *testing.T) adapters.SessionStore {
+		s := openTestStore(t)
+		ctx := context.Background()
+		tx, err := testPool(t).Begin(ctx)
+		if err != nil {
+			t.Fatalf("begin: %v", err)
+		}
+		t.Cleanup(func() { _ = tx.Rollback(context.WithoutCancel(ctx)) })
+		return &serialStore{store: s.WithTx(tx)}
+	})
+}
+
+var _ adapters.SessionStore = (*serialStore)(nil)
+
+func (s *serialStore) SaveSession(ctx context.Context, rec adapters.SessionRecord) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.store.SaveSession(ctx, rec)
+}
+
+func (s *serialStore) SessionActive(ctx context.Context, id string, now time.Time) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.store.SessionActive(ctx, id, now)
+}
+
+func (s *serialStore) RevokeSession(ctx context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.store.RevokeSession(ctx, id)
+}
+
+func (s *serialStore) RevokeProviderSessions(ctx context.Context, p adapters.RevokeSessionsParams) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.store.RevokeProviderSessions(ctx, p)
+}
+
+func (s *serialStore) ConsumeFlow(ctx context.Context, key string, expires time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.store.ConsumeFlow(ctx, key, expires)
+}
+
+func (s *serialStore) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.store.DeleteExpiredSessions(ctx, now)
+}
