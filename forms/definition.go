@@ -31,7 +31,8 @@ type Form struct {
 	titles  map[string]string
 	desc    string
 	descs   map[string]string
-	ordered []*Field // every field, in form order
+	ordered []*Field          // every field, in form order
+	names   map[string]string // every field name, shared by decoded submissions
 }
 
 // Pin identifies exactly one definition: a submission records the pin of
@@ -241,11 +242,11 @@ func (e *DefinitionError) Unwrap() error { return adapters.ErrInvalidArgument }
 // compile turns one definition file into a Form.
 func compile(file string, data []byte, lim limits) (*Form, error) {
 	order := map[string][]string{}
-	doc, err := readJSON(data, 128, func(ptr string, keys []string) {
+	doc, err := readJSON(data, jsonReader{maxDepth: 128, keyOrder: func(ptr string, keys []string) {
 		if strings.HasSuffix(ptr, "/properties") {
 			order[ptr] = slices.Clone(keys)
 		}
-	})
+	}})
 	if err != nil {
 		var ie *inputError
 		errors.As(err, &ie)
@@ -284,7 +285,7 @@ func compile(file string, data []byte, lim limits) (*Form, error) {
 		return nil, schemaError(file, err)
 	}
 
-	f := &Form{file: file, schema: sch, limits: lim, byPath: map[string]*Field{}}
+	f := &Form{file: file, schema: sch, limits: lim, byPath: map[string]*Field{}, names: map[string]string{}}
 	sum := sha256.Sum256(data)
 	f.hash = hex.EncodeToString(sum[:])
 	kw := keywordsOf(sch)
@@ -501,6 +502,7 @@ func (b *builder) field(fl *Field, s *jsonschema.Schema) error {
 	fl.order = b.n
 	b.n++
 	b.form.byPath[fl.Path] = fl
+	b.form.names[fl.Name] = fl.Name
 	b.form.ordered = append(b.form.ordered, fl)
 	fl.title, fl.titles, fl.desc, fl.descs = s.Title, kw.titles, s.Description, kw.descriptions
 	fl.Autocomplete, fl.Prefill, fl.PII = kw.autocomplete, kw.prefill, kw.pii

@@ -38,7 +38,7 @@ func (f *Form) validateBytes(ctx context.Context, data []byte, locale string, up
 	if int64(len(data)) > f.limits.maxBody {
 		return nil, f.inputFailure(&inputError{kind: ErrTooLarge, offset: -1}, l)
 	}
-	v, err := decodeJSON(data, f.limits.maxDepth)
+	v, err := f.decodeSubmission(data)
 	if err != nil {
 		return nil, f.inputFailure(err, l)
 	}
