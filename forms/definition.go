@@ -141,6 +141,7 @@ type Field struct {
 	titles, descs map[string]string
 	conds         []condition
 	names         map[string]*Field // an object's fields by name
+	byName        []*Field          // an object's fields sorted by name, the order clean JSON writes them in
 	keepSpace     bool              // x-trim: false
 	allowControls bool              // x-allowControls: true
 	schema        *jsonschema.Schema
@@ -476,6 +477,7 @@ func (b *builder) object(parent *Field, s *jsonschema.Schema, path, ptr string) 
 		}
 		parent.names[n] = fl
 	}
+	parent.byName = slices.SortedFunc(slices.Values(parent.Fields), func(a, b *Field) int { return strings.Compare(a.Name, b.Name) })
 	return nil
 }
 

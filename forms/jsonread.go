@@ -267,18 +267,23 @@ var (
 
 // appendJSON encodes a value of the JSON data model (as the reader makes
 // them); other values go through json.Marshal.
-func appendJSON(b []byte, v any) ([]byte, error) {
+func appendJSON(b []byte, v any) ([]byte, error) { return appendValue(b, v, nil) }
+
+// appendValue is appendJSON for a value of field fl (nil when unknown):
+// an object whose names are all fields of fl is written in fl's sorted
+// field order, so no names are sorted per value.
+func appendValue(b []byte, v any, fl *Field) ([]byte, error) {
 	buf := bytes.NewBuffer(b)
 	enc := encoders.Get().(*jsontext.Encoder)
 	defer encoders.Put(enc)
 	enc.Reset(buf, writeOptions)
-	if err := writeJSON(enc, v); err != nil {
+	if err := writeJSON(enc, v, fl); err != nil {
 		return nil, err
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-func writeJSON(enc *jsontext.Encoder, v any) error {
+func writeJSON(enc *jsontext.Encoder, v any, fl *Field) error {
 	switch x := v.(type) {
 	case nil:
 		return enc.WriteToken(jsontext.Null)
@@ -296,7 +301,7 @@ func writeJSON(enc *jsontext.Encoder, v any) error {
 			return err
 		}
 		for _, e := range x {
-			if err := writeJSON(enc, e); err != nil {
+			if err := writeJSON(enc, e, nil); err != nil {
 				return err
 			}
 		}
@@ -304,6 +309,19 @@ func writeJSON(enc *jsontext.Encoder, v any) error {
 	case map[string]any:
 		if err := enc.WriteToken(jsontext.BeginObject); err != nil {
 			return err
+		}
+		if fl != nil && allFieldsOf(fl, x) {
+			for _, c := range fl.byName {
+				if e, ok := x[c.Name]; ok {
+					if err := enc.WriteToken(jsontext.String(c.Name)); err != nil {
+						return err
+					}
+					if err := writeJSON(enc, e, c); err != nil {
+						return err
+					}
+				}
+			}
+			return enc.WriteToken(jsontext.EndObject)
 		}
 		var buf [32]string
 		keys := buf[:0]
@@ -315,13 +333,27 @@ func writeJSON(enc *jsontext.Encoder, v any) error {
 			if err := enc.WriteToken(jsontext.String(k)); err != nil {
 				return err
 			}
-			if err := writeJSON(enc, x[k]); err != nil {
+			if err := writeJSON(enc, x[k], nil); err != nil {
 				return err
 			}
 		}
 		return enc.WriteToken(jsontext.EndObject)
 	}
 	return json.MarshalEncode(enc, v)
+}
+
+// allFieldsOf reports whether every name of obj is a field of fl.
+func allFieldsOf(fl *Field, obj map[string]any) bool {
+	if len(obj) > len(fl.byName) {
+		return false
+	}
+	n := 0
+	for _, c := range fl.byName {
+		if _, ok := obj[c.Name]; ok {
+			n++
+		}
+	}
+	return n == len(obj)
 }
 
 // pointerOf renders path tokens as an RFC 6901 JSON pointer.

@@ -27,7 +27,7 @@ func (f *Form) ValidateJSON(ctx context.Context, data []byte, locale string) (js
 	if err != nil {
 		return nil, err
 	}
-	return appendJSON(make([]byte, 0, len(data)), v)
+	return appendValue(make([]byte, 0, len(data)), v, f.root)
 }
 
 func (f *Form) validateBytes(ctx context.Context, data []byte, locale string, upTo int) (map[string]any, error) {
