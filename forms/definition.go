@@ -142,6 +142,7 @@ type Field struct {
 	conds         []condition
 	names         map[string]*Field // an object's fields by name
 	byName        []*Field          // an object's fields sorted by name, the order clean JSON writes them in
+	htmlID        string            // the input's id in rendered pages
 	keepSpace     bool              // x-trim: false
 	allowControls bool              // x-allowControls: true
 	schema        *jsonschema.Schema
@@ -505,6 +506,7 @@ func (b *builder) field(fl *Field, s *jsonschema.Schema) error {
 	b.n++
 	b.form.byPath[fl.Path] = fl
 	b.form.names[fl.Name] = fl.Name
+	fl.htmlID = inputID(fl.Path)
 	b.form.ordered = append(b.form.ordered, fl)
 	fl.title, fl.titles, fl.desc, fl.descs = s.Title, kw.titles, s.Description, kw.descriptions
 	fl.Autocomplete, fl.Prefill, fl.PII = kw.autocomplete, kw.prefill, kw.pii

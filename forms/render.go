@@ -248,6 +248,9 @@ func BuildView(p Page) (*FormView, error) {
 		}
 	}
 	b := viewBuilder{l: l, errs: errs, required: txt.required, choose: txt.choose}
+	if p.Errors != nil {
+		b.targets = make(map[string]string, len(f.byPath)) // the summary links each error to its input
+	}
 	for _, fl := range fields {
 		requiredNow := false
 		if p.Step != "" && fl.Conditional {
@@ -318,10 +321,7 @@ type viewBuilder struct {
 // field builds the view of fl holding val; required marks a field that is
 // required now although its declaration is conditional.
 func (b *viewBuilder) field(fl *Field, val any, required bool) *FieldView {
-	if b.targets == nil {
-		b.targets = map[string]string{}
-	}
-	fv := &FieldView{ID: inputID(fl.Path), Name: fl.Path, Label: fl.labelIn(b.l), Hint: b.l.text(fl.desc, fl.descs),
+	fv := &FieldView{ID: fl.htmlID, Name: fl.Path, Label: fl.labelIn(b.l), Hint: b.l.text(fl.desc, fl.descs),
 		Widget: fl.Widget, Required: fl.Required || required, RequiredText: b.required, ChooseText: b.choose}
 	if fe, ok := b.errs[fl.Path]; ok {
 		fv.Error = fe.Message
@@ -374,7 +374,9 @@ func (b *viewBuilder) field(fl *Field, val any, required bool) *FieldView {
 		}
 		inputAttrs(fv, fl, class, typ)
 	}
-	b.targets[fl.Path] = target
+	if b.targets != nil {
+		b.targets[fl.Path] = target
+	}
 	return fv
 }
 
