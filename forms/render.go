@@ -124,7 +124,8 @@ type FieldView struct {
 	// input or textarea, "input"), IsCheckbox (one checkbox,
 	// "checkbox"), IsChoices (radios or checkboxes, "choices"), IsSelect
 	// ("select"), IsGroup (a fieldset of Fields, "group") or IsHidden.
-	IsInput, IsCheckbox, IsChoices, IsSelect, IsGroup, IsHidden bool
+	// The most common, IsInput, comes first.
+	IsInput bool
 	// Error is the field's error message in the page's locale.
 	Error string
 	// ID is the input's HTML id; Label its text.
@@ -147,6 +148,8 @@ type FieldView struct {
 	MaxLength    int
 	// Checked marks a ticked checkbox.
 	Checked bool
+	// The other kinds; see IsInput.
+	IsCheckbox, IsChoices, IsSelect, IsGroup, IsHidden bool
 	// Hint is the field's description in the page's locale.
 	Hint string
 	// Multiple marks a choice set of checkboxes rather than radios.
