@@ -31,7 +31,8 @@ type Form struct {
 	titles  map[string]string
 	desc    string
 	descs   map[string]string
-	ordered []*Field // every field, in form order
+	ordered []*Field          // every field, in form order
+	names   map[string]string // every field name, shared by decoded submissions
 }
 
 // Pin identifies exactly one definition: a submission records the pin of
@@ -140,6 +141,8 @@ type Field struct {
 	titles, descs map[string]string
 	conds         []condition
 	names         map[string]*Field // an object's fields by name
+	byName        []*Field          // an object's fields sorted by name, the order clean JSON writes them in
+	htmlID        string            // the input's id in rendered pages
 	keepSpace     bool              // x-trim: false
 	allowControls bool              // x-allowControls: true
 	schema        *jsonschema.Schema
@@ -241,11 +244,11 @@ func (e *DefinitionError) Unwrap() error { return adapters.ErrInvalidArgument }
 // compile turns one definition file into a Form.
 func compile(file string, data []byte, lim limits) (*Form, error) {
 	order := map[string][]string{}
-	doc, err := readJSON(data, 128, func(ptr string, keys []string) {
+	doc, err := readJSON(data, jsonReader{maxDepth: 128, keyOrder: func(ptr string, keys []string) {
 		if strings.HasSuffix(ptr, "/properties") {
 			order[ptr] = slices.Clone(keys)
 		}
-	})
+	}})
 	if err != nil {
 		var ie *inputError
 		errors.As(err, &ie)
@@ -284,7 +287,7 @@ func compile(file string, data []byte, lim limits) (*Form, error) {
 		return nil, schemaError(file, err)
 	}
 
-	f := &Form{file: file, schema: sch, limits: lim, byPath: map[string]*Field{}}
+	f := &Form{file: file, schema: sch, limits: lim, byPath: map[string]*Field{}, names: map[string]string{}}
 	sum := sha256.Sum256(data)
 	f.hash = hex.EncodeToString(sum[:])
 	kw := keywordsOf(sch)
@@ -475,6 +478,7 @@ func (b *builder) object(parent *Field, s *jsonschema.Schema, path, ptr string) 
 		}
 		parent.names[n] = fl
 	}
+	parent.byName = slices.SortedFunc(slices.Values(parent.Fields), func(a, b *Field) int { return strings.Compare(a.Name, b.Name) })
 	return nil
 }
 
@@ -501,6 +505,8 @@ func (b *builder) field(fl *Field, s *jsonschema.Schema) error {
 	fl.order = b.n
 	b.n++
 	b.form.byPath[fl.Path] = fl
+	b.form.names[fl.Name] = fl.Name
+	fl.htmlID = inputID(fl.Path)
 	b.form.ordered = append(b.form.ordered, fl)
 	fl.title, fl.titles, fl.desc, fl.descs = s.Title, kw.titles, s.Description, kw.descriptions
 	fl.Autocomplete, fl.Prefill, fl.PII = kw.autocomplete, kw.prefill, kw.pii

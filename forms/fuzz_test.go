@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/url"
 	"os"
+	"reflect"
 	"testing"
 )
 
@@ -99,5 +100,39 @@ func FuzzLoadDefinition(f *testing.F) {
 			t.Fatalf("loaded form without id or version")
 		}
 		_, _ = form.ValidateJSON(context.Background(), []byte(`{}`), "en")
+	})
+}
+
+// FuzzSubmissionReader holds the form's reader and writer to the generic
+// ones: shared names and sorted field order change nothing read or
+// written.
+func FuzzSubmissionReader(f *testing.F) {
+	form := loadPermit(f)
+	for _, s := range []string{validPermit, `{"applicant\u0054ype":"x","applicantType":"y"}`, `{"site":{"city":1,"Z":2},"zz":[{"b":1,"a":2}]}`, `{"a\"":1}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, err := form.decodeSubmission(data)
+		want, wantErr := decodeJSON(data, form.limits.maxDepth)
+		if (err == nil) != (wantErr == nil) {
+			t.Fatalf("decodeSubmission error %v, decodeJSON error %v", err, wantErr)
+		}
+		if err != nil {
+			return
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("decodeSubmission read %#v, decodeJSON %#v", got, want)
+		}
+		a, err := appendValue(nil, got, form.root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := appendJSON(nil, want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(a) != string(b) {
+			t.Fatalf("field order wrote %s, sorted names %s", a, b)
+		}
 	})
 }

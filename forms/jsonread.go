@@ -81,15 +81,26 @@ type jsonReader struct {
 	// author's field order.
 	keyOrder func(pointer string, keys []string)
 	path     []string
+	// names, when set, holds the names a form knows, so an object's
+	// names are shared strings instead of one copy per submission, and
+	// rootSize the number of top-level fields, so the top object is
+	// made once at its size.
+	names    map[string]string
+	rootSize int
 }
 
 var decoders = sync.Pool{New: func() any { return jsontext.NewDecoder(bytes.NewReader(nil)) }}
 
 func decodeJSON(data []byte, maxDepth int) (any, error) {
-	return readJSON(data, maxDepth, nil)
+	return readJSON(data, jsonReader{maxDepth: maxDepth})
 }
 
-func readJSON(data []byte, maxDepth int, keyOrder func(string, []string)) (any, error) {
+// decodeSubmission decodes a submission to f.
+func (f *Form) decodeSubmission(data []byte) (any, error) {
+	return readJSON(data, jsonReader{maxDepth: f.limits.maxDepth, names: f.names, rootSize: len(f.root.Fields)})
+}
+
+func readJSON(data []byte, r jsonReader) (any, error) {
 	if !utf8.Valid(data) {
 		off := 0
 		for r, size := utf8.DecodeRune(data); r != utf8.RuneError || size > 1; r, size = utf8.DecodeRune(data[off:]) {
@@ -103,7 +114,7 @@ func readJSON(data []byte, maxDepth int, keyOrder func(string, []string)) (any, 
 		decoders.Put(dec)
 	}()
 	dec.Reset(bytes.NewBuffer(data))
-	r := jsonReader{dec: dec, maxDepth: maxDepth, keyOrder: keyOrder}
+	r.dec = dec
 	v, err := r.value()
 	if err != nil {
 		return nil, err
@@ -170,17 +181,23 @@ func (r *jsonReader) value() (any, error) {
 		_, err := r.dec.ReadToken()
 		return a, err
 	}
-	m := make(map[string]any)
+	size := 0
+	if r.dec.StackDepth() == 1 {
+		size = r.rootSize
+	}
+	m := make(map[string]any, size)
 	var keys []string
 	for {
-		name, err := r.dec.ReadToken()
-		if err != nil {
-			return nil, r.fail(err)
-		}
-		if name.Kind() == '}' {
+		if r.dec.PeekKind() == '}' {
+			if _, err := r.dec.ReadToken(); err != nil {
+				return nil, r.fail(err)
+			}
 			break
 		}
-		k := name.String()
+		k, err := r.name()
+		if err != nil {
+			return nil, err
+		}
 		if r.keyOrder != nil {
 			r.path = append(r.path, k)
 			keys = append(keys, k)
@@ -198,6 +215,19 @@ func (r *jsonReader) value() (any, error) {
 		r.keyOrder(pointerOf(r.path), keys)
 	}
 	return m, nil
+}
+
+// name reads an object's name, reusing the form's copy of a known one.
+func (r *jsonReader) name() (string, error) {
+	raw, err := r.dec.ReadValue()
+	if err != nil {
+		return "", r.fail(err)
+	}
+	if k, ok := r.names[string(raw[1:len(raw)-1])]; ok && bytes.IndexByte(raw, '\\') < 0 {
+		return k, nil
+	}
+	k, err := jsontext.AppendUnquote(nil, raw)
+	return string(k), err
 }
 
 // Numbers are bounded: exact decimal arithmetic on 1e999999999 costs
@@ -237,18 +267,23 @@ var (
 
 // appendJSON encodes a value of the JSON data model (as the reader makes
 // them); other values go through json.Marshal.
-func appendJSON(b []byte, v any) ([]byte, error) {
+func appendJSON(b []byte, v any) ([]byte, error) { return appendValue(b, v, nil) }
+
+// appendValue is appendJSON for a value of field fl (nil when unknown):
+// an object whose names are all fields of fl is written in fl's sorted
+// field order, so no names are sorted per value.
+func appendValue(b []byte, v any, fl *Field) ([]byte, error) {
 	buf := bytes.NewBuffer(b)
 	enc := encoders.Get().(*jsontext.Encoder)
 	defer encoders.Put(enc)
 	enc.Reset(buf, writeOptions)
-	if err := writeJSON(enc, v); err != nil {
+	if err := writeJSON(enc, v, fl); err != nil {
 		return nil, err
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-func writeJSON(enc *jsontext.Encoder, v any) error {
+func writeJSON(enc *jsontext.Encoder, v any, fl *Field) error {
 	switch x := v.(type) {
 	case nil:
 		return enc.WriteToken(jsontext.Null)
@@ -266,7 +301,7 @@ func writeJSON(enc *jsontext.Encoder, v any) error {
 			return err
 		}
 		for _, e := range x {
-			if err := writeJSON(enc, e); err != nil {
+			if err := writeJSON(enc, e, nil); err != nil {
 				return err
 			}
 		}
@@ -274,6 +309,19 @@ func writeJSON(enc *jsontext.Encoder, v any) error {
 	case map[string]any:
 		if err := enc.WriteToken(jsontext.BeginObject); err != nil {
 			return err
+		}
+		if fl != nil && allFieldsOf(fl, x) {
+			for _, c := range fl.byName {
+				if e, ok := x[c.Name]; ok {
+					if err := enc.WriteToken(jsontext.String(c.Name)); err != nil {
+						return err
+					}
+					if err := writeJSON(enc, e, c); err != nil {
+						return err
+					}
+				}
+			}
+			return enc.WriteToken(jsontext.EndObject)
 		}
 		var buf [32]string
 		keys := buf[:0]
@@ -285,13 +333,27 @@ func writeJSON(enc *jsontext.Encoder, v any) error {
 			if err := enc.WriteToken(jsontext.String(k)); err != nil {
 				return err
 			}
-			if err := writeJSON(enc, x[k]); err != nil {
+			if err := writeJSON(enc, x[k], nil); err != nil {
 				return err
 			}
 		}
 		return enc.WriteToken(jsontext.EndObject)
 	}
 	return json.MarshalEncode(enc, v)
+}
+
+// allFieldsOf reports whether every name of obj is a field of fl.
+func allFieldsOf(fl *Field, obj map[string]any) bool {
+	if len(obj) > len(fl.byName) {
+		return false
+	}
+	n := 0
+	for _, c := range fl.byName {
+		if _, ok := obj[c.Name]; ok {
+			n++
+		}
+	}
+	return n == len(obj)
 }
 
 // pointerOf renders path tokens as an RFC 6901 JSON pointer.

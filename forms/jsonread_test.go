@@ -115,3 +115,60 @@ func FuzzJSONReader(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeSubmissionNames reads a form's names through its shared
+// copies, and any other name, escaped or not, as written.
+func TestDecodeSubmissionNames(t *testing.T) {
+	t.Parallel()
+	f := loadPermit(t)
+	tests := []struct {
+		name string
+		doc  string
+		want map[string]any
+	}{
+		{name: "known", doc: `{"applicantType":"business"}`, want: map[string]any{"applicantType": "business"}},
+		{name: "known but escaped", doc: `{"applicant\u0054ype":"business"}`, want: map[string]any{"applicantType": "business"}},
+		{name: "escaped quote", doc: `{"a\"b":1}`, want: map[string]any{`a"b`: json.Number("1")}},
+		{name: "unknown", doc: `{"zz":{"site":true}}`, want: map[string]any{"zz": map[string]any{"site": true}}},
+		{name: "empty", doc: `{"":null}`, want: map[string]any{"": nil}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := f.decodeSubmission([]byte(tt.doc))
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+	_, err := f.decodeSubmission([]byte(`{"site":1,"site":2}`))
+	assert.ErrorIs(t, err, ErrDuplicateKey, "names read as raw values are still checked for duplicates")
+}
+
+// TestAppendValueInFieldOrder writes a submission in its form's sorted
+// field order exactly as the generic writer sorts names, also when some
+// names are not fields.
+func TestAppendValueInFieldOrder(t *testing.T) {
+	t.Parallel()
+	f := loadPermit(t)
+	tests := []struct {
+		name string
+		doc  string
+	}{
+		{name: "whole permit", doc: validPermit},
+		{name: "unknown top-level name", doc: `{"zz":1,"agree":true,"applicant":{"email":"a@b.c"},"AA":[{"b":1,"a":2}]}`},
+		{name: "unknown nested name", doc: `{"site":{"city":"X","~":1,"Z":2},"notes":"<&>"}`},
+		{name: "object where a field holds text", doc: `{"site":"x","applicant":{"firstName":{"b":1,"a":2}}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			v, err := decodeJSON([]byte(tt.doc), 32)
+			require.NoError(t, err)
+			want, err := appendJSON(nil, v)
+			require.NoError(t, err)
+			got, err := appendValue(nil, v, f.root)
+			require.NoError(t, err)
+			assert.Equal(t, string(want), string(got))
+		})
+	}
+}

@@ -22,9 +22,10 @@ var defaultTemplates embed.FS
 type RenderConfig struct {
 	// Templates holds *.tmpl files parsed after the built-in ones, so a
 	// vendor redefines any of the named templates ("form", "field",
-	// "input", "input-attrs", "checkbox", "choices", "group",
-	// "label-text", "hint-error") and keeps the rest. Template data is
-	// documented on FormView.
+	// "input", "select", "checkbox", "choices", "group", "input-attrs"
+	// (the attributes after class, id and name), "label-text",
+	// "hint-error") and keeps the rest. Template data is documented on
+	// FormView.
 	Templates fs.FS
 }
 
@@ -116,32 +117,55 @@ type HiddenView struct {
 
 // FieldView is the data the "field" templates receive. It holds text
 // only: the templates write every attribute, so html/template escapes
-// each value for its context.
+// each value for its context. Fields the templates read most come first,
+// as text/template finds a field by scanning the struct.
 type FieldView struct {
-	// Error is the field's error message and Hint its description, in
-	// the page's locale.
-	Error, Hint string
-	// The Is* flags pick the markup; Required and Checked (a ticked
-	// checkbox) are as named.
-	IsHidden, IsCheckbox, IsSelect, IsTextarea, Required, Checked bool
-	// Fields are a group's fields.
-	Fields []*FieldView
+	// Exactly one kind is set, and picks the template: IsInput (a text
+	// input or textarea, "input"), IsCheckbox (one checkbox,
+	// "checkbox"), IsChoices (radios or checkboxes, "choices"), IsSelect
+	// ("select"), IsGroup (a fieldset of Fields, "group") or IsHidden.
+	// The most common, IsInput, comes first.
+	IsInput bool
+	// Error is the field's error message in the page's locale.
+	Error string
+	// ID is the input's HTML id; Label its text.
+	ID, Label string
+	// Required marks a required field; RequiredText is "(required)" in
+	// the locale.
+	Required     bool
+	RequiredText string
+	// DescribedBy holds the ids of the hint and error, for the input or
+	// the fieldset; empty when the field has neither.
+	DescribedBy string
+	// IsTextarea marks an input drawn as a textarea.
+	IsTextarea bool
+	// Name is the form-post name (the dotted path); Type the input's
+	// type (empty for select and textarea); InputMode its inputmode when
+	// set; Value the current value as text.
+	Name, Type, InputMode, Value string
+	// Autocomplete and MaxLength are the input's attributes when set.
+	Autocomplete string
+	MaxLength    int
+	// Checked marks a ticked checkbox.
+	Checked bool
+	// The other kinds; see IsInput.
+	IsCheckbox, IsChoices, IsSelect, IsGroup, IsHidden bool
+	// Hint is the field's description in the page's locale.
+	Hint string
+	// Multiple marks a choice set of checkboxes rather than radios.
+	Multiple bool
 	// Options are a choice field's options.
 	Options []OptionView
-	// ID is the input's HTML id; Name its form-post name (the dotted
-	// path); Label its text; Value the current value as text; Widget the
-	// x-widget.
-	ID, Name, Label, Value, Widget string
+	// Fields are a group's fields.
+	Fields []*FieldView
+	// ChooseText is the empty select option; Widget the x-widget.
+	ChooseText, Widget string
 	// InputClass is the class list of the input, select or textarea;
-	// Type its type (empty for select and textarea); InputMode,
-	// Autocomplete and MaxLength its attributes when set; DescribedBy the
-	// ids of the hint and error, for the input or the fieldset.
-	InputClass, Type, InputMode, Autocomplete, DescribedBy string
-	MaxLength                                              int
-	// RequiredText is "(required)" in the locale, ChooseText the empty
-	// select option, ChoiceClass "usa-radio" or "usa-checkbox" and
-	// ChoiceType the type of a choice set's inputs: radio or checkbox.
-	RequiredText, ChooseText, ChoiceClass, ChoiceType string
+	// ChoiceClass "usa-radio" or "usa-checkbox" and ChoiceType the type
+	// of a choice set's inputs: radio or checkbox. The built-in
+	// templates write these classes themselves; they are here for
+	// templates of one's own.
+	InputClass, ChoiceClass, ChoiceType string
 }
 
 // OptionView is one choice of a select, radio or checkboxes field.
@@ -227,6 +251,9 @@ func BuildView(p Page) (*FormView, error) {
 		}
 	}
 	b := viewBuilder{l: l, errs: errs, required: txt.required, choose: txt.choose}
+	if p.Errors != nil {
+		b.targets = make(map[string]string, len(f.byPath)) // the summary links each error to its input
+	}
 	for _, fl := range fields {
 		requiredNow := false
 		if p.Step != "" && fl.Conditional {
@@ -297,13 +324,8 @@ type viewBuilder struct {
 // field builds the view of fl holding val; required marks a field that is
 // required now although its declaration is conditional.
 func (b *viewBuilder) field(fl *Field, val any, required bool) *FieldView {
-	if b.targets == nil {
-		b.targets = map[string]string{}
-	}
-	fv := &FieldView{ID: inputID(fl.Path), Name: fl.Path, Label: fl.labelIn(b.l), Hint: b.l.text(fl.desc, fl.descs),
-		Widget: fl.Widget, Required: fl.Required || required, RequiredText: b.required, ChooseText: b.choose,
-		IsHidden: fl.Widget == "hidden", IsCheckbox: fl.Widget == "checkbox", IsSelect: fl.Widget == "select",
-		IsTextarea: fl.Widget == "textarea"}
+	fv := &FieldView{ID: fl.htmlID, Name: fl.Path, Label: fl.labelIn(b.l), Hint: b.l.text(fl.desc, fl.descs),
+		Widget: fl.Widget, Required: fl.Required || required, RequiredText: b.required, ChooseText: b.choose}
 	if fe, ok := b.errs[fl.Path]; ok {
 		fv.Error = fe.Message
 	}
@@ -317,44 +339,47 @@ func (b *viewBuilder) field(fl *Field, val any, required bool) *FieldView {
 	}
 	target := fv.ID
 	switch {
-	case fl.Type == "object":
+	case fl.Widget == "hidden":
+		fv.IsHidden, fv.Value = true, text(val)
+	case fl.Type == "object" && len(fl.Fields) > 0:
+		fv.IsGroup = true
 		m, _ := val.(map[string]any)
 		for _, c := range fl.Fields {
 			fv.Fields = append(fv.Fields, b.field(c, m[c.Name], false))
 		}
-		if len(fv.Fields) > 0 {
-			target = fv.Fields[0].ID
-		}
+		target = fv.Fields[0].ID
 	case len(fl.Options) > 0:
 		fv.ChoiceClass, fv.ChoiceType = "usa-radio", "radio"
 		if fl.Widget == "checkboxes" {
-			fv.ChoiceClass, fv.ChoiceType = "usa-checkbox", "checkbox"
+			fv.ChoiceClass, fv.ChoiceType, fv.Multiple = "usa-checkbox", "checkbox", true
 		}
 		for i, o := range fl.Options {
 			fv.Options = append(fv.Options, OptionView{ID: fv.ID + "-" + strconv.Itoa(i), Value: o.Text, Label: o.labelIn(b.l), Checked: chosen(val, o.Text)})
 		}
-		if fv.IsSelect {
+		if fl.Widget == "select" {
+			fv.IsSelect = true
 			inputAttrs(fv, fl, "usa-select", "")
-		} else if len(fv.Options) > 0 {
+		} else {
+			fv.IsChoices = true
 			target = fv.Options[0].ID
 		}
-	case fv.IsCheckbox:
-		fv.Checked = val == true
+	case fl.Widget == "checkbox":
+		fv.IsCheckbox, fv.Checked = true, val == true
 		inputAttrs(fv, fl, "usa-checkbox__input", "checkbox")
-	case fv.IsHidden:
-		fv.Value = text(val)
 	default:
-		fv.Value = text(val)
+		fv.IsInput, fv.Value = true, text(val)
 		class, typ := "usa-input", "text"
 		switch fl.Widget {
 		case "textarea":
-			class, typ = "usa-textarea", ""
+			fv.IsTextarea, class, typ = true, "usa-textarea", ""
 		case "email", "tel", "date":
 			typ = fl.Widget
 		}
 		inputAttrs(fv, fl, class, typ)
 	}
-	b.targets[fl.Path] = target
+	if b.targets != nil {
+		b.targets[fl.Path] = target
+	}
 	return fv
 }
 

@@ -372,3 +372,41 @@ func TestRenderEscapesHostileAttributes(t *testing.T) {
 	assert.True(t, values[option], "the hostile option reads back intact")
 	assert.Contains(t, page, `>`+html.EscapeString(value)+`</label>`, "labels are text")
 }
+
+// TestFieldViewHasOneKind keeps the "field" template's dispatch simple:
+// every field view sets exactly one kind, the one its widget asks for.
+func TestFieldViewHasOneKind(t *testing.T) {
+	t.Parallel()
+	v, err := BuildView(Page{Form: loadPermit(t), Locale: "en"})
+	require.NoError(t, err)
+	kinds := map[string]string{}
+	var walk func([]*FieldView)
+	walk = func(fields []*FieldView) {
+		for _, fv := range fields {
+			set := map[string]bool{"input": fv.IsInput, "checkbox": fv.IsCheckbox, "choices": fv.IsChoices,
+				"select": fv.IsSelect, "group": fv.IsGroup, "hidden": fv.IsHidden}
+			n := 0
+			for k, on := range set {
+				if on {
+					n++
+					kinds[fv.Name] = k
+				}
+			}
+			assert.Equal(t, 1, n, "%s sets one kind", fv.Name)
+			walk(fv.Fields)
+		}
+	}
+	walk(v.Fields)
+	tests := []struct{ name, kind string }{
+		{name: "applicant", kind: "group"},
+		{name: "applicant.email", kind: "input"},
+		{name: "applicantType", kind: "choices"},
+		{name: "workType", kind: "select"},
+		{name: "description", kind: "input"},
+		{name: "ownerConsent", kind: "checkbox"},
+		{name: "trades", kind: "choices"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.kind, kinds[tt.name], tt.name)
+	}
+}

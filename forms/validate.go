@@ -27,7 +27,7 @@ func (f *Form) ValidateJSON(ctx context.Context, data []byte, locale string) (js
 	if err != nil {
 		return nil, err
 	}
-	return appendJSON(make([]byte, 0, len(data)), v)
+	return appendValue(make([]byte, 0, len(data)), v, f.root)
 }
 
 func (f *Form) validateBytes(ctx context.Context, data []byte, locale string, upTo int) (map[string]any, error) {
@@ -38,7 +38,7 @@ func (f *Form) validateBytes(ctx context.Context, data []byte, locale string, up
 	if int64(len(data)) > f.limits.maxBody {
 		return nil, f.inputFailure(&inputError{kind: ErrTooLarge, offset: -1}, l)
 	}
-	v, err := decodeJSON(data, f.limits.maxDepth)
+	v, err := f.decodeSubmission(data)
 	if err != nil {
 		return nil, f.inputFailure(err, l)
 	}
