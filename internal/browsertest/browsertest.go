@@ -33,6 +33,7 @@ type Violation struct {
 	Nodes []string
 }
 
+// String formats the violation for a test failure.
 func (v Violation) String() string {
 	return v.ID + " (" + v.Help + ") on " + strings.Join(v.Nodes, " | ")
 }
