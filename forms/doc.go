@@ -159,6 +159,14 @@
 // wraps a keyring error (keyring.ErrInvalidSealed, ErrUnknownKey,
 // ErrKeyRetired). Error texts never contain submitted values.
 //
+// ProblemFor and WriteProblem are the one place that turns any civickit
+// error (forms, workflow, identity or a store's sentinel) into an HTTP
+// status and an RFC 9457 problem with a stable "code": 422 validation,
+// 409 conflict or duplicate, 403 a workflow denial with its denial code,
+// 404, 400, 413, 415, 503 with Retry-After, and 500 with no detail
+// otherwise. A workflow denial is recognised by its DenialCode method, so
+// forms does not import workflow.
+//
 // # Concurrency
 //
 // A Registry is safe for concurrent use; a *Form, once loaded, is
