@@ -52,7 +52,7 @@
 // adapters.ErrUnavailable (or a context error) for a write whose answer was
 // lost, which may have committed. Retry it with the same IdempotencyKey:
 // the engine answers with the first result when there is one. Keys are
-// remembered for Config.RequestKeyTTL (24 hours by default); the timer
+// remembered for EngineConfig.RequestKeyTTL (24 hours by default); the timer
 // worker purges older ones (Engine.PurgeRequestKeys).
 //
 // # Concurrency

@@ -56,11 +56,11 @@ type fixture struct {
 	clock  *clock
 }
 
-func newFixture(t testing.TB, impl storeImpl, cfg *workflow.Config) *fixture {
+func newFixture(t testing.TB, impl storeImpl, cfg *workflow.EngineConfig) *fixture {
 	t.Helper()
 	f := &fixture{store: impl.open(t), clock: &clock{t: monday}}
 	if cfg == nil {
-		cfg = &workflow.Config{}
+		cfg = &workflow.EngineConfig{}
 	}
 	cfg.Now = f.clock.Now
 	e, err := workflow.New(f.store, cfg)

@@ -79,7 +79,7 @@ func newEngine(store adapters.Store, reg *forms.Registry, clock func() time.Time
 	if err != nil {
 		return nil, nil, err
 	}
-	e, err := workflow.New(store, &workflow.Config{Now: clock})
+	e, err := workflow.New(store, &workflow.EngineConfig{Now: clock})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -22,7 +22,7 @@ func TestCollector(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	e, err := workflow.New(memory.New(), &workflow.Config{Now: clock})
+	e, err := workflow.New(memory.New(), &workflow.EngineConfig{Now: clock})
 	require.NoError(t, err)
 	def, err := workflow.ParseDefinition(workflows.Pothole)
 	require.NoError(t, err)
