@@ -7,8 +7,8 @@
 //
 // A Definition names states, triggers and transitions. Build one in Go
 // with NewBuilder or read a JSON document with ParseDefinition; the
-// document is checked against the JSON Schema in SchemaFS and both paths
-// yield equal values. Transitions carry allowed roles (any of, with the
+// document is checked against the JSON Schema DefinitionSchema returns,
+// and both paths yield equal values. Transitions carry allowed roles (any of, with the
 // pseudo-roles "submitter", "assignee" and "system"), a minimum identity
 // assurance, an optional payload form (whose checked payload a transition
 // may record into the case data), Go guards with reasons and dynamic

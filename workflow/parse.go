@@ -21,18 +21,21 @@ const MaxDefinitionBytes = 1 << 20
 //go:embed schema/definition.schema.json
 var schemaFS embed.FS
 
-// SchemaFS holds the JSON Schema of definition documents at
-// "schema/definition.schema.json", for editors and other tools.
-var SchemaFS = schemaFS
+// DefinitionSchema returns the JSON Schema (2020-12) that definition
+// documents are checked against, for editors and other tools. Each call
+// returns a fresh copy.
+func DefinitionSchema() []byte {
+	b, err := schemaFS.ReadFile("schema/definition.schema.json")
+	if err != nil {
+		panic(err) // embedded at build time
+	}
+	return b
+}
 
 const schemaURL = "https://civickit.dev/schema/workflow-definition.json"
 
 var definitionSchema = func() *jsonschema.Schema {
-	b, err := schemaFS.ReadFile("schema/definition.schema.json")
-	if err != nil {
-		panic(err)
-	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(DefinitionSchema()))
 	if err != nil {
 		panic(err)
 	}

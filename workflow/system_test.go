@@ -145,7 +145,7 @@ func TestWithdrawAndTimersReadTheCaseOnce(t *testing.T) {
 	clk := &clock{t: monday}
 	e, err := workflow.New(store, &workflow.EngineConfig{Now: clk.Now, CaseCacheSize: -1})
 	require.NoError(t, err)
-	require.NoError(t, e.Register(compileExample(t, workflows.PermitReview, permitHooks())))
+	require.NoError(t, e.Register(compileExample(t, workflows.PermitReview(), permitHooks())))
 	ctx := context.Background()
 
 	c, err := e.Open(ctx, workflow.OpenParams{Type: "building-permit", Actor: resident})
@@ -200,7 +200,7 @@ func TestFollowOnRetriedAfterItsOriginChangedOpensNothingMore(t *testing.T) {
 		},
 	}}})
 	require.NoError(t, err)
-	require.NoError(t, e.Register(compileExample(t, workflows.PermitReview, permitHooks())))
+	require.NoError(t, e.Register(compileExample(t, workflows.PermitReview(), permitHooks())))
 	ctx := context.Background()
 	c, err := e.Open(ctx, workflow.OpenParams{Type: "building-permit", Actor: resident})
 	require.NoError(t, err)

@@ -39,7 +39,7 @@ func loadForms(ctx context.Context) (*forms.Registry, error) {
 // refuses a definition whose hooks are missing, so a typo fails here, at
 // start-up, rather than when a reviewer presses Approve.
 func permitWorkflow(reg *forms.Registry) (*workflow.Workflow, error) {
-	def, err := workflow.ParseDefinition(workflows.PermitReview)
+	def, err := workflow.ParseDefinition(workflows.PermitReview())
 	if err != nil {
 		return nil, err
 	}

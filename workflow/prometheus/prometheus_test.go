@@ -24,7 +24,7 @@ func TestCollector(t *testing.T) {
 	clock := func() time.Time { return now }
 	e, err := workflow.New(memory.New(), &workflow.EngineConfig{Now: clock})
 	require.NoError(t, err)
-	def, err := workflow.ParseDefinition(workflows.Pothole)
+	def, err := workflow.ParseDefinition(workflows.Pothole())
 	require.NoError(t, err)
 	w, err := workflow.Compile(def, &workflow.Hooks{
 		Guards: map[string]workflow.Guard{"photo-attached": func(context.Context, *workflow.Input) (bool, string) { return true, "" }},
