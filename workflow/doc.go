@@ -34,7 +34,7 @@
 // follow-on cases (FollowOn) as the system actor. Only SystemActor()
 // returns that actor: it carries an unexported mark, so no principal whose
 // roles claim says "system" (in any spelling) gains its privilege. Metrics come from the
-// store's aggregates; package workflow/prometheus exports them.
+// store's aggregates; package workflow/promcollector exports them.
 //
 // # Errors
 //
