@@ -65,11 +65,21 @@ type DefinitionError struct {
 	Problems []Problem
 }
 
-// Error implements error.
+// maxProblemsInText bounds how many problems DefinitionError.Error
+// lists, so a hostile or generated document cannot grow a log line
+// without limit; Problems keeps them all.
+const maxProblemsInText = 50
+
+// Error implements error. It lists the first 50 problems and counts the
+// rest.
 func (e *DefinitionError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "workflow: definition %q v%d is invalid:", e.Type, e.Version)
-	for _, p := range e.Problems {
+	for i, p := range e.Problems {
+		if i == maxProblemsInText {
+			fmt.Fprintf(&b, " and %d more;", len(e.Problems)-i)
+			break
+		}
 		ptr := p.Pointer
 		if ptr == "" {
 			ptr = "/"
@@ -99,7 +109,7 @@ func leafProblems(ve *jsonschema.ValidationError, out []Problem) []Problem {
 }
 
 // ParseDefinition reads a definition document: it checks it against the
-// package's JSON Schema (SchemaFS), decodes it and checks the rules the
+// package's JSON Schema (DefinitionSchema), decodes it and checks the rules the
 // schema cannot express (see Definition.Validate). A rejected document
 // returns a *DefinitionError whose problems carry JSON Pointers.
 func ParseDefinition(data []byte) (*Definition, error) {
