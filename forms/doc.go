@@ -152,7 +152,9 @@
 // ErrTooLarge, ErrTooDeep, ErrDuplicateKey, ErrInvalidUTF8, ErrSyntax,
 // ErrTooManyFields or ErrUnsupportedMediaType.
 // Definitions that fail to load return a *DefinitionError (wrapping
-// adapters.ErrInvalidArgument); LoadFS joins one per failing file. Lookups
+// adapters.ErrInvalidArgument) whose Problems list every problem found
+// (unknown keywords, steps, required and conditional fields), so an
+// author fixes them in one pass; LoadFS joins one per failing file. Lookups
 // of missing forms or drafts wrap adapters.ErrNotFound; a pin whose hash
 // differs wraps adapters.ErrConflict; republishing a version with other
 // content wraps adapters.ErrDuplicate. A sealed value that does not open

@@ -91,9 +91,13 @@ func (r *Registry) Load(ctx context.Context, file string, data []byte) (*Form, e
 		return nil, err
 	}
 	if len(data) > maxDefinitionBytes {
-		return nil, &DefinitionError{File: file, Reason: fmt.Sprintf("definition larger than %d bytes", maxDefinitionBytes)}
+		return nil, definitionError(file, []DefinitionProblem{{Reason: fmt.Sprintf("definition larger than %d bytes", maxDefinitionBytes)}})
 	}
 	f, err := compile(file, data, r.lim)
+	if de := (*DefinitionError)(nil); errors.As(err, &de) && len(de.Problems) == 0 {
+		// a check that stops at its first problem
+		de.Problems = []DefinitionProblem{{Pointer: de.Pointer, Reason: de.Reason}}
+	}
 	if err != nil {
 		return nil, err
 	}
