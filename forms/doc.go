@@ -165,9 +165,10 @@
 // error (forms, workflow, identity or a store's sentinel) into an HTTP
 // status and an RFC 9457 problem with a stable "code": 422 validation,
 // 409 conflict or duplicate, 403 a workflow denial with its denial code,
-// 404, 400, 413, 415, 503 with Retry-After, and 500 with no detail
-// otherwise. A workflow denial is recognised by its DenialCode method, so
-// forms does not import workflow.
+// 401 an identity refusal, 404, 400, 413, 415, 503 with Retry-After, and
+// 500 with no detail otherwise. A workflow denial is recognised by its
+// DenialCode method and an identity refusal by its Unauthenticated
+// method, so forms imports neither workflow nor identity.
 //
 // # Concurrency
 //

@@ -30,9 +30,9 @@ type Problem struct {
 	Detail   string `json:"detail,omitempty"`
 	Instance string `json:"instance,omitempty"`
 	// Code is a stable machine-readable code: validation, bad-request,
-	// too-large, unsupported-media-type, not-found, conflict, duplicate,
-	// unavailable, internal, or for a 403 the workflow's denial code
-	// (role-missing, assurance-too-low, ...).
+	// too-large, unsupported-media-type, unauthenticated, not-found,
+	// conflict, duplicate, unavailable, internal, or for a 403 the
+	// workflow's denial code (role-missing, assurance-too-low, ...).
 	Code string `json:"code"`
 	// InvalidParams lists the field errors of a refused submission.
 	InvalidParams []InvalidParam `json:"invalid-params,omitempty"`
@@ -54,11 +54,11 @@ var problemTitles = []map[string]string{
 	{"validation": "Your submission has problems", "bad-request": "The request cannot be read", "too-large": "The request is too large",
 		"unsupported-media-type": "The request's format is not accepted", "not-found": "Not found",
 		"conflict": "The record was changed by someone else", "duplicate": "This was already submitted",
-		"denied": "You cannot do this", "unavailable": "The service is busy, try again shortly", "internal": "Something went wrong"},
+		"denied": "You cannot do this", "unauthenticated": "Sign in to continue", "unavailable": "The service is busy, try again shortly", "internal": "Something went wrong"},
 	{"validation": "Su envío tiene problemas", "bad-request": "No se puede leer la solicitud", "too-large": "La solicitud es demasiado grande",
 		"unsupported-media-type": "No se acepta el formato de la solicitud", "not-found": "No encontrado",
 		"conflict": "Otra persona cambió el registro", "duplicate": "Esto ya se envió",
-		"denied": "No puede hacer esto", "unavailable": "El servicio está ocupado, inténtelo de nuevo en breve", "internal": "Algo salió mal"},
+		"denied": "No puede hacer esto", "unauthenticated": "Inicie sesión para continuar", "unavailable": "El servicio está ocupado, inténtelo de nuevo en breve", "internal": "Algo salió mal"},
 }
 
 // denial is what ProblemFor needs of a *workflow.DeniedError. It is
@@ -67,6 +67,13 @@ var problemTitles = []map[string]string{
 type denial interface {
 	error
 	DenialCode() string
+}
+
+// refusal is what ProblemFor needs of an *identity.AuthError, declared
+// here for the same reason as denial.
+type refusal interface {
+	error
+	Unauthenticated() bool
 }
 
 // ProblemFor turns any civickit error, wrapped or not, into problem
@@ -78,6 +85,8 @@ type denial interface {
 //     unreadable input;
 //   - an error with a DenialCode() string method (*workflow.DeniedError):
 //     403, Code set to the denial code;
+//   - an error with an Unauthenticated() bool method reporting true
+//     (*identity.AuthError): 401, unless it wraps adapters.ErrUnavailable;
 //   - adapters.ErrConflict and adapters.ErrDuplicate: 409;
 //   - adapters.ErrNotFound: 404;
 //   - ErrTooLarge or *http.MaxBytesError: 413; ErrUnsupportedMediaType:
@@ -99,6 +108,7 @@ func ProblemFor(err error, locale string) Problem {
 		ve, _ = (*Form)(nil).inputFailure(ie, l).(*ValidationError)
 	}
 	var d denial
+	var rf refusal
 	var mbe *http.MaxBytesError
 	switch {
 	case ve != nil:
@@ -125,6 +135,10 @@ func ProblemFor(err error, locale string) Problem {
 			p.Code = c
 		}
 		return p
+	case errors.Is(err, adapters.ErrUnavailable):
+		return plain("unavailable", http.StatusServiceUnavailable)
+	case errors.As(err, &rf) && rf.Unauthenticated():
+		return plain("unauthenticated", http.StatusUnauthorized)
 	case errors.Is(err, adapters.ErrConflict):
 		return plain("conflict", http.StatusConflict)
 	case errors.Is(err, adapters.ErrDuplicate):
@@ -139,8 +153,6 @@ func ProblemFor(err error, locale string) Problem {
 		// A post that cannot be decoded (bad UTF-8, an unknown step) is
 		// the client's fault, not the server's.
 		return plain("bad-request", http.StatusBadRequest)
-	case errors.Is(err, adapters.ErrUnavailable):
-		return plain("unavailable", http.StatusServiceUnavailable)
 	default:
 		return Problem{Type: "about:blank", Title: titles["internal"], Status: http.StatusInternalServerError, Code: "internal"}
 	}

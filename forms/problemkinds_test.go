@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/civickit/civickit/adapters"
+	"github.com/civickit/civickit/identity"
 	"github.com/civickit/civickit/workflow"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -41,6 +42,9 @@ func TestProblemForEveryErrorKind(t *testing.T) {
 		{name: "http body too large", err: fmt.Errorf("read: %w", &http.MaxBytesError{Limit: 10}), status: 413, code: "too-large"},
 		{name: "unsupported media type", err: fmt.Errorf("read: %w", ErrUnsupportedMediaType), status: 415, code: "unsupported-media-type"},
 		{name: "unavailable", err: fmt.Errorf("store: %w", adapters.ErrUnavailable), status: 503, code: "unavailable", retryAfter: true},
+		{name: "unauthenticated", err: fmt.Errorf("handler: %w", &identity.AuthError{Reason: identity.ErrTokenExpired, Detail: "token of riley@example.org"}), status: 401, code: "unauthenticated"},
+		{name: "unauthenticated wrapping not found", err: &identity.AuthError{Reason: identity.ErrTokenSignature, Err: adapters.ErrNotFound}, status: 401, code: "unauthenticated"},
+		{name: "auth store unavailable", err: &identity.AuthError{Reason: identity.ErrTokenSignature, Err: adapters.ErrUnavailable}, status: 503, code: "unavailable", retryAfter: true},
 		{name: "internal", err: errors.New("pq: password authentication failed for db secret"), status: 500, code: "internal"},
 	}
 	for _, tt := range tests {
@@ -65,6 +69,7 @@ func TestProblemForEveryErrorKind(t *testing.T) {
 			assert.Len(t, p.InvalidParams, tt.params)
 			assert.NotContains(t, rec.Body.String(), "password")
 			assert.NotContains(t, rec.Body.String(), "secret")
+			assert.NotContains(t, rec.Body.String(), "riley")
 			assert.NotContains(t, rec.Body.String(), "inspector", "a denial's reason is for logs, not clients")
 		})
 	}
