@@ -46,6 +46,20 @@ func TestDefinitionErrorReportsEveryProblem(t *testing.T) {
 				{Pointer: "/x-form/steps/1/id", Reason: `duplicate step id "one"`},
 				{Pointer: "#/required", Reason: `required field "zzz" is never shown: no properties declare it`},
 			}},
+		{name: "widget, order and a property name", doc: `{
+			"$schema": "https://json-schema.org/draft/2020-12/schema",
+			"x-form": {"id": "k", "version": 1},
+			"type": "object", "x-order": ["a", "missing"],
+			"properties": {
+				"a": {"type": "string", "x-widget": "checkbox"},
+				"b.c": {"type": "string"},
+				"d": {"type": "string"}
+			}}`,
+			want: []DefinitionProblem{
+				{Pointer: "/x-order", Reason: `x-order names "missing", which is not a property`},
+				{Pointer: "/properties/a/x-widget", Reason: `x-widget "checkbox" needs a boolean`},
+				{Pointer: "/b.c", Reason: `property "b.c" may not contain '.' or start with '_': form posts could not name it`},
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -345,6 +345,12 @@ func compile(file string, data []byte, lim limits) (*Form, error) {
 	b := builder{form: f, order: order, file: file}
 	f.root = &Field{Name: "", Type: "object", schema: sch}
 	if err := b.object(f.root, sch, "", ""); err != nil {
+		// a problem the builder cannot carry on past ends the load,
+		// listed after those found before it
+		var de *DefinitionError
+		if errors.As(err, &de) {
+			return nil, definitionError(file, append(b.problems, DefinitionProblem{Pointer: de.Pointer, Reason: de.Reason}))
+		}
 		return nil, err
 	}
 	if err := b.steps(kw.form.steps); err != nil {
@@ -411,7 +417,7 @@ type builder struct {
 	file  string
 	n     int
 	open  []*jsonschema.Schema // objects being built, to refuse recursion
-	// problems found by steps and check, which carry on past each one
+	// problems the builder records and carries on past
 	problems []DefinitionProblem
 }
 
@@ -481,14 +487,17 @@ func (b *builder) object(parent *Field, s *jsonschema.Schema, path, ptr string) 
 		}
 	}
 	if kw := keywordsOf(s); kw.order != nil {
+		sound := true
 		for _, n := range kw.order {
 			if _, ok := byName[n]; !ok {
-				return &DefinitionError{File: b.file, Pointer: fragment(s) + "/x-order",
-					Reason: fmt.Sprintf("x-order names %q, which is not a property", n)}
+				b.fail(fragment(s)+"/x-order", fmt.Sprintf("x-order names %q, which is not a property", n))
+				sound = false
 			}
 		}
-		rest := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return slices.Contains(kw.order, n) })
-		names = append(slices.Clone(kw.order), rest...)
+		if sound {
+			rest := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return slices.Contains(kw.order, n) })
+			names = append(slices.Clone(kw.order), rest...)
+		}
 	}
 
 	for _, n := range names {
@@ -496,8 +505,8 @@ func (b *builder) object(parent *Field, s *jsonschema.Schema, path, ptr string) 
 		// with '_' (CSRF tokens, the step marker), so such a property
 		// could never be filled in.
 		if strings.Contains(n, ".") || strings.HasPrefix(n, "_") {
-			return &DefinitionError{File: b.file, Pointer: ptr + pointerOf([]string{n}),
-				Reason: fmt.Sprintf("property %q may not contain '.' or start with '_': form posts could not name it", n)}
+			b.fail(ptr+pointerOf([]string{n}), fmt.Sprintf("property %q may not contain '.' or start with '_': form posts could not name it", n))
+			continue
 		}
 		ds := byName[n]
 		fl := &Field{Name: n, Path: joinPath(path, n), Pointer: ptr + pointerOf([]string{n})}
@@ -601,9 +610,7 @@ func (b *builder) field(fl *Field, s *jsonschema.Schema) error {
 	if fl.Widget == "" {
 		fl.Widget = defaultWidget(fl)
 	}
-	if err := b.checkWidget(fl, s); err != nil {
-		return err
-	}
+	b.checkWidget(fl, s)
 	if fl.Type == "object" {
 		return b.object(fl, s, fl.Path, fl.Pointer)
 	}
@@ -670,8 +677,8 @@ func defaultWidget(fl *Field) string {
 	return "text"
 }
 
-// checkWidget refuses hints the field's type cannot honour.
-func (b *builder) checkWidget(fl *Field, s *jsonschema.Schema) error {
+// checkWidget records hints the field's type cannot honour.
+func (b *builder) checkWidget(fl *Field, s *jsonschema.Schema) {
 	bad := ""
 	switch fl.Widget {
 	case "select", "radio":
@@ -699,10 +706,8 @@ func (b *builder) checkWidget(fl *Field, s *jsonschema.Schema) error {
 		bad = "an object is a group of fields and takes x-widget \"address\" or none"
 	}
 	if bad != "" {
-		return &DefinitionError{File: b.file, Pointer: fragment(s) + "/x-widget",
-			Reason: fmt.Sprintf("x-widget %q %s", fl.Widget, bad)}
+		b.fail(fragment(s)+"/x-widget", fmt.Sprintf("x-widget %q %s", fl.Widget, bad))
 	}
-	return nil
 }
 
 // deadBranch finds a top-level then/else that declares name but that the

@@ -153,7 +153,8 @@
 // ErrTooManyFields or ErrUnsupportedMediaType.
 // Definitions that fail to load return a *DefinitionError (wrapping
 // adapters.ErrInvalidArgument) whose Problems list every problem found
-// (unknown keywords, steps, required and conditional fields), so an
+// (unknown keywords, property names, x-order, x-widget, steps, required
+// and conditional fields), so an
 // author fixes them in one pass; LoadFS joins one per failing file. Lookups
 // of missing forms or drafts wrap adapters.ErrNotFound; a pin whose hash
 // differs wraps adapters.ErrConflict; republishing a version with other
