@@ -154,8 +154,8 @@
 // Definitions that fail to load return a *DefinitionError (wrapping
 // adapters.ErrInvalidArgument) whose Problems list every problem found
 // (unknown keywords, property names, x-order, x-widget, steps, required
-// and conditional fields), so an
-// author fixes them in one pass; LoadFS joins one per failing file. Lookups
+// and conditional fields), so an author fixes them in one pass; LoadFS
+// joins one per failing file. Lookups
 // of missing forms or drafts wrap adapters.ErrNotFound; a pin whose hash
 // differs wraps adapters.ErrConflict; republishing a version with other
 // content wraps adapters.ErrDuplicate. A sealed value that does not open
