@@ -7,13 +7,14 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-// check runs the load-time checks of steps and conditional branches.
-func (b *builder) check() error {
-	if err := b.checkConsts(b.form.root); err != nil {
-		return err
-	}
-	if err := b.checkObject(b.form.root); err != nil {
-		return err
+// check runs the load-time checks of steps and conditional branches,
+// recording every problem. Step reachability is checked only when the
+// steps themselves are sound, so one mistake is not reported twice.
+func (b *builder) check() {
+	b.checkConsts(b.form.root)
+	b.checkObject(b.form.root)
+	if len(b.problems) > 0 {
+		return
 	}
 	for _, st := range b.form.steps {
 		reachable := false
@@ -24,24 +25,21 @@ func (b *builder) check() error {
 			}
 		}
 		if !reachable {
-			return &DefinitionError{File: b.file, Pointer: fmt.Sprintf("/x-form/steps/%d", st.Index),
-				Reason: fmt.Sprintf("step %q can never be reached: it has no field a resident can ever see", st.ID)}
+			b.fail(fmt.Sprintf("/x-form/steps/%d", st.Index),
+				fmt.Sprintf("step %q can never be reached: it has no field a resident can ever see", st.ID))
 		}
 	}
-	return nil
 }
 
-func (b *builder) checkObject(obj *Field) error {
+func (b *builder) checkObject(obj *Field) {
 	s := deref(obj.schema)
 	for _, name := range s.Required {
 		fl := obj.names[name]
 		switch {
 		case fl == nil && !b.form.allow:
-			return &DefinitionError{File: b.file, Pointer: fragment(s) + "/required",
-				Reason: fmt.Sprintf("required field %q is never shown: no properties declare it", name)}
+			b.fail(fragment(s)+"/required", fmt.Sprintf("required field %q is never shown: no properties declare it", name))
 		case fl != nil && fl.Conditional:
-			return &DefinitionError{File: b.file, Pointer: fragment(s) + "/required",
-				Reason: fmt.Sprintf("required field %q is hidden whenever its condition fails; require it inside the branch that shows it", name)}
+			b.fail(fragment(s)+"/required", fmt.Sprintf("required field %q is hidden whenever its condition fails; require it inside the branch that shows it", name))
 		}
 	}
 	// a branch that requires a field must also show it
@@ -64,28 +62,21 @@ func (b *builder) checkObject(obj *Field) error {
 					continue
 				}
 				if !slices.ContainsFunc(fl.conds, func(c condition) bool { return c.ifs == br.If && c.want == arm.want }) {
-					return &DefinitionError{File: b.file, Pointer: fragment(arm.sch) + "/required",
-						Reason: fmt.Sprintf("required field %q is hidden in the branch that requires it", name)}
+					b.fail(fragment(arm.sch)+"/required", fmt.Sprintf("required field %q is hidden in the branch that requires it", name))
 				}
 			}
 		}
 	}
 	for _, fl := range obj.Fields {
 		if fl.Required && !b.canShow(fl) {
-			return &DefinitionError{File: b.file, Pointer: fragment(fl.schema),
-				Reason: fmt.Sprintf("required field %q is hidden by every branch", fl.Path)}
-		}
-		if fl.Conditional && !b.canShow(fl) {
-			return &DefinitionError{File: b.file, Pointer: fragment(fl.schema),
-				Reason: fmt.Sprintf("field %q is hidden by every branch: its conditions can never hold", fl.Path)}
+			b.fail(fragment(fl.schema), fmt.Sprintf("required field %q is hidden by every branch", fl.Path))
+		} else if fl.Conditional && !b.canShow(fl) {
+			b.fail(fragment(fl.schema), fmt.Sprintf("field %q is hidden by every branch: its conditions can never hold", fl.Path))
 		}
 		if fl.Type == "object" {
-			if err := b.checkObject(fl); err != nil {
-				return err
-			}
+			b.checkObject(fl)
 		}
 	}
-	return nil
 }
 
 // canShow reports whether some submission shows the field.
@@ -113,7 +104,7 @@ func satisfiable(c condition) bool {
 
 // checkConsts marks as unsatisfiable an if that demands a const value its
 // property can never take; run after the field tree exists.
-func (b *builder) checkConsts(obj *Field) error {
+func (b *builder) checkConsts(obj *Field) {
 	s := deref(obj.schema)
 	for _, br := range append([]*jsonschema.Schema{s}, s.AllOf...) {
 		br = deref(br)
@@ -126,8 +117,8 @@ func (b *builder) checkConsts(obj *Field) error {
 			}
 			fl := obj.names[name]
 			if fl == nil {
-				return &DefinitionError{File: b.file, Pointer: fragment(br.If) + "/properties/" + name,
-					Reason: fmt.Sprintf("condition tests %q, which is not a field here", name)}
+				b.fail(fragment(br.If)+"/properties/"+name, fmt.Sprintf("condition tests %q, which is not a field here", name))
+				continue
 			}
 			var candidates []any
 			switch {
@@ -146,17 +137,13 @@ func (b *builder) checkConsts(obj *Field) error {
 				}
 			}
 			if !ok {
-				return &DefinitionError{File: b.file, Pointer: fragment(ps),
-					Reason: fmt.Sprintf("condition can never hold: %q never takes the value it tests for", name)}
+				b.fail(fragment(ps), fmt.Sprintf("condition can never hold: %q never takes the value it tests for", name))
 			}
 		}
 	}
 	for _, fl := range obj.Fields {
 		if fl.Type == "object" {
-			if err := b.checkConsts(fl); err != nil {
-				return err
-			}
+			b.checkConsts(fl)
 		}
 	}
-	return nil
 }

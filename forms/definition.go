@@ -223,19 +223,64 @@ func readsOf(s *jsonschema.Schema) []string {
 	return names
 }
 
-// DefinitionError reports why a definition failed to load.
-type DefinitionError struct {
-	// File is the definition's name in the file system.
-	File string
+// DefinitionProblem is one thing wrong with a definition.
+type DefinitionProblem struct {
 	// Pointer locates the offending value inside the file.
 	Pointer string
 	// Reason says what is wrong.
 	Reason string
 }
 
-// Error implements error.
+// DefinitionError reports why a definition failed to load: every problem
+// found, so an author fixes them in one pass. A document that cannot be
+// read as a JSON Schema object stops at the first problem.
+type DefinitionError struct {
+	// File is the definition's name in the file system.
+	File string
+	// Pointer and Reason are the first problem, Problems[0].
+	Pointer string
+	Reason  string
+	// Problems lists every problem found, in document order within each
+	// kind of check; it holds at least the first.
+	Problems []DefinitionProblem
+}
+
+// maxProblemsInText bounds how many problems DefinitionError.Error lists,
+// so a generated or hostile definition cannot grow a log line without
+// limit; Problems keeps them all.
+const maxProblemsInText = 50
+
+// Error implements error. It lists the first 50 problems and counts the
+// rest.
 func (e *DefinitionError) Error() string {
-	return fmt.Sprintf("forms: %s#%s: %s", e.File, e.Pointer, e.Reason)
+	if len(e.Problems) <= 1 {
+		return fmt.Sprintf("forms: %s#%s: %s", e.File, e.Pointer, e.Reason)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "forms: %s: %d problems:", e.File, len(e.Problems))
+	for i, p := range e.Problems {
+		if i == maxProblemsInText {
+			fmt.Fprintf(&b, " and %d more", len(e.Problems)-i)
+			break
+		}
+		fmt.Fprintf(&b, " #%s: %s;", p.Pointer, p.Reason)
+	}
+	return strings.TrimSuffix(b.String(), ";")
+}
+
+// definitionError gathers problems into one DefinitionError, nil when
+// there are none.
+func definitionError(file string, problems []DefinitionProblem) error {
+	if len(problems) == 0 {
+		return nil
+	}
+	return &DefinitionError{File: file, Pointer: problems[0].Pointer, Reason: problems[0].Reason, Problems: problems}
+}
+
+// fail records a problem; the builder carries on so that one load reports
+// every problem.
+func (b *builder) fail(pointer, reason string) {
+	b.problems = append(b.problems, DefinitionProblem{Pointer: pointer, Reason: reason})
 }
 
 // Unwrap lets errors.Is match adapters.ErrInvalidArgument.
@@ -258,17 +303,20 @@ func compile(file string, data []byte, lim limits) (*Form, error) {
 	if !ok {
 		return nil, &DefinitionError{File: file, Reason: "a definition must be a JSON object"}
 	}
+	var pre []DefinitionProblem
 	if _, ok := obj["x-form"]; !ok {
-		return nil, &DefinitionError{File: file, Pointer: "/x-form", Reason: "missing x-form (id and version)"}
+		pre = append(pre, DefinitionProblem{Pointer: "/x-form", Reason: "missing x-form (id and version)"})
 	}
 	if s, ok := obj["$schema"]; ok && s != "https://json-schema.org/draft/2020-12/schema" {
-		return nil, &DefinitionError{File: file, Pointer: "/$schema", Reason: "only JSON Schema 2020-12 is supported"}
+		pre = append(pre, DefinitionProblem{Pointer: "/$schema", Reason: "only JSON Schema 2020-12 is supported"})
 	}
 	// the compiler ignores names it does not know, so a typo would drop
 	// its rule without a word
-	if at, name, known := unknownKeyword(obj, ""); at != "" {
-		return nil, &DefinitionError{File: file, Pointer: at,
-			Reason: fmt.Sprintf("unknown keyword %q; did you mean %q?", name, nearest(name, known))}
+	unknownKeyword(obj, "", func(at, name string, known []string) {
+		pre = append(pre, DefinitionProblem{Pointer: at, Reason: fmt.Sprintf("unknown keyword %q; did you mean %q?", name, nearest(name, known))})
+	})
+	if err := definitionError(file, pre); err != nil {
+		return nil, err
 	}
 
 	c := jsonschema.NewCompiler()
@@ -297,12 +345,19 @@ func compile(file string, data []byte, lim limits) (*Form, error) {
 	b := builder{form: f, order: order, file: file}
 	f.root = &Field{Name: "", Type: "object", schema: sch}
 	if err := b.object(f.root, sch, "", ""); err != nil {
+		// a problem the builder cannot carry on past ends the load,
+		// listed after those found before it
+		var de *DefinitionError
+		if errors.As(err, &de) {
+			return nil, definitionError(file, append(b.problems, DefinitionProblem{Pointer: de.Pointer, Reason: de.Reason}))
+		}
 		return nil, err
 	}
 	if err := b.steps(kw.form.steps); err != nil {
 		return nil, err
 	}
-	if err := b.check(); err != nil {
+	b.check()
+	if err := definitionError(file, b.problems); err != nil {
 		return nil, err
 	}
 	return f, nil
@@ -362,6 +417,8 @@ type builder struct {
 	file  string
 	n     int
 	open  []*jsonschema.Schema // objects being built, to refuse recursion
+	// problems the builder records and carries on past
+	problems []DefinitionProblem
 }
 
 // maxGroupDepth bounds how deeply groups of fields nest.
@@ -430,14 +487,17 @@ func (b *builder) object(parent *Field, s *jsonschema.Schema, path, ptr string) 
 		}
 	}
 	if kw := keywordsOf(s); kw.order != nil {
+		sound := true
 		for _, n := range kw.order {
 			if _, ok := byName[n]; !ok {
-				return &DefinitionError{File: b.file, Pointer: fragment(s) + "/x-order",
-					Reason: fmt.Sprintf("x-order names %q, which is not a property", n)}
+				b.fail(fragment(s)+"/x-order", fmt.Sprintf("x-order names %q, which is not a property", n))
+				sound = false
 			}
 		}
-		rest := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return slices.Contains(kw.order, n) })
-		names = append(slices.Clone(kw.order), rest...)
+		if sound {
+			rest := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return slices.Contains(kw.order, n) })
+			names = append(slices.Clone(kw.order), rest...)
+		}
 	}
 
 	for _, n := range names {
@@ -445,8 +505,8 @@ func (b *builder) object(parent *Field, s *jsonschema.Schema, path, ptr string) 
 		// with '_' (CSRF tokens, the step marker), so such a property
 		// could never be filled in.
 		if strings.Contains(n, ".") || strings.HasPrefix(n, "_") {
-			return &DefinitionError{File: b.file, Pointer: ptr + pointerOf([]string{n}),
-				Reason: fmt.Sprintf("property %q may not contain '.' or start with '_': form posts could not name it", n)}
+			b.fail(ptr+pointerOf([]string{n}), fmt.Sprintf("property %q may not contain '.' or start with '_': form posts could not name it", n))
+			continue
 		}
 		ds := byName[n]
 		fl := &Field{Name: n, Path: joinPath(path, n), Pointer: ptr + pointerOf([]string{n})}
@@ -550,9 +610,7 @@ func (b *builder) field(fl *Field, s *jsonschema.Schema) error {
 	if fl.Widget == "" {
 		fl.Widget = defaultWidget(fl)
 	}
-	if err := b.checkWidget(fl, s); err != nil {
-		return err
-	}
+	b.checkWidget(fl, s)
 	if fl.Type == "object" {
 		return b.object(fl, s, fl.Path, fl.Pointer)
 	}
@@ -619,8 +677,8 @@ func defaultWidget(fl *Field) string {
 	return "text"
 }
 
-// checkWidget refuses hints the field's type cannot honour.
-func (b *builder) checkWidget(fl *Field, s *jsonschema.Schema) error {
+// checkWidget records hints the field's type cannot honour.
+func (b *builder) checkWidget(fl *Field, s *jsonschema.Schema) {
 	bad := ""
 	switch fl.Widget {
 	case "select", "radio":
@@ -648,10 +706,8 @@ func (b *builder) checkWidget(fl *Field, s *jsonschema.Schema) error {
 		bad = "an object is a group of fields and takes x-widget \"address\" or none"
 	}
 	if bad != "" {
-		return &DefinitionError{File: b.file, Pointer: fragment(s) + "/x-widget",
-			Reason: fmt.Sprintf("x-widget %q %s", fl.Widget, bad)}
+		b.fail(fragment(s)+"/x-widget", fmt.Sprintf("x-widget %q %s", fl.Widget, bad))
 	}
-	return nil
 }
 
 // deadBranch finds a top-level then/else that declares name but that the
@@ -680,27 +736,30 @@ func (b *builder) steps(ks []stepKeyword) error {
 			fl, ok := f.byPath[n]
 			if !ok {
 				if at := b.deadBranch(n); at != "" {
-					return &DefinitionError{File: b.file, Pointer: at, Reason: fmt.Sprintf(
-						"field %q is hidden by every branch: its condition can never hold, so step %q can never be reached", n, k.id)}
+					b.fail(at, fmt.Sprintf("field %q is hidden by every branch: its condition can never hold, so step %q can never be reached", n, k.id))
+					continue
 				}
 			}
 			if !ok || strings.Contains(n, ".") {
-				return &DefinitionError{File: b.file, Pointer: ptr, Reason: fmt.Sprintf("step %q lists %q, which is not a top-level property", k.id, n)}
+				b.fail(ptr, fmt.Sprintf("step %q lists %q, which is not a top-level property", k.id, n))
+				continue
 			}
 			if prev, dup := placed[n]; dup {
-				return &DefinitionError{File: b.file, Pointer: ptr, Reason: fmt.Sprintf("field %q is in steps %q and %q", n, prev, k.id)}
+				b.fail(ptr, fmt.Sprintf("field %q is in steps %q and %q", n, prev, k.id))
+				continue
 			}
 			placed[n] = k.id
 			st.Fields = append(st.Fields, fl)
 		}
 		if slices.ContainsFunc(f.steps, func(s *Step) bool { return s.ID == k.id }) {
-			return &DefinitionError{File: b.file, Pointer: fmt.Sprintf("/x-form/steps/%d/id", i), Reason: fmt.Sprintf("duplicate step id %q", k.id)}
+			b.fail(fmt.Sprintf("/x-form/steps/%d/id", i), fmt.Sprintf("duplicate step id %q", k.id))
+			continue
 		}
 		f.steps = append(f.steps, st)
 	}
 	for _, fl := range f.root.Fields {
 		if _, ok := placed[fl.Name]; !ok {
-			return &DefinitionError{File: b.file, Pointer: "/x-form/steps", Reason: fmt.Sprintf("field %q is in no step", fl.Name)}
+			b.fail("/x-form/steps", fmt.Sprintf("field %q is in no step", fl.Name))
 		}
 	}
 	// form order follows the pages, so errors list as a resident meets them

@@ -282,7 +282,7 @@ func TestRegistryConcurrentUse(t *testing.T) {
 
 func TestConfigValidate(t *testing.T) {
 	t.Parallel()
-	_, err := NewRegistry(&Config{MaxBodyBytes: -1, MaxDepth: -2})
+	_, err := NewRegistry(&RegistryConfig{MaxBodyBytes: -1, MaxDepth: -2})
 	require.Error(t, err)
 	assert.ErrorIs(t, err, adapters.ErrInvalidArgument)
 	assert.Contains(t, err.Error(), "MaxBodyBytes")

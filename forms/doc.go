@@ -152,12 +152,24 @@
 // ErrTooLarge, ErrTooDeep, ErrDuplicateKey, ErrInvalidUTF8, ErrSyntax,
 // ErrTooManyFields or ErrUnsupportedMediaType.
 // Definitions that fail to load return a *DefinitionError (wrapping
-// adapters.ErrInvalidArgument); LoadFS joins one per failing file. Lookups
+// adapters.ErrInvalidArgument) whose Problems list every problem found
+// (unknown keywords, property names, x-order, x-widget, steps, required
+// and conditional fields), so an author fixes them in one pass; LoadFS
+// joins one per failing file. Lookups
 // of missing forms or drafts wrap adapters.ErrNotFound; a pin whose hash
 // differs wraps adapters.ErrConflict; republishing a version with other
 // content wraps adapters.ErrDuplicate. A sealed value that does not open
 // wraps a keyring error (keyring.ErrInvalidSealed, ErrUnknownKey,
 // ErrKeyRetired). Error texts never contain submitted values.
+//
+// ProblemFor and WriteProblem are the one place that turns any civickit
+// error (forms, workflow, identity or a store's sentinel) into an HTTP
+// status and an RFC 9457 problem with a stable "code": 422 validation,
+// 409 conflict or duplicate, 403 a workflow denial with its denial code,
+// 401 an identity refusal, 404, 400, 413, 415, 503 with Retry-After, and
+// 500 with no detail otherwise. A workflow denial is recognised by its
+// DenialCode method and an identity refusal by its Unauthenticated
+// method, so forms imports neither workflow nor identity.
 //
 // # Concurrency
 //

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http/httptest"
 	"net/url"
 	"os"
 
+	"github.com/civickit/civickit/adapters"
 	"github.com/civickit/civickit/adapters/memory"
 	"github.com/civickit/civickit/forms"
 	"github.com/civickit/civickit/keyring"
@@ -126,4 +128,21 @@ func ExampleRenderer_Render() {
 	// </div>
 	// <button class="usa-button" type="submit">Submit</button>
 	// </form>
+}
+
+func ExampleWriteProblem() {
+	// Any handler answers any civickit error the same way.
+	for _, err := range []error{
+		fmt.Errorf("fire approve on case c1: %w", adapters.ErrConflict),
+		fmt.Errorf("store: %w", adapters.ErrUnavailable),
+		errors.New("connection string with a password"),
+	} {
+		rec := httptest.NewRecorder()
+		forms.WriteProblem(rec, err, "en")
+		fmt.Println(rec.Code, rec.Header().Get("Retry-After"), rec.Body.String())
+	}
+	// Output:
+	// 409  {"type":"https://civickit.dev/problems/conflict","title":"The record was changed by someone else","status":409,"code":"conflict"}
+	// 503 2 {"type":"https://civickit.dev/problems/unavailable","title":"The service is busy, try again shortly","status":503,"code":"unavailable"}
+	// 500  {"type":"about:blank","title":"Something went wrong","status":500,"code":"internal"}
 }

@@ -22,9 +22,9 @@ import (
 // *ValidationError reporting one unwraps to it, so callers can test with
 // errors.Is.
 var (
-	// ErrTooLarge reports a body larger than Config.MaxBodyBytes.
+	// ErrTooLarge reports a body larger than RegistryConfig.MaxBodyBytes.
 	ErrTooLarge = fmt.Errorf("forms: body too large: %w", adapters.ErrInvalidArgument)
-	// ErrTooDeep reports values nested deeper than Config.MaxDepth.
+	// ErrTooDeep reports values nested deeper than RegistryConfig.MaxDepth.
 	ErrTooDeep = fmt.Errorf("forms: nesting too deep: %w", adapters.ErrInvalidArgument)
 	// ErrDuplicateKey reports an object with the same key twice.
 	ErrDuplicateKey = fmt.Errorf("forms: duplicate key: %w", adapters.ErrInvalidArgument)

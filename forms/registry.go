@@ -22,8 +22,8 @@ const (
 	maxDefinitionBytes = 4 << 20
 )
 
-// Config tunes a Registry. The zero value and nil mean the defaults.
-type Config struct {
+// RegistryConfig tunes a Registry. The zero value and nil mean the defaults.
+type RegistryConfig struct {
 	// MaxBodyBytes bounds a submission's body (default 1 MiB).
 	MaxBodyBytes int64
 	// MaxDepth bounds the nesting of submitted values (default 32).
@@ -34,7 +34,7 @@ type Config struct {
 }
 
 // Validate reports every invalid setting.
-func (c *Config) Validate() error {
+func (c *RegistryConfig) Validate() error {
 	var errs []error
 	if c.MaxBodyBytes < 0 {
 		errs = append(errs, fmt.Errorf("forms: MaxBodyBytes %d is negative: %w", c.MaxBodyBytes, adapters.ErrInvalidArgument))
@@ -61,9 +61,9 @@ type Registry struct {
 }
 
 // NewRegistry returns an empty registry. A nil cfg means the defaults.
-func NewRegistry(cfg *Config) (*Registry, error) {
+func NewRegistry(cfg *RegistryConfig) (*Registry, error) {
 	if cfg == nil {
-		cfg = &Config{}
+		cfg = &RegistryConfig{}
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -91,9 +91,13 @@ func (r *Registry) Load(ctx context.Context, file string, data []byte) (*Form, e
 		return nil, err
 	}
 	if len(data) > maxDefinitionBytes {
-		return nil, &DefinitionError{File: file, Reason: fmt.Sprintf("definition larger than %d bytes", maxDefinitionBytes)}
+		return nil, definitionError(file, []DefinitionProblem{{Reason: fmt.Sprintf("definition larger than %d bytes", maxDefinitionBytes)}})
 	}
 	f, err := compile(file, data, r.lim)
+	if de := (*DefinitionError)(nil); errors.As(err, &de) && len(de.Problems) == 0 {
+		// a check that stops at its first problem
+		de.Problems = []DefinitionProblem{{Pointer: de.Pointer, Reason: de.Reason}}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -369,7 +369,7 @@ func (f *Form) stepOf(name string) int {
 // ValidateRequest reads and validates an HTTP submission: a JSON body
 // (application/json) or an HTML form post
 // (application/x-www-form-urlencoded, at most 1,000 values), at most
-// Config.MaxBodyBytes. Any other Content-Type, or none, is refused with
+// RegistryConfig.MaxBodyBytes. Any other Content-Type, or none, is refused with
 // ErrUnsupportedMediaType before the body is read.
 func (f *Form) ValidateRequest(ctx context.Context, r *http.Request, locale string) (map[string]any, error) {
 	l := resolve(locale)

@@ -168,7 +168,7 @@ func TestAllowUnknownFields(t *testing.T) {
 
 func TestValidateInputLimits(t *testing.T) {
 	t.Parallel()
-	r, err := NewRegistry(&Config{MaxBodyBytes: 512, MaxDepth: 4})
+	r, err := NewRegistry(&RegistryConfig{MaxBodyBytes: 512, MaxDepth: 4})
 	require.NoError(t, err)
 	f, err := r.Load(context.Background(), "open.json", []byte(`{"x-form":{"id":"open","version":1,"allowUnknownFields":true},"type":"object","properties":{"a":{"type":"string"}}}`))
 	require.NoError(t, err)

@@ -203,28 +203,24 @@ func intOf(v any) int {
 
 // unknownKeyword finds a name in a schema object, at any depth, that is
 // no keyword, or a member of x-form or of a step that is not theirs, and
-// returns its pointer, the name and the names allowed there. Names under
+// reports each with its pointer, the name and the names allowed there. Names under
 // properties, $defs and the like are the author's, and the values of
 // enum, const, default, examples and the civickit keywords are data:
 // neither is taken for a keyword.
-func unknownKeyword(v any, ptr string) (at, name string, known []string) {
+func unknownKeyword(v any, ptr string, report func(at, name string, known []string)) {
 	obj, _ := v.(map[string]any) // not an object: a boolean schema, or a shape the compiler refuses
 	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		kp, val := ptr+pointerOf([]string{k}), obj[k]
 		subs := map[string]any{} // subschemas under k by pointer suffix
 		switch {
 		case !slices.Contains(keywordNames.schema, k):
-			return kp, k, keywordNames.schema
+			report(kp, k, keywordNames.schema)
 		case k == "x-form":
-			if at, name, known = unknownMember(val, kp, keywordNames.form); at != "" {
-				return at, name, known
-			}
+			unknownMember(val, kp, keywordNames.form, report)
 			form, _ := val.(map[string]any)
 			steps, _ := form["steps"].([]any)
 			for i, st := range steps {
-				if at, name, known = unknownMember(st, kp+"/steps/"+strconv.Itoa(i), keywordNames.step); at != "" {
-					return at, name, known
-				}
+				unknownMember(st, kp+"/steps/"+strconv.Itoa(i), keywordNames.step, report)
 			}
 		case slices.Contains(oneSchema, k):
 			subs[""] = val
@@ -240,23 +236,18 @@ func unknownKeyword(v any, ptr string) (at, name string, known []string) {
 			}
 		}
 		for _, suffix := range slices.Sorted(maps.Keys(subs)) {
-			if at, name, known = unknownKeyword(subs[suffix], kp+suffix); at != "" {
-				return at, name, known
-			}
+			unknownKeyword(subs[suffix], kp+suffix, report)
 		}
 	}
-	return "", "", nil
 }
 
-// unknownMember finds a member of an object that is not allowed.
-func unknownMember(v any, ptr string, allowed []string) (string, string, []string) {
+func unknownMember(v any, ptr string, allowed []string, report func(at, name string, known []string)) {
 	m, _ := v.(map[string]any)
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if !slices.Contains(allowed, k) {
-			return ptr + pointerOf([]string{k}), k, allowed
+			report(ptr+pointerOf([]string{k}), k, allowed)
 		}
 	}
-	return "", "", nil
 }
 
 // nearest returns the name in known closest to name by edit distance.

@@ -66,7 +66,7 @@ func BenchmarkVerifyIDToken(b *testing.B) {
 	rp, err := NewRelyingParty(ctx, []ProviderConfig{{
 		Name: "resident", Issuer: op.srv.URL, ClientID: devprovider.DemoClientID, ClientSecret: devprovider.DemoSecret,
 		RedirectURL: "https://app.example/auth/callback/resident", RolesClaim: "roles", Assurance: loginGovAssurance(),
-	}}, sessions, &Config{HTTPClient: op.srv.Client()})
+	}}, sessions, &RelyingPartyConfig{HTTPClient: op.srv.Client()})
 	require.NoError(b, err)
 
 	now := time.Now()

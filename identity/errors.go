@@ -117,6 +117,10 @@ func (e *AuthError) Unwrap() []error {
 	return []error{e.Reason, e.Err}
 }
 
+// Unauthenticated reports true: the request lacks a valid credential. It
+// lets forms.ProblemFor answer 401 without forms importing identity.
+func (e *AuthError) Unauthenticated() bool { return true }
+
 func authErr(reason error, provider, detail string, cause error) *AuthError {
 	return &AuthError{Reason: reason, Provider: provider, Detail: detail, Err: cause}
 }

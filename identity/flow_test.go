@@ -262,12 +262,12 @@ func TestConfigValidation(t *testing.T) {
 	require.NoError(t, err)
 	sessions, err := NewSessions(ring, nil)
 	require.NoError(t, err)
-	_, err = NewRelyingParty(t.Context(), []ProviderConfig{good, good}, nil, &Config{PathPrefix: "auth/", PostLogoutPath: "//evil.example", FlowTTL: -1})
+	_, err = NewRelyingParty(t.Context(), []ProviderConfig{good, good}, nil, &RelyingPartyConfig{PathPrefix: "auth/", PostLogoutPath: "//evil.example", FlowTTL: -1})
 	require.Error(t, err)
 	for _, want := range []string{"sessions are required", "path prefix", "post-logout path", "flow TTL", "duplicate provider"} {
 		assert.ErrorContains(t, err, want)
 	}
-	_, err = NewRelyingParty(t.Context(), []ProviderConfig{good}, sessions, &Config{DefaultProvider: "staff"})
+	_, err = NewRelyingParty(t.Context(), []ProviderConfig{good}, sessions, &RelyingPartyConfig{DefaultProvider: "staff"})
 	assert.ErrorContains(t, err, "default provider")
 	_, err = NewSessions(ring, &SessionConfig{AbsoluteTimeout: time.Hour, IdleTimeout: 2 * time.Hour})
 	assert.ErrorContains(t, err, "exceeds")
@@ -302,7 +302,7 @@ func TestIssuerParameterOnlyWhenAdvertised(t *testing.T) {
 				Name: "resident", Issuer: dev.Issuer(), ClientID: "c", ClientSecret: "s",
 				RedirectURL: app.URL + "/auth/callback/resident", RequireIssuerParameter: require9207,
 				AuthParams: map[string]string{"login_hint": "resident-low"},
-			}}, sessions, &Config{ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			}}, sessions, &RelyingPartyConfig{ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 				refused = err
 				http.Error(w, "refused", http.StatusBadRequest)
 			}})

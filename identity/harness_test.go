@@ -291,7 +291,7 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 			Request: map[AssuranceLevel]AssuranceRequest{AssuranceSubstantial: {VTR: `["Cl.Cm"]`}},
 		},
 	}
-	h.rp, err = NewRelyingParty(t.Context(), []ProviderConfig{resident, staff}, sessions, &Config{
+	h.rp, err = NewRelyingParty(t.Context(), []ProviderConfig{resident, staff}, sessions, &RelyingPartyConfig{
 		HTTPClient: h.resident.srv.Client(),
 		Now:        h.clock.Now,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {

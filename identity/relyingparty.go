@@ -156,8 +156,9 @@ func (pc *ProviderConfig) method() AuthMethod {
 	return pc.AuthMethod
 }
 
-// Config tunes a RelyingParty. A nil *Config means the defaults.
-type Config struct {
+// RelyingPartyConfig tunes a RelyingParty. A nil *RelyingPartyConfig means
+// the defaults.
+type RelyingPartyConfig struct {
 	// PathPrefix is where Handler mounts its routes; default "/auth".
 	PathPrefix string
 	// DefaultProvider is used by RequireLogin; default the first provider.
@@ -180,7 +181,7 @@ type Config struct {
 }
 
 // Validate reports every problem of the configuration.
-func (c *Config) Validate() error {
+func (c *RelyingPartyConfig) Validate() error {
 	if c == nil {
 		return nil
 	}
@@ -230,7 +231,7 @@ type RelyingParty struct {
 
 // NewRelyingParty discovers every provider (one HTTP request each, bounded
 // by ctx) and returns a relying party that stores sessions with sessions.
-func NewRelyingParty(ctx context.Context, providers []ProviderConfig, sessions *Sessions, cfg *Config) (*RelyingParty, error) {
+func NewRelyingParty(ctx context.Context, providers []ProviderConfig, sessions *Sessions, cfg *RelyingPartyConfig) (*RelyingParty, error) {
 	var errs []error
 	if len(providers) == 0 {
 		errs = append(errs, errors.New("identity: at least one provider is required"))
@@ -251,7 +252,7 @@ func NewRelyingParty(ctx context.Context, providers []ProviderConfig, sessions *
 		return nil, err
 	}
 	if cfg == nil {
-		cfg = &Config{}
+		cfg = &RelyingPartyConfig{}
 	}
 	rp := &RelyingParty{
 		providers: map[string]*provider{},

@@ -8,7 +8,7 @@ import (
 )
 
 // DefaultCaseCacheSize is how many cases an Engine remembers when
-// Config.CaseCacheSize is zero.
+// EngineConfig.CaseCacheSize is zero.
 const DefaultCaseCacheSize = 1024
 
 // maxCachedData is the largest case data the cache keeps.

@@ -30,7 +30,7 @@ func TestFireReusesTheCaseItWroteAndStillRefusesStaleVersions(t *testing.T) {
 	ctx := context.Background()
 	store := &countingStore{Store: memory.New()}
 	staff := workflow.Actor{Subject: "staff-1", Roles: []string{"staff"}, Assurance: 2}
-	engine := func(cfg *workflow.Config) *workflow.Engine {
+	engine := func(cfg *workflow.EngineConfig) *workflow.Engine {
 		e, err := workflow.New(store, cfg)
 		require.NoError(t, err)
 		require.NoError(t, e.Register(benchWorkflow(t)))
@@ -70,7 +70,7 @@ func TestFireReusesTheCaseItWroteAndStillRefusesStaleVersions(t *testing.T) {
 	assert.Equal(t, reads+1, store.reads.Load())
 
 	// A negative cache size turns the cache off.
-	off := engine(&workflow.Config{CaseCacheSize: -1})
+	off := engine(&workflow.EngineConfig{CaseCacheSize: -1})
 	c2, err := off.Open(ctx, workflow.OpenParams{Type: "bench", Actor: workflow.Actor{Subject: "resident-2"}})
 	require.NoError(t, err)
 	reads = store.reads.Load()
@@ -83,7 +83,7 @@ func TestCaseCacheStaysBounded(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	store := &countingStore{Store: memory.New()}
-	e, err := workflow.New(store, &workflow.Config{CaseCacheSize: 2})
+	e, err := workflow.New(store, &workflow.EngineConfig{CaseCacheSize: 2})
 	require.NoError(t, err)
 	require.NoError(t, e.Register(benchWorkflow(t)))
 	staff := workflow.Actor{Subject: "staff-1", Roles: []string{"staff"}}

@@ -18,12 +18,12 @@ func TestConfigValidate(t *testing.T) {
 	open := func(context.Context, *adapters.Case) (workflow.OpenParams, error) { return workflow.OpenParams{}, nil }
 	tests := []struct {
 		name string
-		cfg  workflow.Config
+		cfg  workflow.EngineConfig
 		want []string
 	}{
-		{name: "defaults", cfg: workflow.Config{}},
-		{name: "negative limits", cfg: workflow.Config{MaxPayloadBytes: -1, MaxDataBytes: -1}, want: []string{"MaxPayloadBytes", "MaxDataBytes"}},
-		{name: "follow-ons", cfg: workflow.Config{FollowOns: []workflow.FollowOn{
+		{name: "defaults", cfg: workflow.EngineConfig{}},
+		{name: "negative limits", cfg: workflow.EngineConfig{MaxPayloadBytes: -1, MaxDataBytes: -1}, want: []string{"MaxPayloadBytes", "MaxDataBytes"}},
+		{name: "follow-ons", cfg: workflow.EngineConfig{FollowOns: []workflow.FollowOn{
 			{Name: "a", When: when, Open: open}, {Name: "a", When: when, Open: open}, {When: when, Open: open}, {Name: "b"},
 		}}, want: []string{`"a" is declared twice`, "has no name", `"b" needs When and Open`}},
 	}
@@ -55,13 +55,13 @@ func TestWorkerConfigValidate(t *testing.T) {
 	require.NoError(t, err)
 	tests := []struct {
 		name string
-		cfg  workflow.WorkerConfig
+		cfg  workflow.TimerWorkerConfig
 		ok   bool
 	}{
 		{name: "defaults", ok: true},
-		{name: "batch too large", cfg: workflow.WorkerConfig{Batch: adapters.MaxClaim + 1}},
-		{name: "negative lease", cfg: workflow.WorkerConfig{Lease: -1}},
-		{name: "negative interval", cfg: workflow.WorkerConfig{Interval: -1}},
+		{name: "batch too large", cfg: workflow.TimerWorkerConfig{Batch: adapters.MaxClaim + 1}},
+		{name: "negative lease", cfg: workflow.TimerWorkerConfig{Lease: -1}},
+		{name: "negative interval", cfg: workflow.TimerWorkerConfig{Interval: -1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

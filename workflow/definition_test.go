@@ -56,7 +56,7 @@ func permitBuilder() *workflow.Builder {
 
 func TestBuilderAndJSONProduceTheSameDefinition(t *testing.T) {
 	t.Parallel()
-	fromJSON, err := workflow.ParseDefinition(workflows.PermitReview)
+	fromJSON, err := workflow.ParseDefinition(workflows.PermitReview())
 	require.NoError(t, err)
 	fromGo, err := permitBuilder().Build()
 	require.NoError(t, err)
@@ -166,8 +166,8 @@ func TestGraphs(t *testing.T) {
 		doc   []byte
 		hooks *workflow.Hooks
 	}{
-		{name: "permit-review", doc: workflows.PermitReview, hooks: permitHooks()},
-		{name: "pothole", doc: workflows.Pothole, hooks: potholeHooks()},
+		{name: "permit-review", doc: workflows.PermitReview(), hooks: permitHooks()},
+		{name: "pothole", doc: workflows.Pothole(), hooks: potholeHooks()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -201,7 +201,7 @@ func TestGraphEscapesTitles(t *testing.T) {
 func mutate(t *testing.T, fn func(m map[string]any)) []byte {
 	t.Helper()
 	var m map[string]any
-	require.NoError(t, json.Unmarshal(workflows.PermitReview, &m))
+	require.NoError(t, json.Unmarshal(workflows.PermitReview(), &m))
 	fn(m)
 	b, err := json.Marshal(m)
 	require.NoError(t, err)
@@ -292,7 +292,7 @@ func TestParseDefinitionRejects(t *testing.T) {
 
 func TestCompileRejectsMissingHooks(t *testing.T) {
 	t.Parallel()
-	def, err := workflow.ParseDefinition(workflows.PermitReview)
+	def, err := workflow.ParseDefinition(workflows.PermitReview())
 	require.NoError(t, err)
 	_, err = workflow.Compile(def, nil)
 	var de *workflow.DefinitionError
@@ -306,7 +306,7 @@ func TestCompileRejectsMissingHooks(t *testing.T) {
 
 func TestWorkflowStatus(t *testing.T) {
 	t.Parallel()
-	w := compileExample(t, workflows.Pothole, potholeHooks())
+	w := compileExample(t, workflows.Pothole(), potholeHooks())
 	assert.Equal(t, "open", w.Status("new"))
 	assert.Equal(t, "closed", w.Status("fixed"))
 	assert.Equal(t, "open", w.Status("referred"))
@@ -315,8 +315,8 @@ func TestWorkflowStatus(t *testing.T) {
 }
 
 func FuzzParseDefinition(f *testing.F) {
-	f.Add(workflows.PermitReview)
-	f.Add(workflows.Pothole)
+	f.Add(workflows.PermitReview())
+	f.Add(workflows.Pothole())
 	f.Add([]byte(`{"type":"a","version":1,"initial":"x","states":[{"name":"x"}],"transitions":[]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		def, err := workflow.ParseDefinition(data)

@@ -48,3 +48,7 @@ func (e *DeniedError) Error() string {
 
 // Unwrap returns the payload validator's error, if any.
 func (e *DeniedError) Unwrap() error { return e.Err }
+
+// DenialCode returns Code as a string. It lets forms.ProblemFor answer a
+// denial with 403 and its code without forms importing workflow.
+func (e *DeniedError) DenialCode() string { return string(e.Code) }

@@ -7,8 +7,8 @@
 //
 // A Definition names states, triggers and transitions. Build one in Go
 // with NewBuilder or read a JSON document with ParseDefinition; the
-// document is checked against the JSON Schema in SchemaFS and both paths
-// yield equal values. Transitions carry allowed roles (any of, with the
+// document is checked against the JSON Schema DefinitionSchema returns,
+// and both paths yield equal values. Transitions carry allowed roles (any of, with the
 // pseudo-roles "submitter", "assignee" and "system"), a minimum identity
 // assurance, an optional payload form (whose checked payload a transition
 // may record into the case data), Go guards with reasons and dynamic
@@ -34,7 +34,7 @@
 // follow-on cases (FollowOn) as the system actor. Only SystemActor()
 // returns that actor: it carries an unexported mark, so no principal whose
 // roles claim says "system" (in any spelling) gains its privilege. Metrics come from the
-// store's aggregates; package workflow/prometheus exports them.
+// store's aggregates; package workflow/promcollector exports them.
 //
 // # Errors
 //
@@ -52,7 +52,7 @@
 // adapters.ErrUnavailable (or a context error) for a write whose answer was
 // lost, which may have committed. Retry it with the same IdempotencyKey:
 // the engine answers with the first result when there is one. Keys are
-// remembered for Config.RequestKeyTTL (24 hours by default); the timer
+// remembered for EngineConfig.RequestKeyTTL (24 hours by default); the timer
 // worker purges older ones (Engine.PurgeRequestKeys).
 //
 // # Concurrency

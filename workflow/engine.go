@@ -20,7 +20,7 @@ import (
 	"github.com/civickit/civickit/adapters"
 )
 
-// Default limits of Config.
+// Default limits of EngineConfig.
 const (
 	DefaultMaxPayloadBytes = 64 << 10
 	DefaultMaxDataBytes    = 1 << 20
@@ -30,8 +30,8 @@ const (
 // opening.
 const MaxCommentBytes = 4000
 
-// Config configures an Engine. A nil *Config means every default.
-type Config struct {
+// EngineConfig configures an Engine. A nil *EngineConfig means every default.
+type EngineConfig struct {
 	// Calendar measures SLAs; nil means NewCalendar(nil): UTC, Monday to
 	// Friday, 09:00 to 17:00, no holidays.
 	Calendar *Calendar
@@ -70,7 +70,7 @@ type Config struct {
 }
 
 // Validate reports every problem of the configuration.
-func (c *Config) Validate() error {
+func (c *EngineConfig) Validate() error {
 	var errs []error
 	if c.RequestKeyTTL < 0 {
 		errs = append(errs, errors.New("workflow: RequestKeyTTL is negative"))
@@ -101,7 +101,7 @@ func (c *Config) Validate() error {
 // changes a case is one atomic store call guarded by the case version.
 type Engine struct {
 	store     adapters.Store
-	cfg       Config
+	cfg       EngineConfig
 	cal       *Calendar
 	log       *slog.Logger
 	online    map[string]bool
@@ -114,12 +114,12 @@ type Engine struct {
 }
 
 // New returns an engine over the store.
-func New(store adapters.Store, cfg *Config) (*Engine, error) {
+func New(store adapters.Store, cfg *EngineConfig) (*Engine, error) {
 	if store == nil {
 		return nil, errors.New("workflow: store is nil")
 	}
 	if cfg == nil {
-		cfg = &Config{}
+		cfg = &EngineConfig{}
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -258,7 +258,7 @@ type OpenParams struct {
 	// IdempotencyKey makes a retried Open return the case the first
 	// call created; the key reused for another request (other data,
 	// submitter, comment...) returns adapters.ErrDuplicate. Keys are
-	// remembered for Config.RequestKeyTTL.
+	// remembered for EngineConfig.RequestKeyTTL.
 	IdempotencyKey string
 }
 
@@ -418,7 +418,7 @@ func (e *Engine) reopened(ctx context.Context, p adapters.CreateCaseParams, othe
 }
 
 // PurgeRequestKeys makes the store forget the idempotency keys used more
-// than Config.RequestKeyTTL ago and says how many. The store deletes them
+// than EngineConfig.RequestKeyTTL ago and says how many. The store deletes them
 // in small batches that never keep writes waiting. A store without the
 // adapters.RequestKeys capability keeps its keys: PurgeRequestKeys then
 // returns 0 and no error. TimerWorker.Run calls it every
@@ -466,7 +466,7 @@ type FireParams struct {
 	// write nothing; the key reused for another request (another trigger,
 	// payload, comment or actor) returns adapters.ErrDuplicate. Replays
 	// need a store with adapters.RequestKeys (every store in this module)
-	// and work for Config.RequestKeyTTL.
+	// and work for EngineConfig.RequestKeyTTL.
 	IdempotencyKey string
 }
 

@@ -56,17 +56,17 @@ type fixture struct {
 	clock  *clock
 }
 
-func newFixture(t testing.TB, impl storeImpl, cfg *workflow.Config) *fixture {
+func newFixture(t testing.TB, impl storeImpl, cfg *workflow.EngineConfig) *fixture {
 	t.Helper()
 	f := &fixture{store: impl.open(t), clock: &clock{t: monday}}
 	if cfg == nil {
-		cfg = &workflow.Config{}
+		cfg = &workflow.EngineConfig{}
 	}
 	cfg.Now = f.clock.Now
 	e, err := workflow.New(f.store, cfg)
 	require.NoError(t, err)
-	require.NoError(t, e.Register(compileExample(t, workflows.PermitReview, permitHooks())))
-	require.NoError(t, e.Register(compileExample(t, workflows.Pothole, potholeHooks())))
+	require.NoError(t, e.Register(compileExample(t, workflows.PermitReview(), permitHooks())))
+	require.NoError(t, e.Register(compileExample(t, workflows.Pothole(), potholeHooks())))
 	f.engine = e
 	return f
 }
@@ -628,6 +628,6 @@ func TestCasesStayOnTheirVersion(t *testing.T) {
 	})
 }
 
-func workflowsPermit() []byte { return workflows.PermitReview }
+func workflowsPermit() []byte { return workflows.PermitReview() }
 
-func workflowsPothole() []byte { return workflows.Pothole }
+func workflowsPothole() []byte { return workflows.Pothole() }

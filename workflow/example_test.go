@@ -26,7 +26,7 @@ func Example() {
 		panic(err)
 	}
 	now := func() time.Time { return time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC) }
-	e, err := workflow.New(memory.New(), &workflow.Config{Now: now})
+	e, err := workflow.New(memory.New(), &workflow.EngineConfig{Now: now})
 	if err != nil {
 		panic(err)
 	}
@@ -108,12 +108,12 @@ func ExampleTimerWorker() {
 	b.Internal("escalate", "reported").Roles("system")
 	def, _ := b.Build()
 	w, _ := workflow.Compile(def, nil)
-	e, _ := workflow.New(memory.New(), &workflow.Config{Now: func() time.Time { return clock() }})
+	e, _ := workflow.New(memory.New(), &workflow.EngineConfig{Now: func() time.Time { return clock() }})
 	_ = e.Register(w)
 	ctx := context.Background()
 	c, _ := e.Open(ctx, workflow.OpenParams{Type: "missed-bin", Actor: workflow.Actor{Subject: "r-1"}})
 
-	worker, _ := e.NewTimerWorker(&workflow.WorkerConfig{Owner: "worker-1"})
+	worker, _ := e.NewTimerWorker(&workflow.TimerWorkerConfig{Owner: "worker-1"})
 	now = now.AddDate(0, 0, 1) // Tuesday: the SLA has passed
 	n, _ := worker.RunOnce(ctx)
 	fmt.Println("timers fired:", n)

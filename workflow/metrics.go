@@ -24,7 +24,7 @@ type Metrics struct {
 	// BreachRate is Breached over Total (zero without cases).
 	BreachRate float64
 	// OnlineShare is the share of cases that came in through an online
-	// channel (Config.OnlineChannels): how much of the service has moved
+	// channel (EngineConfig.OnlineChannels): how much of the service has moved
 	// online.
 	OnlineShare float64
 	// Partial reports a store without adapters.CaseStats: only Total and

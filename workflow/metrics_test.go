@@ -48,7 +48,7 @@ func TestMetrics(t *testing.T) {
 		assert.InDelta(t, 2.0/3, m.OnlineShare, 1e-9)
 
 		// Without CaseStats the engine falls back to counts per state.
-		e, err := workflow.New(noStats{f.store}, &workflow.Config{Now: f.clock.Now})
+		e, err := workflow.New(noStats{f.store}, &workflow.EngineConfig{Now: f.clock.Now})
 		require.NoError(t, err)
 		require.NoError(t, e.Register(compileExample(t, workflowsPermit(), permitHooks())))
 		m, err = e.Metrics(ctx, workflow.MetricsQuery{Type: "building-permit"})

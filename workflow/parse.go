@@ -21,18 +21,21 @@ const MaxDefinitionBytes = 1 << 20
 //go:embed schema/definition.schema.json
 var schemaFS embed.FS
 
-// SchemaFS holds the JSON Schema of definition documents at
-// "schema/definition.schema.json", for editors and other tools.
-var SchemaFS = schemaFS
+// DefinitionSchema returns the JSON Schema (2020-12) that definition
+// documents are checked against, for editors and other tools. Each call
+// returns a fresh copy.
+func DefinitionSchema() []byte {
+	b, err := schemaFS.ReadFile("schema/definition.schema.json")
+	if err != nil {
+		panic(err) // embedded at build time
+	}
+	return b
+}
 
 const schemaURL = "https://civickit.dev/schema/workflow-definition.json"
 
 var definitionSchema = func() *jsonschema.Schema {
-	b, err := schemaFS.ReadFile("schema/definition.schema.json")
-	if err != nil {
-		panic(err)
-	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(DefinitionSchema()))
 	if err != nil {
 		panic(err)
 	}
@@ -62,11 +65,21 @@ type DefinitionError struct {
 	Problems []Problem
 }
 
-// Error implements error.
+// maxProblemsInText bounds how many problems DefinitionError.Error
+// lists, so a hostile or generated document cannot grow a log line
+// without limit; Problems keeps them all.
+const maxProblemsInText = 50
+
+// Error implements error. It lists the first 50 problems and counts the
+// rest.
 func (e *DefinitionError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "workflow: definition %q v%d is invalid:", e.Type, e.Version)
-	for _, p := range e.Problems {
+	for i, p := range e.Problems {
+		if i == maxProblemsInText {
+			fmt.Fprintf(&b, " and %d more;", len(e.Problems)-i)
+			break
+		}
 		ptr := p.Pointer
 		if ptr == "" {
 			ptr = "/"
@@ -96,7 +109,7 @@ func leafProblems(ve *jsonschema.ValidationError, out []Problem) []Problem {
 }
 
 // ParseDefinition reads a definition document: it checks it against the
-// package's JSON Schema (SchemaFS), decodes it and checks the rules the
+// package's JSON Schema (DefinitionSchema), decodes it and checks the rules the
 // schema cannot express (see Definition.Validate). A rejected document
 // returns a *DefinitionError whose problems carry JSON Pointers.
 func ParseDefinition(data []byte) (*Definition, error) {

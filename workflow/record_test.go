@@ -109,7 +109,7 @@ func TestFollowOnsSeeRecordedDataAndIgnoreAssignments(t *testing.T) {
 
 	var seen []string
 	panicky := false
-	e, err := workflow.New(memory.New(), &workflow.Config{FollowOns: []workflow.FollowOn{{
+	e, err := workflow.New(memory.New(), &workflow.EngineConfig{FollowOns: []workflow.FollowOn{{
 		Name: "watch",
 		When: func(ch *workflow.Change) bool {
 			if panicky {

@@ -115,7 +115,7 @@ func TestIdempotencyKeyStandsForTheWholeRequest(t *testing.T) {
 func TestTimerWorkerPurgesExpiredRequestKeys(t *testing.T) {
 	t.Parallel()
 	forEachStore(t, func(t *testing.T, impl storeImpl) {
-		f := newFixture(t, impl, &workflow.Config{RequestKeyTTL: time.Hour})
+		f := newFixture(t, impl, &workflow.EngineConfig{RequestKeyTTL: time.Hour})
 		ctx := context.Background()
 		c := f.openPermit(t, `{}`)
 		_, err := f.engine.Fire(ctx, workflow.FireParams{CaseID: c.ID, Trigger: "comment", Actor: clerk, IdempotencyKey: "k-old"})
@@ -125,7 +125,7 @@ func TestTimerWorkerPurgesExpiredRequestKeys(t *testing.T) {
 		require.NoError(t, err)
 
 		f.clock.Set(monday.Add(2 * time.Hour))
-		w, err := f.engine.NewTimerWorker(&workflow.WorkerConfig{Interval: time.Hour})
+		w, err := f.engine.NewTimerWorker(&workflow.TimerWorkerConfig{Interval: time.Hour})
 		require.NoError(t, err)
 		runCtx, cancel := context.WithCancel(ctx)
 		done := make(chan error, 1)
@@ -143,9 +143,9 @@ func TestWithdrawAndTimersReadTheCaseOnce(t *testing.T) {
 	t.Parallel()
 	store := &countingStore{Store: memory.New()}
 	clk := &clock{t: monday}
-	e, err := workflow.New(store, &workflow.Config{Now: clk.Now, CaseCacheSize: -1})
+	e, err := workflow.New(store, &workflow.EngineConfig{Now: clk.Now, CaseCacheSize: -1})
 	require.NoError(t, err)
-	require.NoError(t, e.Register(compileExample(t, workflows.PermitReview, permitHooks())))
+	require.NoError(t, e.Register(compileExample(t, workflows.PermitReview(), permitHooks())))
 	ctx := context.Background()
 
 	c, err := e.Open(ctx, workflow.OpenParams{Type: "building-permit", Actor: resident})
@@ -191,7 +191,7 @@ func TestFollowOnRetriedAfterItsOriginChangedOpensNothingMore(t *testing.T) {
 	store := &failFirstComplete{Store: memory.New()}
 	clk := &clock{t: monday}
 	var opens atomic.Int64
-	e, err := workflow.New(store, &workflow.Config{Now: clk.Now, FollowOns: []workflow.FollowOn{{
+	e, err := workflow.New(store, &workflow.EngineConfig{Now: clk.Now, FollowOns: []workflow.FollowOn{{
 		Name: "note",
 		When: func(ch *workflow.Change) bool { return ch.Trigger == "comment" },
 		Open: func(_ context.Context, from *adapters.Case) (workflow.OpenParams, error) {
@@ -200,7 +200,7 @@ func TestFollowOnRetriedAfterItsOriginChangedOpensNothingMore(t *testing.T) {
 		},
 	}}})
 	require.NoError(t, err)
-	require.NoError(t, e.Register(compileExample(t, workflows.PermitReview, permitHooks())))
+	require.NoError(t, e.Register(compileExample(t, workflows.PermitReview(), permitHooks())))
 	ctx := context.Background()
 	c, err := e.Open(ctx, workflow.OpenParams{Type: "building-permit", Actor: resident})
 	require.NoError(t, err)

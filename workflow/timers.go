@@ -10,9 +10,9 @@ import (
 	"github.com/civickit/civickit/adapters"
 )
 
-// WorkerConfig configures a TimerWorker. A nil *WorkerConfig means every
+// TimerWorkerConfig configures a TimerWorker. A nil *TimerWorkerConfig means every
 // default.
-type WorkerConfig struct {
+type TimerWorkerConfig struct {
 	// Owner identifies the worker in timer leases; empty means a random
 	// id. Give each process its own.
 	Owner string
@@ -27,7 +27,7 @@ type WorkerConfig struct {
 }
 
 // Validate reports every problem of the configuration.
-func (c *WorkerConfig) Validate() error {
+func (c *TimerWorkerConfig) Validate() error {
 	var errs []error
 	if c.Batch < 0 || c.Batch > adapters.MaxClaim {
 		errs = append(errs, fmt.Errorf("workflow: worker batch %d is outside 0..%d", c.Batch, adapters.MaxClaim))
@@ -48,13 +48,13 @@ func (c *WorkerConfig) Validate() error {
 // written with an idempotency key, so each timer takes effect once.
 type TimerWorker struct {
 	e   *Engine
-	cfg WorkerConfig
+	cfg TimerWorkerConfig
 }
 
 // NewTimerWorker returns a worker for the engine's store.
-func (e *Engine) NewTimerWorker(cfg *WorkerConfig) (*TimerWorker, error) {
+func (e *Engine) NewTimerWorker(cfg *TimerWorkerConfig) (*TimerWorker, error) {
 	if cfg == nil {
-		cfg = &WorkerConfig{}
+		cfg = &TimerWorkerConfig{}
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err

@@ -33,7 +33,7 @@ func TestTimerReminderAndEscalation(t *testing.T) {
 	forEachStore(t, func(t *testing.T, impl storeImpl) {
 		f := newFixture(t, impl, nil)
 		ctx := context.Background()
-		w, err := f.engine.NewTimerWorker(&workflow.WorkerConfig{Owner: "w1"})
+		w, err := f.engine.NewTimerWorker(&workflow.TimerWorkerConfig{Owner: "w1"})
 		require.NoError(t, err)
 		c := f.openPermit(t, `{}`)
 		f.fire(t, c.ID, "screen", clerk, "")
@@ -110,7 +110,7 @@ func TestTimersFireOnceAcrossWorkers(t *testing.T) {
 		f.clock.Set(monday.AddDate(0, 0, 7))
 		var wg sync.WaitGroup
 		for i := range 4 {
-			w, err := f.engine.NewTimerWorker(&workflow.WorkerConfig{Owner: fmt.Sprintf("w%d", i), Batch: 7})
+			w, err := f.engine.NewTimerWorker(&workflow.TimerWorkerConfig{Owner: fmt.Sprintf("w%d", i), Batch: 7})
 			require.NoError(t, err)
 			wg.Go(func() {
 				for {
@@ -139,7 +139,7 @@ func TestTimerLeaseExpiryHandsOver(t *testing.T) {
 		claimed, err := f.store.ClaimTimers(ctx, adapters.ClaimParams{Owner: "dead", Limit: 10, Now: f.clock.Now(), Lease: time.Minute})
 		require.NoError(t, err)
 		require.Len(t, claimed, 1)
-		w, err := f.engine.NewTimerWorker(&workflow.WorkerConfig{Owner: "alive", Lease: time.Minute})
+		w, err := f.engine.NewTimerWorker(&workflow.TimerWorkerConfig{Owner: "alive", Lease: time.Minute})
 		require.NoError(t, err)
 		n, err := w.RunOnce(ctx)
 		require.NoError(t, err)
@@ -155,7 +155,7 @@ func TestTimerLeaseExpiryHandsOver(t *testing.T) {
 func TestFollowOnOpensOnce(t *testing.T) {
 	t.Parallel()
 	forEachStore(t, func(t *testing.T, impl storeImpl) {
-		f := newFixture(t, impl, &workflow.Config{FollowOns: []workflow.FollowOn{{
+		f := newFixture(t, impl, &workflow.EngineConfig{FollowOns: []workflow.FollowOn{{
 			Name: "inspection",
 			When: func(ch *workflow.Change) bool { return ch.Case.Type == "building-permit" && ch.To == "approved" },
 			Open: func(_ context.Context, from *adapters.Case) (workflow.OpenParams, error) {
@@ -207,7 +207,7 @@ func TestTimerWorkerRunStopsWithoutLeaks(t *testing.T) {
 	f := newFixture(t, storeImpls[0], nil)
 	c := f.openPermit(t, `{}`)
 	f.clock.Set(monday.AddDate(0, 0, 7))
-	w, err := f.engine.NewTimerWorker(&workflow.WorkerConfig{Interval: time.Millisecond})
+	w, err := f.engine.NewTimerWorker(&workflow.TimerWorkerConfig{Interval: time.Millisecond})
 	require.NoError(t, err)
 	before := runtime.NumGoroutine()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -238,10 +238,10 @@ func TestTimerOfUnknownDefinitionStays(t *testing.T) {
 	c := f.openPermit(t, `{}`)
 	f.clock.Set(monday.AddDate(0, 0, 7))
 	// A process that knows only the pothole workflow.
-	other, err := workflow.New(f.store, &workflow.Config{Now: f.clock.Now})
+	other, err := workflow.New(f.store, &workflow.EngineConfig{Now: f.clock.Now})
 	require.NoError(t, err)
 	require.NoError(t, other.Register(compileExample(t, workflowsPothole(), potholeHooks())))
-	w, err := other.NewTimerWorker(&workflow.WorkerConfig{Lease: time.Second})
+	w, err := other.NewTimerWorker(&workflow.TimerWorkerConfig{Lease: time.Second})
 	require.NoError(t, err)
 	n, err := w.RunOnce(ctx)
 	require.NoError(t, err)
@@ -254,7 +254,7 @@ func TestTimerOfUnknownDefinitionStays(t *testing.T) {
 
 func TestFollowOnPanicWritesNothing(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, storeImpls[0], &workflow.Config{FollowOns: []workflow.FollowOn{{
+	f := newFixture(t, storeImpls[0], &workflow.EngineConfig{FollowOns: []workflow.FollowOn{{
 		Name: "broken",
 		When: func(*workflow.Change) bool { panic("bad rule") },
 		Open: func(context.Context, *adapters.Case) (workflow.OpenParams, error) { return workflow.OpenParams{}, nil },

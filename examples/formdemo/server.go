@@ -44,7 +44,7 @@ type server struct {
 // whole document (JSON), GET /style.css is the stylesheet. Validated
 // submissions are written to out, one JSON line each.
 func newServer(out io.Writer, log *slog.Logger) (http.Handler, error) {
-	reg, err := forms.NewRegistry(&forms.Config{Logger: log})
+	reg, err := forms.NewRegistry(&forms.RegistryConfig{Logger: log})
 	if err != nil {
 		return nil, err
 	}

@@ -39,7 +39,7 @@ func loadForms(ctx context.Context) (*forms.Registry, error) {
 // refuses a definition whose hooks are missing, so a typo fails here, at
 // start-up, rather than when a reviewer presses Approve.
 func permitWorkflow(reg *forms.Registry) (*workflow.Workflow, error) {
-	def, err := workflow.ParseDefinition(workflows.PermitReview)
+	def, err := workflow.ParseDefinition(workflows.PermitReview())
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +79,7 @@ func newEngine(store adapters.Store, reg *forms.Registry, clock func() time.Time
 	if err != nil {
 		return nil, nil, err
 	}
-	e, err := workflow.New(store, &workflow.Config{Now: clock})
+	e, err := workflow.New(store, &workflow.EngineConfig{Now: clock})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -12,7 +12,7 @@ import (
 // Example loads the pothole workflow and lists its states with the status
 // Open311 reports for each.
 func Example() {
-	def, err := workflow.ParseDefinition(workflows.Pothole)
+	def, err := workflow.ParseDefinition(workflows.Pothole())
 	if err != nil {
 		panic(err)
 	}

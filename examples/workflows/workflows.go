@@ -4,14 +4,22 @@
 // report. Tests and the portal load them with workflow.ParseDefinition.
 package workflows
 
-import _ "embed"
+import (
+	"bytes"
+	_ "embed"
+)
 
-// PermitReview is the building-permit review definition.
-//
-//go:embed permit-review.json
-var PermitReview []byte
+var (
+	//go:embed permit-review.json
+	permitReview []byte
+	//go:embed pothole.json
+	pothole []byte
+)
 
-// Pothole is the 311 pothole report definition.
-//
-//go:embed pothole.json
-var Pothole []byte
+// PermitReview returns the building-permit review definition, a fresh
+// copy on each call.
+func PermitReview() []byte { return bytes.Clone(permitReview) }
+
+// Pothole returns the 311 pothole report definition, a fresh copy on each
+// call.
+func Pothole() []byte { return bytes.Clone(pothole) }

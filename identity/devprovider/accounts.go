@@ -59,8 +59,9 @@ func DemoAccounts() []Account {
 }
 
 // DemoClients returns one confidential client, DemoClientID with
-// DemoSecret, allowed to redirect to http://127.0.0.1:8080/auth/callback/*
-// for the resident and staff providers.
+// DemoSecret, allowed to redirect to /auth/callback/resident and
+// /auth/callback/staff on any loopback origin (127.0.0.1, [::1] or
+// localhost, any port), and after logout to / on any loopback origin.
 func DemoClients() []Client {
 	return []Client{{
 		ID:                     DemoClientID,

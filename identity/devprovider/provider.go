@@ -6,6 +6,29 @@
 // refuses to serve on a non-loopback address unless
 // Config.InsecureAllowNonLoopback is set.
 //
+// # Demo accounts
+//
+// DemoAccounts, used unless Config.Accounts is set; the username is also
+// accepted as login_hint. Assurance is the acr claim (vot in brackets):
+//
+//	username              name              roles               assurance
+//	resident-low          Riley Low         (none)              urn:acr.login.gov:auth-only (Cl.Cm), low
+//	resident-substantial  Sam Substantial   (none)              urn:acr.login.gov:verified (Cl.Cm.P2), substantial
+//	resident-high         Harper High       (none)              urn:acr.login.gov:verified-facial-match-required (Cl.Cm.P3), high
+//	staff                 Sasha Staff       staff               urn:civickit:staff:mfa
+//	inspector             Ines Inspector    staff, inspector    urn:civickit:staff:mfa
+//	moderator             Morgan Moderator  staff, moderator    urn:civickit:staff:mfa
+//
+// # Demo client
+//
+// DemoClients, used unless Config.Clients is set: client_id civickit-demo,
+// secret civickit-demo-secret (client_secret_basic), redirect URIs
+// /auth/callback/resident and /auth/callback/staff on any loopback origin.
+// Every client's loopback redirect URIs match any loopback host
+// (127.0.0.0/8, [::1], localhost) and any port with the same path (RFC 8252
+// section 7.3), so an app on http://localhost:3000 needs no configuration;
+// a redirect to any other host must be registered exactly.
+//
 // Beyond the op package it adds the RFC 9207 iss authorization response
 // parameter (advertised in discovery) so that relying parties can test
 // their mix-up defence.

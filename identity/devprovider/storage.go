@@ -395,10 +395,18 @@ func (s *storage) Health(context.Context) error { return nil }
 // opClient adapts Client to op.Client.
 type opClient struct{ c *Client }
 
-func (o *opClient) GetID() string                       { return o.c.ID }
-func (o *opClient) RedirectURIs() []string              { return o.c.RedirectURIs }
-func (o *opClient) PostLogoutRedirectURIs() []string    { return o.c.PostLogoutRedirectURIs }
-func (o *opClient) ApplicationType() op.ApplicationType { return op.ApplicationTypeWeb }
+func (o *opClient) GetID() string                    { return o.c.ID }
+func (o *opClient) RedirectURIs() []string           { return o.c.RedirectURIs }
+func (o *opClient) PostLogoutRedirectURIs() []string { return o.c.PostLogoutRedirectURIs }
+
+// ApplicationType is native so that the op package applies RFC 8252
+// section 7.3: a redirect (and post-logout redirect) to any loopback host
+// (127.0.0.0/8, [::1], localhost) on any port matches a registered
+// loopback URI with the same path and query, so the demo client fits an
+// app on any local port. Other hosts still need an exact match. The type
+// affects nothing else the provider uses: clients still authenticate with
+// their AuthMethod.
+func (o *opClient) ApplicationType() op.ApplicationType { return op.ApplicationTypeNative }
 func (o *opClient) AuthMethod() oidc.AuthMethod {
 	if o.c.AuthMethod == "" {
 		return oidc.AuthMethodBasic

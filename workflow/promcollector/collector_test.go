@@ -1,4 +1,4 @@
-package prometheus_test
+package promcollector_test
 
 import (
 	"context"
@@ -15,16 +15,16 @@ import (
 	"github.com/civickit/civickit/adapters/memory"
 	"github.com/civickit/civickit/examples/workflows"
 	"github.com/civickit/civickit/workflow"
-	wprom "github.com/civickit/civickit/workflow/prometheus"
+	"github.com/civickit/civickit/workflow/promcollector"
 )
 
 func TestCollector(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	e, err := workflow.New(memory.New(), &workflow.Config{Now: clock})
+	e, err := workflow.New(memory.New(), &workflow.EngineConfig{Now: clock})
 	require.NoError(t, err)
-	def, err := workflow.ParseDefinition(workflows.Pothole)
+	def, err := workflow.ParseDefinition(workflows.Pothole())
 	require.NoError(t, err)
 	w, err := workflow.Compile(def, &workflow.Hooks{
 		Guards: map[string]workflow.Guard{"photo-attached": func(context.Context, *workflow.Input) (bool, string) { return true, "" }},
@@ -48,7 +48,7 @@ func TestCollector(t *testing.T) {
 	_, err = e.Fire(ctx, workflow.FireParams{CaseID: c.ID, Trigger: "mark-duplicate", Actor: workflow.Actor{Subject: "d", Roles: []string{"dispatcher"}}})
 	require.NoError(t, err)
 
-	col, err := wprom.New(e, &wprom.Config{Window: 24 * time.Hour, Now: clock})
+	col, err := promcollector.New(e, &promcollector.Config{Window: 24 * time.Hour, Now: clock})
 	require.NoError(t, err)
 	reg := prometheus.NewPedanticRegistry()
 	require.NoError(t, reg.Register(col))
@@ -93,7 +93,7 @@ func (failing) Metrics(context.Context, workflow.MetricsQuery) (workflow.Metrics
 
 func TestCollectorReportsSourceErrors(t *testing.T) {
 	t.Parallel()
-	col, err := wprom.New(failing{}, nil)
+	col, err := promcollector.New(failing{}, nil)
 	require.NoError(t, err)
 	reg := prometheus.NewRegistry()
 	require.NoError(t, reg.Register(col))
@@ -101,5 +101,5 @@ func TestCollectorReportsSourceErrors(t *testing.T) {
 	require.ErrorContains(t, err, "database unavailable")
 }
 
-var _ wprom.Source = (*workflow.Engine)(nil)
+var _ promcollector.Source = (*workflow.Engine)(nil)
 var _ adapters.CaseStats = (*memory.Store)(nil)

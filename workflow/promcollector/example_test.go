@@ -1,4 +1,4 @@
-package prometheus_test
+package promcollector_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 
 	"github.com/civickit/civickit/adapters/memory"
 	"github.com/civickit/civickit/workflow"
-	wprom "github.com/civickit/civickit/workflow/prometheus"
+	"github.com/civickit/civickit/workflow/promcollector"
 )
 
 // Register the collector with the engine as its source; every scrape asks
@@ -28,7 +28,7 @@ func Example() {
 		_, _ = e.Open(context.Background(), workflow.OpenParams{Type: "graffiti", Actor: workflow.Actor{Subject: "resident-1"}})
 	}
 
-	col, _ := wprom.New(e, nil)
+	col, _ := promcollector.New(e, nil)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(col)
 	n, _ := testutil.GatherAndCount(reg, "civickit_workflow_open_cases")

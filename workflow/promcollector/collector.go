@@ -1,4 +1,4 @@
-// Package prometheus exports workflow service metrics to Prometheus: open
+// Package promcollector exports workflow service metrics to Prometheus: open
 // cases per state, time to close, SLA breaches and volumes per intake
 // channel, per case type. It lives apart from package workflow so that the
 // core does not depend on Prometheus.
@@ -15,7 +15,7 @@
 // # Concurrency
 //
 // A Collector is safe for concurrent scrapes.
-package prometheus
+package promcollector
 
 import (
 	"context"
