@@ -706,16 +706,36 @@ func (e *Engine) Permitted(ctx context.Context, caseID string, actor Actor) ([]A
 }
 
 func (w *Workflow) permitted(ctx context.Context, c *adapters.Case, actor Actor) ([]Action, error) {
+	n := len(w.triggers)
+	return w.permittedInto(ctx, c, actor, &permitBuffers{
+		actions: make([]Action, 0, n), denials: make([]DeniedError, 0, n), byTrigger: make([]*DeniedError, n),
+	})
+}
+
+// permitBuffers back the actions of one or more permitted calls, so a
+// queue page allocates them once: actions and denials with room for every
+// trigger, byTrigger (cleared on use) at least as long as the triggers.
+type permitBuffers struct {
+	actions   []Action
+	denials   []DeniedError
+	byTrigger []*DeniedError
+}
+
+// permittedInto is permitted taking its actions and denials from the
+// front of b's buffers and leaving b past them; the actions it returns are
+// capped so that appending to them leaves b alone.
+func (w *Workflow) permittedInto(ctx context.Context, c *adapters.Case, actor Actor, b *permitBuffers) ([]Action, error) {
 	system := actor.system
 	cl := w.newCall(c, "", actor)
-	cl.denials = make([]*DeniedError, len(w.triggers))
+	cl.denials = b.byTrigger[:len(w.triggers)]
+	clear(cl.denials)
 	allowed, err := w.permittedTriggers(withCall(ctx, cl), cl)
 	if err != nil {
 		return nil, fmt.Errorf("workflow: permitted actions on case %s: %w", c.ID, err)
 	}
-	out := make([]Action, 0, len(w.triggers))
+	out := b.actions
 	// Denials for triggers the state cannot handle share one allocation.
-	denials := make([]DeniedError, 0, len(w.triggers))
+	denials := b.denials
 	for i, t := range w.triggers {
 		info := w.titles[t]
 		if info.systemOnly && !system {
@@ -733,7 +753,8 @@ func (w *Workflow) permitted(ctx context.Context, c *adapters.Case, actor Actor)
 		}
 		out = append(out, a)
 	}
-	return out, nil
+	b.actions, b.denials = out[len(out):len(out)], denials[len(denials):len(denials)]
+	return out[:len(out):len(out)], nil
 }
 
 // History returns the case's audit trail in order.
