@@ -29,8 +29,10 @@
 // store (adapters.Store). Open, Fire, Assign and Withdraw each make one
 // atomic store call writing the case, its event, outbox messages and
 // timers together, guarded by the case version; Permitted lists what an
-// actor may do with the reason for everything else; History returns the
-// audit trail. A TimerWorker fires reminders, escalations, auto-closes and
+// actor may do with the reason for everything else, and Queue does the
+// same for a page of listed cases in one store read; History returns the
+// audit trail. Open takes the submission record forms.Form.Submission
+// makes and, given no other data, opens the case with its data. A TimerWorker fires reminders, escalations, auto-closes and
 // follow-on cases (FollowOn) as the system actor. Only SystemActor()
 // returns that actor: it carries an unexported mark, so no principal whose
 // roles claim says "system" (in any spelling) gains its privilege. Metrics come from the

@@ -245,12 +245,14 @@ type OpenParams struct {
 	// Channel is the intake channel; empty means "web". Staff opening on
 	// a resident's behalf must name it ("counter", "phone", "paper").
 	Channel string
-	// Data is the case's JSON object, usually the validated submission.
-	// Where PII is sealed at rest, pass the output of forms.Form.Seal here
-	// and in Submission, so the store never holds it in clear.
+	// Data is the case's JSON object, usually the validated submission;
+	// empty means Submission's data. Where PII is sealed at rest, pass the
+	// output of forms.Form.Seal here and in Submission, so the store never
+	// holds it in clear.
 	Data json.RawMessage
 	// Submission, if not nil, is stored with the case: the form
-	// submission the case is opened from, already validated. Its ID,
+	// submission the case is opened from, already validated, as
+	// forms.Form.Submission makes it from the clean data. Its ID,
 	// Submitter, Channel and SubmittedAt are filled in when empty.
 	Submission *adapters.Submission
 	// Comment is free text for the "opened" event.
@@ -280,6 +282,9 @@ func (e *Engine) open(ctx context.Context, p OpenParams) (adapters.Case, error) 
 		return adapters.Case{}, err
 	}
 	def := w.def
+	if len(p.Data) == 0 && p.Submission != nil {
+		p.Data = p.Submission.Data
+	}
 	switch {
 	case len(p.Data) > e.cfg.MaxDataBytes:
 		return adapters.Case{}, fmt.Errorf("%w: data exceeds %d bytes", adapters.ErrInvalidArgument, e.cfg.MaxDataBytes)
