@@ -273,10 +273,16 @@ func (w *Workflow) active(state string) []string {
 	return nil
 }
 
+// isSubmitter reports whether the actor is the case's submitter: the same
+// subject and, when the case knows it, the same issuer.
+func isSubmitter(a *Actor, c *adapters.Case) bool {
+	return a.Subject != "" && a.Subject == c.Submitter && (c.SubmitterIssuer == "" || a.Issuer == c.SubmitterIssuer)
+}
+
 func hasRole(a *Actor, c *adapters.Case, role string) bool {
 	switch role {
 	case RoleSubmitter:
-		return a.Subject != "" && a.Subject == c.Submitter
+		return isSubmitter(a, c)
 	case RoleAssignee:
 		return a.Subject != "" && a.Subject == c.Assignee
 	}

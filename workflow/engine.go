@@ -238,10 +238,12 @@ type OpenParams struct {
 	Actor Actor
 	// OnBehalf says staff open the case for a resident (at the counter,
 	// by phone, from a paper form). The actor then needs one of the
-	// definition's intake roles, and Submitter names the resident (empty
-	// for an anonymous caller). Otherwise the submitter is the actor.
-	OnBehalf  bool
-	Submitter string
+	// definition's intake roles, and Submitter and SubmitterIssuer name
+	// the resident (empty for an anonymous caller). Otherwise the
+	// submitter is the actor, with the actor's issuer.
+	OnBehalf        bool
+	Submitter       string
+	SubmitterIssuer string
 	// Channel is the intake channel; empty means "web". Staff opening on
 	// a resident's behalf must name it ("counter", "phone", "paper").
 	Channel string
@@ -296,7 +298,7 @@ func (e *Engine) open(ctx context.Context, p OpenParams) (adapters.Case, error) 
 	deny := func(code DenialCode, reason string) error {
 		return &DeniedError{State: def.Initial, Trigger: "open", Code: code, Reason: reason}
 	}
-	submitter, channel := p.Actor.Subject, p.Channel
+	submitter, issuer, channel := p.Actor.Subject, p.Actor.Issuer, p.Channel
 	if p.OnBehalf {
 		var roles []string
 		if def.Intake != nil {
@@ -310,7 +312,7 @@ func (e *Engine) open(ctx context.Context, p OpenParams) (adapters.Case, error) 
 		if channel == "" {
 			return adapters.Case{}, fmt.Errorf("%w: a case opened on a resident's behalf needs its intake channel", adapters.ErrInvalidArgument)
 		}
-		submitter = p.Submitter
+		submitter, issuer = p.Submitter, p.SubmitterIssuer
 	} else {
 		if def.Intake != nil && p.Actor.Assurance < def.Intake.Assurance {
 			d := deny(DeniedAssurance, fmt.Sprintf("needs identity assurance %d, has %d", def.Intake.Assurance, p.Actor.Assurance)).(*DeniedError)
@@ -336,7 +338,7 @@ func (e *Engine) open(ctx context.Context, p OpenParams) (adapters.Case, error) 
 	}
 	entered := slices.Clone(w.active(state))
 	slices.Reverse(entered)
-	c := adapters.Case{ID: id, Type: def.Type, DefinitionVersion: def.Version, State: state, Submitter: submitter, Channel: channel, Data: p.Data, CreatedAt: at}
+	c := adapters.Case{ID: id, Type: def.Type, DefinitionVersion: def.Version, State: state, Submitter: submitter, SubmitterIssuer: issuer, Channel: channel, Data: p.Data, CreatedAt: at}
 	fx := e.effects(w, &c, change{to: state, trigger: "open", entered: entered, actor: &p.Actor, at: at, version: 1})
 	applyUpdate(&c, fx.update)
 	payload, _ := json.Marshal(struct {
@@ -358,7 +360,7 @@ func (e *Engine) open(ctx context.Context, p OpenParams) (adapters.Case, error) 
 			s.ID = derivedID("submission", id)
 		}
 		if s.Submitter == "" {
-			s.Submitter = submitter
+			s.Submitter, s.SubmitterIssuer = submitter, issuer
 		}
 		if s.Channel == "" {
 			s.Channel = channel
@@ -399,7 +401,7 @@ func (e *Engine) reopened(ctx context.Context, p adapters.CreateCaseParams, othe
 	// Data is compared while the case is as opened: later transitions may
 	// record into it.
 	same := c.ID == want.ID && c.Type == want.Type && c.DefinitionVersion == want.DefinitionVersion &&
-		c.Submitter == want.Submitter && c.Channel == want.Channel && (c.Version > 1 || sameJSON(c.Data, want.Data))
+		c.Submitter == want.Submitter && c.SubmitterIssuer == want.SubmitterIssuer && c.Channel == want.Channel && (c.Version > 1 || sameJSON(c.Data, want.Data))
 	if same {
 		events, err := e.store.ListEvents(ctx, c.ID)
 		if err != nil {
@@ -871,7 +873,7 @@ func (e *Engine) Withdraw(ctx context.Context, p WithdrawParams) (Result, error)
 		return Result{}, fmt.Errorf("workflow: withdraw case %s: %w", p.CaseID, err)
 	}
 	trigger := w.def.withdrawTrigger()
-	if p.Actor.Subject == "" || p.Actor.Subject != c.Submitter {
+	if !isSubmitter(&p.Actor, &c) {
 		return Result{}, fmt.Errorf("workflow: withdraw case %s: %w", p.CaseID, &DeniedError{
 			CaseID: c.ID, State: c.State, Trigger: trigger, Code: DeniedNotSubmitter, Reason: "only the resident who submitted the case may withdraw it",
 		})
