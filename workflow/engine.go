@@ -714,37 +714,42 @@ func (e *Engine) Permitted(ctx context.Context, caseID string, actor Actor) ([]A
 
 func (w *Workflow) permitted(ctx context.Context, c *adapters.Case, actor Actor) ([]Action, error) {
 	n := len(w.triggers)
-	return w.permittedInto(ctx, c, actor, &permitBuffers{
-		actions: make([]Action, 0, n), denials: make([]DeniedError, 0, n), byTrigger: make([]*DeniedError, n),
+	cl := new(call)
+	return w.permittedInto(withCall(ctx, cl), cl, c, actor, &permitBuffers{
+		actions: make([]Action, 0, n), denials: make([]DeniedError, 0, n), byTrigger: make([]*DeniedError, n), allowed: make([]bool, n),
 	})
 }
 
 // permitBuffers back the actions of one or more permitted calls, so a
 // queue page allocates them once: actions and denials with room for every
-// trigger, byTrigger (cleared on use) at least as long as the triggers.
+// trigger, byTrigger and allowed (cleared on use) at least as long as the
+// triggers.
 type permitBuffers struct {
 	actions   []Action
 	denials   []DeniedError
 	byTrigger []*DeniedError
+	allowed   []bool
 }
 
-// permittedInto is permitted taking its actions and denials from the
-// front of b's buffers and leaving b past them; the actions it returns are
-// capped so that appending to them leaves b alone.
-func (w *Workflow) permittedInto(ctx context.Context, c *adapters.Case, actor Actor, b *permitBuffers) ([]Action, error) {
+// permittedInto is permitted evaluating with cl, the call ctx carries,
+// taking its actions and denials from the front of b's buffers and leaving
+// b past them; the actions it returns are capped so that appending to them
+// leaves b alone.
+func (w *Workflow) permittedInto(ctx context.Context, cl *call, c *adapters.Case, actor Actor, b *permitBuffers) ([]Action, error) {
 	system := actor.system
-	cl := w.newCall(c, "", actor)
+	w.startCall(cl, c, "", actor)
 	cl.denials = b.byTrigger[:len(w.triggers)]
 	clear(cl.denials)
-	allowed, err := w.permittedTriggers(withCall(ctx, cl), cl)
+	allowed, err := w.permittedTriggers(ctx, cl, b.allowed)
 	if err != nil {
 		return nil, fmt.Errorf("workflow: permitted actions on case %s: %w", c.ID, err)
 	}
 	out := b.actions
 	// Denials for triggers the state cannot handle share one allocation.
 	denials := b.denials
+	st := w.states[c.State]
 	for i, t := range w.triggers {
-		info := w.titles[t]
+		info := w.infos[i]
 		if info.systemOnly && !system {
 			continue
 		}
@@ -755,7 +760,13 @@ func (w *Workflow) permittedInto(ctx context.Context, c *adapters.Case, actor Ac
 		case cl.denials[i] != nil:
 			a.Denied = cl.denials[i]
 		default:
-			denials = append(denials, DeniedError{CaseID: c.ID, State: c.State, Trigger: t, Code: DeniedNotInState, Reason: w.notInStateReason(c.State, t)})
+			reason := ""
+			if st != nil {
+				reason = st.notIn[i]
+			} else {
+				reason = w.notInStateReason(c.State, t)
+			}
+			denials = append(denials, DeniedError{CaseID: c.ID, State: c.State, Trigger: t, Code: DeniedNotInState, Reason: reason})
 			a.Denied = &denials[len(denials)-1]
 		}
 		out = append(out, a)

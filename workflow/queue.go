@@ -50,9 +50,12 @@ func (e *Engine) Queue(ctx context.Context, actor Actor, q adapters.CaseQuery) (
 		most = max(most, len(flows[i].triggers))
 	}
 	// One allocation of each kind serves the whole page.
-	b := permitBuffers{actions: make([]Action, 0, n), denials: make([]DeniedError, 0, n), byTrigger: make([]*DeniedError, most)}
+	b := permitBuffers{actions: make([]Action, 0, n), denials: make([]DeniedError, 0, n), byTrigger: make([]*DeniedError, most), allowed: make([]bool, most)}
+	// So does one call, evaluated against each case in turn.
+	cl := new(call)
+	cctx := withCall(ctx, cl)
 	for i := range page.Cases {
-		actions, err := flows[i].permittedInto(ctx, &page.Cases[i], actor, &b)
+		actions, err := flows[i].permittedInto(cctx, cl, &page.Cases[i], actor, &b)
 		if err != nil {
 			return QueuePage{}, err
 		}
