@@ -81,7 +81,7 @@ func run(ctx context.Context, out io.Writer, dbPath string) error {
 	if err != nil {
 		return err
 	}
-	if err := printQueue(ctx, out, store, c.Team); err != nil {
+	if err := printQueue(ctx, out, engine, c.Team); err != nil {
 		return err
 	}
 	fmt.Fprintln(out)
