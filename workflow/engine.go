@@ -771,7 +771,7 @@ func (w *Workflow) permittedInto(ctx context.Context, cl *call, c *adapters.Case
 		}
 		out = append(out, a)
 	}
-	b.actions, b.denials = out[len(out):len(out)], denials[len(denials):len(denials)]
+	b.actions, b.denials = out[len(out):], denials[len(denials):]
 	return out[:len(out):len(out)], nil
 }
 
