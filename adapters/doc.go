@@ -1,7 +1,13 @@
 // Package adapters holds the contracts between civickit's domain packages
 // (forms, workflow, identity, feedback) and the storage and delivery
 // back ends that vendors choose: the records the SDK stores, the small
-// interfaces that persist them, and one fixed set of sentinel errors.
+// interfaces that persist them, and one fixed set of sentinel errors. It
+// also holds the few values two domain packages must agree on without
+// importing each other, such as Assurance, the identity assurance level
+// identity establishes and workflow checks. Records that name a person
+// keep the issuer beside the subject (Case.SubmitterIssuer,
+// Submission.SubmitterIssuer, Draft.SubjectIssuer): the two together are
+// the stable key.
 //
 // The package imports only the standard library, so depending on the
 // contracts costs a vendor nothing. Implementations live in sub-packages:

@@ -26,6 +26,9 @@ type Case struct {
 	// Submitter is the identity subject of the resident the case is for;
 	// empty for anonymous reports.
 	Submitter string
+	// SubmitterIssuer is the identity issuer of Submitter: the two
+	// together are the resident's stable key. Empty when unknown.
+	SubmitterIssuer string
 	// Team is the team or queue that owns the case in its current state.
 	Team string
 	// Assignee is the subject of the staff member working the case.
@@ -86,6 +89,9 @@ type Submission struct {
 	// Submitter is the identity subject of the resident; empty when
 	// anonymous.
 	Submitter string
+	// SubmitterIssuer is the identity issuer of Submitter; empty when
+	// unknown.
+	SubmitterIssuer string
 	// Channel is how the submission arrived ("web", "sms", "open311", ...).
 	Channel string
 	// SubmittedAt is when the submission was received.
@@ -170,6 +176,8 @@ type Draft struct {
 	// Subject is the identity subject of a signed-in resident; empty for
 	// anonymous drafts.
 	Subject string
+	// SubjectIssuer is the identity issuer of Subject; empty when unknown.
+	SubjectIssuer string
 	// Step is the form step the resident was on.
 	Step string
 	// Data is the JSON of the values entered so far (possibly sealed).

@@ -3,6 +3,7 @@ package forms
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -59,6 +60,16 @@ func (f *Form) Hash() string { return f.hash }
 
 // Pin returns the (id, version, hash) triple of this definition.
 func (f *Form) Pin() Pin { return Pin{ID: f.id, Version: f.version, Hash: f.hash} }
+
+// Submission returns the submission record of clean data, pinned to this
+// form: pass the output of ValidateJSON (or of Seal, where PII is sealed
+// at rest) and hand the record to workflow.OpenParams.Submission, which
+// fills in its ID, submitter, channel and time and, when OpenParams.Data
+// is empty, opens the case with the same data. The record keeps its own
+// copy of clean.
+func (f *Form) Submission(clean json.RawMessage) adapters.Submission {
+	return adapters.Submission{FormID: f.id, FormVersion: f.version, FormHash: f.hash, Data: slices.Clone(clean)}
+}
 
 // Title returns the form title in the best matching locale.
 func (f *Form) Title(locale string) string { return pick(f.title, f.titles, locale) }

@@ -108,7 +108,8 @@
 // "invalid-params" list. ValidateRequest takes only application/json and
 // application/x-www-form-urlencoded bodies (415 otherwise, a missing
 // Content-Type and text/plain included) and a form post of at most 1,000
-// values.
+// values. Form.Submission turns clean values into the adapters.Submission
+// record, pinned to the form version, that workflow.OpenParams takes.
 //
 // Input read from bytes or a request is bounded: bodies (default 1 MiB),
 // nesting (default 32 levels); duplicate JSON keys and invalid UTF-8 are

@@ -87,6 +87,9 @@ type SaveParams struct {
 	// Subject is the signed-in resident's identity subject; empty for an
 	// anonymous draft. A draft with a subject resumes only for it.
 	Subject string
+	// SubjectIssuer is the identity issuer of Subject, kept with the
+	// draft; saving over a draft needs the same issuer and subject.
+	SubjectIssuer string
 	// Step is the step the resident is on.
 	Step string
 	// Values are the values entered so far; they need not be valid yet.
@@ -139,12 +142,12 @@ func (d *Drafts) Save(ctx context.Context, p SaveParams) (string, error) {
 	}
 	now := d.now()
 	rec := adapters.Draft{TokenHash: hashToken(token), FormID: f.id, FormVersion: f.version,
-		Subject: p.Subject, Step: p.Step, Data: data, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(d.ttl)}
+		Subject: p.Subject, SubjectIssuer: p.SubjectIssuer, Step: p.Step, Data: data, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(d.ttl)}
 	if p.Token != "" {
 		old, err := d.store.GetDraft(ctx, rec.TokenHash, now)
 		switch {
 		case err == nil:
-			if old.Subject != p.Subject {
+			if old.Subject != p.Subject || old.SubjectIssuer != p.SubjectIssuer {
 				return "", fmt.Errorf("forms: save draft: %w", adapters.ErrNotFound)
 			}
 			rec.CreatedAt = old.CreatedAt
@@ -170,6 +173,8 @@ type Resumed struct {
 	Values map[string]any
 	// Subject is the owner, empty for an anonymous draft.
 	Subject string
+	// SubjectIssuer is the identity issuer of Subject, as saved.
+	SubjectIssuer string
 	// ExpiresAt is when the draft stops being resumable.
 	ExpiresAt time.Time
 }
@@ -250,7 +255,7 @@ func (d *Drafts) resume(ctx context.Context, hash, subject string, owned bool) (
 			return Resumed{}, fmt.Errorf("forms: resume draft of %s: %w", f.id, err)
 		}
 	}
-	return Resumed{Form: f, Step: rec.Step, Values: m, Subject: rec.Subject, ExpiresAt: rec.ExpiresAt}, nil
+	return Resumed{Form: f, Step: rec.Step, Values: m, Subject: rec.Subject, SubjectIssuer: rec.SubjectIssuer, ExpiresAt: rec.ExpiresAt}, nil
 }
 
 // Discard deletes a draft, as after the form is submitted.

@@ -215,3 +215,23 @@ func TestDraftsSealPII(t *testing.T) {
 	_, err = d2.Resume(ctx, token2, "")
 	assert.NoError(t, err)
 }
+
+func TestDraftsKeepTheSubjectsIssuer(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	reg, f := permitRegistry(t)
+	store := &spyStore{DraftStore: memory.New()}
+	drafts, err := forms.NewDrafts(store, reg, nil)
+	require.NoError(t, err)
+	token, err := drafts.Save(ctx, forms.SaveParams{Form: f, Subject: "u-1", SubjectIssuer: "https://login.example.gov", Step: "site", Values: map[string]any{}})
+	require.NoError(t, err)
+	require.Len(t, store.saved, 1)
+	assert.Equal(t, "https://login.example.gov", store.saved[0].SubjectIssuer)
+
+	got, err := drafts.Resume(ctx, token, "u-1")
+	require.NoError(t, err)
+	assert.Equal(t, "https://login.example.gov", got.SubjectIssuer)
+
+	_, err = drafts.Save(ctx, forms.SaveParams{Form: f, Token: token, Subject: "u-1", SubjectIssuer: "https://other.example.gov", Values: map[string]any{}})
+	assert.ErrorIs(t, err, adapters.ErrNotFound, "the same subject at another issuer does not overwrite the draft")
+}

@@ -16,7 +16,9 @@
 // exp/iat/nbf with a configurable skew, nonce and at_hash. The result is a
 // Principal: issuer and subject (the stable key, never the email), email,
 // name, phone, roles from a configurable claim path, and an AssuranceLevel
-// normalised from acr, vot or amr.
+// (adapters.Assurance) normalised from acr, vot or amr. A *Principal is a
+// workflow.Person: workflow.ActorOf(p) is its workflow actor, without
+// identity importing workflow.
 //
 // Every token (ID, logout and access token) is verified against its
 // issuer's JWKS, fetched again when a token names an unknown key id but at

@@ -7,41 +7,29 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/civickit/civickit/adapters"
 )
 
 // AssuranceLevel is a normalised level of confidence in an identity and its
-// authentication, comparable across providers. The values are stable
-// integers shared with the workflow package's guards.
-type AssuranceLevel int
+// authentication, comparable across providers. It is adapters.Assurance,
+// the one assurance type workflow actors and definitions use too.
+type AssuranceLevel = adapters.Assurance
 
-// Assurance levels, in increasing order of confidence.
+// Assurance levels, in increasing order of confidence (the levels of
+// adapters.Assurance).
 const (
 	// AssuranceNone means no assurance claim was recognised.
-	AssuranceNone AssuranceLevel = 0
+	AssuranceNone = adapters.AssuranceNone
 	// AssuranceLow is a self-asserted identity (Login.gov auth-only, IAL1).
-	AssuranceLow AssuranceLevel = 1
+	AssuranceLow = adapters.AssuranceLow
 	// AssuranceSubstantial is a remotely verified identity (Login.gov IAL2,
 	// GOV.UK One Login P2, eIDAS substantial).
-	AssuranceSubstantial AssuranceLevel = 2
+	AssuranceSubstantial = adapters.AssuranceSubstantial
 	// AssuranceHigh is an identity verified with strong evidence, such as
 	// biometric comparison (Login.gov facial match, eIDAS high).
-	AssuranceHigh AssuranceLevel = 3
+	AssuranceHigh = adapters.AssuranceHigh
 )
-
-// String returns "none", "low", "substantial", "high" or "level(n)".
-func (l AssuranceLevel) String() string {
-	switch l {
-	case AssuranceNone:
-		return "none"
-	case AssuranceLow:
-		return "low"
-	case AssuranceSubstantial:
-		return "substantial"
-	case AssuranceHigh:
-		return "high"
-	}
-	return fmt.Sprintf("level(%d)", int(l))
-}
 
 // ParseAssuranceLevel is the inverse of AssuranceLevel.String for the four
 // named levels.
@@ -253,4 +241,34 @@ func (c *AssuranceConfig) Level(acr, vot string, amr []string) AssuranceLevel {
 		return best
 	}
 	return c.Default
+}
+
+// ActorSubject returns the principal's stable key: its issuer and subject.
+// With ActorRoles and ActorAssurance it makes *Principal a
+// workflow.Person, so workflow.ActorOf(p) is the workflow actor of the
+// signed-in person (identity does not import workflow). A nil principal
+// returns empty strings.
+func (p *Principal) ActorSubject() (issuer, subject string) {
+	if p == nil {
+		return "", ""
+	}
+	return p.Issuer, p.Subject
+}
+
+// ActorRoles returns the principal's roles (nil for a nil principal).
+// Treat the slice as read-only.
+func (p *Principal) ActorRoles() []string {
+	if p == nil {
+		return nil
+	}
+	return p.Roles
+}
+
+// ActorAssurance returns the principal's assurance level (AssuranceNone
+// for a nil principal).
+func (p *Principal) ActorAssurance() adapters.Assurance {
+	if p == nil {
+		return AssuranceNone
+	}
+	return p.Assurance
 }

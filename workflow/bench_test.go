@@ -106,3 +106,56 @@ func BenchmarkPermitted(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkQueue measures Engine.Queue, a page of 50 cases of the
+// 12-state definition with the permitted actions of one actor, on SQLite
+// ("sqlite"), beside the same ListCases page alone ("sqlite-list"); the
+// budget is Queue ≤ 2 × ListCases.
+func BenchmarkQueue(b *testing.B) {
+	ctx := context.Background()
+	var sqliteImpl storeImpl
+	for _, impl := range storeImpls {
+		if impl.name == "sqlite" {
+			sqliteImpl = impl
+		}
+	}
+	setup := func(b *testing.B) (*workflow.Engine, adapters.Store, workflow.Actor) {
+		s := sqliteImpl.open(b)
+		e, err := workflow.New(s, nil)
+		require.NoError(b, err)
+		require.NoError(b, e.Register(twelveStates(b)))
+		staff := workflow.Actor{Subject: "staff-1", Roles: []string{"staff"}, Assurance: 2}
+		for i := range 50 {
+			c, err := e.Open(ctx, workflow.OpenParams{Type: "twelve", Actor: staff})
+			require.NoError(b, err)
+			for j := range i % 5 {
+				_, err := e.Fire(ctx, workflow.FireParams{CaseID: c.ID, Trigger: fmt.Sprintf("next-%02d", j+1), Actor: staff})
+				require.NoError(b, err)
+			}
+		}
+		return e, s, staff
+	}
+	q := adapters.CaseQuery{Type: "twelve", Limit: 50}
+	b.Run("sqlite", func(b *testing.B) {
+		e, _, staff := setup(b)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for range b.N {
+			page, err := e.Queue(ctx, staff, q)
+			if err != nil || len(page.Items) != 50 || len(page.Items[49].Actions) == 0 {
+				b.Fatal(err, len(page.Items))
+			}
+		}
+	})
+	b.Run("sqlite-list", func(b *testing.B) {
+		_, s, _ := setup(b)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for range b.N {
+			page, err := s.ListCases(ctx, q)
+			if err != nil || len(page.Cases) != 50 {
+				b.Fatal(err, len(page.Cases))
+			}
+		}
+	})
+}

@@ -3,6 +3,8 @@ package workflow
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/civickit/civickit/adapters"
 )
 
 // Builder builds a Definition in Go. Build checks the result against the
@@ -27,7 +29,7 @@ func (b *Builder) Initial(state string) *Builder { b.def.Initial = state; return
 
 // Intake sets the staff roles that may open cases on a resident's behalf
 // and the assurance a resident needs to open one.
-func (b *Builder) Intake(assurance int, roles ...string) *Builder {
+func (b *Builder) Intake(assurance adapters.Assurance, roles ...string) *Builder {
 	b.def.Intake = &Intake{Roles: roles, Assurance: assurance}
 	return b
 }
@@ -138,7 +140,7 @@ func (t *TransitionBuilder) Title(title string) *TransitionBuilder { t.tr().Titl
 func (t *TransitionBuilder) Roles(roles ...string) *TransitionBuilder { t.tr().Roles = roles; return t }
 
 // Assurance sets the minimum identity assurance level.
-func (t *TransitionBuilder) Assurance(level int) *TransitionBuilder {
+func (t *TransitionBuilder) Assurance(level adapters.Assurance) *TransitionBuilder {
 	t.tr().Assurance = level
 	return t
 }

@@ -23,6 +23,7 @@ type Workflow struct {
 	defined  map[string]bool
 	index    map[string]int // trigger → position in triggers
 	titles   map[string]triggerInfo
+	infos    []triggerInfo // titles by trigger position
 	// boxed holds every state and trigger name as an interface value, so
 	// handing them to stateless does not allocate.
 	boxed map[string]any
@@ -41,6 +42,7 @@ type stateInfo struct {
 	ancestors []string          // nearest first
 	active    []string          // the state, then its ancestors
 	timers    map[string]string // timer kind → timer name
+	notIn     []string          // not-in-state reasons by trigger position
 }
 
 // transition is a Transition with its hooks bound.
@@ -215,14 +217,20 @@ func Compile(def *Definition, hooks *Hooks) (*Workflow, error) {
 	for _, t := range w.triggers {
 		w.boxed[t] = t
 	}
+	w.infos = make([]triggerInfo, len(w.triggers))
+	for i, t := range w.triggers {
+		w.infos[i] = w.titles[t]
+	}
 	for name, st := range w.states {
 		w.boxed[name] = name
-		for _, t := range w.triggers {
+		st.notIn = make([]string, len(w.triggers))
+		for i, t := range w.triggers {
 			reason := fmt.Sprintf("%q is not possible in state %q", t, name)
 			if st.Terminal != "" {
 				reason = fmt.Sprintf("the case has ended in state %q", name)
 			}
 			w.notInState[[2]string{name, t}] = reason
+			st.notIn[i] = reason
 		}
 	}
 	return w, nil
@@ -230,13 +238,21 @@ func Compile(def *Definition, hooks *Hooks) (*Workflow, error) {
 
 // newCall starts an evaluation of the machine against the case.
 func (w *Workflow) newCall(c *adapters.Case, trigger string, actor Actor) *call {
+	cl := new(call)
+	w.startCall(cl, c, trigger, actor)
+	return cl
+}
+
+// startCall resets cl for an evaluation against the case, so that one
+// call (and the context carrying it) can serve a queue page's cases in
+// turn.
+func (w *Workflow) startCall(cl *call, c *adapters.Case, trigger string, actor Actor) {
 	b, ok := w.boxed[c.State]
 	if !ok {
 		b = c.State
 	}
-	cl := &call{state: c.State, boxed: b, in: Input{Case: c, Trigger: trigger, Actor: actor}}
+	*cl = call{state: c.State, boxed: b, in: Input{Case: c, Trigger: trigger, Actor: actor}}
 	cl.entered, cl.exited = cl.buf[:0:4], cl.buf[4:4:8]
-	return cl
 }
 
 // Definition returns the workflow's definition. Callers must not modify it.
@@ -273,10 +289,16 @@ func (w *Workflow) active(state string) []string {
 	return nil
 }
 
+// isSubmitter reports whether the actor is the case's submitter: the same
+// subject and, when the case knows it, the same issuer.
+func isSubmitter(a *Actor, c *adapters.Case) bool {
+	return a.Subject != "" && a.Subject == c.Submitter && (c.SubmitterIssuer == "" || a.Issuer == c.SubmitterIssuer)
+}
+
 func hasRole(a *Actor, c *adapters.Case, role string) bool {
 	switch role {
 	case RoleSubmitter:
-		return a.Subject != "" && a.Subject == c.Submitter
+		return isSubmitter(a, c)
 	case RoleAssignee:
 		return a.Subject != "" && a.Subject == c.Assignee
 	}
@@ -422,9 +444,10 @@ func (w *Workflow) evaluate(ctx context.Context, c *call, trigger string) (err e
 }
 
 // permittedTriggers asks the machine, in one pass over the state and its
-// ancestors, which triggers could fire now; guards record in c.denials why
-// the others cannot.
-func (w *Workflow) permittedTriggers(ctx context.Context, c *call) (allowed []bool, err error) {
+// ancestors, which triggers could fire now, in allowed (a buffer at least
+// as long as the triggers); guards record in c.denials why the others
+// cannot.
+func (w *Workflow) permittedTriggers(ctx context.Context, c *call, allowed []bool) (_ []bool, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("workflow: permitted triggers: %w: %v", ErrPanic, r)
@@ -434,7 +457,8 @@ func (w *Workflow) permittedTriggers(ctx context.Context, c *call) (allowed []bo
 	if c.fault != nil {
 		return nil, c.fault
 	}
-	allowed = make([]bool, len(w.triggers))
+	allowed = allowed[:len(w.triggers)]
+	clear(allowed)
 	for _, tr := range trs {
 		if i, ok := w.index[tr.(string)]; ok {
 			allowed[i] = true

@@ -46,7 +46,7 @@ type Intake struct {
 	Roles []string `json:"roles"`
 	// Assurance is the minimum identity assurance for a resident opening
 	// a case themselves (0 none, 1 low, 2 substantial, 3 high).
-	Assurance int `json:"assurance,omitempty"`
+	Assurance adapters.Assurance `json:"assurance,omitempty"`
 }
 
 // Terminal marks a state that ends the workflow, and says how Open311
@@ -167,7 +167,7 @@ type Transition struct {
 	// which no Actor built from a principal can be, whatever its roles.
 	Roles []string `json:"roles"`
 	// Assurance is the minimum identity assurance level (0 to 3).
-	Assurance int `json:"assurance,omitempty"`
+	Assurance adapters.Assurance `json:"assurance,omitempty"`
 	// Form names a PayloadValidator hook checking the payload; without
 	// one the action takes no payload.
 	Form string `json:"form,omitempty"`
@@ -192,17 +192,22 @@ const (
 	RoleSystem = "system"
 )
 
-// Assurance levels of Actor.Assurance, as identity.AssuranceLevel counts
-// them.
+// Assurance levels of Actor.Assurance and of definitions: the levels of
+// adapters.Assurance, which identity.AssuranceLevel is too.
 const (
-	AssuranceNone        = 0
-	AssuranceLow         = 1
-	AssuranceSubstantial = 2
-	AssuranceHigh        = 3
+	AssuranceNone        = adapters.AssuranceNone
+	AssuranceLow         = adapters.AssuranceLow
+	AssuranceSubstantial = adapters.AssuranceSubstantial
+	AssuranceHigh        = adapters.AssuranceHigh
 )
 
-// Actor is who fires a trigger.
+// Actor is who fires a trigger. ActorOf makes one from a signed-in
+// person (such as an *identity.Principal).
 type Actor struct {
+	// Issuer is the identity issuer of Subject; the two together are the
+	// person's stable key. Empty for the system and for callers that do
+	// not know it.
+	Issuer string
 	// Subject is the identity subject ("system" for timers).
 	Subject string
 	// Roles the actor holds. RoleSystem here grants nothing: the system
@@ -210,7 +215,7 @@ type Actor struct {
 	Roles []string
 	// Assurance is the identity assurance level: 0 none, 1 low,
 	// 2 substantial, 3 high.
-	Assurance int
+	Assurance adapters.Assurance
 
 	// system marks the actor SystemActor returns. It is unexported so
 	// that no principal, claim or role mapping can produce it.

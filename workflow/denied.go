@@ -1,6 +1,10 @@
 package workflow
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/civickit/civickit/adapters"
+)
 
 // DenialCode says why an action was denied.
 type DenialCode string
@@ -33,7 +37,7 @@ type DeniedError struct {
 	// Roles lists the roles that would allow the action (DeniedRole).
 	Roles []string
 	// Assurance is the level required (DeniedAssurance).
-	Assurance int
+	Assurance adapters.Assurance
 	// Guard names the guard that returned false (DeniedGuard).
 	Guard string
 	// Err is the payload validator's error (DeniedPayload), e.g. a

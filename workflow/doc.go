@@ -29,12 +29,22 @@
 // store (adapters.Store). Open, Fire, Assign and Withdraw each make one
 // atomic store call writing the case, its event, outbox messages and
 // timers together, guarded by the case version; Permitted lists what an
-// actor may do with the reason for everything else; History returns the
-// audit trail. A TimerWorker fires reminders, escalations, auto-closes and
-// follow-on cases (FollowOn) as the system actor. Only SystemActor()
-// returns that actor: it carries an unexported mark, so no principal whose
-// roles claim says "system" (in any spelling) gains its privilege. Metrics come from the
-// store's aggregates; package workflow/promcollector exports them.
+// actor may do with the reason for everything else, and Queue does the
+// same for a page of listed cases in one store read; History returns the
+// audit trail. Open takes the submission record forms.Form.Submission
+// makes and, given no other data, opens the case with its data. A
+// TimerWorker fires reminders, escalations, auto-closes and follow-on
+// cases (FollowOn) as the system actor. Only SystemActor() returns that
+// actor: it carries an unexported mark, so no principal whose roles claim
+// says "system" (in any spelling) gains its privilege. Metrics come from
+// the store's aggregates; package workflow/promcollector exports them.
+//
+// ActorOf turns a signed-in person into an Actor: issuer, subject, roles
+// and assurance (adapters.Assurance, the type identity.AssuranceLevel is
+// too). The seam between identity and workflow is the Person interface
+// here, which *identity.Principal satisfies, so workflow never imports
+// identity. Cases and submissions keep the submitter's issuer, and the
+// "submitter" pseudo-role needs both issuer and subject to match.
 //
 // # Errors
 //

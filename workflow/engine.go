@@ -238,19 +238,23 @@ type OpenParams struct {
 	Actor Actor
 	// OnBehalf says staff open the case for a resident (at the counter,
 	// by phone, from a paper form). The actor then needs one of the
-	// definition's intake roles, and Submitter names the resident (empty
-	// for an anonymous caller). Otherwise the submitter is the actor.
-	OnBehalf  bool
-	Submitter string
+	// definition's intake roles, and Submitter and SubmitterIssuer name
+	// the resident (empty for an anonymous caller). Otherwise the
+	// submitter is the actor, with the actor's issuer.
+	OnBehalf        bool
+	Submitter       string
+	SubmitterIssuer string
 	// Channel is the intake channel; empty means "web". Staff opening on
 	// a resident's behalf must name it ("counter", "phone", "paper").
 	Channel string
-	// Data is the case's JSON object, usually the validated submission.
-	// Where PII is sealed at rest, pass the output of forms.Form.Seal here
-	// and in Submission, so the store never holds it in clear.
+	// Data is the case's JSON object, usually the validated submission;
+	// empty means Submission's data. Where PII is sealed at rest, pass the
+	// output of forms.Form.Seal here and in Submission, so the store never
+	// holds it in clear.
 	Data json.RawMessage
 	// Submission, if not nil, is stored with the case: the form
-	// submission the case is opened from, already validated. Its ID,
+	// submission the case is opened from, already validated, as
+	// forms.Form.Submission makes it from the clean data. Its ID,
 	// Submitter, Channel and SubmittedAt are filled in when empty.
 	Submission *adapters.Submission
 	// Comment is free text for the "opened" event.
@@ -280,6 +284,9 @@ func (e *Engine) open(ctx context.Context, p OpenParams) (adapters.Case, error) 
 		return adapters.Case{}, err
 	}
 	def := w.def
+	if len(p.Data) == 0 && p.Submission != nil {
+		p.Data = p.Submission.Data
+	}
 	switch {
 	case len(p.Data) > e.cfg.MaxDataBytes:
 		return adapters.Case{}, fmt.Errorf("%w: data exceeds %d bytes", adapters.ErrInvalidArgument, e.cfg.MaxDataBytes)
@@ -291,7 +298,7 @@ func (e *Engine) open(ctx context.Context, p OpenParams) (adapters.Case, error) 
 	deny := func(code DenialCode, reason string) error {
 		return &DeniedError{State: def.Initial, Trigger: "open", Code: code, Reason: reason}
 	}
-	submitter, channel := p.Actor.Subject, p.Channel
+	submitter, issuer, channel := p.Actor.Subject, p.Actor.Issuer, p.Channel
 	if p.OnBehalf {
 		var roles []string
 		if def.Intake != nil {
@@ -305,7 +312,7 @@ func (e *Engine) open(ctx context.Context, p OpenParams) (adapters.Case, error) 
 		if channel == "" {
 			return adapters.Case{}, fmt.Errorf("%w: a case opened on a resident's behalf needs its intake channel", adapters.ErrInvalidArgument)
 		}
-		submitter = p.Submitter
+		submitter, issuer = p.Submitter, p.SubmitterIssuer
 	} else {
 		if def.Intake != nil && p.Actor.Assurance < def.Intake.Assurance {
 			d := deny(DeniedAssurance, fmt.Sprintf("needs identity assurance %d, has %d", def.Intake.Assurance, p.Actor.Assurance)).(*DeniedError)
@@ -331,7 +338,7 @@ func (e *Engine) open(ctx context.Context, p OpenParams) (adapters.Case, error) 
 	}
 	entered := slices.Clone(w.active(state))
 	slices.Reverse(entered)
-	c := adapters.Case{ID: id, Type: def.Type, DefinitionVersion: def.Version, State: state, Submitter: submitter, Channel: channel, Data: p.Data, CreatedAt: at}
+	c := adapters.Case{ID: id, Type: def.Type, DefinitionVersion: def.Version, State: state, Submitter: submitter, SubmitterIssuer: issuer, Channel: channel, Data: p.Data, CreatedAt: at}
 	fx := e.effects(w, &c, change{to: state, trigger: "open", entered: entered, actor: &p.Actor, at: at, version: 1})
 	applyUpdate(&c, fx.update)
 	payload, _ := json.Marshal(struct {
@@ -353,7 +360,7 @@ func (e *Engine) open(ctx context.Context, p OpenParams) (adapters.Case, error) 
 			s.ID = derivedID("submission", id)
 		}
 		if s.Submitter == "" {
-			s.Submitter = submitter
+			s.Submitter, s.SubmitterIssuer = submitter, issuer
 		}
 		if s.Channel == "" {
 			s.Channel = channel
@@ -394,7 +401,7 @@ func (e *Engine) reopened(ctx context.Context, p adapters.CreateCaseParams, othe
 	// Data is compared while the case is as opened: later transitions may
 	// record into it.
 	same := c.ID == want.ID && c.Type == want.Type && c.DefinitionVersion == want.DefinitionVersion &&
-		c.Submitter == want.Submitter && c.Channel == want.Channel && (c.Version > 1 || sameJSON(c.Data, want.Data))
+		c.Submitter == want.Submitter && c.SubmitterIssuer == want.SubmitterIssuer && c.Channel == want.Channel && (c.Version > 1 || sameJSON(c.Data, want.Data))
 	if same {
 		events, err := e.store.ListEvents(ctx, c.ID)
 		if err != nil {
@@ -706,18 +713,43 @@ func (e *Engine) Permitted(ctx context.Context, caseID string, actor Actor) ([]A
 }
 
 func (w *Workflow) permitted(ctx context.Context, c *adapters.Case, actor Actor) ([]Action, error) {
+	n := len(w.triggers)
+	cl := new(call)
+	return w.permittedInto(withCall(ctx, cl), cl, c, actor, &permitBuffers{
+		actions: make([]Action, 0, n), denials: make([]DeniedError, 0, n), byTrigger: make([]*DeniedError, n), allowed: make([]bool, n),
+	})
+}
+
+// permitBuffers back the actions of one or more permitted calls, so a
+// queue page allocates them once: actions and denials with room for every
+// trigger, byTrigger and allowed (cleared on use) at least as long as the
+// triggers.
+type permitBuffers struct {
+	actions   []Action
+	denials   []DeniedError
+	byTrigger []*DeniedError
+	allowed   []bool
+}
+
+// permittedInto is permitted evaluating with cl, the call ctx carries,
+// taking its actions and denials from the front of b's buffers and leaving
+// b past them; the actions it returns are capped so that appending to them
+// leaves b alone.
+func (w *Workflow) permittedInto(ctx context.Context, cl *call, c *adapters.Case, actor Actor, b *permitBuffers) ([]Action, error) {
 	system := actor.system
-	cl := w.newCall(c, "", actor)
-	cl.denials = make([]*DeniedError, len(w.triggers))
-	allowed, err := w.permittedTriggers(withCall(ctx, cl), cl)
+	w.startCall(cl, c, "", actor)
+	cl.denials = b.byTrigger[:len(w.triggers)]
+	clear(cl.denials)
+	allowed, err := w.permittedTriggers(ctx, cl, b.allowed)
 	if err != nil {
 		return nil, fmt.Errorf("workflow: permitted actions on case %s: %w", c.ID, err)
 	}
-	out := make([]Action, 0, len(w.triggers))
+	out := b.actions
 	// Denials for triggers the state cannot handle share one allocation.
-	denials := make([]DeniedError, 0, len(w.triggers))
+	denials := b.denials
+	st := w.states[c.State]
 	for i, t := range w.triggers {
-		info := w.titles[t]
+		info := w.infos[i]
 		if info.systemOnly && !system {
 			continue
 		}
@@ -728,12 +760,19 @@ func (w *Workflow) permitted(ctx context.Context, c *adapters.Case, actor Actor)
 		case cl.denials[i] != nil:
 			a.Denied = cl.denials[i]
 		default:
-			denials = append(denials, DeniedError{CaseID: c.ID, State: c.State, Trigger: t, Code: DeniedNotInState, Reason: w.notInStateReason(c.State, t)})
+			reason := ""
+			if st != nil {
+				reason = st.notIn[i]
+			} else {
+				reason = w.notInStateReason(c.State, t)
+			}
+			denials = append(denials, DeniedError{CaseID: c.ID, State: c.State, Trigger: t, Code: DeniedNotInState, Reason: reason})
 			a.Denied = &denials[len(denials)-1]
 		}
 		out = append(out, a)
 	}
-	return out, nil
+	b.actions, b.denials = out[len(out):], denials[len(denials):]
+	return out[:len(out):len(out)], nil
 }
 
 // History returns the case's audit trail in order.
@@ -845,7 +884,7 @@ func (e *Engine) Withdraw(ctx context.Context, p WithdrawParams) (Result, error)
 		return Result{}, fmt.Errorf("workflow: withdraw case %s: %w", p.CaseID, err)
 	}
 	trigger := w.def.withdrawTrigger()
-	if p.Actor.Subject == "" || p.Actor.Subject != c.Submitter {
+	if !isSubmitter(&p.Actor, &c) {
 		return Result{}, fmt.Errorf("workflow: withdraw case %s: %w", p.CaseID, &DeniedError{
 			CaseID: c.ID, State: c.State, Trigger: trigger, Code: DeniedNotSubmitter, Reason: "only the resident who submitted the case may withdraw it",
 		})

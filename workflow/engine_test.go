@@ -631,3 +631,27 @@ func TestCasesStayOnTheirVersion(t *testing.T) {
 func workflowsPermit() []byte { return workflows.PermitReview() }
 
 func workflowsPothole() []byte { return workflows.Pothole() }
+
+func TestOpenFromSubmissionAlone(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, impl storeImpl) {
+		f := newFixture(t, impl, nil)
+		ctx := context.Background()
+		sub := adapters.Submission{FormID: "permit-application", FormVersion: 1, FormHash: "abc", Data: json.RawMessage(`{"address":"1 Main St"}`)}
+		c, err := f.engine.Open(ctx, workflow.OpenParams{Type: "building-permit", Actor: resident, Submission: &sub})
+		require.NoError(t, err)
+		assert.JSONEq(t, `{"address":"1 Main St"}`, string(c.Data), "the case opens with the submission's data")
+		got, err := f.store.GetCase(ctx, c.ID)
+		require.NoError(t, err)
+		assert.JSONEq(t, `{"address":"1 Main St"}`, string(got.Data))
+		subs, err := f.store.ListSubmissions(ctx, c.ID)
+		require.NoError(t, err)
+		require.Len(t, subs, 1)
+		assert.Equal(t, "permit-application", subs[0].FormID)
+		assert.Equal(t, "resident-1", subs[0].Submitter)
+
+		big := adapters.Submission{FormID: "f", FormVersion: 1, Data: json.RawMessage(`{"a":"` + strings.Repeat("x", 2<<20) + `"}`)}
+		_, err = f.engine.Open(ctx, workflow.OpenParams{Type: "building-permit", Actor: resident, Submission: &big})
+		assert.ErrorIs(t, err, adapters.ErrInvalidArgument, "the submission's data is bounded like Data")
+	})
+}

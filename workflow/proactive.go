@@ -23,7 +23,7 @@ type FollowOn struct {
 	// Open describes the case to open from the case that changed. The
 	// engine opens it as the system actor on the resident's behalf;
 	// empty Submitter and Channel default to the original case's
-	// submitter and "proactive".
+	// submitter (with its issuer) and "proactive".
 	Open func(ctx context.Context, from *adapters.Case) (OpenParams, error)
 }
 

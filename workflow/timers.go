@@ -242,7 +242,7 @@ func (e *Engine) openFollowOn(ctx context.Context, caseID, name, key string) err
 	}
 	p.Actor, p.OnBehalf = SystemActor(), true
 	if p.Submitter == "" {
-		p.Submitter = from.Submitter
+		p.Submitter, p.SubmitterIssuer = from.Submitter, from.SubmitterIssuer
 	}
 	if p.Channel == "" {
 		p.Channel = "proactive"

@@ -37,14 +37,14 @@ func testCreateRoundTrip(t *testing.T, open Opener) {
 	s, ctx := open(t), ctxFor(t)
 	c := adapters.Case{
 		ID: "case-1", Type: "building-permit", DefinitionVersion: 3, State: "submitted",
-		Submitter: "resident-1", Team: "permits", Assignee: "staff-7", Channel: "counter",
+		Submitter: "resident-1", SubmitterIssuer: "https://login.example.gov", Team: "permits", Assignee: "staff-7", Channel: "counter",
 		Due:       base.Add(72 * time.Hour),
 		Data:      json.RawMessage(`{"address": {"street": "1 Main St", "unit": null}, "floors": 2, "tags": ["a", "ñ"]}`),
 		CreatedAt: base, UpdatedAt: base.Add(time.Second), ClosedAt: base.Add(time.Hour),
 	}
 	sub := adapters.Submission{
 		ID: "sub-1", FormID: "building-permit", FormVersion: 4, FormHash: "sha256:abc",
-		Data: json.RawMessage(`{"floors":2}`), Submitter: "resident-1", Channel: "counter", SubmittedAt: base,
+		Data: json.RawMessage(`{"floors":2}`), Submitter: "resident-1", SubmitterIssuer: "https://login.example.gov", Channel: "counter", SubmittedAt: base,
 	}
 	events := []adapters.Event{
 		{Kind: "opened", ToState: "submitted", Actor: "staff-7", At: base, Comment: "filed at the counter", Payload: json.RawMessage(`{"intake":"counter"}`)},
@@ -102,6 +102,7 @@ func checkSubmission(t *testing.T, got, want adapters.Submission, rule string) {
 	sameString(t, got.FormHash, want.FormHash, rule+": FormHash")
 	sameJSON(t, got.Data, want.Data, rule+": Data")
 	sameString(t, got.Submitter, want.Submitter, rule+": Submitter")
+	sameString(t, got.SubmitterIssuer, want.SubmitterIssuer, rule+": SubmitterIssuer")
 	sameString(t, got.Channel, want.Channel, rule+": Channel")
 	sameTime(t, got.SubmittedAt, want.SubmittedAt, rule+": SubmittedAt")
 }

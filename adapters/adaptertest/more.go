@@ -118,9 +118,17 @@ func testCompleteTimer(t *testing.T, open Opener) {
 
 func draft(token, subject string, updated time.Time) adapters.Draft {
 	return adapters.Draft{
-		TokenHash: token, FormID: "pothole", FormVersion: 2, Subject: subject, Step: "location",
+		TokenHash: token, FormID: "pothole", FormVersion: 2, Subject: subject, SubjectIssuer: issuerOf(subject), Step: "location",
 		Data: json.RawMessage(`{"street":"Elm"}`), CreatedAt: updated, UpdatedAt: updated, ExpiresAt: updated.Add(24 * time.Hour),
 	}
+}
+
+// issuerOf is the issuer test records give a subject: none for anonymous.
+func issuerOf(subject string) string {
+	if subject == "" {
+		return ""
+	}
+	return "https://login.example.gov"
 }
 
 func checkDraft(t *testing.T, got, want adapters.Draft, rule string) {
@@ -129,6 +137,7 @@ func checkDraft(t *testing.T, got, want adapters.Draft, rule string) {
 	sameString(t, got.FormID, want.FormID, rule+": FormID")
 	sameInt(t, got.FormVersion, want.FormVersion, rule+": FormVersion")
 	sameString(t, got.Subject, want.Subject, rule+": Subject")
+	sameString(t, got.SubjectIssuer, want.SubjectIssuer, rule+": SubjectIssuer")
 	sameString(t, got.Step, want.Step, rule+": Step")
 	sameJSON(t, got.Data, want.Data, rule+": Data")
 	sameTime(t, got.CreatedAt, want.CreatedAt, rule+": CreatedAt")

@@ -174,6 +174,7 @@ func checkCase(t *testing.T, got, want adapters.Case, rule string) {
 	sameString(t, got.State, want.State, rule+": State")
 	sameInt(t, got.Version, want.Version, rule+": Version")
 	sameString(t, got.Submitter, want.Submitter, rule+": Submitter")
+	sameString(t, got.SubmitterIssuer, want.SubmitterIssuer, rule+": SubmitterIssuer")
 	sameString(t, got.Team, want.Team, rule+": Team")
 	sameString(t, got.Assignee, want.Assignee, rule+": Assignee")
 	sameString(t, got.Channel, want.Channel, rule+": Channel")

@@ -37,13 +37,14 @@ func (s *Store) createCase(ctx context.Context, p adapters.CreateCaseParams) (ad
 		updated = c.CreatedAt
 	}
 	sub := p.Submission
-	args := make([]any, 0, 41)
+	args := make([]any, 0, 43)
 	args = append(args, c.ID, c.Type, c.DefinitionVersion, c.State, c.Submitter, c.Team, c.Assignee, c.Channel,
 		ts(c.Due), jsonArg(c.Data), ts(c.CreatedAt), ts(updated), ts(c.ClosedAt),
 		sub.ID, sub.FormID, sub.FormVersion, sub.FormHash, jsonArg(sub.Data), sub.Submitter, sub.Channel, ts(sub.SubmittedAt))
 	args = append(args, eventArgs(p.Events)...)
 	args = append(args, messageArgs(p.Messages)...)
 	args = append(args, timerArgs(p.Timers)...)
+	args = append(args, c.SubmitterIssuer, sub.SubmitterIssuer)
 
 	var out adapters.Case
 	if p.RequestKey == "" {
@@ -288,6 +289,7 @@ type replayCase struct {
 	State             string          `json:"state"`
 	Version           int64           `json:"version"`
 	Submitter         string          `json:"submitter"`
+	SubmitterIssuer   string          `json:"submitter_issuer,omitempty"`
 	Team              string          `json:"team"`
 	Assignee          string          `json:"assignee"`
 	Channel           string          `json:"channel"`
@@ -315,7 +317,7 @@ func storedResult(res adapters.TransitionResult) replayResult {
 	c := res.Case
 	r := replayResult{Case: replayCase{
 		ID: c.ID, Type: c.Type, DefinitionVersion: c.DefinitionVersion, State: c.State, Version: c.Version,
-		Submitter: c.Submitter, Team: c.Team, Assignee: c.Assignee, Channel: c.Channel, Due: c.Due,
+		Submitter: c.Submitter, SubmitterIssuer: c.SubmitterIssuer, Team: c.Team, Assignee: c.Assignee, Channel: c.Channel, Due: c.Due,
 		Data: c.Data, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, ClosedAt: c.ClosedAt,
 	}}
 	for _, e := range res.Events {
@@ -328,7 +330,7 @@ func (r replayResult) value() adapters.TransitionResult {
 	c := r.Case
 	res := adapters.TransitionResult{Case: adapters.Case{
 		ID: c.ID, Type: c.Type, DefinitionVersion: c.DefinitionVersion, State: c.State, Version: c.Version,
-		Submitter: c.Submitter, Team: c.Team, Assignee: c.Assignee, Channel: c.Channel, Due: adapters.StoredTime(c.Due),
+		Submitter: c.Submitter, SubmitterIssuer: c.SubmitterIssuer, Team: c.Team, Assignee: c.Assignee, Channel: c.Channel, Due: adapters.StoredTime(c.Due),
 		Data: c.Data, CreatedAt: adapters.StoredTime(c.CreatedAt), UpdatedAt: adapters.StoredTime(c.UpdatedAt), ClosedAt: adapters.StoredTime(c.ClosedAt),
 	}}
 	for _, e := range r.Events {

@@ -222,7 +222,7 @@ func (s *Store) saveDraft(ctx context.Context, d adapters.Draft) error {
 	}
 	return s.write(ctx, func(q querier) error {
 		_, err := q.Exec(ctx, s.sql.saveDraft, d.TokenHash, d.FormID, d.FormVersion, d.Subject, d.Step,
-			jsonArg(d.Data), ts(created), ts(d.UpdatedAt), ts(d.ExpiresAt))
+			jsonArg(d.Data), ts(created), ts(d.UpdatedAt), ts(d.ExpiresAt), d.SubjectIssuer)
 		return err
 	})
 }

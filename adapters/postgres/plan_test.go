@@ -30,7 +30,7 @@ func TestListingsWalkAnIndexInOrder(t *testing.T) {
 			CASE WHEN i % 3 = 0 THEN '' ELSE 'staff-' || (i % 12) END,
 			'web',
 			CASE WHEN i % 4 = 0 THEN NULL ELSE timestamptz '2026-01-01' + (i % 7919) * interval '1 minute' END,
-			NULL, timestamptz '2026-01-01' + i * interval '1 second', timestamptz '2026-01-01' + i * interval '1 second', NULL
+			NULL, timestamptz '2026-01-01' + i * interval '1 second', timestamptz '2026-01-01' + i * interval '1 second', NULL, ''
 		FROM generate_series(1, 40000) AS i;
 		ANALYZE `+qs+`.cases`)
 	require.NoError(t, err)
@@ -90,7 +90,7 @@ func TestClaimsWalkTheQueueIndexes(t *testing.T) {
 			timestamptz '2026-01-01'
 		FROM generate_series(1, 40000) AS i;
 		INSERT INTO `+qs+`.cases (`+caseCols+`)
-		SELECT 'case-' || i, 'pothole', 1, 'submitted', 1, '', '', '', 'web', NULL, NULL, timestamptz '2026-01-01', timestamptz '2026-01-01', NULL
+		SELECT 'case-' || i, 'pothole', 1, 'submitted', 1, '', '', '', 'web', NULL, NULL, timestamptz '2026-01-01', timestamptz '2026-01-01', NULL, ''
 		FROM generate_series(1, 20000) AS i;
 		INSERT INTO `+qs+`.timers (case_id, name, due_at, trigger)
 		SELECT 'case-' || i, 'sla', timestamptz '2026-01-01' + i * interval '1 hour', 'escalate'

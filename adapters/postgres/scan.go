@@ -55,7 +55,7 @@ type caseRow struct {
 func (r *caseRow) dest() []any {
 	c := &r.c
 	return []any{&c.ID, &c.Type, &c.DefinitionVersion, &c.State, &c.Version, &c.Submitter, &c.Team,
-		&c.Assignee, &c.Channel, &r.due, &r.data, &r.created, &r.updated, &r.cl}
+		&c.Assignee, &c.Channel, &r.due, &r.data, &r.created, &r.updated, &r.cl, &c.SubmitterIssuer}
 }
 
 func (r *caseRow) value() adapters.Case {
@@ -86,7 +86,7 @@ func scanSubmission(row pgx.Row) (adapters.Submission, error) {
 	var s adapters.Submission
 	var at pgtype.Timestamptz
 	var data []byte
-	err := row.Scan(&s.ID, &s.CaseID, &s.FormID, &s.FormVersion, &s.FormHash, &data, &s.Submitter, &s.Channel, &at)
+	err := row.Scan(&s.ID, &s.CaseID, &s.FormID, &s.FormVersion, &s.FormHash, &data, &s.Submitter, &s.Channel, &at, &s.SubmitterIssuer)
 	s.SubmittedAt, s.Data = fromTS(at), rawJSON(data)
 	return s, err
 }
@@ -115,7 +115,7 @@ func scanDraft(row pgx.Row) (adapters.Draft, error) {
 	var d adapters.Draft
 	var created, updated, expires pgtype.Timestamptz
 	var data []byte
-	err := row.Scan(&d.TokenHash, &d.FormID, &d.FormVersion, &d.Subject, &d.Step, &data, &created, &updated, &expires)
+	err := row.Scan(&d.TokenHash, &d.FormID, &d.FormVersion, &d.Subject, &d.Step, &data, &created, &updated, &expires, &d.SubjectIssuer)
 	d.Data, d.CreatedAt, d.UpdatedAt, d.ExpiresAt = rawJSON(data), fromTS(created), fromTS(updated), fromTS(expires)
 	return d, err
 }

@@ -25,17 +25,17 @@ type statements struct {
 	listCasesFrom, countCasesFrom, stats   string
 }
 
-const caseCols = `id, type, definition_version, state, version, submitter, team, assignee, channel, due, data, created_at, updated_at, closed_at`
+const caseCols = `id, type, definition_version, state, version, submitter, team, assignee, channel, due, data, created_at, updated_at, closed_at, submitter_issuer`
 
 const eventCols = `case_id, seq, kind, from_state, to_state, trigger, actor, at, comment, payload`
 
-const subCols = `id, case_id, form_id, form_version, form_hash, data, submitter, channel, submitted_at`
+const subCols = `id, case_id, form_id, form_version, form_hash, data, submitter, channel, submitted_at, submitter_issuer`
 
 const msgCols = `id, case_id, channel, recipient, template, locale, data, idempotency_key, status, attempts, next_attempt_at, last_error, lease_owner, lease_expires_at, created_at, sent_at`
 
 const timerCols = `case_id, name, due_at, trigger, lease_owner, lease_expires_at`
 
-const draftCols = `token_hash, form_id, form_version, subject, step, data, created_at, updated_at, expires_at`
+const draftCols = `token_hash, form_id, form_version, subject, step, data, created_at, updated_at, expires_at, subject_issuer`
 
 // insertEvents appends events from the 8 arrays starting at parameter p,
 // numbered base + 1, 2, ...; from is the FROM list that provides caseID
@@ -84,11 +84,11 @@ func newStatements(schema string) *statements {
 	var st statements
 	st.createCase = `WITH c AS (
 		INSERT INTO {s}.cases (` + caseCols + `, last_seq)
-		VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, cardinality($22::text[]))
+		VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $42, cardinality($22::text[]))
 		RETURNING ` + caseCols + `
 	), sub AS (
 		INSERT INTO {s}.submissions (` + subCols + `)
-		SELECT $14, $1, $15, $16, $17, $18::jsonb, $19, $20, $21 WHERE $14::text <> ''
+		SELECT $14, $1, $15, $16, $17, $18::jsonb, $19, $20, $21, $43 WHERE $14::text <> ''
 	), ev AS (
 		` + insertEvents("$1", "0", "", 22) + `
 	), msg AS (
@@ -163,9 +163,9 @@ func newStatements(schema string) *statements {
 	st.timerExists = `SELECT EXISTS (SELECT FROM {s}.timers WHERE case_id = $1 AND name = $2)`
 	st.listTimers = `SELECT ` + timerCols + ` FROM {s}.timers WHERE case_id = $1 ORDER BY name`
 
-	st.saveDraft = `INSERT INTO {s}.drafts (` + draftCols + `) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9)
+	st.saveDraft = `INSERT INTO {s}.drafts (` + draftCols + `) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10)
 	ON CONFLICT (token_hash) DO UPDATE SET
-		form_id = excluded.form_id, form_version = excluded.form_version, subject = excluded.subject,
+		form_id = excluded.form_id, form_version = excluded.form_version, subject = excluded.subject, subject_issuer = excluded.subject_issuer,
 		step = excluded.step, data = excluded.data, updated_at = excluded.updated_at, expires_at = excluded.expires_at`
 	st.getDraft = `SELECT ` + draftCols + ` FROM {s}.drafts WHERE token_hash = $1 AND expires_at > $2`
 	st.listDrafts = `SELECT ` + draftCols + ` FROM {s}.drafts WHERE subject = $1 AND subject <> '' AND expires_at > $2 ORDER BY updated_at DESC, token_hash`

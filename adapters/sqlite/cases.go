@@ -13,9 +13,9 @@ import (
 
 const (
 	insertCase = `INSERT INTO cases (` + caseCols + `, last_seq)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	insertEvent = `INSERT INTO events (` + eventCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	insertSub   = `INSERT INTO submissions (` + submissionCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	insertSub   = `INSERT INTO submissions (` + submissionCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	insertMsg   = `INSERT INTO messages (id, case_id, channel, recipient, template, locale, data, idempotency_key,
 		status, attempts, next_attempt_at, last_error, lease_owner, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, '', '', ?)`
@@ -29,10 +29,10 @@ const (
 	selectVer   = `SELECT version FROM cases WHERE id = ?`
 	// A request row keeps the case under the same column names, but for
 	// its id.
-	requestCaseCols = `case_id, type, definition_version, state, version, submitter, team, assignee, channel, due, data, created_at, updated_at, closed_at`
+	requestCaseCols = `case_id, type, definition_version, state, version, submitter, team, assignee, channel, due, data, created_at, updated_at, closed_at, submitter_issuer`
 	selectResult    = `SELECT ` + requestCaseCols + `, first_seq, last_seq FROM requests WHERE key = ?`
 	insertResult    = `INSERT INTO requests (key, fingerprint, used_at, ` + requestCaseCols + `, first_seq, last_seq)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	selectEventRange = `SELECT ` + eventCols + ` FROM events WHERE case_id = ? AND seq BETWEEN ? AND ? ORDER BY seq`
 )
 
@@ -85,7 +85,7 @@ func (s *Store) createCase(ctx context.Context, p adapters.CreateCaseParams) (ad
 		}
 		if sub := p.Submission; sub.ID != "" {
 			if _, err := w.exec(ctx, insertSub, sub.ID, c.ID, sub.FormID, sub.FormVersion, sub.FormHash,
-				jsonArg(sub.Data), sub.Submitter, sub.Channel, timeArg(sub.SubmittedAt)); err != nil {
+				jsonArg(sub.Data), sub.Submitter, sub.Channel, timeArg(sub.SubmittedAt), sub.SubmitterIssuer); err != nil {
 				return err
 			}
 		}

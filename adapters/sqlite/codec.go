@@ -76,16 +76,16 @@ func cloneJSON(b json.RawMessage) json.RawMessage {
 }
 
 // caseCols are the columns scanCase reads, in its order.
-const caseCols = `id, type, definition_version, state, version, submitter, team, assignee, channel, due, data, created_at, updated_at, closed_at`
+const caseCols = `id, type, definition_version, state, version, submitter, team, assignee, channel, due, data, created_at, updated_at, closed_at, submitter_issuer`
 
 func caseDest(c *adapters.Case) []any {
 	return []any{&c.ID, &c.Type, &c.DefinitionVersion, &c.State, &c.Version, &c.Submitter, &c.Team, &c.Assignee,
-		&c.Channel, nullTime{&c.Due}, nullJSON{&c.Data}, nullTime{&c.CreatedAt}, nullTime{&c.UpdatedAt}, nullTime{&c.ClosedAt}}
+		&c.Channel, nullTime{&c.Due}, nullJSON{&c.Data}, nullTime{&c.CreatedAt}, nullTime{&c.UpdatedAt}, nullTime{&c.ClosedAt}, &c.SubmitterIssuer}
 }
 
 func caseArgs(c *adapters.Case) []any {
 	return []any{c.ID, c.Type, c.DefinitionVersion, c.State, c.Version, c.Submitter, c.Team, c.Assignee,
-		c.Channel, timeArg(c.Due), jsonArg(c.Data), timeArg(c.CreatedAt), timeArg(c.UpdatedAt), timeArg(c.ClosedAt)}
+		c.Channel, timeArg(c.Due), jsonArg(c.Data), timeArg(c.CreatedAt), timeArg(c.UpdatedAt), timeArg(c.ClosedAt), c.SubmitterIssuer}
 }
 
 const eventCols = `case_id, seq, kind, from_state, to_state, trigger_name, actor, at, comment, payload`
@@ -94,10 +94,10 @@ func eventDest(e *adapters.Event) []any {
 	return []any{&e.CaseID, &e.Seq, &e.Kind, &e.FromState, &e.ToState, &e.Trigger, &e.Actor, nullTime{&e.At}, &e.Comment, nullJSON{&e.Payload}}
 }
 
-const submissionCols = `id, case_id, form_id, form_version, form_hash, data, submitter, channel, submitted_at`
+const submissionCols = `id, case_id, form_id, form_version, form_hash, data, submitter, channel, submitted_at, submitter_issuer`
 
 func submissionDest(s *adapters.Submission) []any {
-	return []any{&s.ID, &s.CaseID, &s.FormID, &s.FormVersion, &s.FormHash, nullJSON{&s.Data}, &s.Submitter, &s.Channel, nullTime{&s.SubmittedAt}}
+	return []any{&s.ID, &s.CaseID, &s.FormID, &s.FormVersion, &s.FormHash, nullJSON{&s.Data}, &s.Submitter, &s.Channel, nullTime{&s.SubmittedAt}, &s.SubmitterIssuer}
 }
 
 const messageCols = `id, case_id, channel, recipient, template, locale, data, idempotency_key, status, attempts, next_attempt_at, last_error, lease_owner, lease_expires_at, created_at, sent_at`
@@ -114,10 +114,10 @@ func timerDest(t *adapters.Timer) []any {
 	return []any{&t.CaseID, &t.Name, nullTime{&t.DueAt}, &t.Trigger, &t.LeaseOwner, nullTime{&t.LeaseExpiresAt}}
 }
 
-const draftCols = `token_hash, form_id, form_version, subject, step, data, created_at, updated_at, expires_at`
+const draftCols = `token_hash, form_id, form_version, subject, step, data, created_at, updated_at, expires_at, subject_issuer`
 
 func draftDest(d *adapters.Draft) []any {
-	return []any{&d.TokenHash, &d.FormID, &d.FormVersion, &d.Subject, &d.Step, nullJSON{&d.Data}, nullTime{&d.CreatedAt}, nullTime{&d.UpdatedAt}, nullTime{&d.ExpiresAt}}
+	return []any{&d.TokenHash, &d.FormID, &d.FormVersion, &d.Subject, &d.Step, nullJSON{&d.Data}, nullTime{&d.CreatedAt}, nullTime{&d.UpdatedAt}, nullTime{&d.ExpiresAt}, &d.SubjectIssuer}
 }
 
 // scanAll reads every row with dest, a function giving the destinations of

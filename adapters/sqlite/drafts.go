@@ -18,12 +18,12 @@ func (s *Store) SaveDraft(ctx context.Context, d adapters.Draft) error {
 		d.CreatedAt = d.UpdatedAt
 	}
 	err := s.write(ctx, func(w *writer) error {
-		_, err := w.exec(ctx, `INSERT INTO drafts (`+draftCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		_, err := w.exec(ctx, `INSERT INTO drafts (`+draftCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (token_hash) DO UPDATE SET form_id = excluded.form_id, form_version = excluded.form_version,
-			subject = excluded.subject, step = excluded.step, data = excluded.data,
+			subject = excluded.subject, subject_issuer = excluded.subject_issuer, step = excluded.step, data = excluded.data,
 			updated_at = excluded.updated_at, expires_at = excluded.expires_at`,
 			d.TokenHash, d.FormID, d.FormVersion, d.Subject, d.Step, jsonArg(d.Data),
-			timeArg(d.CreatedAt), timeArg(d.UpdatedAt), timeArg(d.ExpiresAt))
+			timeArg(d.CreatedAt), timeArg(d.UpdatedAt), timeArg(d.ExpiresAt), d.SubjectIssuer)
 		return err
 	})
 	if err != nil {

@@ -81,7 +81,7 @@ func run(ctx context.Context, out io.Writer, dbPath string) error {
 	if err != nil {
 		return err
 	}
-	if err := printQueue(ctx, out, store, c.Team); err != nil {
+	if err := printQueue(ctx, out, engine, c.Team); err != nil {
 		return err
 	}
 	fmt.Fprintln(out)
@@ -167,11 +167,9 @@ func apply(ctx context.Context, e *workflow.Engine, reg *forms.Registry) (adapte
 	if err != nil {
 		return adapters.Case{}, err
 	}
-	pin := form.Pin()
-	return e.Open(ctx, workflow.OpenParams{
-		Type: "building-permit", Actor: resident, Channel: "web", Data: data,
-		Submission: &adapters.Submission{FormID: pin.ID, FormVersion: pin.Version, FormHash: pin.Hash, Data: data},
-	})
+	// The submission, pinned to this form version, opens the case with its data.
+	sub := form.Submission(data)
+	return e.Open(ctx, workflow.OpenParams{Type: "building-permit", Actor: resident, Channel: "web", Submission: &sub})
 }
 
 // fireAsStaff shows what the staff member may do with the case right now,

@@ -48,6 +48,7 @@ func TestRunTellsThePermitStory(t *testing.T) {
 		"clerk-3 may: accept, decline, record-payment, comment",
 		"  accept: screening → in-review, version 3, team plan-review, due ",
 		"\nplan-review queue:\n",
+		"\n    reviewer-7 may: request-info, reject, comment\n",
 		// The payment is recorded, and the approval now passes the guard.
 		"clerk-3 may: record-payment, comment",
 		"  record-payment: in-review → in-review, version 4, team plan-review, due ",

@@ -13,17 +13,25 @@ import (
 	"github.com/civickit/civickit/workflow"
 )
 
-// printQueue lists a team's cases, soonest due first: what a reviewer sees
-// when they sign in. It reads the store directly; the engine only changes
-// cases.
-func printQueue(ctx context.Context, out io.Writer, store adapters.Store, team string) error {
-	page, err := store.ListCases(ctx, adapters.CaseQuery{Team: team, Order: adapters.OrderDue, Limit: 5})
+// printQueue lists a team's cases, soonest due first, each with what the
+// reviewer may do with it: what a reviewer sees when they sign in. One
+// store read serves the page, actions included.
+func printQueue(ctx context.Context, out io.Writer, e *workflow.Engine, team string) error {
+	page, err := e.Queue(ctx, reviewer, adapters.CaseQuery{Team: team, Order: adapters.OrderDue, Limit: 5})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "\n%s queue:\n", team)
-	for _, c := range page.Cases {
+	for _, item := range page.Items {
+		c := item.Case
 		fmt.Fprintf(out, "  %s  %-9s  from %s  due %s\n", short(c.ID), c.State, c.Submitter, c.Due.Format(when))
+		var allowed []string
+		for _, a := range item.Actions {
+			if a.Allowed {
+				allowed = append(allowed, a.Trigger)
+			}
+		}
+		fmt.Fprintf(out, "    %s may: %s\n", reviewer.Subject, strings.Join(allowed, ", "))
 	}
 	if page.NextCursor != "" {
 		fmt.Fprintln(out, "  … more on the next page")

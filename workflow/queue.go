@@ -1,0 +1,65 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/civickit/civickit/adapters"
+)
+
+// QueueItem is one case of a queue with the actions an actor may take on
+// it.
+type QueueItem struct {
+	// Case is the case as the store listed it.
+	Case adapters.Case
+	// Actions are the case's actions for the actor, as Permitted lists
+	// them.
+	Actions []Action
+}
+
+// QueuePage is one page of Engine.Queue.
+type QueuePage struct {
+	// Items are the page's cases in the order the query names.
+	Items []QueueItem
+	// NextCursor continues the queue (pass it as CaseQuery.Cursor); empty
+	// on the last page.
+	NextCursor string
+}
+
+// Queue returns one page of the cases matching q, each with the actions
+// the actor may take on it: a staff work queue. The actions follow the
+// rules of Permitted, computed from the listed case without reading it
+// again, so a page costs one store read. A case of a type or definition
+// version the engine has no workflow for returns adapters.ErrNotFound;
+// store errors (ErrInvalidArgument for a bad limit or cursor) are
+// wrapped.
+func (e *Engine) Queue(ctx context.Context, actor Actor, q adapters.CaseQuery) (QueuePage, error) {
+	page, err := e.store.ListCases(ctx, q)
+	if err != nil {
+		return QueuePage{}, fmt.Errorf("workflow: queue: %w", err)
+	}
+	out := QueuePage{Items: make([]QueueItem, len(page.Cases)), NextCursor: page.NextCursor}
+	flows := make([]*Workflow, len(page.Cases))
+	n, most := 0, 0
+	for i := range page.Cases {
+		c := &page.Cases[i]
+		if flows[i], err = e.Workflow(c.Type, c.DefinitionVersion); err != nil {
+			return QueuePage{}, fmt.Errorf("workflow: queue: case %s: %w", c.ID, err)
+		}
+		n += len(flows[i].triggers)
+		most = max(most, len(flows[i].triggers))
+	}
+	// One allocation of each kind serves the whole page.
+	b := permitBuffers{actions: make([]Action, 0, n), denials: make([]DeniedError, 0, n), byTrigger: make([]*DeniedError, most), allowed: make([]bool, most)}
+	// So does one call, evaluated against each case in turn.
+	cl := new(call)
+	cctx := withCall(ctx, cl)
+	for i := range page.Cases {
+		actions, err := flows[i].permittedInto(cctx, cl, &page.Cases[i], actor, &b)
+		if err != nil {
+			return QueuePage{}, err
+		}
+		out.Items[i] = QueueItem{Case: page.Cases[i], Actions: actions}
+	}
+	return out, nil
+}
