@@ -108,7 +108,16 @@
 // "invalid-params" list. ValidateRequest takes only application/json and
 // application/x-www-form-urlencoded bodies (415 otherwise, a missing
 // Content-Type and text/plain included) and a form post of at most 1,000
-// values. Form.Submission turns clean values into the adapters.Submission
+// values. Form.ReadPost reads the same posts in one call and returns a
+// *Post: the clean values (as a map and as JSON), or the values as
+// entered with their *ValidationError, which Post.Page turns into the
+// page that draws the form again; a post from a step page (its "_step"
+// input) is checked up to that step, goes back to the first step with an
+// error and names the next step when valid. On an error page every link of
+// the summary leads to an element of the page: to the field's input, or to
+// the summary itself for an error no visible input holds (the whole
+// submission, a name the form does not declare, a field of another step).
+// Form.Submission turns clean values into the adapters.Submission
 // record, pinned to the form version, that workflow.OpenParams takes.
 //
 // Input read from bytes or a request is bounded: bodies (default 1 MiB),

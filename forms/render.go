@@ -273,9 +273,11 @@ func BuildView(p Page) (*FormView, error) {
 			}
 			v.Errors = append(v.Errors, ErrorView{Target: target, Message: fe.Message})
 		}
-		// errors not tied to a drawn field still need saying
+		// errors not tied to a visible input (the whole submission, a
+		// name the form does not declare, a field of another step or a
+		// hidden one) still need saying, and link to the summary itself
 		for _, fe := range p.Errors.Errors {
-			if b.targets[fe.Field] == "" && (fe.Field == "" || p.Step == "") {
+			if b.targets[fe.Field] == "" {
 				v.Errors = append(v.Errors, ErrorView{Target: "error-summary", Message: fe.Message})
 			}
 		}
@@ -377,7 +379,7 @@ func (b *viewBuilder) field(fl *Field, val any, required bool) *FieldView {
 		}
 		inputAttrs(fv, fl, class, typ)
 	}
-	if b.targets != nil {
+	if b.targets != nil && !fv.IsHidden {
 		b.targets[fl.Path] = target
 	}
 	return fv

@@ -1,15 +1,11 @@
 package forms
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"mime"
 	"net/http"
-	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -370,35 +366,16 @@ func (f *Form) stepOf(name string) int {
 // (application/json) or an HTML form post
 // (application/x-www-form-urlencoded, at most 1,000 values), at most
 // RegistryConfig.MaxBodyBytes. Any other Content-Type, or none, is refused with
-// ErrUnsupportedMediaType before the body is read.
+// ErrUnsupportedMediaType before the body is read. It always checks the
+// whole form; ReadPost reads the same posts and also keeps the entered
+// values for drawing the form again.
 func (f *Form) ValidateRequest(ctx context.Context, r *http.Request, locale string) (map[string]any, error) {
-	l := resolve(locale)
-	// text/plain and the other types a cross-site page may post without
-	// a preflight never reach validation
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "application/json" && mt != "application/x-www-form-urlencoded" {
-		return nil, f.inputFailure(&inputError{kind: ErrUnsupportedMediaType, offset: -1}, l)
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, f.limits.maxBody+1))
+	p, err := f.readPost(ctx, r, locale, false)
 	if err != nil {
-		return nil, fmt.Errorf("forms: read body: %w", err)
+		return nil, err
 	}
-	if int64(len(body)) > f.limits.maxBody {
-		return nil, f.inputFailure(&inputError{kind: ErrTooLarge, offset: -1}, l)
+	if p.Errors != nil {
+		return nil, p.Errors
 	}
-	if mt == "application/json" {
-		return f.validateBytes(ctx, body, locale, -1)
-	}
-	if bytes.Count(body, []byte("&")) >= maxFormValues {
-		return nil, f.inputFailure(&inputError{kind: ErrTooManyFields, offset: -1}, l)
-	}
-	vals, err := url.ParseQuery(string(body))
-	if err != nil {
-		return nil, f.inputFailure(&inputError{kind: ErrSyntax, offset: -1, detail: "malformed form data"}, l)
-	}
-	m, err := f.DecodeForm(vals)
-	if err != nil {
-		return nil, f.inputFailure(err, l)
-	}
-	return f.validate(m, l, -1)
+	return p.Values, nil
 }
