@@ -316,7 +316,8 @@ func TestUnreadablePostsAreRefused(t *testing.T) {
 		status int
 		want   string
 	}{
-		{name: "no step", body: "itemCount=1", status: http.StatusBadRequest, want: "The form could not be read."},
+		{name: "no step checks the whole form", body: "itemCount=1", status: http.StatusUnprocessableEntity,
+			want: `<a href="#f-street">Enter Street address.</a>`},
 		{name: "unknown step", body: "_step=payment&itemCount=1", status: http.StatusBadRequest, want: "The form could not be read."},
 		{name: "unknown step in Spanish", body: "_step=payment", header: map[string]string{"Accept-Language": "es"},
 			status: http.StatusBadRequest, want: `No se pudo leer el formulario. Vuelva a empezar.</p>

@@ -121,75 +121,34 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request) {
 		s.submitJSON(w, r, loc)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, forms.DefaultMaxBodyBytes)
-	if err := r.ParseForm(); err != nil {
-		status := http.StatusBadRequest
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			status = http.StatusRequestEntityTooLarge
-		}
-		s.message(w, status, loc, unreadable)
-		return
-	}
-	st, ok := s.form.Step(r.PostForm.Get("_step"))
-	if !ok {
-		s.message(w, http.StatusBadRequest, loc, unreadable)
-		return
-	}
-	values, err := s.form.DecodeForm(r.PostForm)
+	post, err := s.form.ReadPost(r, loc)
 	if err != nil {
+		p := forms.ProblemFor(err, loc)
+		if p.Status >= http.StatusInternalServerError {
+			s.log.Error("read form post", "form", s.form.ID(), "err", err)
+			s.message(w, p.Status, loc, failed)
+			return
+		}
 		s.log.Info("unreadable form post", "form", s.form.ID(), "err", err)
-		s.message(w, http.StatusBadRequest, loc, unreadable)
+		s.message(w, p.Status, loc, unreadable)
 		return
 	}
-	steps := s.form.Steps()
-	last := st.Index == len(steps)-1
-	var clean map[string]any
-	if last {
-		clean, err = s.form.ValidateValue(r.Context(), values, loc)
-	} else {
-		clean, err = s.form.ValidateStep(r.Context(), st.ID, values, loc)
-	}
-	if ve, ok := errors.AsType[*forms.ValidationError](err); ok {
-		status := forms.ProblemFor(ve, loc).Status
-		s.page(w, status, forms.Page{Form: s.form, Step: s.stepToFix(ve, st).ID, Values: values,
-			Errors: ve, Locale: loc, Action: action}, false)
-		return
-	}
-	if err != nil {
-		s.log.Error("validate", "form", s.form.ID(), "err", err)
-		s.message(w, http.StatusInternalServerError, loc, failed)
-		return
-	}
-	if !last {
-		next := steps[st.Index+1]
-		s.page(w, http.StatusOK, forms.Page{Form: s.form, Step: next.ID, Values: clean, Locale: loc, Action: action}, false)
-		return
-	}
-	if err := s.accept(clean); err != nil {
-		s.message(w, http.StatusInternalServerError, loc, failed)
-		return
-	}
-	s.confirm(w, loc, action, clean)
-}
-
-// stepToFix returns the first step holding a field with an error: a
-// carried value of an earlier step may be the one refused.
-func (s *server) stepToFix(ve *forms.ValidationError, current *forms.Step) *forms.Step {
-	best := current
-	for _, fe := range ve.Errors {
-		top, _, _ := strings.Cut(fe.Field, ".")
-		for _, st := range s.form.Steps() {
-			if st.Index >= best.Index {
-				break
-			}
-			for _, fl := range st.Fields {
-				if fl.Name == top {
-					best = st
-				}
-			}
+	if !post.Complete() {
+		// the same step with what was entered and its errors, or the next
+		status := http.StatusOK
+		if post.Errors != nil {
+			status = forms.ProblemFor(post.Errors, loc).Status
 		}
+		page := post.Page()
+		page.Locale, page.Action = loc, action
+		s.page(w, status, page, false)
+		return
 	}
-	return best
+	if err := s.accept(post.Values); err != nil {
+		s.message(w, http.StatusInternalServerError, loc, failed)
+		return
+	}
+	s.confirm(w, loc, action, post.Values)
 }
 
 // submitJSON takes the whole document at once and answers problems as
