@@ -156,6 +156,9 @@ type Field struct {
 	htmlID        string            // the input's id in rendered pages
 	keepSpace     bool              // x-trim: false
 	allowControls bool              // x-allowControls: true
+	errName       localText         // x-errorName: the field's name in messages
+	messages      map[string]localText
+	example       string // x-example, or the first string of examples
 	schema        *jsonschema.Schema
 	order         int
 }
@@ -582,6 +585,10 @@ func (b *builder) field(fl *Field, s *jsonschema.Schema) error {
 	fl.title, fl.titles, fl.desc, fl.descs = s.Title, kw.titles, s.Description, kw.descriptions
 	fl.Autocomplete, fl.Prefill, fl.PII = kw.autocomplete, kw.prefill, kw.pii
 	fl.keepSpace, fl.allowControls = kw.keepSpace, kw.allowControls
+	fl.errName, fl.messages, fl.example = kw.errorName, kw.messages, kw.example
+	if fl.example == "" && len(s.Examples) > 0 {
+		fl.example, _ = s.Examples[0].(string)
+	}
 	fl.Type = typeName(s)
 	if s.Format != nil {
 		fl.Format = s.Format.Name

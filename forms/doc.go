@@ -77,6 +77,27 @@
 //     bidirectional embeddings, overrides and isolates (U+202A to U+202E,
 //     U+2066 to U+2069), code bidiControl, which can make a staff screen
 //     show text in another order than the resident sent it.
+//   - x-errorName: the field's name in error messages, a short noun
+//     phrase that reads after "Enter" ("your street address", "a ZIP
+//     code"), as text in the form's language or per locale like
+//     x-title ({"en": "a ZIP code", "es": "un código postal"}). Without
+//     one, messages do not name the field and read well on their own
+//     next to it: "Enter an answer.", "Select an answer.", "Enter a valid
+//     email address.", "Enter a number that is 10 or less.". The question
+//     (title) is never pasted into a message.
+//   - x-messages: the form's own message per error code (required,
+//     format, pattern, minLength, maximum, const, ...; the codes of
+//     FieldError.Code that a field can have), each as text or per locale
+//     ({"required": {"en": "Enter the street address", "es": "Indique la
+//     calle"}}). A message may use {name}, {example} and the error's
+//     Params ({limit}, {format}, {value}). Where it has no text for the
+//     locale, the default message is used.
+//   - x-example: an example answer ("12345"); the first string of the
+//     standard "examples" keyword serves when there is none. Format and
+//     pattern messages give it: "Enter a ZIP code like 12345.".
+//
+// Default messages exist in English and Spanish; a problem on a name the
+// form does not declare, or on the whole submission, names it as sent.
 //
 // Conditional fields use JSON Schema's own keywords. Properties declared
 // in the "then" or "else" of an if/then/else (at an object's level or

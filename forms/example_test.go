@@ -24,8 +24,10 @@ const dogLicence = `{
   "properties": {
     "owner": {"type": "string", "title": "Your full name", "x-title": {"es": "Su nombre completo"},
               "minLength": 2, "x-autocomplete": "name", "x-prefill": "name", "x-pii": "identity"},
-    "dogName": {"type": "string", "title": "Dog's name", "x-title": {"es": "Nombre del perro"}, "maxLength": 40},
-    "age": {"type": "integer", "title": "Dog's age in years", "x-title": {"es": "Edad del perro en años"}, "minimum": 0, "maximum": 30},
+    "dogName": {"type": "string", "title": "Dog's name", "x-title": {"es": "Nombre del perro"}, "maxLength": 40,
+                "x-errorName": {"en": "your dog's name", "es": "el nombre de su perro"}},
+    "age": {"type": "integer", "title": "Dog's age in years", "x-title": {"es": "Edad del perro en años"}, "minimum": 0, "maximum": 30,
+            "x-messages": {"maximum": {"en": "A dog's age must be {limit} years or less.", "es": "La edad del perro debe ser de {limit} años o menos."}}},
     "vaccinated": {"type": "boolean", "title": "Rabies vaccine is up to date", "x-title": {"es": "La vacuna antirrábica está al día"}}
   }
 }`
@@ -58,8 +60,8 @@ func ExampleForm_ValidateJSON() {
 	clean, _ := form.ValidateJSON(context.Background(), []byte(`{"owner": "Ana Ruiz", "dogName": "Rex", "vaccinated": true}`), "en")
 	fmt.Println(string(clean))
 	// Output:
-	// dogName required: Complete «Nombre del perro».
-	// age maximum: «Edad del perro en años» debe ser como máximo 30.
+	// dogName required: Indique el nombre de su perro.
+	// age maximum: La edad del perro debe ser de 30 años o menos.
 	// {"dogName":"Rex","owner":"Ana Ruiz","vaccinated":true}
 }
 

@@ -283,7 +283,7 @@ func TestTextRefusesControlAndBidiCharacters(t *testing.T) {
 	require.ErrorAs(t, err, &ve)
 	fe, _ := ve.For("notes")
 	assert.Equal(t, "bidiControl", fe.Code, "form posts are checked too")
-	assert.Equal(t, "Notes contains an invisible character that changes the direction of the text.", fe.Message)
+	assert.Equal(t, "Remove the invisible character that changes the direction of the text.", fe.Message)
 }
 
 func TestTextIsTrimmedBeforeValidation(t *testing.T) {

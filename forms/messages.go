@@ -38,6 +38,7 @@ var catalogues = []map[string]string{
 		"tooManyFields":        "The submission has too many fields.",
 		"unsupportedMediaType": "The submission must be sent as JSON or as an HTML form.",
 		"moreErrors":           "There are {count} more problems.",
+		"type.root":            "The submission must be a JSON object.",
 		"controlCharacter":     "{label} contains a control character, which is not allowed.",
 		"bidiControl":          "{label} contains an invisible character that changes the direction of the text.",
 	},
@@ -68,6 +69,7 @@ var catalogues = []map[string]string{
 		"tooManyFields":        "El envío tiene demasiados campos.",
 		"unsupportedMediaType": "El envío debe hacerse como JSON o como formulario HTML.",
 		"moreErrors":           "Hay {count} problemas más.",
+		"type.root":            "El envío debe ser un objeto JSON.",
 		"controlCharacter":     "«{label}» contiene un carácter de control, que no se admite.",
 		"bidiControl":          "«{label}» contiene un carácter invisible que cambia la dirección del texto.",
 	},
@@ -85,18 +87,168 @@ var words = []map[string]string{
 	{
 		"string": "texto", "number": "un número", "integer": "un número entero",
 		"boolean": "sí o no", "array": "una lista", "object": "un grupo de campos", "null": "vacío",
-		"email": "correo electrónico", "date": "fecha (AAAA-MM-DD)", "date-time": "fecha y hora",
-		"time": "hora", "uri": "dirección web", "ipv4": "dirección IPv4", "ipv6": "dirección IPv6",
-		"uuid": "identificador", "hostname": "nombre de host",
+		"email": "un correo electrónico", "date": "una fecha (AAAA-MM-DD)", "date-time": "una fecha y hora",
+		"time": "una hora", "uri": "una dirección web", "ipv4": "una dirección IPv4", "ipv6": "una dirección IPv6",
+		"uuid": "un identificador", "hostname": "un nombre de host",
 	},
 }
 
-// message renders the code's message for the locale.
+// fieldCatalogues hold the messages of problems on a declared field,
+// per message locale: "named" ones for a field with an x-errorName
+// ({name}, a noun phrase such as "your street address"), "plain" ones,
+// which read well on their own next to the field, for a field without.
+// Keys ending ".example" serve a field with an x-example, ".choice" a
+// field answered by choosing.
+var fieldCatalogues = []struct{ named, plain map[string]string }{
+	{ // English
+		named: map[string]string{
+			"required":         "Enter {name}.",
+			"required.choice":  "Select {name}.",
+			"type":             "{name} must be {expected}.",
+			"format":           "{name} must be a valid {format}.",
+			"format.example":   "Enter {name} like {example}.",
+			"pattern":          "{name} is not in the expected format.",
+			"pattern.example":  "Enter {name} like {example}.",
+			"minLength":        "{name} must be {limit} characters or more.",
+			"maxLength":        "{name} must be {limit} characters or fewer.",
+			"minimum":          "{name} must be {limit} or more.",
+			"maximum":          "{name} must be {limit} or less.",
+			"exclusiveMinimum": "{name} must be more than {limit}.",
+			"exclusiveMaximum": "{name} must be less than {limit}.",
+			"multipleOf":       "{name} must be a multiple of {limit}.",
+			"enum":             "Select {name} from the options.",
+			"const":            "{name} must be {value}.",
+			"minItems":         "Select at least {limit} for {name}.",
+			"maxItems":         "Select at most {limit} for {name}.",
+			"uniqueItems":      "{name} has the same choice twice.",
+			"invalid":          "{name} is not valid.",
+			"controlCharacter": "{name} contains a control character, which is not allowed.",
+			"bidiControl":      "{name} contains an invisible character that changes the direction of the text.",
+		},
+		plain: map[string]string{
+			"required":         "Enter an answer.",
+			"required.choice":  "Select an answer.",
+			"type":             "Enter {expected}.",
+			"format":           "Enter a valid {format}.",
+			"format.example":   "Enter an answer like {example}.",
+			"pattern":          "Enter the answer in the format asked for.",
+			"pattern.example":  "Enter an answer like {example}.",
+			"minLength":        "Enter {limit} characters or more.",
+			"maxLength":        "Enter {limit} characters or fewer.",
+			"minimum":          "Enter a number that is {limit} or more.",
+			"maximum":          "Enter a number that is {limit} or less.",
+			"exclusiveMinimum": "Enter a number more than {limit}.",
+			"exclusiveMaximum": "Enter a number less than {limit}.",
+			"multipleOf":       "Enter a multiple of {limit}.",
+			"enum":             "Select one of the options.",
+			"const":            "The answer must be {value}.",
+			"minItems":         "Select at least {limit}.",
+			"maxItems":         "Select at most {limit}.",
+			"uniqueItems":      "Select each option only once.",
+			"invalid":          "Check this answer.",
+			"controlCharacter": "Remove the control character from this answer.",
+			"bidiControl":      "Remove the invisible character that changes the direction of the text.",
+		},
+	},
+	{ // Spanish
+		named: map[string]string{
+			"required":         "Indique {name}.",
+			"required.choice":  "Elija {name}.",
+			"type":             "{name} debe ser {expected}.",
+			"format":           "Indique {name} en un formato válido.",
+			"format.example":   "Indique {name}, por ejemplo {example}.",
+			"pattern":          "{name} no tiene el formato esperado.",
+			"pattern.example":  "Indique {name}, por ejemplo {example}.",
+			"minLength":        "{name} debe tener al menos {limit} caracteres.",
+			"maxLength":        "{name} debe tener como máximo {limit} caracteres.",
+			"minimum":          "{name} debe ser {limit} o más.",
+			"maximum":          "{name} debe ser {limit} o menos.",
+			"exclusiveMinimum": "{name} debe ser mayor que {limit}.",
+			"exclusiveMaximum": "{name} debe ser menor que {limit}.",
+			"multipleOf":       "{name} debe ser múltiplo de {limit}.",
+			"enum":             "Elija {name} entre las opciones.",
+			"const":            "{name} debe ser {value}.",
+			"minItems":         "Elija al menos {limit} en {name}.",
+			"maxItems":         "Elija como máximo {limit} en {name}.",
+			"uniqueItems":      "{name} repite una opción.",
+			"invalid":          "{name} no es válido.",
+			"controlCharacter": "{name} contiene un carácter de control, que no se admite.",
+			"bidiControl":      "{name} contiene un carácter invisible que cambia la dirección del texto.",
+		},
+		plain: map[string]string{
+			"required":         "Indique una respuesta.",
+			"required.choice":  "Elija una respuesta.",
+			"type":             "Indique {expected}.",
+			"format":           "Indique {format} en un formato válido.",
+			"format.example":   "Indique una respuesta como {example}.",
+			"pattern":          "Indique la respuesta en el formato pedido.",
+			"pattern.example":  "Indique una respuesta como {example}.",
+			"minLength":        "Indique {limit} caracteres o más.",
+			"maxLength":        "Indique {limit} caracteres o menos.",
+			"minimum":          "Indique un número igual o mayor que {limit}.",
+			"maximum":          "Indique un número igual o menor que {limit}.",
+			"exclusiveMinimum": "Indique un número mayor que {limit}.",
+			"exclusiveMaximum": "Indique un número menor que {limit}.",
+			"multipleOf":       "Indique un múltiplo de {limit}.",
+			"enum":             "Elija una de las opciones.",
+			"const":            "La respuesta debe ser {value}.",
+			"minItems":         "Elija al menos {limit}.",
+			"maxItems":         "Elija como máximo {limit}.",
+			"uniqueItems":      "Elija cada opción una sola vez.",
+			"invalid":          "Revise esta respuesta.",
+			"controlCharacter": "Quite el carácter de control de esta respuesta.",
+			"bidiControl":      "Quite el carácter invisible que cambia la dirección del texto.",
+		},
+	},
+}
+
+// fieldMessage renders the message of a problem on a declared field: the
+// form's own x-messages text for the code when it has one in the locale,
+// else the default, naming the field by its x-errorName when it has one
+// and giving its x-example for a format or pattern problem. A form text
+// may use {name}, {example} and the Params ({limit}, {format}...).
+func (l *lang) fieldMessage(fl *Field, code string, params map[string]any) string {
+	name := fl.errName.in(l)
+	if t, ok := fl.messages[code]; ok {
+		if s := t.in(l); s != "" {
+			return l.fill(s, name, fl.example, params)
+		}
+	}
+	key := code
+	switch {
+	case (code == "format" || code == "pattern") && fl.example != "":
+		key += ".example"
+	case code == "required" && (len(fl.Options) > 0 || fl.Widget == "checkbox"):
+		key += ".choice"
+	}
+	set := fieldCatalogues[l.msg].plain
+	if name != "" {
+		set = fieldCatalogues[l.msg].named
+	}
+	tmpl, ok := set[key]
+	if !ok {
+		tmpl = set["invalid"]
+	}
+	return upperFirst(l.fill(tmpl, name, fl.example, params))
+}
+
+// message renders the code's message for the locale; label is a name the
+// form does not declare, or the form's title.
 func (l *lang) message(code, label string, params map[string]any) string {
 	tmpl, ok := catalogues[l.msg][code]
 	if !ok {
 		tmpl = catalogues[l.msg]["invalid"]
 	}
+	s := l.fill(tmpl, label, "", params)
+	// a sentence that starts with the label starts with a capital
+	if label != "" && strings.HasPrefix(s, label) {
+		return upperFirst(s)
+	}
+	return s
+}
+
+// fill replaces the {placeholders} of tmpl.
+func (l *lang) fill(tmpl, name, example string, params map[string]any) string {
 	if !strings.Contains(tmpl, "{") {
 		return tmpl
 	}
@@ -113,26 +265,32 @@ func (l *lang) message(code, label string, params map[string]any) string {
 			break
 		}
 		b.WriteString(tmpl[:i])
-		name := tmpl[i+1 : i+j]
-		switch name {
-		case "label":
-			b.WriteString(label)
+		key := tmpl[i+1 : i+j]
+		switch key {
+		case "label", "name":
+			b.WriteString(name)
+		case "example":
+			b.WriteString(example)
 		case "expected", "format":
-			s := fmt.Sprint(params[name])
+			s := fmt.Sprint(params[key])
 			if w, ok := words[l.msg][s]; ok {
 				s = w
 			}
 			b.WriteString(s)
 		default:
-			fmt.Fprint(&b, params[name])
+			if v, ok := params[key]; ok {
+				fmt.Fprint(&b, v)
+			}
 		}
 		tmpl = tmpl[i+j+1:]
 	}
-	// a sentence that starts with the label starts with a capital
-	s := b.String()
-	if label != "" && strings.HasPrefix(s, label) {
-		r, size := utf8.DecodeRuneInString(s)
-		return string(unicode.ToUpper(r)) + s[size:]
+	return b.String()
+}
+
+func upperFirst(s string) string {
+	r, size := utf8.DecodeRuneInString(s)
+	if r == utf8.RuneError || unicode.IsUpper(r) {
+		return s
 	}
-	return s
+	return string(unicode.ToUpper(r)) + s[size:]
 }

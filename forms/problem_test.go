@@ -28,8 +28,8 @@ func TestWriteProblem(t *testing.T) {
 		params []InvalidParam
 	}{
 		{name: "validation", err: verr, locale: "es", status: 422, title: "Su envío tiene problemas", params: []InvalidParam{
-			{Name: "description", Pointer: "/description", Code: "required", Reason: "Complete «Describa la obra»."},
-			{Name: "floors", Pointer: "/floors", Code: "type", Reason: "«Número de plantas» debe ser un número entero."},
+			{Name: "description", Pointer: "/description", Code: "required", Reason: "Indique una descripción de la obra."},
+			{Name: "floors", Pointer: "/floors", Code: "type", Reason: "El número de plantas debe ser un número entero."},
 		}},
 		{name: "unreadable input", err: dup, locale: "en", status: 400, title: "Your submission has problems", params: []InvalidParam{
 			{Name: "a", Pointer: "/a", Code: "duplicateKey", Reason: "The submission names a twice."},

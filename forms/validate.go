@@ -140,7 +140,7 @@ func (f *Form) validate(v any, l *lang, upTo int) (map[string]any, error) {
 	obj, ok := v.(map[string]any)
 	if !ok {
 		fe := FieldError{Code: "type", Params: map[string]any{"expected": "object"}}
-		fe.Message = l.message("type", l.text(f.title, f.titles), fe.Params)
+		fe.Message = l.message("type.root", "", fe.Params)
 		return nil, &ValidationError{Form: f.Pin(), Errors: []FieldError{fe}}
 	}
 	var probs []problem
@@ -324,14 +324,13 @@ func (f *Form) fieldErrors(probs []problem, l *lang, upTo int) []FieldError {
 			continue
 		}
 		fe := FieldError{Pointer: k, Field: b.path, Code: b.p.code, Params: b.p.params}
-		var label string
 		if b.field != nil {
-			label = b.field.labelIn(l)
+			fe.Message = l.fieldMessage(b.field, b.p.code, b.p.params)
 		} else {
 			// a name the form does not declare is the client's text
-			fe.Pointer, fe.Field, label = clip(k), clip(b.path), clip(b.path)
+			fe.Pointer, fe.Field = clip(k), clip(b.path)
+			fe.Message = l.message(b.p.code, fe.Field, b.p.params)
 		}
-		fe.Message = l.message(b.p.code, label, b.p.params)
 		out = append(out, fe)
 	}
 	if more > 0 {

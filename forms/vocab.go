@@ -79,6 +79,31 @@ type keywords struct {
 	// keepSpace and allowControls are x-trim: false and
 	// x-allowControls: true.
 	keepSpace, allowControls bool
+	// errorName, messages and example are x-errorName, x-messages and
+	// x-example.
+	errorName localText
+	messages  map[string]localText
+	example   string
+}
+
+// localText is a text in the form's own language with its translations,
+// given in a definition as a string or as a map of locales to strings.
+type localText struct {
+	def string
+	m   map[string]string
+}
+
+// in returns the text in the locale, empty when there is none.
+func (t localText) in(l *lang) string { return l.text(t.def, t.m) }
+
+func localTextOf(v any) (localText, bool) {
+	switch x := v.(type) {
+	case string:
+		return localText{def: x}, true
+	case map[string]any:
+		return localText{m: localized(x)}, true
+	}
+	return localText{}, false
 }
 
 // Validate implements jsonschema.SchemaExt; the keywords are annotations.
@@ -133,6 +158,21 @@ func compileKeywords(_ *jsonschema.CompilerContext, obj map[string]any) (jsonsch
 	}
 	if v, ok := obj["x-allowControls"].(bool); ok {
 		found, k.allowControls = true, v
+	}
+	if t, ok := localTextOf(obj["x-errorName"]); ok {
+		found, k.errorName = true, t
+	}
+	if v, ok := obj["x-messages"].(map[string]any); ok {
+		found = true
+		k.messages = make(map[string]localText, len(v))
+		for code, text := range v {
+			if t, ok := localTextOf(text); ok {
+				k.messages[code] = t
+			}
+		}
+	}
+	if v, ok := obj["x-example"].(string); ok {
+		found, k.example = true, v
 	}
 	if v, ok := obj["x-options"].(map[string]any); ok {
 		found = true
