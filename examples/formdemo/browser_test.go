@@ -46,7 +46,7 @@ func TestBrowserFillsEveryStep(t *testing.T) {
 
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/?lang=es"),
 		submit, chromedp.WaitVisible(`#error-summary`)))
-	assert.Contains(t, text(`#error-summary`), "Complete «Objetos que recoger».")
+	assert.Contains(t, text(`#error-summary`), "Elija al menos un objeto que recoger.")
 	check("Spanish step 1 with errors")
 
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(`#f-itemCount`)))
@@ -56,8 +56,8 @@ func TestBrowserFillsEveryStep(t *testing.T) {
 		chromedp.SendKeys(`#f-itemCount`, "12"),
 		submit, chromedp.WaitVisible(`#error-summary`)))
 	summary := text(`#error-summary`)
-	assert.Contains(t, summary, "Number of items must be at most 10.")
-	assert.Contains(t, summary, "Enter Items holding refrigerant.")
+	assert.Contains(t, summary, "The number of items must be 10 or less.")
+	assert.Contains(t, summary, "Select yes if any item holds refrigerant.")
 	check("English step 1 with errors")
 
 	require.NoError(t, chromedp.Do(ctx,

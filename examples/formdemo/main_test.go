@@ -163,8 +163,8 @@ func TestInvalidStepIsDrawnAgainWithItsErrors(t *testing.T) {
 	for _, w := range []string{
 		"<title>Error: What to collect – Request a bulk-item pickup</title>",
 		`id="error-summary"`, "There is a problem",
-		`<a href="#f-itemCount">Number of items must be at most 10.</a>`,
-		`<a href="#f-refrigerant-0">Enter Items holding refrigerant.</a>`,
+		`<a href="#f-itemCount">The number of items must be 10 or less.</a>`,
+		`<a href="#f-refrigerant-0">Select yes if any item holds refrigerant.</a>`,
 		`id="f-itemCount" name="itemCount" type="text" inputmode="numeric" value="12" required aria-invalid="true"`,
 		`value="mattress" checked`,
 		`<input type="hidden" name="_step" value="items">`,
@@ -192,8 +192,8 @@ func TestErrorsInSpanish(t *testing.T) {
 			res := postForm(t, h, tt.target, url.Values{"_step": {"items"}, "itemCount": {"12"}}, tt.header)
 			require.Equal(t, http.StatusUnprocessableEntity, res.status)
 			assert.Contains(t, res.body, "Hay un problema")
-			assert.Contains(t, res.body, "Complete «Objetos que recoger».")
-			assert.Contains(t, res.body, "«Número de objetos» debe ser como máximo 10.")
+			assert.Contains(t, res.body, "Elija al menos un objeto que recoger.")
+			assert.Contains(t, res.body, "El número de objetos debe ser 10 o menos.")
 			assert.NotContains(t, res.body, "There is a problem")
 		})
 	}
@@ -301,7 +301,7 @@ func TestTamperedEarlierAnswerReturnsToItsStep(t *testing.T) {
 	res := postForm(t, h, "/", vals, nil)
 	require.Equal(t, http.StatusUnprocessableEntity, res.status)
 	assert.Contains(t, res.body, `<input type="hidden" name="_step" value="items">`)
-	assert.Contains(t, res.body, `<a href="#f-itemCount">Number of items must be at most 10.</a>`)
+	assert.Contains(t, res.body, `<a href="#f-itemCount">The number of items must be 10 or less.</a>`)
 	assert.Contains(t, res.body, `<input type="hidden" name="email" value="ana@example.org">`, "later answers are kept")
 	assert.Empty(t, out.String())
 }
@@ -317,7 +317,7 @@ func TestUnreadablePostsAreRefused(t *testing.T) {
 		want   string
 	}{
 		{name: "no step checks the whole form", body: "itemCount=1", status: http.StatusUnprocessableEntity,
-			want: `<a href="#f-street">Enter Street address.</a>`},
+			want: `<a href="#f-street">Enter the street address.</a>`},
 		{name: "unknown step", body: "_step=payment&itemCount=1", status: http.StatusBadRequest, want: "The form could not be read."},
 		{name: "unknown step in Spanish", body: "_step=payment", header: map[string]string{"Accept-Language": "es"},
 			status: http.StatusBadRequest, want: `No se pudo leer el formulario. Vuelva a empezar.</p>
@@ -357,8 +357,8 @@ func TestJSONDocumentsGetProblemDetails(t *testing.T) {
 			body: `{"items": ["sofa"], "itemCount": 3, "refrigerant": false, "street": "12 Elm St", "postalCode": "12345",
 			        "placement": "curb", "name": "Ana Ruiz", "email": "not-an-email", "extra": 1}`,
 			params: []forms.InvalidParam{
-				{Name: "items", Pointer: "/items/0", Code: "enum", Reason: "Choose one of the options for Items to collect."},
-				{Name: "email", Pointer: "/email", Code: "format", Reason: "Email address must be a valid email address."},
+				{Name: "items", Pointer: "/items/0", Code: "enum", Reason: "Select the items to collect from the options."},
+				{Name: "email", Pointer: "/email", Code: "format", Reason: "Enter your email address like name@example.com."},
 				{Name: "extra", Pointer: "/extra", Code: "additionalProperties", Reason: "Extra is not a field of this form."},
 			},
 		},
@@ -368,7 +368,7 @@ func TestJSONDocumentsGetProblemDetails(t *testing.T) {
 			body: `{"items": ["furniture"], "itemCount": 1, "refrigerant": true, "street": "12 Elm St", "postalCode": "12345",
 			        "placement": "curb", "name": "Ana Ruiz", "email": "ana@example.org"}`,
 			params: []forms.InvalidParam{
-				{Name: "refrigerantCount", Pointer: "/refrigerantCount", Code: "required", Reason: "Complete «Número de objetos con refrigerante»."},
+				{Name: "refrigerantCount", Pointer: "/refrigerantCount", Code: "required", Reason: "Indique el número de objetos con refrigerante."},
 			},
 		},
 		{
