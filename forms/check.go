@@ -13,6 +13,7 @@ import (
 func (b *builder) check() {
 	b.checkConsts(b.form.root)
 	b.checkObject(b.form.root)
+	b.checkMessages()
 	if len(b.problems) > 0 {
 		return
 	}
@@ -144,6 +145,65 @@ func (b *builder) checkConsts(obj *Field) {
 	for _, fl := range obj.Fields {
 		if fl.Type == "object" {
 			b.checkConsts(fl)
+		}
+	}
+}
+
+// checkMessages makes a form translated into any language give its
+// error names and messages in each of them too, so a page never mixes a
+// name in one language into a sentence in another. A form's languages
+// are the locales of its x-title, x-description and x-options texts.
+func (b *builder) checkMessages() {
+	f := b.form
+	langs := map[string]bool{}
+	add := func(m map[string]string) {
+		for k := range m {
+			langs[k] = true
+		}
+	}
+	add(f.titles)
+	add(f.descs)
+	for _, st := range f.steps {
+		add(st.titles)
+	}
+	for _, fl := range f.ordered {
+		add(fl.titles)
+		add(fl.descs)
+		for _, o := range fl.Options {
+			add(o.label)
+		}
+	}
+	if len(langs) == 0 {
+		return
+	}
+	want := make([]string, 0, len(langs))
+	for k := range langs {
+		want = append(want, k)
+	}
+	slices.Sort(want)
+	need := func(ptr, what string, t localText) {
+		var missing []string
+		for _, k := range want {
+			if _, ok := t.m[k]; !ok {
+				missing = append(missing, k)
+			}
+		}
+		if len(missing) > 0 {
+			b.fail(ptr, fmt.Sprintf("%s has no text in %v; the form is written in %v, so give it per locale", what, missing, want))
+		}
+	}
+	for _, fl := range f.ordered {
+		ptr := fragment(fl.schema)
+		if fl.errName.def != "" || fl.errName.m != nil {
+			need(ptr+"/x-errorName", fmt.Sprintf("x-errorName of %q", fl.Path), fl.errName)
+		}
+		codes := make([]string, 0, len(fl.messages))
+		for code := range fl.messages {
+			codes = append(codes, code)
+		}
+		slices.Sort(codes)
+		for _, code := range codes {
+			need(ptr+"/x-messages/"+code, fmt.Sprintf("x-messages %s of %q", code, fl.Path), fl.messages[code])
 		}
 	}
 }

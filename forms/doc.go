@@ -91,7 +91,10 @@
 //     ({"required": {"en": "Enter the street address", "es": "Indique la
 //     calle"}}). A message may use {name}, {example} and the error's
 //     Params ({limit}, {format}, {value}). Where it has no text for the
-//     locale, the default message is used.
+//     locale, the default message is used. A form translated into other
+//     languages (any x-title, x-description or x-options locale) must
+//     give its x-errorName and x-messages texts per locale, in each of
+//     them, so no message mixes two languages.
 //   - x-example: an example answer ("12345"); the first string of the
 //     standard "examples" keyword serves when there is none. Format and
 //     pattern messages give it: "Enter a ZIP code like 12345.".

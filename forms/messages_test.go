@@ -86,3 +86,34 @@ func TestMessageKeywordsAreChecked(t *testing.T) {
 		})
 	}
 }
+
+func TestTranslatedFormsTranslateTheirMessages(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, prop string
+		ok         bool
+	}{
+		{"NameInEveryLanguage", `{"type": "string", "x-title": {"es": "A"}, "x-errorName": {"en": "a", "es": "una a"}}`, true},
+		{"NameAsPlainText", `{"type": "string", "x-title": {"es": "A"}, "x-errorName": "an a"}`, false},
+		{"NameMissingALanguage", `{"type": "string", "x-title": {"es": "A"}, "x-errorName": {"en": "an a"}}`, false},
+		{"MessageMissingALanguage", `{"type": "string", "x-title": {"es": "A"}, "x-messages": {"required": {"en": "Enter an a."}}}`, false},
+		{"MessagesInEveryLanguage", `{"type": "string", "x-title": {"es": "A"}, "x-messages": {"required": {"en": "Enter an a.", "es": "Indique una a."}}}`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			reg, err := NewRegistry(nil)
+			require.NoError(t, err)
+			_, err = reg.Load(context.Background(), "f.json",
+				[]byte(`{"x-form": {"id": "f", "version": 1}, "type": "object", "properties": {"a": `+tt.prop+`}}`))
+			if tt.ok {
+				require.NoError(t, err)
+				return
+			}
+			var de *DefinitionError
+			require.ErrorAs(t, err, &de)
+			assert.Contains(t, de.Reason, "[es]")
+			assert.Contains(t, de.Pointer, "/properties/a/x-")
+		})
+	}
+}
