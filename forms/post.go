@@ -69,9 +69,12 @@ func (f *Form) ReadPost(r *http.Request, locale string) (*Post, error) {
 	return f.readPost(r.Context(), r, locale, true)
 }
 
-// readPost is the one reader behind ReadPost and ValidateRequest; steps
-// says whether a "_step" input limits validation to the steps up to it.
-func (f *Form) readPost(ctx context.Context, r *http.Request, locale string, steps bool) (*Post, error) {
+// readPost is the one reader behind ReadPost and ValidateRequest. With
+// page set it answers for a page: a "_step" input limits validation to
+// the steps up to it, and the entered values and the clean JSON are
+// kept; without, the whole form is checked and only the clean values
+// returned.
+func (f *Form) readPost(ctx context.Context, r *http.Request, locale string, page bool) (*Post, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -108,7 +111,7 @@ func (f *Form) readPost(ctx context.Context, r *http.Request, locale string, ste
 			return nil, f.inputFailure(err, l)
 		}
 		entered = m
-		if id := vals.Get("_step"); steps && id != "" {
+		if id := vals.Get("_step"); page && id != "" {
 			st, ok := f.Step(id)
 			if !ok {
 				return nil, f.inputFailure(&inputError{kind: ErrSyntax, offset: -1, detail: "unknown step"}, l)
@@ -120,7 +123,7 @@ func (f *Form) readPost(ctx context.Context, r *http.Request, locale string, ste
 		}
 	}
 	var kept map[string]any
-	if m, ok := entered.(map[string]any); ok {
+	if m, ok := entered.(map[string]any); ok && page {
 		kept = deepCopy(m).(map[string]any) // validation trims and prunes its own copy
 	}
 	clean, err := f.validate(entered, l, upTo)
@@ -130,6 +133,9 @@ func (f *Form) readPost(ctx context.Context, r *http.Request, locale string, ste
 	}
 	if err != nil {
 		return nil, err
+	}
+	if !page {
+		return &Post{Values: clean, form: f}, nil
 	}
 	raw, err := appendValue(make([]byte, 0, len(body)), clean, f.root)
 	if err != nil {

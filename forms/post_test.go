@@ -270,3 +270,22 @@ func TestErrorSummaryLinksResolve(t *testing.T) {
 func escapeText(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;").Replace(s)
 }
+
+func TestErrorOnAHiddenFieldLinksToTheSummary(t *testing.T) {
+	t.Parallel()
+	reg, err := NewRegistry(nil)
+	require.NoError(t, err)
+	f, err := reg.Load(context.Background(), "ref.json", []byte(`{"x-form": {"id": "ref", "version": 1}, "type": "object",
+		"required": ["ref"], "properties": {"ref": {"type": "string", "x-widget": "hidden"}, "name": {"type": "string"}}}`))
+	require.NoError(t, err)
+	p, err := f.ReadPost(formRequest(url.Values{"name": {"Ana"}}), "en")
+	require.NoError(t, err)
+	require.NotNil(t, p.Errors)
+	r, err := NewRenderer(nil)
+	require.NoError(t, err)
+	var b strings.Builder
+	require.NoError(t, r.Render(&b, p.Page()))
+	assert.Contains(t, b.String(), `<a href="#error-summary">Enter an answer.</a>`, "a hidden input cannot take focus")
+	assert.NotContains(t, b.String(), `href="#f-ref"`)
+	assert.Contains(t, b.String(), `value="Ana"`, "the entered value is drawn again")
+}
