@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"strings"
 
 	"github.com/civickit/civickit/adapters"
 	"github.com/civickit/civickit/adapters/memory"
@@ -74,6 +76,36 @@ func ExampleForm_DecodeForm() {
 	fmt.Println(clean["age"], clean["vaccinated"], err)
 	// Output:
 	// 4 true <nil>
+}
+
+func ExampleForm_ReadPost() {
+	reg, _ := forms.NewRegistry(nil)
+	form, _ := reg.Load(context.Background(), "dog-licence.json", []byte(dogLicence))
+	renderer, _ := forms.NewRenderer(nil)
+
+	handler := func(w http.ResponseWriter, r *http.Request) {
+		post, err := form.ReadPost(r, "en")
+		if err != nil { // too large, unreadable, not JSON or a form post
+			forms.WriteProblem(w, err, "en")
+			return
+		}
+		if post.Errors != nil { // draw the form again with what was entered
+			w.WriteHeader(http.StatusUnprocessableEntity)
+			page := post.Page()
+			page.Locale, page.Action = "en", "/licence"
+			_ = renderer.Render(w, page)
+			return
+		}
+		fmt.Fprintln(w, string(post.JSON)) // or form.Submission(post.Values)
+	}
+
+	r := httptest.NewRequest(http.MethodPost, "/licence", strings.NewReader("owner=Ana+Ruiz&age=31"))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	w := httptest.NewRecorder()
+	handler(w, r)
+	fmt.Println(w.Code, strings.Contains(w.Body.String(), `value="31"`))
+	// Output:
+	// 422 true
 }
 
 func ExampleForm_Redact() {
