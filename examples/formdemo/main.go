@@ -1,7 +1,7 @@
 // Command formdemo serves one multi-step service form, a request for a
 // bulk-item pickup, in a browser with the forms package: the definition
 // is a JSON Schema file embedded in the program, each step is drawn with
-// the forms Renderer, checked on POST with Form.ValidateStep and drawn
+// the forms Renderer, read and checked on POST with Form.ReadPost and drawn
 // again with its error summary when something is wrong, in English or
 // Spanish (Accept-Language, or ?lang=es). After the last step the program
 // prints the validated submission as one line of JSON on standard output,
