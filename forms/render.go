@@ -27,6 +27,27 @@ type RenderConfig struct {
 	// "hint-error") and keeps the rest. Template data is documented on
 	// FormView.
 	Templates fs.FS
+	// Site brands the pages RenderPage draws.
+	Site Site
+}
+
+// Site is what a city brands the page shell with: its name and logo in
+// the header, a link home in the header and footer, and the stylesheets.
+type Site struct {
+	// Name is the city's or service's name, shown in the header and
+	// footer and at the end of every title. Empty leaves out the header
+	// and footer.
+	Name string
+	// LogoURL is the logo shown before Name (decorative: Name is its
+	// text); HomeURL is where Name links to. Both are optional.
+	LogoURL, HomeURL string
+	// AssetsPath is the URL path Assets is mounted at, ending in "/";
+	// "/assets/" when empty. The shell links the U.S. Web Design System
+	// stylesheet below it.
+	AssetsPath string
+	// Stylesheets, when set, are linked instead of the built-in
+	// stylesheet, so a city can use its own build of the design system.
+	Stylesheets []string
 }
 
 // Renderer draws forms as accessible HTML with html/template: every input
@@ -35,7 +56,9 @@ type RenderConfig struct {
 // carry aria-invalid, an error summary links to each invalid field, and
 // class names follow the U.S. Web Design System. Safe for concurrent use.
 type Renderer struct {
-	tmpl *template.Template
+	tmpl        *template.Template
+	site        Site
+	stylesheets []string
 }
 
 // NewRenderer parses the templates once.
@@ -49,7 +72,19 @@ func NewRenderer(cfg *RenderConfig) (*Renderer, error) {
 			return nil, fmt.Errorf("forms: parse override templates: %w", err)
 		}
 	}
-	return &Renderer{tmpl: t}, nil
+	r := &Renderer{tmpl: t}
+	if cfg != nil {
+		r.site = cfg.Site
+	}
+	r.stylesheets = r.site.Stylesheets
+	if len(r.stylesheets) == 0 {
+		base := r.site.AssetsPath
+		if base == "" {
+			base = "/assets/"
+		}
+		r.stylesheets = []string{strings.TrimSuffix(base, "/") + "/" + UswdsStylesheet}
+	}
+	return r, nil
 }
 
 // Page is what to render.
@@ -72,6 +107,32 @@ type Page struct {
 	// Hidden are extra hidden inputs, such as a CSRF token. Their names
 	// should start with "_" so DecodeForm skips them.
 	Hidden map[string]string
+	// BackURL, when set, is drawn by RenderPage as a back link above the
+	// form; set it on later steps to the previous step's address.
+	BackURL string
+}
+
+// PageView is the data the "page" template receives.
+type PageView struct {
+	// Form is the form drawn inside the page.
+	Form *FormView
+	// Site is the renderer's branding; Stylesheets the stylesheets to
+	// link.
+	Site        Site
+	Stylesheets []string
+	// Dir is "rtl" for a language written right to left, else "ltr".
+	Dir string
+	// BackURL is Page.BackURL.
+	BackURL string
+	// Text holds the shell's fixed texts in the page's language.
+	Text ShellText
+}
+
+// ShellText holds the fixed texts of the page shell in its language.
+type ShellText struct {
+	// SkipLink reads "Skip to main content"; Back labels the back link;
+	// ErrorPrefix ("Error: ") starts the title of a page with errors.
+	SkipLink, Back, ErrorPrefix string
 }
 
 // FormView is the data the "form" template receives.
@@ -179,9 +240,12 @@ type OptionView struct {
 
 var pageTexts = []struct {
 	errorHeading, submit, next, stepOf, required, choose string
+	shell                                                ShellText
 }{
-	{"There is a problem", "Submit", "Continue", "Step %d of %d", "(required)", "- Select -"},
-	{"Hay un problema", "Enviar", "Continuar", "Paso %d de %d", "(obligatorio)", "- Seleccione -"},
+	{"There is a problem", "Submit", "Continue", "Step %d of %d", "(required)", "- Select -",
+		ShellText{SkipLink: "Skip to main content", Back: "Back", ErrorPrefix: "Error: "}},
+	{"Hay un problema", "Enviar", "Continuar", "Paso %d de %d", "(obligatorio)", "- Seleccione -",
+		ShellText{SkipLink: "Saltar al contenido principal", Back: "Volver", ErrorPrefix: "Error: "}},
 }
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -204,11 +268,35 @@ func (r *Renderer) Render(w io.Writer, p Page) error {
 	return err
 }
 
+// RenderPage writes a whole HTML document around the form: the language
+// and direction of the text shown, a title (starting "Error: " when the
+// page shows errors), a skip link, the city's header and footer from
+// RenderConfig.Site, a back link when Page.BackURL is set, and the form
+// inside <main id="main-content">. Like Render, it writes nothing when
+// the page cannot be built.
+func (r *Renderer) RenderPage(w io.Writer, p Page) error {
+	fv, err := BuildView(p)
+	if err != nil {
+		return err
+	}
+	l := resolve(fv.Lang)
+	v := &PageView{Form: fv, Site: r.site, Stylesheets: r.stylesheets, Dir: direction(fv.Lang),
+		BackURL: p.BackURL, Text: pageTexts[l.msg].shell}
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	if err := r.tmpl.ExecuteTemplate(buf, "page", v); err != nil {
+		return fmt.Errorf("forms: render page %s: %w", p.Form.id, err)
+	}
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
 // BuildView prepares the template data of a page; Render calls it, and a
 // vendor with its own templates may too.
 func BuildView(p Page) (*FormView, error) {
 	f := p.Form
-	l := resolve(p.Locale)
+	l := shownLang(f, resolve(p.Locale))
 	txt := pageTexts[l.msg]
 	v := &FormView{Lang: l.tag, Title: l.text(f.title, f.titles), Description: l.text(f.desc, f.descs), Action: p.Action}
 	v.Text = PageText{ErrorHeading: txt.errorHeading, Submit: txt.submit}
@@ -220,7 +308,7 @@ func BuildView(p Page) (*FormView, error) {
 			return nil, fmt.Errorf("forms: %s has no step %q: %w", f.id, p.Step, ErrSyntax)
 		}
 		fields = st.Fields
-		v.StepID, v.StepTitle = st.ID, st.Title(p.Locale)
+		v.StepID, v.StepTitle = st.ID, l.text(st.title, st.titles)
 		v.StepNumber, v.StepCount = st.Index+1, len(f.steps)
 		v.Text.StepOf = fmt.Sprintf(txt.stepOf, v.StepNumber, v.StepCount)
 		if st.Index < len(f.steps)-1 {
