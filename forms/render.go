@@ -110,6 +110,16 @@ type Page struct {
 	// BackURL, when set, is drawn by RenderPage as a back link above the
 	// form; set it on later steps to the previous step's address.
 	BackURL string
+	// Languages, when set, are links to this page in other languages,
+	// drawn by RenderPage in the header, each marked with its language.
+	Languages []LanguageLink
+}
+
+// LanguageLink is a link to a page in another language.
+type LanguageLink struct {
+	// Href is the page's address in that language; Lang its BCP 47 tag;
+	// Text the language's name in itself ("Español").
+	Href, Lang, Text string
 }
 
 // PageView is the data the "page" template receives.
@@ -122,8 +132,9 @@ type PageView struct {
 	Stylesheets []string
 	// Dir is "rtl" for a language written right to left, else "ltr".
 	Dir string
-	// BackURL is Page.BackURL.
-	BackURL string
+	// BackURL and Languages are Page.BackURL and Page.Languages.
+	BackURL   string
+	Languages []LanguageLink
 	// Text holds the shell's fixed texts in the page's language.
 	Text ShellText
 }
@@ -281,7 +292,7 @@ func (r *Renderer) RenderPage(w io.Writer, p Page) error {
 	}
 	l := resolve(fv.Lang)
 	v := &PageView{Form: fv, Site: r.site, Stylesheets: r.stylesheets, Dir: direction(fv.Lang),
-		BackURL: p.BackURL, Text: pageTexts[l.msg].shell}
+		BackURL: p.BackURL, Languages: p.Languages, Text: pageTexts[l.msg].shell}
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bufPool.Put(buf)

@@ -38,7 +38,7 @@ func TestPageShellAxe(t *testing.T) {
 	require.ErrorAs(t, verr, &ve)
 
 	pages := map[string]Page{
-		"/en":       {Form: f, Step: "applicant", Locale: "en", Action: "/submit"},
+		"/en":       {Form: f, Step: "applicant", Locale: "en", Action: "/submit", Languages: []LanguageLink{{Href: "/es", Lang: "es", Text: "Español"}}},
 		"/es":       {Form: f, Step: "applicant", Locale: "es", Action: "/submit"},
 		"/site-es":  {Form: f, Step: "site", Locale: "es", Action: "/submit", BackURL: "/es"},
 		"/error-en": {Form: f, Step: "applicant", Locale: "en", Action: "/submit", Errors: ve, Values: map[string]any{"applicant": map[string]any{"email": "nope"}, "applicantType": "business"}},

@@ -49,7 +49,7 @@ func TestRenderPageGolden(t *testing.T) {
 	r, err := NewRenderer(&RenderConfig{Site: citySite()})
 	require.NoError(t, err)
 	golden(t, "page-step-site-es.html", []byte(renderPage(t, r, Page{Form: f, Step: "site", Locale: "es", Action: "/permit",
-		BackURL: "/permit?step=applicant", Values: map[string]any{"applicantType": "person"}})))
+		BackURL: "/permit?step=applicant", Languages: []LanguageLink{{Href: "/permit?lang=en", Lang: "en", Text: "English"}}, Values: map[string]any{"applicantType": "person"}})))
 }
 
 func TestRenderPageShell(t *testing.T) {
@@ -77,6 +77,8 @@ func TestRenderPageShell(t *testing.T) {
 		{name: "spanish later step has a back link", page: Page{Form: permit, Step: "site", Locale: "es-MX", BackURL: "/p?step=applicant"}, lang: "es", dir: "ltr",
 			title:    "El terreno – Permiso de construcción – City of Springfield",
 			contains: []string{`Saltar al contenido principal`, `<a class="usa-link" href="/p?step=applicant">Volver</a>`}},
+		{name: "links to other languages", page: Page{Form: permit, Locale: "en", Languages: []LanguageLink{{Href: "/?lang=es", Lang: "es", Text: "Español"}}}, lang: "en", dir: "ltr",
+			title: "Building permit – City of Springfield", contains: []string{`<a class="usa-link" href="/?lang=es" lang="es" hreflang="es">Español</a>`}},
 		{name: "error page title", page: Page{Form: permit, Step: "applicant", Locale: "en", Errors: ve}, lang: "en", dir: "ltr",
 			title: "Error: About you – Building permit – City of Springfield"},
 		{name: "form without spanish text is marked english", page: Page{Form: pothole, Locale: "es"}, lang: "en", dir: "ltr",
