@@ -133,6 +133,32 @@
 // so every value is escaped for its context (a javascript: action becomes
 // "#ZgotmplZ").
 //
+// Render writes the bare <form> for a page of one's own; RenderPage writes
+// the whole document through the same templates ("page" wraps "form"):
+// <html lang dir> in the language the page is really shown in, a <title>
+// that starts with "Error: " when the page shows errors, a skip link to
+// <main id="main-content">, a header and footer with the city's name,
+// logo and home link (RenderConfig.Site), links to the page in other
+// languages (Page.Languages) and a back link on later steps
+// (Page.BackURL). A page asked for in a language the form has no text in
+// (no x-title of the form, a step or a field in it) is drawn, and marked,
+// in English, the language definitions are written in, rather than
+// mixing English questions with translated buttons. A language written
+// right to left gets dir="rtl".
+//
+// The styles are the U.S. Web Design System's own: the compiled
+// uswds.min.css of @uswds/uswds 3.14.0, with every font and image it
+// references, is embedded unchanged (forms/assets, with its licence) and
+// served by Assets with year-long immutable caching; mount it where
+// Site.AssetsPath says ("/assets/" by default). Site.Stylesheets links a
+// city's own stylesheets instead. A content security policy for the shell
+// needs style-src, font-src and img-src 'self' (img-src also data:).
+//
+// Languages: messages and the page's fixed texts exist in English and
+// Spanish; a form adds translations of its own texts with x-title,
+// x-description and option labels keyed by BCP 47 tag. A third message
+// language is not yet registrable from outside the package.
+//
 // # Drafts and privacy
 //
 // Drafts saves partly filled forms through an adapters.DraftStore and
