@@ -12,21 +12,27 @@ import (
 // uswdsVersion is the vendored U.S. Web Design System release.
 const uswdsVersion = "3.14.0"
 
-//go:embed assets/uswds-3.14.0
+//go:embed assets/uswds-3.14.0 assets/civickit
 var assetFiles embed.FS
 
 // UswdsStylesheet is the stylesheet's path below the folder Assets is
 // mounted at; the page shell links AssetsPath + UswdsStylesheet.
 const UswdsStylesheet = "uswds-" + uswdsVersion + "/css/uswds.min.css"
 
+// RTLStylesheet is the path below Assets of civickit's small stylesheet
+// that mirrors, on pages with dir="rtl", the design system's rules that
+// use physical left and right; the shell links it after UswdsStylesheet
+// on right-to-left pages.
+const RTLStylesheet = "civickit/rtl.css"
+
 // Assets serves the vendored U.S. Web Design System stylesheet, fonts and
-// images that the page shell links. Mount it with its prefix stripped at
+// images that the page shell links, and RTLStylesheet. Mount it with its prefix stripped at
 // the path named by Site.AssetsPath:
 //
 //	mux.Handle("/assets/", http.StripPrefix("/assets/", forms.Assets()))
 //
-// Files carry their version in their path, so answers are cached for a
-// year as immutable. Folders are not listed.
+// Answers are cached for a year as immutable: the design system's files
+// carry their version in their path. Folders are not listed.
 func Assets() http.Handler {
 	sub, err := fs.Sub(assetFiles, "assets")
 	if err != nil {

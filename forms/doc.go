@@ -154,10 +154,17 @@
 // city's own stylesheets instead. A content security policy for the shell
 // needs style-src, font-src and img-src 'self' (img-src also data:).
 //
-// Languages: messages and the page's fixed texts exist in English and
-// Spanish; a form adds translations of its own texts with x-title,
-// x-description and option labels keyed by BCP 47 tag. A third message
-// language is not yet registrable from outside the package.
+// Languages: the page's fixed texts and the default validation messages
+// ship in English and Spanish. Adding a language needs no change to
+// civickit: translate the form's own texts (x-title, x-description and
+// option labels keyed by the BCP 47 tag, such as "ar") and give the
+// renderer the page's fixed texts in a Language through
+// RenderConfig.Languages. A page is drawn in the first language the
+// request names that both the renderer and the form have texts in, and a
+// language whose script is written right to left (Arabic, Hebrew,
+// Persian, Urdu...) gets dir="rtl" and, with the built-in styles,
+// RTLStylesheet, which mirrors the design system's left and right. Field
+// errors not given by the form's own messages stay in English there.
 //
 // # Drafts and privacy
 //

@@ -173,6 +173,7 @@ func TestAssets(t *testing.T) {
 		{name: "stylesheet", path: "/assets/" + UswdsStylesheet, ctype: "text/css; charset=utf-8", status: 200, body: ".usa-form"},
 		{name: "body font", path: "/assets/uswds-3.14.0/fonts/source-sans-pro/sourcesanspro-regular-webfont.woff2", ctype: "font/woff2", status: 200, body: "wOF2"},
 		{name: "heading font", path: "/assets/uswds-3.14.0/fonts/merriweather/Latin-Merriweather-Bold.woff2", ctype: "font/woff2", status: 200, body: "wOF2"},
+		{name: "right-to-left mirror", path: "/assets/" + RTLStylesheet, ctype: "text/css; charset=utf-8", status: 200, body: "[dir=rtl] .usa-form-group--error"},
 		{name: "icon", path: "/assets/uswds-3.14.0/img/usa-icons/error.svg", ctype: "image/svg+xml", status: 200, body: "<svg"},
 		{name: "folder is not listed", path: "/assets/uswds-3.14.0/", status: 404},
 		{name: "missing file", path: "/assets/uswds-3.14.0/css/nope.css", status: 404},
@@ -216,4 +217,72 @@ func TestAssetsComplete(t *testing.T) {
 		refs++
 	}
 	assert.Greater(t, refs, 40)
+}
+
+// arabicForm has Arabic translations of all its texts.
+const arabicForm = `{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "title": "Report a pothole",
+  "x-title": {"ar": "الإبلاغ عن حفرة"},
+  "x-form": {"id": "pothole-ar", "version": 1},
+  "type": "object",
+  "required": ["where"],
+  "properties": {"where": {"type": "string", "title": "Where is it?", "x-title": {"ar": "أين تقع؟"}, "maxLength": 200}}
+}`
+
+// arabic is a third page language, written right to left, that civickit
+// does not ship.
+var arabic = Language{Tag: "ar", ErrorHeading: "هناك مشكلة", Submit: "إرسال", Continue: "متابعة",
+	StepOf: "الخطوة %d من %d", Required: "(مطلوب)", Choose: "- اختر -",
+	Shell: ShellText{SkipLink: "انتقل إلى المحتوى الرئيسي", Back: "رجوع", ErrorPrefix: "خطأ: "}}
+
+func TestRenderPageThirdLanguage(t *testing.T) {
+	t.Parallel()
+	f := loadForm(t, "pothole-ar.json", arabicForm)
+	english := loadForm(t, "pothole.json", englishOnly)
+	withArabic, err := NewRenderer(&RenderConfig{Languages: []Language{arabic}})
+	require.NoError(t, err)
+	without, err := NewRenderer(nil)
+	require.NoError(t, err)
+	tests := []struct {
+		name      string
+		r         *Renderer
+		form      *Form
+		locale    string
+		lang, dir string
+		contains  []string
+		absent    []string
+	}{
+		{name: "arabic is drawn right to left", r: withArabic, form: f, locale: "ar-EG", lang: "ar", dir: "rtl",
+			contains: []string{`<link rel="stylesheet" href="/assets/civickit/rtl.css">`, "<title>الإبلاغ عن حفرة</title>", "<h1>الإبلاغ عن حفرة</h1>", "أين تقع؟ <span", "(مطلوب)", ">إرسال</button>", "انتقل إلى المحتوى الرئيسي"}},
+		{name: "a language asked for first wins", r: withArabic, form: f, locale: "fr, ar;q=0.8, en;q=0.5", lang: "ar", dir: "rtl"},
+		{name: "english asked for first", r: withArabic, form: f, locale: "en, ar;q=0.8", lang: "en", dir: "ltr", contains: []string{">Submit</button>"}, absent: []string{"rtl.css"}},
+		{name: "a form without arabic text stays english", r: withArabic, form: english, locale: "ar", lang: "en", dir: "ltr", contains: []string{"Where is it?"}},
+		{name: "a renderer without arabic draws english", r: without, form: f, locale: "ar", lang: "en", dir: "ltr", contains: []string{"Where is it?"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			out := renderPage(t, tt.r, Page{Form: tt.form, Locale: tt.locale})
+			assert.True(t, strings.HasPrefix(out, "<!doctype html>\n<html lang=\""+tt.lang+"\" dir=\""+tt.dir+"\">"), out[:60])
+			assert.Contains(t, out, `novalidate lang="`+tt.lang+`"`)
+			for _, s := range tt.contains {
+				assert.Contains(t, out, s)
+			}
+			for _, s := range tt.absent {
+				assert.NotContains(t, out, s)
+			}
+		})
+	}
+}
+
+func TestRenderConfigLanguagesValidated(t *testing.T) {
+	t.Parallel()
+	_, err := NewRenderer(&RenderConfig{Languages: []Language{{Tag: "not a tag!", StepOf: "%d"}}})
+	require.Error(t, err)
+	for _, want := range []string{"tag is not BCP 47", "Submit is empty", "Shell.SkipLink is empty", "StepOf must hold exactly two %d"} {
+		assert.Contains(t, err.Error(), want)
+	}
+	_, err = NewRenderer(&RenderConfig{Languages: []Language{arabic}})
+	assert.NoError(t, err)
 }
