@@ -15,13 +15,13 @@ const uswdsVersion = "3.14.0"
 //go:embed assets/uswds-3.14.0 assets/civickit
 var assetFiles embed.FS
 
-// UswdsStylesheet is the stylesheet's path below the folder Assets is
-// mounted at; the page shell links AssetsPath + UswdsStylesheet.
-const UswdsStylesheet = "uswds-" + uswdsVersion + "/css/uswds.min.css"
+// USWDSStylesheet is the stylesheet's path below the folder Assets is
+// mounted at; the page shell links AssetsPath + USWDSStylesheet.
+const USWDSStylesheet = "uswds-" + uswdsVersion + "/css/uswds.min.css"
 
 // RTLStylesheet is the path below Assets of civickit's small stylesheet
 // that mirrors, on pages with dir="rtl", the design system's rules that
-// use physical left and right; the shell links it after UswdsStylesheet
+// use physical left and right; the shell links it after USWDSStylesheet
 // on right-to-left pages.
 const RTLStylesheet = "civickit/rtl.css"
 

@@ -100,8 +100,8 @@ func NewRenderer(cfg *RenderConfig) (*Renderer, error) {
 			base = "/assets/"
 		}
 		base = strings.TrimSuffix(base, "/") + "/"
-		r.stylesheets = []string{base + UswdsStylesheet}
-		r.rtlSheets = []string{base + UswdsStylesheet, base + RTLStylesheet}
+		r.stylesheets = []string{base + USWDSStylesheet}
+		r.rtlSheets = []string{base + USWDSStylesheet, base + RTLStylesheet}
 	}
 	return r, nil
 }

@@ -170,7 +170,7 @@ func TestAssets(t *testing.T) {
 		status            int
 		body              string
 	}{
-		{name: "stylesheet", path: "/assets/" + UswdsStylesheet, ctype: "text/css; charset=utf-8", status: 200, body: ".usa-form"},
+		{name: "stylesheet", path: "/assets/" + USWDSStylesheet, ctype: "text/css; charset=utf-8", status: 200, body: ".usa-form"},
 		{name: "body font", path: "/assets/uswds-3.14.0/fonts/source-sans-pro/sourcesanspro-regular-webfont.woff2", ctype: "font/woff2", status: 200, body: "wOF2"},
 		{name: "heading font", path: "/assets/uswds-3.14.0/fonts/merriweather/Latin-Merriweather-Bold.woff2", ctype: "font/woff2", status: 200, body: "wOF2"},
 		{name: "right-to-left mirror", path: "/assets/" + RTLStylesheet, ctype: "text/css; charset=utf-8", status: 200, body: "[dir=rtl] .usa-form-group--error"},
@@ -203,7 +203,7 @@ func TestAssets(t *testing.T) {
 // file that is not there.
 func TestAssetsComplete(t *testing.T) {
 	t.Parallel()
-	css, err := assetFiles.ReadFile("assets/" + UswdsStylesheet)
+	css, err := assetFiles.ReadFile("assets/" + USWDSStylesheet)
 	require.NoError(t, err)
 	refs := 0
 	for _, part := range strings.Split(string(css), "url(")[1:] {

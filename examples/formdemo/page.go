@@ -144,7 +144,7 @@ func (s *server) message(w http.ResponseWriter, status int, loc string, m messag
 }
 
 func (s *server) write(w http.ResponseWriter, status int, d pageData) {
-	d.Stylesheet = site.AssetsPath + forms.UswdsStylesheet
+	d.Stylesheet = site.AssetsPath + forms.USWDSStylesheet
 	var buf bytes.Buffer
 	if err := pageTmpl.Execute(&buf, d); err != nil {
 		s.log.Error("page", "err", err)
