@@ -166,6 +166,39 @@
 // so every value is escaped for its context (a javascript: action becomes
 // "#ZgotmplZ").
 //
+// Render writes the bare <form> for a page of one's own; RenderPage writes
+// the whole document through the same templates ("page" wraps "form"):
+// <html lang dir> in the language the page is really shown in, a <title>
+// that starts with "Error: " when the page shows errors, a skip link to
+// <main id="main-content">, a header and footer with the city's name,
+// logo and home link (RenderConfig.Site), links to the page in other
+// languages (Page.Languages) and a back link on later steps
+// (Page.BackURL). A page asked for in a language the form has no text in
+// (no x-title of the form, a step or a field in it) is drawn, and marked,
+// in English, the language definitions are written in, rather than
+// mixing English questions with translated buttons. A language written
+// right to left gets dir="rtl".
+//
+// The styles are the U.S. Web Design System's own: the compiled
+// uswds.min.css of @uswds/uswds 3.14.0, with every font and image it
+// references, is embedded unchanged (forms/assets, with its licence) and
+// served by Assets with year-long immutable caching; mount it where
+// Site.AssetsPath says ("/assets/" by default). Site.Stylesheets links a
+// city's own stylesheets instead. A content security policy for the shell
+// needs style-src, font-src and img-src 'self' (img-src also data:).
+//
+// Languages: the page's fixed texts and the default validation messages
+// ship in English and Spanish. Adding a language needs no change to
+// civickit: translate the form's own texts (x-title, x-description and
+// option labels keyed by the BCP 47 tag, such as "ar") and give the
+// renderer the page's fixed texts in a Language through
+// RenderConfig.Languages. A page is drawn in the first language the
+// request names that both the renderer and the form have texts in, and a
+// language whose script is written right to left (Arabic, Hebrew,
+// Persian, Urdu...) gets dir="rtl" and, with the built-in styles,
+// RTLStylesheet, which mirrors the design system's left and right. Field
+// errors not given by the form's own messages stay in English there.
+//
 // # Drafts and privacy
 //
 // Drafts saves partly filled forms through an adapters.DraftStore and

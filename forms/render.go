@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -13,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"golang.org/x/text/language"
 )
 
 //go:embed templates/*.tmpl
@@ -27,6 +30,31 @@ type RenderConfig struct {
 	// "hint-error") and keeps the rest. Template data is documented on
 	// FormView.
 	Templates fs.FS
+	// Site brands the pages RenderPage draws.
+	Site Site
+	// Languages are page languages beyond the built-in English and
+	// Spanish; see Language.
+	Languages []Language
+}
+
+// Site is what a city brands the page shell with: its name and logo in
+// the header, a link home in the header and footer, and the stylesheets.
+type Site struct {
+	// Name is the city's or service's name, shown in the header and
+	// footer and at the end of every title. Empty leaves out the header
+	// and footer.
+	Name string
+	// LogoURL is the logo shown before Name (decorative: Name is its
+	// text); HomeURL is where Name links to. Both are optional.
+	LogoURL, HomeURL string
+	// AssetsPath is the URL path Assets is mounted at, ending in "/";
+	// "/assets/" when empty. The shell links the U.S. Web Design System
+	// stylesheet below it.
+	AssetsPath string
+	// Stylesheets, when set, are linked instead of the built-in
+	// stylesheets (the design system's, and on right-to-left pages
+	// RTLStylesheet after it), so a city can use its own build.
+	Stylesheets []string
 }
 
 // Renderer draws forms as accessible HTML with html/template: every input
@@ -35,7 +63,11 @@ type RenderConfig struct {
 // carry aria-invalid, an error summary links to each invalid field, and
 // class names follow the U.S. Web Design System. Safe for concurrent use.
 type Renderer struct {
-	tmpl *template.Template
+	tmpl        *template.Template
+	site        Site
+	stylesheets []string
+	languages   []Language
+	rtlSheets   []string // the built-in stylesheets of a right-to-left page
 }
 
 // NewRenderer parses the templates once.
@@ -49,7 +81,29 @@ func NewRenderer(cfg *RenderConfig) (*Renderer, error) {
 			return nil, fmt.Errorf("forms: parse override templates: %w", err)
 		}
 	}
-	return &Renderer{tmpl: t}, nil
+	r := &Renderer{tmpl: t}
+	if cfg != nil {
+		r.site = cfg.Site
+		var errs []error
+		for _, lg := range cfg.Languages {
+			errs = append(errs, lg.validate())
+		}
+		if err := errors.Join(errs...); err != nil {
+			return nil, err
+		}
+		r.languages = slices.Clone(cfg.Languages)
+	}
+	r.stylesheets = r.site.Stylesheets
+	if len(r.stylesheets) == 0 {
+		base := r.site.AssetsPath
+		if base == "" {
+			base = "/assets/"
+		}
+		base = strings.TrimSuffix(base, "/") + "/"
+		r.stylesheets = []string{base + USWDSStylesheet}
+		r.rtlSheets = []string{base + USWDSStylesheet, base + RTLStylesheet}
+	}
+	return r, nil
 }
 
 // Page is what to render.
@@ -72,6 +126,43 @@ type Page struct {
 	// Hidden are extra hidden inputs, such as a CSRF token. Their names
 	// should start with "_" so DecodeForm skips them.
 	Hidden map[string]string
+	// BackURL, when set, is drawn by RenderPage as a back link above the
+	// form; set it on later steps to the previous step's address.
+	BackURL string
+	// Languages, when set, are links to this page in other languages,
+	// drawn by RenderPage in the header, each marked with its language.
+	Languages []LanguageLink
+}
+
+// LanguageLink is a link to a page in another language.
+type LanguageLink struct {
+	// Href is the page's address in that language; Lang its BCP 47 tag;
+	// Text the language's name in itself ("Español").
+	Href, Lang, Text string
+}
+
+// PageView is the data the "page" template receives.
+type PageView struct {
+	// Form is the form drawn inside the page.
+	Form *FormView
+	// Site is the renderer's branding; Stylesheets the stylesheets to
+	// link.
+	Site        Site
+	Stylesheets []string
+	// Dir is "rtl" for a language written right to left, else "ltr".
+	Dir string
+	// BackURL and Languages are Page.BackURL and Page.Languages.
+	BackURL   string
+	Languages []LanguageLink
+	// Text holds the shell's fixed texts in the page's language.
+	Text ShellText
+}
+
+// ShellText holds the fixed texts of the page shell in its language.
+type ShellText struct {
+	// SkipLink reads "Skip to main content"; Back labels the back link;
+	// ErrorPrefix ("Error: ") starts the title of a page with errors.
+	SkipLink, Back, ErrorPrefix string
 }
 
 // FormView is the data the "form" template receives.
@@ -177,11 +268,94 @@ type OptionView struct {
 	Checked bool
 }
 
-var pageTexts = []struct {
-	errorHeading, submit, next, stepOf, required, choose string
-}{
-	{"There is a problem", "Submit", "Continue", "Step %d of %d", "(required)", "- Select -"},
-	{"Hay un problema", "Enviar", "Continuar", "Paso %d de %d", "(obligatorio)", "- Seleccione -"},
+// Language holds a page's fixed texts in one language, so a renderer can
+// draw pages in a language civickit does not ship: give it in
+// RenderConfig.Languages along with the form's own translations
+// (x-title and friends keyed by Tag). Validation messages come from the
+// form (its per-field messages) or else from the built-in English.
+type Language struct {
+	// Tag is the language's BCP 47 tag ("ar", "vi", "zh-Hant"); pages in
+	// it are marked with it, and right to left when its script is.
+	Tag string
+	// ErrorHeading titles the error summary; Submit and Continue label
+	// the button on the last and the other steps; StepOf is a pattern
+	// with two %d ("Step %d of %d"); Required follows a required label;
+	// Choose is a select's empty option.
+	ErrorHeading, Submit, Continue, StepOf, Required, Choose string
+	// Shell holds the page shell's texts.
+	Shell ShellText
+}
+
+// validate reports every empty text and a tag that does not parse.
+func (lg Language) validate() error {
+	var errs []error
+	if _, err := language.Parse(lg.Tag); err != nil || lg.Tag == "" {
+		errs = append(errs, fmt.Errorf("forms: language %q: tag is not BCP 47", lg.Tag))
+	}
+	for name, v := range map[string]string{"ErrorHeading": lg.ErrorHeading, "Submit": lg.Submit, "Continue": lg.Continue,
+		"Required": lg.Required, "Choose": lg.Choose, "Shell.SkipLink": lg.Shell.SkipLink, "Shell.Back": lg.Shell.Back,
+		"Shell.ErrorPrefix": lg.Shell.ErrorPrefix} {
+		if v == "" {
+			errs = append(errs, fmt.Errorf("forms: language %q: %s is empty", lg.Tag, name))
+		}
+	}
+	if strings.Count(lg.StepOf, "%d") != 2 || strings.Count(lg.StepOf, "%") != 2 {
+		errs = append(errs, fmt.Errorf("forms: language %q: StepOf must hold exactly two %%d", lg.Tag))
+	}
+	return errors.Join(errs...)
+}
+
+// onlyIn keeps of l's translation keys those of its own language, so a
+// page marked English shows no French label the request also asked for.
+func onlyIn(l *lang) *lang {
+	mine := func(k string) bool { return k == l.tag || strings.HasPrefix(k, l.tag+"-") }
+	if !slices.ContainsFunc(l.keys, func(k string) bool { return !mine(k) }) {
+		return l
+	}
+	keep := &lang{msg: l.msg, tag: l.tag}
+	for _, k := range l.keys {
+		if mine(k) {
+			keep.keys = append(keep.keys, k)
+		}
+	}
+	return keep
+}
+
+// pageTexts are the built-in languages, in messageLocales order.
+var pageTexts = []Language{
+	{Tag: "en", ErrorHeading: "There is a problem", Submit: "Submit", Continue: "Continue", StepOf: "Step %d of %d",
+		Required: "(required)", Choose: "- Select -",
+		Shell: ShellText{SkipLink: "Skip to main content", Back: "Back", ErrorPrefix: "Error: "}},
+	{Tag: "es", ErrorHeading: "Hay un problema", Submit: "Enviar", Continue: "Continuar", StepOf: "Paso %d de %d",
+		Required: "(obligatorio)", Choose: "- Seleccione -",
+		Shell: ShellText{SkipLink: "Saltar al contenido principal", Back: "Volver", ErrorPrefix: "Error: "}},
+}
+
+// pickLanguage returns the language a page of f is drawn in and its texts:
+// the first language the request names that the form has texts in, among
+// the built-in ones and extra, else the form's own.
+func pickLanguage(f *Form, locale string, extra []Language) (*lang, Language) {
+	l := onlyIn(shownLang(f, resolve(locale)))
+	if len(extra) == 0 {
+		return l, pageTexts[l.msg]
+	}
+	if len(locale) > 256 {
+		locale = locale[:256]
+	}
+	tags, _, _ := language.ParseAcceptLanguage(locale)
+	for _, t := range tags {
+		base, _ := t.Base()
+		if base.String() == l.tag {
+			break // a built-in language comes first
+		}
+		for _, lg := range extra {
+			if b, _ := language.Make(lg.Tag).Base(); b == base && f.hasTexts(base.String()) {
+				keys := append([]string{strings.ToLower(lg.Tag)}, l.keys...)
+				return &lang{keys: keys, msg: 0, tag: lg.Tag}, lg
+			}
+		}
+	}
+	return l, pageTexts[l.msg]
 }
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -190,7 +364,7 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // built (unknown step), and the output is buffered so a template error
 // never leaves half a page.
 func (r *Renderer) Render(w io.Writer, p Page) error {
-	v, err := BuildView(p)
+	v, _, err := buildView(p, r.languages)
 	if err != nil {
 		return err
 	}
@@ -204,27 +378,59 @@ func (r *Renderer) Render(w io.Writer, p Page) error {
 	return err
 }
 
+// RenderPage writes a whole HTML document around the form: the language
+// and direction of the text shown, a title (starting "Error: " when the
+// page shows errors), a skip link, the city's header and footer from
+// RenderConfig.Site, a back link when Page.BackURL is set, and the form
+// inside <main id="main-content">. Like Render, it writes nothing when
+// the page cannot be built.
+func (r *Renderer) RenderPage(w io.Writer, p Page) error {
+	fv, txt, err := buildView(p, r.languages)
+	if err != nil {
+		return err
+	}
+	v := &PageView{Form: fv, Site: r.site, Stylesheets: r.stylesheets, Dir: direction(fv.Lang),
+		BackURL: p.BackURL, Languages: p.Languages, Text: txt.Shell}
+	if v.Dir == "rtl" && r.rtlSheets != nil {
+		v.Stylesheets = r.rtlSheets
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	if err := r.tmpl.ExecuteTemplate(buf, "page", v); err != nil {
+		return fmt.Errorf("forms: render page %s: %w", p.Form.id, err)
+	}
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
 // BuildView prepares the template data of a page; Render calls it, and a
 // vendor with its own templates may too.
 func BuildView(p Page) (*FormView, error) {
+	v, _, err := buildView(p, nil)
+	return v, err
+}
+
+// buildView is BuildView with the renderer's extra languages; it also
+// returns the texts of the language chosen.
+func buildView(p Page, extra []Language) (*FormView, Language, error) {
 	f := p.Form
-	l := resolve(p.Locale)
-	txt := pageTexts[l.msg]
+	l, txt := pickLanguage(f, p.Locale, extra)
 	v := &FormView{Lang: l.tag, Title: l.text(f.title, f.titles), Description: l.text(f.desc, f.descs), Action: p.Action}
-	v.Text = PageText{ErrorHeading: txt.errorHeading, Submit: txt.submit}
+	v.Text = PageText{ErrorHeading: txt.ErrorHeading, Submit: txt.Submit}
 
 	fields := f.root.Fields
 	if p.Step != "" {
 		st, ok := f.Step(p.Step)
 		if !ok {
-			return nil, fmt.Errorf("forms: %s has no step %q: %w", f.id, p.Step, ErrSyntax)
+			return nil, txt, fmt.Errorf("forms: %s has no step %q: %w", f.id, p.Step, ErrSyntax)
 		}
 		fields = st.Fields
-		v.StepID, v.StepTitle = st.ID, st.Title(p.Locale)
+		v.StepID, v.StepTitle = st.ID, l.text(st.title, st.titles)
 		v.StepNumber, v.StepCount = st.Index+1, len(f.steps)
-		v.Text.StepOf = fmt.Sprintf(txt.stepOf, v.StepNumber, v.StepCount)
+		v.Text.StepOf = fmt.Sprintf(txt.StepOf, v.StepNumber, v.StepCount)
 		if st.Index < len(f.steps)-1 {
-			v.Text.Submit = txt.next
+			v.Text.Submit = txt.Continue
 		}
 		for _, fl := range f.root.Fields {
 			if !slices.Contains(fields, fl) {
@@ -250,7 +456,7 @@ func BuildView(p Page) (*FormView, error) {
 			errs[fe.Field] = fe
 		}
 	}
-	b := viewBuilder{l: l, errs: errs, required: txt.required, choose: txt.choose}
+	b := viewBuilder{l: l, errs: errs, required: txt.Required, choose: txt.Choose}
 	if p.Errors != nil {
 		b.targets = make(map[string]string, len(f.byPath)) // the summary links each error to its input
 	}
@@ -282,7 +488,7 @@ func BuildView(p Page) (*FormView, error) {
 			}
 		}
 	}
-	return v, nil
+	return v, txt, nil
 }
 
 // byEarlierSteps decides a top-level conditional field whose conditions

@@ -192,7 +192,7 @@ func TestRenderBooleanRadio(t *testing.T) {
 	reg, err := NewRegistry(nil)
 	require.NoError(t, err)
 	f, err := reg.Load(context.Background(), "yn.json", []byte(`{"x-form":{"id":"yn","version":1},"type":"object","required":["pets"],
-	  "properties":{"pets":{"type":"boolean","title":"Do you have pets?","x-widget":"radio"}}}`))
+	  "properties":{"pets":{"type":"boolean","title":"Do you have pets?","x-title":{"es":"¿Tiene mascotas?"},"x-widget":"radio"}}}`))
 	require.NoError(t, err)
 	r, err := NewRenderer(nil)
 	require.NoError(t, err)

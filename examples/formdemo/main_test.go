@@ -122,20 +122,20 @@ func TestFirstStepShowsTheFormsLabels(t *testing.T) {
 		want   []string
 	}{
 		{name: "English by default", target: "/", want: []string{
-			`<html lang="en">`, "<h1>Request a bulk-item pickup</h1>", "Step 1 of 3", "What to collect",
+			`<html lang="en" dir="ltr">`, "<h1>Request a bulk-item pickup</h1>", "Step 1 of 3", "What to collect",
 			`<legend class="usa-legend">Items to collect`, ">Furniture</label>", "Number of items",
 			"Items holding refrigerant", `<input type="hidden" name="_step" value="items">`,
 			`action="/"`, `href="/?lang=es"`,
 		}},
 		{name: "Spanish by Accept-Language", target: "/", header: map[string]string{"Accept-Language": "es-MX,es;q=0.9"}, want: []string{
-			`<html lang="es">`, "Solicite la recogida de objetos voluminosos", "Paso 1 de 3", "Objetos que recoger",
+			`<html lang="es" dir="ltr">`, "Solicite la recogida de objetos voluminosos", "Paso 1 de 3", "Objetos que recoger",
 			">Muebles</label>", "Número de objetos", `href="/?lang=en"`,
 		}},
 		{name: "Spanish by query", target: "/?lang=es", header: map[string]string{"Accept-Language": "en"}, want: []string{
-			`<html lang="es">`, "Objetos que recoger", `action="/?lang=es"`,
+			`<html lang="es" dir="ltr">`, "Objetos que recoger", `action="/?lang=es"`,
 		}},
 		{name: "unsupported language falls back to English", target: "/", header: map[string]string{"Accept-Language": "fr"}, want: []string{
-			`<html lang="en">`, "Items to collect", ">Furniture</label>",
+			`<html lang="en" dir="ltr">`, "Items to collect", ">Furniture</label>",
 		}},
 	}
 	for _, tt := range tests {
@@ -161,7 +161,7 @@ func TestInvalidStepIsDrawnAgainWithItsErrors(t *testing.T) {
 
 	require.Equal(t, http.StatusUnprocessableEntity, res.status)
 	for _, w := range []string{
-		"<title>Error: What to collect – Request a bulk-item pickup</title>",
+		"<title>Error: What to collect – Request a bulk-item pickup – Springfield Public Works</title>",
 		`id="error-summary"`, "There is a problem",
 		`<a href="#f-itemCount">The number of items must be 10 or less.</a>`,
 		`<a href="#f-refrigerant-0">Select yes if any item holds refrigerant.</a>`,
@@ -428,13 +428,17 @@ func TestJSONDocumentIsSubmitted(t *testing.T) {
 func TestStylesheetNeedsNoNetwork(t *testing.T) {
 	t.Parallel()
 	h, _, _ := newTestServer(t)
-	res := get(t, h, "/style.css", nil)
+	page := get(t, h, "/", nil)
+	m := regexp.MustCompile(`<link rel="stylesheet" href="([^"]+)">`).FindStringSubmatch(page.body)
+	require.NotNil(t, m, "the page links a stylesheet")
+	res := get(t, h, m[1], nil)
 	require.Equal(t, http.StatusOK, res.status)
 	assert.Equal(t, "text/css; charset=utf-8", res.header.Get("Content-Type"))
 	assert.Contains(t, res.body, ".usa-error-message")
-	assert.NotContains(t, res.body, "http")
-
-	page := get(t, h, "/", nil)
+	font := get(t, h, "/assets/uswds-3.14.0/fonts/source-sans-pro/sourcesanspro-regular-webfont.woff2", nil)
+	assert.Equal(t, http.StatusOK, font.status)
+	assert.Equal(t, "font/woff2", font.header.Get("Content-Type"))
+	assert.Contains(t, page.header.Get("Content-Security-Policy"), "font-src 'self'")
 	assert.NotRegexp(t, `(src|href)="https?:`, page.body, "the page loads nothing from the network")
 }
 

@@ -9,30 +9,26 @@ import (
 	"golang.org/x/text/language"
 )
 
-// pageTmpl wraps a rendered form, a confirmation or a message in a
-// document. Every value is escaped by html/template; Body is the forms
-// Renderer's output, escaped by it.
+// pageTmpl draws a confirmation or a message; the form's own pages come
+// from the forms Renderer's page shell. Every value is escaped by
+// html/template.
 var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
 <html lang="{{.Lang}}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}}</title>
-<link rel="stylesheet" href="/style.css">
+<link rel="stylesheet" href="{{.Stylesheet}}">
 </head>
 <body>
 <main class="usa-section" id="main-content">
 <div class="grid-container">
-{{- if .Switch}}
-<p class="lang-switch"><a href="{{.Switch.Href}}" lang="{{.Switch.Lang}}">{{.Switch.Text}}</a></p>
-{{- end}}
-{{.Body}}
 {{- if .Heading}}
 <h1>{{.Heading}}</h1>
 <p class="usa-intro">{{.Lead}}</p>
 {{- end}}
 {{- if .Data}}
-<pre class="submission">{{.Data}}</pre>
+<pre class="submission bg-base-lightest padding-2 overflow-x-auto">{{.Data}}</pre>
 {{- end}}
 {{- if .Again}}
 <p><a class="usa-link" href="{{.Again.Href}}">{{.Again.Text}}</a></p>
@@ -46,11 +42,10 @@ var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
 type link struct{ Href, Lang, Text string }
 
 type pageData struct {
-	Lang, Title   string
-	Switch, Again *link
-	Body          template.HTML
-	Heading, Lead string
-	Data          string
+	Lang, Title, Stylesheet string
+	Again                   *link
+	Heading, Lead           string
+	Data                    string
 }
 
 // texts are the program's own words, English first.
@@ -106,27 +101,22 @@ const (
 	failed
 )
 
-// page draws one step of the form.
+// page draws one step of the form in the forms package's page shell,
+// offering the other language on the first step.
 func (s *server) page(w http.ResponseWriter, status int, p forms.Page, offerSwitch bool) {
+	if offerSwitch {
+		txt, _ := textsFor(p.Locale)
+		p.Languages = []forms.LanguageLink{{Href: txt.otherHref, Lang: txt.otherLang, Text: txt.other}}
+	}
 	var body bytes.Buffer
-	if err := s.render.Render(&body, p); err != nil {
+	if err := s.render.RenderPage(&body, p); err != nil {
 		s.log.Error("render", "form", s.form.ID(), "step", p.Step, "err", err)
 		s.message(w, http.StatusInternalServerError, p.Locale, failed)
 		return
 	}
-	txt, lang := textsFor(p.Locale)
-	title := s.form.Title(p.Locale)
-	if st, ok := s.form.Step(p.Step); ok {
-		title = st.Title(p.Locale) + " – " + title
-	}
-	if p.Errors != nil {
-		title = txt.errorPrefix + title
-	}
-	d := pageData{Lang: lang, Title: title, Body: template.HTML(body.String())}
-	if offerSwitch {
-		d.Switch = &link{Href: txt.otherHref, Lang: txt.otherLang, Text: txt.other}
-	}
-	s.write(w, status, d)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(body.Bytes())
 }
 
 // confirm shows what was received, personal fields redacted.
@@ -154,6 +144,7 @@ func (s *server) message(w http.ResponseWriter, status int, loc string, m messag
 }
 
 func (s *server) write(w http.ResponseWriter, status int, d pageData) {
+	d.Stylesheet = site.AssetsPath + forms.USWDSStylesheet
 	var buf bytes.Buffer
 	if err := pageTmpl.Execute(&buf, d); err != nil {
 		s.log.Error("page", "err", err)

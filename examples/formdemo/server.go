@@ -23,11 +23,11 @@ import (
 //go:embed forms/*.json
 var definitions embed.FS
 
-//go:embed static/style.css
-var styleCSS []byte
-
 // formID names the one form served.
 const formID = "bulk-pickup"
+
+// site brands the pages.
+var site = forms.Site{Name: "Springfield Public Works", AssetsPath: "/assets/"}
 
 // server answers the form's pages and submissions.
 type server struct {
@@ -41,7 +41,8 @@ type server struct {
 
 // newServer loads the embedded definition and returns the handler: GET /
 // draws the first step, POST / takes a step (an HTML form post) or the
-// whole document (JSON), GET /style.css is the stylesheet. Validated
+// whole document (JSON), GET /assets/ serves the design system's
+// stylesheet, fonts and images. Validated
 // submissions are written to out, one JSON line each.
 func newServer(out io.Writer, log *slog.Logger) (http.Handler, error) {
 	reg, err := forms.NewRegistry(&forms.RegistryConfig{Logger: log})
@@ -55,7 +56,7 @@ func newServer(out io.Writer, log *slog.Logger) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	render, err := forms.NewRenderer(nil)
+	render, err := forms.NewRenderer(&forms.RenderConfig{Site: site})
 	if err != nil {
 		return nil, err
 	}
@@ -63,11 +64,7 @@ func newServer(out io.Writer, log *slog.Logger) (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.start)
 	mux.HandleFunc("POST /{$}", s.submit)
-	mux.HandleFunc("GET /style.css", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/css; charset=utf-8")
-		w.Header().Set("Cache-Control", "public, max-age=3600")
-		_, _ = w.Write(styleCSS)
-	})
+	mux.Handle("GET /assets/", http.StripPrefix("/assets/", forms.Assets()))
 	// Browsers send Sec-Fetch-Site or Origin: a post from another site is
 	// refused, which is the CSRF defence of this form.
 	return http.NewCrossOriginProtection().Handler(secureHeaders(mux)), nil
@@ -76,7 +73,7 @@ func newServer(out io.Writer, log *slog.Logger) (http.Handler, error) {
 func secureHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; font-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		// step pages carry earlier answers in hidden inputs
