@@ -2,12 +2,15 @@ package workflow_test
 
 import (
 	"context"
+	"database/sql"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/civickit/civickit/adapters"
+	"github.com/civickit/civickit/adapters/sqlite"
 	"github.com/civickit/civickit/workflow"
 )
 
@@ -30,7 +33,47 @@ func written(t *testing.T, s workflow.Store, o adapters.Outbox, caseID string) (
 	return true, len(evs), len(ms), len(ts)
 }
 
-func TestWithStoreRunsInsideThePostgresTransaction(t *testing.T) {
+// txStore is a store bound to a caller's transaction.
+type txStore interface {
+	workflow.Store
+	adapters.Outbox
+}
+
+// txBackend opens a store and begins a caller's transaction on its
+// database, returning the store bound to it and the transaction's commit
+// and rollback.
+type txBackend struct {
+	name  string
+	begin func(t *testing.T) (store adapters.Store, inTx txStore, commit, rollback func() error)
+}
+
+var txBackends = []txBackend{
+	{name: "postgres", begin: func(t *testing.T) (adapters.Store, txStore, func() error, func() error) {
+		ctx := context.Background()
+		store := openPostgres(t)
+		tx, err := postgresPool(t).Begin(ctx)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = tx.Rollback(context.Background()) })
+		return store, store.WithTx(tx), func() error { return tx.Commit(ctx) }, func() error { return tx.Rollback(ctx) }
+	}},
+	{name: "sqlite", begin: func(t *testing.T) (adapters.Store, txStore, func() error, func() error) {
+		ctx := context.Background()
+		dsn, err := sqlite.DSN(filepath.Join(t.TempDir(), "civickit.db"), 0)
+		require.NoError(t, err)
+		db, err := sql.Open("sqlite", dsn)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = db.Close() })
+		store, err := sqlite.New(ctx, db, nil)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = store.Close() })
+		tx, err := db.BeginTx(ctx, nil)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = tx.Rollback() })
+		return store, store.WithTx(tx), tx.Commit, tx.Rollback
+	}},
+}
+
+func TestWithStoreRunsInsideTheCallersTransaction(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name   string
@@ -39,56 +82,57 @@ func TestWithStoreRunsInsideThePostgresTransaction(t *testing.T) {
 		{name: "RollbackLeavesNothing", commit: false},
 		{name: "CommitKeepsEverything", commit: true},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			store := openPostgres(t)
-			counting := &countingStore{Store: store}
-			f := newFixture(t, storeImpl{name: "postgres", open: func(testing.TB) adapters.Store { return counting }}, nil)
-
-			tx, err := postgresPool(t).Begin(ctx)
-			require.NoError(t, err)
-			t.Cleanup(func() { _ = tx.Rollback(context.Background()) })
-			inTx := store.WithTx(tx)
-			view := f.engine.WithStore(inTx)
-
-			c, err := view.Open(ctx, workflow.OpenParams{Type: "building-permit", CaseID: "permit-tx", Actor: resident})
-			require.NoError(t, err)
-			r, err := view.Fire(ctx, workflow.FireParams{CaseID: c.ID, Trigger: "screen", Actor: clerk, ExpectedVersion: 1})
-			require.NoError(t, err)
-			r, err = view.Fire(ctx, workflow.FireParams{CaseID: c.ID, Trigger: "accept", Actor: clerk, ExpectedVersion: r.Case.Version})
-			require.NoError(t, err)
-			r, err = view.Fire(ctx, workflow.FireParams{CaseID: c.ID, Trigger: "request-info", Actor: reviewer, ExpectedVersion: r.Case.Version, Payload: []byte(`{"question":"Which floor?"}`)})
-			require.NoError(t, err, "the transaction sees the view's own writes")
-			assert.Equal(t, "awaiting-info", r.Case.State, "a substate is entered inside the transaction")
-
-			found, events, msgs, timers := written(t, inTx, inTx, c.ID)
-			require.True(t, found)
-			assert.Equal(t, 4, events, "opened and three transitions inside the transaction")
-			assert.Positive(t, msgs, "opening writes its notification inside the transaction")
-			assert.Positive(t, timers, "the SLA timers are written inside the transaction")
-			found, _, _, _ = written(t, store, store, c.ID)
-			assert.False(t, found, "nothing is visible outside the transaction before it ends")
-
-			if tt.commit {
-				require.NoError(t, tx.Commit(ctx))
-				found2, events2, msgs2, timers2 := written(t, store, store, c.ID)
-				assert.True(t, found2, "a committed case stays")
-				assert.Equal(t, []int{events, msgs, timers}, []int{events2, msgs2, timers2}, "events, messages and timers commit with the case")
-				return
-			}
-			require.NoError(t, tx.Rollback(ctx))
-			found, events, msgs, timers = written(t, store, store, c.ID)
-			assert.False(t, found, "a rolled-back case is gone")
-			assert.Zero(t, events+msgs+timers, "no event, message or timer outlives the rollback")
-
-			// The shared engine never remembered the rolled-back case: a Fire
-			// naming the version the view wrote last reads the store again.
-			before := counting.reads.Load()
-			_, err = f.engine.Fire(ctx, workflow.FireParams{CaseID: c.ID, Trigger: "provide-info", Actor: resident, ExpectedVersion: r.Case.Version})
-			require.ErrorIs(t, err, adapters.ErrNotFound)
-			assert.Equal(t, before+1, counting.reads.Load(), "the shared cache served a case written in a rolled-back transaction")
-		})
+	for _, b := range txBackends {
+		for _, tt := range tests {
+			t.Run(b.name+"/"+tt.name, func(t *testing.T) {
+				t.Parallel()
+				withStoreInTx(t, b, tt.commit)
+			})
+		}
 	}
+}
+
+func withStoreInTx(t *testing.T, b txBackend, commit bool) {
+	ctx := context.Background()
+	store, inTx, commitTx, rollbackTx := b.begin(t)
+	counting := &countingStore{Store: store}
+	f := newFixture(t, storeImpl{name: b.name, open: func(testing.TB) adapters.Store { return counting }}, nil)
+	view := f.engine.WithStore(inTx)
+
+	c, err := view.Open(ctx, workflow.OpenParams{Type: "building-permit", CaseID: "permit-tx", Actor: resident})
+	require.NoError(t, err)
+	r, err := view.Fire(ctx, workflow.FireParams{CaseID: c.ID, Trigger: "screen", Actor: clerk, ExpectedVersion: 1})
+	require.NoError(t, err)
+	r, err = view.Fire(ctx, workflow.FireParams{CaseID: c.ID, Trigger: "accept", Actor: clerk, ExpectedVersion: r.Case.Version})
+	require.NoError(t, err)
+	r, err = view.Fire(ctx, workflow.FireParams{CaseID: c.ID, Trigger: "request-info", Actor: reviewer, ExpectedVersion: r.Case.Version, Payload: []byte(`{"question":"Which floor?"}`)})
+	require.NoError(t, err, "the transaction sees the view's own writes")
+	assert.Equal(t, "awaiting-info", r.Case.State, "a substate is entered inside the transaction")
+
+	found, events, msgs, timers := written(t, inTx, inTx, c.ID)
+	require.True(t, found)
+	assert.Equal(t, 4, events, "opened and three transitions inside the transaction")
+	assert.Positive(t, msgs, "opening writes its notification inside the transaction")
+	assert.Positive(t, timers, "the SLA timers are written inside the transaction")
+	found, _, _, _ = written(t, store, store, c.ID)
+	assert.False(t, found, "nothing is visible outside the transaction before it ends")
+
+	if commit {
+		require.NoError(t, commitTx())
+		found2, events2, msgs2, timers2 := written(t, store, store, c.ID)
+		assert.True(t, found2, "a committed case stays")
+		assert.Equal(t, []int{events, msgs, timers}, []int{events2, msgs2, timers2}, "events, messages and timers commit with the case")
+		return
+	}
+	require.NoError(t, rollbackTx())
+	found, events, msgs, timers = written(t, store, store, c.ID)
+	assert.False(t, found, "a rolled-back case is gone")
+	assert.Zero(t, events+msgs+timers, "no event, message or timer outlives the rollback")
+
+	// The shared engine never remembered the rolled-back case: a Fire
+	// naming the version the view wrote last reads the store again.
+	before := counting.reads.Load()
+	_, err = f.engine.Fire(ctx, workflow.FireParams{CaseID: c.ID, Trigger: "provide-info", Actor: resident, ExpectedVersion: r.Case.Version})
+	require.ErrorIs(t, err, adapters.ErrNotFound)
+	assert.Equal(t, before+1, counting.reads.Load(), "the shared cache served a case written in a rolled-back transaction")
 }
