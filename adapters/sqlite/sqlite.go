@@ -77,8 +77,8 @@ type Store struct {
 	turn chan struct{}
 	w    *writer // guarded by turn; nil until first needed or after a broken connection
 
-	// tx is the caller's transaction a store from WithTx runs in, and
-	// txw the writer over it (for reads too); parent is the closed flag
+	// tx is the caller's transaction a store from WithTx runs in (reads
+	// prepare on it too), and txw the writer over it; parent is the closed flag
 	// of the store WithTx was called on.
 	tx     *sql.Tx
 	txw    *writer
@@ -196,7 +196,7 @@ func (s *Store) WithTx(tx *sql.Tx) *Store {
 	if s.parent != nil {
 		parent = s.parent
 	}
-	t := &Store{db: s.db, cfg: s.cfg, tx: tx, parent: parent}
+	t := &Store{db: s.db, cfg: s.cfg, tx: tx, parent: parent, turn: make(chan struct{}, 1)}
 	if tx != nil {
 		t.txw = &writer{tx: tx, stmts: map[string]*sql.Stmt{}}
 	}
@@ -244,13 +244,17 @@ func (s *Store) enter(ctx context.Context) error {
 // readStmt returns the statement for query, prepared once on the read
 // pool, or on the caller's transaction for a store from WithTx.
 func (s *Store) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	if s.txw != nil {
-		return s.txw.stmt(ctx, query)
-	}
 	if st, ok := s.reads.Load(query); ok {
 		return st.(*sql.Stmt), nil
 	}
-	st, err := s.db.PrepareContext(ctx, query)
+	var st *sql.Stmt
+	var err error
+	if s.tx != nil {
+		// Statements on a transaction close when it ends.
+		st, err = s.tx.PrepareContext(ctx, query)
+	} else {
+		st, err = s.db.PrepareContext(ctx, query)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -400,15 +404,16 @@ func (s *Store) write(ctx context.Context, fn func(w *writer) error) error {
 	if err := s.enter(ctx); err != nil {
 		return err
 	}
-	if s.txw != nil {
-		return translate(ctx, s.inSavepoint(ctx, fn))
-	}
 	select {
 	case s.turn <- struct{}{}:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 	defer func() { <-s.turn }()
+	if s.txw != nil {
+		// Savepoints nest, so writes to one transaction take turns too.
+		return translate(ctx, s.inSavepoint(ctx, fn))
+	}
 	if s.closed.Load() {
 		return adapters.ErrClosed
 	}
