@@ -5,12 +5,15 @@ import (
 	"database/sql"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/civickit/civickit/adapters"
+	"github.com/civickit/civickit/adapters/memory"
 	"github.com/civickit/civickit/adapters/sqlite"
+	"github.com/civickit/civickit/examples/workflows"
 	"github.com/civickit/civickit/workflow"
 )
 
@@ -135,4 +138,50 @@ func withStoreInTx(t *testing.T, b txBackend, commit bool) {
 	_, err = f.engine.Fire(ctx, workflow.FireParams{CaseID: c.ID, Trigger: "provide-info", Actor: resident, ExpectedVersion: r.Case.Version})
 	require.ErrorIs(t, err, adapters.ErrNotFound)
 	assert.Equal(t, before+1, counting.reads.Load(), "the shared cache served a case written in a rolled-back transaction")
+}
+
+// narrowStore has only what workflow.Store asks for: no outbox, drafts,
+// request keys or Close.
+type narrowStore struct{ workflow.Store }
+
+func TestEngineWorksOnTheNarrowStore(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	mem := memory.New()
+	clk := &clock{t: monday}
+	e, err := workflow.New(narrowStore{mem}, &workflow.EngineConfig{Now: clk.Now})
+	require.NoError(t, err)
+	require.NoError(t, e.Register(compileExample(t, workflows.PermitReview(), permitHooks())))
+
+	c, err := e.Open(ctx, workflow.OpenParams{Type: "building-permit", Actor: resident})
+	require.NoError(t, err)
+	_, err = e.Fire(ctx, workflow.FireParams{CaseID: c.ID, Trigger: "screen", Actor: clerk, ExpectedVersion: c.Version})
+	require.NoError(t, err)
+
+	w, err := e.NewTimerWorker(&workflow.TimerWorkerConfig{Owner: "w1"})
+	require.NoError(t, err)
+	clk.Set(time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)) // Friday: the reminder
+	n, err := w.RunOnce(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "the timer worker fires on the narrow store")
+}
+
+func TestWithStoreSharesWorkflowsRegisteredLater(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e, err := workflow.New(memory.New(), nil)
+	require.NoError(t, err)
+	other := memory.New()
+	view := e.WithStore(other)
+	_, err = view.Open(ctx, workflow.OpenParams{Type: "building-permit", Actor: resident})
+	require.ErrorIs(t, err, adapters.ErrNotFound, "no workflow is registered yet")
+
+	require.NoError(t, e.Register(compileExample(t, workflows.PermitReview(), permitHooks())))
+	c, err := view.Open(ctx, workflow.OpenParams{Type: "building-permit", Actor: resident})
+	require.NoError(t, err, "a workflow registered on the engine serves its views")
+	_, err = other.GetCase(ctx, c.ID)
+	require.NoError(t, err, "the view writes to its own store")
+	_, err = e.History(ctx, c.ID)
+	require.ErrorIs(t, err, adapters.ErrNotFound, "and not to the engine's")
+	assert.Equal(t, e.Types(), view.Types())
 }
