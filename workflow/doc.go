@@ -26,7 +26,8 @@
 // # Engine
 //
 // An Engine holds the compiled workflows of every type and version and a
-// store (adapters.Store). Open, Fire, Assign and Withdraw each make one
+// Store: the case, submission and timer capabilities of package adapters
+// it uses, which adapters.Store includes. Open, Fire, Assign and Withdraw each make one
 // atomic store call writing the case, its event, outbox messages and
 // timers together, guarded by the case version; Permitted lists what an
 // actor may do with the reason for everything else, and Queue does the
@@ -45,6 +46,25 @@
 // here, which *identity.Principal satisfies, so workflow never imports
 // identity. Cases and submissions keep the submitter's issuer, and the
 // "submitter" pseudo-role needs both issuer and subject to match.
+//
+// # Transactions
+//
+// Engine.WithStore runs the engine inside a transaction of the caller's:
+// given a store bound to it (postgres.Store.WithTx for a pgx.Tx,
+// sqlite.Store.WithTx for a *sql.Tx), it returns an engine that shares
+// the registered workflows and configuration, so the case, its events,
+// submission, substates, outbox messages and timers commit or roll back
+// with the caller's own rows. Make one per transaction:
+//
+//	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+//		// ... the application's own writes on tx ...
+//		_, err := engine.WithStore(store.WithTx(tx)).Open(ctx, params)
+//		return err
+//	})
+//
+// The engine from WithStore keeps no case cache and never fills the
+// shared engine's, so nothing written in a transaction that rolls back is
+// remembered.
 //
 // # Errors
 //

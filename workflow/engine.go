@@ -97,24 +97,42 @@ func (c *EngineConfig) Validate() error {
 	return errors.Join(errs...)
 }
 
+// Store is the storage the engine works on: cases with their events,
+// messages and timers (each write one atomic call), submissions, and the
+// due-timer queue. adapters.Store satisfies it, and so does a store bound
+// to a caller's transaction (postgres.Store.WithTx, sqlite.Store.WithTx).
+// The engine also uses, when the store has them, adapters.RequestKeys to
+// answer retried requests and adapters.CaseStats for Metrics.
+type Store interface {
+	adapters.CaseStore
+	adapters.SubmissionStore
+	adapters.TimerStore
+}
+
 // Engine runs cases through their workflows on a store. Every call that
 // changes a case is one atomic store call guarded by the case version.
 type Engine struct {
-	store     adapters.Store
+	store     Store
 	cfg       EngineConfig
 	cal       *Calendar
 	log       *slog.Logger
 	online    map[string]bool
 	followOns map[string]*FollowOn
 
+	// cache is nil in an engine from WithStore.
 	cache *caseCache
+	reg   *registry
+}
 
+// registry holds the registered workflows, shared by an engine and the
+// engines WithStore derives from it.
+type registry struct {
 	mu        sync.RWMutex
 	workflows map[string][]*Workflow // by type, ascending versions
 }
 
 // New returns an engine over the store.
-func New(store adapters.Store, cfg *EngineConfig) (*Engine, error) {
+func New(store Store, cfg *EngineConfig) (*Engine, error) {
 	if store == nil {
 		return nil, errors.New("workflow: store is nil")
 	}
@@ -124,7 +142,7 @@ func New(store adapters.Store, cfg *EngineConfig) (*Engine, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	e := &Engine{store: store, cfg: *cfg, cal: cfg.Calendar, log: cfg.Logger, cache: newCaseCache(cfg.CaseCacheSize), workflows: map[string][]*Workflow{}, followOns: map[string]*FollowOn{}}
+	e := &Engine{store: store, cfg: *cfg, cal: cfg.Calendar, log: cfg.Logger, cache: newCaseCache(cfg.CaseCacheSize), reg: &registry{workflows: map[string][]*Workflow{}}, followOns: map[string]*FollowOn{}}
 	if e.cal == nil {
 		e.cal, _ = NewCalendar(nil)
 	}
@@ -163,6 +181,26 @@ func New(store adapters.Store, cfg *EngineConfig) (*Engine, error) {
 	return e, nil
 }
 
+// WithStore returns an engine that works on store instead, sharing e's
+// registered workflows (registered before or after), configuration and
+// clock. Its use is running engine calls inside a transaction of the
+// caller's: pass a store bound to it (postgres.Store.WithTx,
+// sqlite.Store.WithTx), and the case, its events, submission, outbox
+// messages and timers written by Open, Fire, Assign or Withdraw commit or
+// roll back with the caller's own rows.
+//
+// The returned engine keeps no case cache and leaves e's alone, since a
+// write it makes may yet roll back: every call reads the case from store.
+// It is cheap to make (no compiling); make one per transaction and drop it
+// when the transaction ends. It is as safe for concurrent use as store is.
+// A nil store panics.
+func (e *Engine) WithStore(store Store) *Engine {
+	if store == nil {
+		panic("workflow: WithStore with a nil store")
+	}
+	return &Engine{store: store, cfg: e.cfg, cal: e.cal, log: e.log, online: e.online, followOns: e.followOns, reg: e.reg}
+}
+
 func randomID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
@@ -182,9 +220,10 @@ func derivedID(parts ...string) string {
 // in any order; a version registered twice returns ErrDuplicate. New cases
 // open on the highest version; running cases stay on theirs.
 func (e *Engine) Register(w *Workflow) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	list := e.workflows[w.Type()]
+	r := e.reg
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	list := r.workflows[w.Type()]
 	for _, have := range list {
 		if have.Version() == w.Version() {
 			return fmt.Errorf("workflow: register %q v%d: %w", w.Type(), w.Version(), adapters.ErrDuplicate)
@@ -192,16 +231,17 @@ func (e *Engine) Register(w *Workflow) error {
 	}
 	list = append(list, w)
 	sort.Slice(list, func(i, j int) bool { return list[i].Version() < list[j].Version() })
-	e.workflows[w.Type()] = list
+	r.workflows[w.Type()] = list
 	return nil
 }
 
 // Workflow returns the registered workflow of the type and version; version
 // 0 means the highest. A missing one returns ErrNotFound.
 func (e *Engine) Workflow(caseType string, version int) (*Workflow, error) {
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	list := e.workflows[caseType]
+	r := e.reg
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	list := r.workflows[caseType]
 	if len(list) > 0 {
 		if version == 0 {
 			return list[len(list)-1], nil
@@ -217,10 +257,11 @@ func (e *Engine) Workflow(caseType string, version int) (*Workflow, error) {
 
 // Types lists the registered case types, sorted.
 func (e *Engine) Types() []string {
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	out := make([]string, 0, len(e.workflows))
-	for t := range e.workflows {
+	r := e.reg
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]string, 0, len(r.workflows))
+	for t := range r.workflows {
 		out = append(out, t)
 	}
 	sort.Strings(out)

@@ -79,10 +79,10 @@ func (e *Engine) Metrics(ctx context.Context, q MetricsQuery) (Metrics, error) {
 // versions (of every type when caseType is empty). A state closed in every
 // version that declares it counts as closed.
 func (e *Engine) closedStates(caseType string) map[string]bool {
-	e.mu.RLock()
-	defer e.mu.RUnlock()
+	e.reg.mu.RLock()
+	defer e.reg.mu.RUnlock()
 	closed, open := map[string]bool{}, map[string]bool{}
-	for t, list := range e.workflows {
+	for t, list := range e.reg.workflows {
 		if caseType != "" && t != caseType {
 			continue
 		}

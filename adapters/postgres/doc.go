@@ -2,7 +2,10 @@
 // pgx/v5. It is built from the caller's *pgxpool.Pool, keeps its tables in
 // one schema (so several stores, and tests, can share a database), and can
 // run inside the caller's own transaction with Store.WithTx, so a vendor
-// can open a case in the same transaction as their own tables.
+// can open a case in the same transaction as their own tables. Give the
+// bound store to workflow's Engine.WithStore and the engine's calls (the
+// case, its events, timers and outbox messages) commit or roll back with
+// that transaction; see the package example.
 //
 // It implements adapters.Store, the optional adapters.CaseStats and
 // adapters.SessionStore, and passes their conformance suites in

@@ -6,7 +6,10 @@
 // foreign keys and synchronous=NORMAL, and closes it again on Close. New
 // builds a store from a *sql.DB the caller opened and keeps (Close leaves
 // it open), for applications that share the database with their own
-// tables; DSN gives the settings Open uses.
+// tables; DSN gives the settings Open uses. Store.WithTx binds a store to
+// the caller's own *sql.Tx on that database: its methods then commit or
+// roll back with the caller's rows, and workflow's Engine.WithStore runs
+// the engine's calls on it.
 //
 //	s, err := sqlite.Open(ctx, "cityhall.db", nil)
 //	if err != nil { ... }
@@ -43,6 +46,12 @@
 // each reads one consistent snapshot (WAL mode keeps them from waiting for
 // the writer). Because of the dedicated connection, a *sql.DB given to New
 // must allow at least two open connections.
+//
+// A store bound to a transaction with WithTx writes in savepoints of that
+// transaction, taking turns, and reads through it; while the transaction
+// holds SQLite's write lock, writes through the unbound store wait for it
+// (up to the busy timeout), so do not write through both from one
+// goroutine.
 //
 // Optimistic concurrency protects cases: ApplyTransition writes only when
 // the stored version is the expected one. Leases protect outbox messages and

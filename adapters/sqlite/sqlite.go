@@ -76,6 +76,13 @@ type Store struct {
 	// that a caller waiting its turn can give up when its context ends.
 	turn chan struct{}
 	w    *writer // guarded by turn; nil until first needed or after a broken connection
+
+	// tx is the caller's transaction a store from WithTx runs in (reads
+	// prepare on it too), and txw the writer over it; parent is the closed flag
+	// of the store WithTx was called on.
+	tx     *sql.Tx
+	txw    *writer
+	parent *atomic.Bool
 }
 
 var (
@@ -171,12 +178,41 @@ func DSN(path string, busyTimeout time.Duration) (string, error) {
 	return path + "?" + q.Encode(), nil
 }
 
+// WithTx returns a store whose methods run inside tx, the caller's own
+// transaction on the store's database: what they write commits or rolls
+// back with it, and its reads see the transaction's writes. Each write
+// runs in a savepoint, so a method that fails undoes only its own work and
+// leaves tx usable. The caller commits or rolls back tx; the returned
+// store's Close neither commits nor rolls back, and closing s closes it
+// too. Like tx, it is for one goroutine at a time.
+//
+// SQLite has one writer: once tx has written, writes through s itself
+// (from other goroutines or processes) wait for tx to end, up to the busy
+// timeout; so do not write through s while holding tx in the same
+// goroutine. Begin tx on a connection with foreign keys on (DSN does
+// that). Bound to a nil tx, its methods return adapters.ErrInvalidArgument.
+func (s *Store) WithTx(tx *sql.Tx) *Store {
+	parent := &s.closed
+	if s.parent != nil {
+		parent = s.parent
+	}
+	t := &Store{db: s.db, cfg: s.cfg, tx: tx, parent: parent, turn: make(chan struct{}, 1)}
+	if tx != nil {
+		t.txw = &writer{tx: tx, stmts: map[string]*sql.Stmt{}}
+	}
+	return t
+}
+
 // Close releases the store's writer connection and, for a store made by
 // Open, the database. Later calls return adapters.ErrClosed. Writes in
-// progress finish first.
+// progress finish first. A store from WithTx only stops answering: its
+// transaction stays as it is.
 func (s *Store) Close() error {
 	if !s.closed.CompareAndSwap(false, true) {
 		return fmt.Errorf("sqlite: close: %w", adapters.ErrClosed)
+	}
+	if s.parent != nil {
+		return nil
 	}
 	s.turn <- struct{}{} // writes in progress finish first
 	s.dropWriterLocked()
@@ -196,19 +232,29 @@ func (s *Store) Close() error {
 
 // enter is the check every method makes before it touches the database.
 func (s *Store) enter(ctx context.Context) error {
-	if s.closed.Load() {
+	if s.closed.Load() || (s.parent != nil && s.parent.Load()) {
 		return adapters.ErrClosed
+	}
+	if s.parent != nil && s.tx == nil {
+		return fmt.Errorf("%w: the store was bound to a nil transaction", adapters.ErrInvalidArgument)
 	}
 	return ctx.Err()
 }
 
 // readStmt returns the statement for query, prepared once on the read
-// pool.
+// pool, or on the caller's transaction for a store from WithTx.
 func (s *Store) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if st, ok := s.reads.Load(query); ok {
 		return st.(*sql.Stmt), nil
 	}
-	st, err := s.db.PrepareContext(ctx, query)
+	var st *sql.Stmt
+	var err error
+	if s.tx != nil {
+		// Statements on a transaction close when it ends.
+		st, err = s.tx.PrepareContext(ctx, query)
+	} else {
+		st, err = s.db.PrepareContext(ctx, query)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -226,9 +272,10 @@ func (s *Store) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
 }
 
 // writer is the store's one write connection and the statements prepared
-// on it.
+// on it, or the caller's transaction for a store from WithTx.
 type writer struct {
 	conn  *sql.Conn
+	tx    *sql.Tx
 	stmts map[string]*sql.Stmt
 	// broken is set when the connection may be left inside a transaction;
 	// the store then replaces it.
@@ -244,7 +291,13 @@ func (w *writer) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if st, ok := w.stmts[query]; ok {
 		return st, nil
 	}
-	st, err := w.conn.PrepareContext(ctx, query)
+	var st *sql.Stmt
+	var err error
+	if w.tx != nil {
+		st, err = w.tx.PrepareContext(ctx, query)
+	} else {
+		st, err = w.conn.PrepareContext(ctx, query)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -344,6 +397,9 @@ func (s *Store) dropWriterLocked() {
 // connection, holding the turn so that writers in this process never meet
 // SQLITE_BUSY; other processes' writers are waited for up to the busy
 // timeout. fn's error rolls everything back.
+//
+// A store from WithTx runs fn in a savepoint of the caller's transaction
+// instead, and undoes only fn's work when fn fails.
 func (s *Store) write(ctx context.Context, fn func(w *writer) error) error {
 	if err := s.enter(ctx); err != nil {
 		return err
@@ -354,6 +410,10 @@ func (s *Store) write(ctx context.Context, fn func(w *writer) error) error {
 		return ctx.Err()
 	}
 	defer func() { <-s.turn }()
+	if s.txw != nil {
+		// Savepoints nest, so writes to one transaction take turns too.
+		return translate(ctx, s.inSavepoint(ctx, fn))
+	}
 	if s.closed.Load() {
 		return adapters.ErrClosed
 	}
@@ -388,6 +448,25 @@ func (s *Store) inTx(ctx context.Context, w *writer, fn func(w *writer) error) e
 		// A failed COMMIT may leave the transaction open.
 		w.rollback(end)
 		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) inSavepoint(ctx context.Context, fn func(w *writer) error) error {
+	end := context.WithoutCancel(ctx)
+	if _, err := s.tx.ExecContext(ctx, "SAVEPOINT civickit"); err != nil {
+		return err
+	}
+	if err := fn(s.txw); err != nil {
+		// A failed rollback leaves the caller's transaction to the caller,
+		// who rolls it back.
+		if _, rerr := s.tx.ExecContext(end, "ROLLBACK TO civickit"); rerr == nil {
+			_, _ = s.tx.ExecContext(end, "RELEASE civickit")
+		}
+		return err
+	}
+	if _, err := s.tx.ExecContext(end, "RELEASE civickit"); err != nil {
+		return fmt.Errorf("release savepoint: %w", err)
 	}
 	return nil
 }

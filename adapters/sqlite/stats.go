@@ -30,6 +30,11 @@ func (s *Store) caseStats(ctx context.Context, q adapters.StatsQuery) (adapters.
 	if cond == "" {
 		cond = " WHERE 1"
 	}
+	if s.tx != nil {
+		st := adapters.Stats{OpenByState: map[string]int64{}, ByChannel: map[string]int64{}}
+		err := s.statsIn(ctx, s.tx, &st, cond, args, q.Now)
+		return st, translate(ctx, err)
+	}
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return adapters.Stats{}, translate(ctx, err)

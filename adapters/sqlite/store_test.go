@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -70,4 +71,61 @@ func TestSessionStoreConformance(t *testing.T) {
 	adaptertest.RunSessionStoreTests(t, func(t *testing.T) adapters.SessionStore {
 		return openTemp(t)
 	})
+}
+
+// The store bound to a caller's transaction keeps every contract of the
+// store on the database.
+func TestConformanceInCallersTransaction(t *testing.T) {
+	t.Parallel()
+	adaptertest.RunStoreTests(t, func(t *testing.T) adapters.Store {
+		ctx := context.Background()
+		db := openDB(t, filepath.Join(t.TempDir(), "civickit.db"))
+		s, err := sqlite.New(ctx, db, nil)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = s.Close() })
+		tx, err := db.BeginTx(ctx, nil)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = tx.Rollback() })
+		return s.WithTx(tx)
+	}, adaptertest.Features{CaseStats: true})
+}
+
+func TestWithTxEdges(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		bind func(t *testing.T, s *sqlite.Store, db *sql.DB) *sqlite.Store
+		want error
+	}{
+		{name: "NilTxReturnsErrInvalidArgument", want: adapters.ErrInvalidArgument,
+			bind: func(t *testing.T, s *sqlite.Store, _ *sql.DB) *sqlite.Store { return s.WithTx(nil) }},
+		{name: "ClosingTheStoreClosesTheBoundOne", want: adapters.ErrClosed,
+			bind: func(t *testing.T, s *sqlite.Store, db *sql.DB) *sqlite.Store {
+				tx, err := db.BeginTx(ctx, nil)
+				require.NoError(t, err)
+				t.Cleanup(func() { _ = tx.Rollback() })
+				bound := s.WithTx(tx)
+				require.NoError(t, s.Close())
+				return bound
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			db := openDB(t, filepath.Join(t.TempDir(), "civickit.db"))
+			s, err := sqlite.New(ctx, db, nil)
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = s.Close() })
+			bound := tt.bind(t, s, db)
+			_, err = bound.GetCase(ctx, "c1")
+			require.ErrorIs(t, err, tt.want, "read")
+			now := time.Now()
+			_, err = bound.CreateCase(ctx, adapters.CreateCaseParams{
+				Case:   adapters.Case{ID: "c1", Type: "t", State: "s", CreatedAt: now},
+				Events: []adapters.Event{{Kind: "opened", ToState: "s", Actor: "a", At: now}},
+			})
+			require.ErrorIs(t, err, tt.want, "write")
+		})
+	}
 }
