@@ -101,6 +101,7 @@ func (s *Store) Close() error {
 	s.closed = true
 	s.cases, s.subs, s.subOrder = nil, nil, nil
 	s.msgs, s.msgNames, s.requests, s.drafts = log[adapters.Message]{}, nil, nil, nil
+	s.sessions, s.flows = nil, nil
 	return nil
 }
 
