@@ -36,6 +36,10 @@ type Post struct {
 	// Next is the id of the step after Step when a step before the last
 	// was posted and is valid; empty when the post completes the form.
 	Next string
+	// Hidden are the inputs of an HTML form post whose names start with
+	// "_" (the first value of each), which DecodeForm skips: a CSRF
+	// token, an idempotency key, the "_step" marker. Nil for JSON.
+	Hidden map[string]string
 	form *Form
 }
 
@@ -93,6 +97,7 @@ func (f *Form) readPost(ctx context.Context, r *http.Request, locale string, pag
 		return nil, f.inputFailure(&inputError{kind: ErrTooLarge, offset: -1}, l)
 	}
 	var entered any
+	var hidden map[string]string
 	upTo, step := -1, ""
 	if mt == "application/json" {
 		if entered, err = f.decodeSubmission(body); err != nil {
@@ -111,6 +116,14 @@ func (f *Form) readPost(ctx context.Context, r *http.Request, locale string, pag
 			return nil, f.inputFailure(err, l)
 		}
 		entered = m
+		for k, v := range vals {
+			if strings.HasPrefix(k, "_") && len(v) > 0 {
+				if hidden == nil {
+					hidden = map[string]string{}
+				}
+				hidden[k] = v[0]
+			}
+		}
 		if id := vals.Get("_step"); page && id != "" {
 			st, ok := f.Step(id)
 			if !ok {
@@ -129,7 +142,7 @@ func (f *Form) readPost(ctx context.Context, r *http.Request, locale string, pag
 	clean, err := f.validate(entered, l, upTo)
 	var ve *ValidationError
 	if errors.As(err, &ve) {
-		return &Post{Values: kept, Errors: ve, Step: f.stepToFix(ve, step), form: f}, nil
+		return &Post{Values: kept, Errors: ve, Step: f.stepToFix(ve, step), Hidden: hidden, form: f}, nil
 	}
 	if err != nil {
 		return nil, err
@@ -141,7 +154,7 @@ func (f *Form) readPost(ctx context.Context, r *http.Request, locale string, pag
 	if err != nil {
 		return nil, fmt.Errorf("forms: encode %s: %w", f.id, err)
 	}
-	p := &Post{Values: clean, JSON: raw, Step: step, form: f}
+	p := &Post{Values: clean, JSON: raw, Step: step, Hidden: hidden, form: f}
 	if upTo >= 0 {
 		p.Next = f.steps[upTo+1].ID
 	}

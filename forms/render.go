@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/civickit/civickit/adapters"
 	"golang.org/x/text/language"
 )
 
@@ -141,10 +142,18 @@ type LanguageLink struct {
 	Href, Lang, Text string
 }
 
-// PageView is the data the "page" template receives.
+// PageView is the data the "page" template receives, and the
+// "page-top" and "page-bottom" templates that draw the shell around its
+// content.
 type PageView struct {
-	// Form is the form drawn inside the page.
+	// Form is the form drawn inside the page; nil on a Document's page.
 	Form *FormView
+	// Lang is the BCP 47 tag of the language the page is shown in; Title
+	// the page's title before the site name (a step's title, then the
+	// form's); Errors marks a page reporting a problem, whose title
+	// starts with Text.ErrorPrefix.
+	Lang, Title string
+	Errors      bool
 	// Site is the renderer's branding; Stylesheets the stylesheets to
 	// link.
 	Site        Site
@@ -389,11 +398,12 @@ func (r *Renderer) RenderPage(w io.Writer, p Page) error {
 	if err != nil {
 		return err
 	}
-	v := &PageView{Form: fv, Site: r.site, Stylesheets: r.stylesheets, Dir: direction(fv.Lang),
-		BackURL: p.BackURL, Languages: p.Languages, Text: txt.Shell}
-	if v.Dir == "rtl" && r.rtlSheets != nil {
-		v.Stylesheets = r.rtlSheets
+	title := fv.Title
+	if fv.StepTitle != "" {
+		title = fv.StepTitle + " – " + title
 	}
+	v := r.pageView(fv.Lang, title, len(fv.Errors) > 0, p.BackURL, p.Languages, txt)
+	v.Form = fv
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bufPool.Put(buf)
@@ -402,6 +412,81 @@ func (r *Renderer) RenderPage(w io.Writer, p Page) error {
 	}
 	_, err = w.Write(buf.Bytes())
 	return err
+}
+
+// pageView is the shell's data for a page in the language tag.
+func (r *Renderer) pageView(tag, title string, errs bool, back string, langs []LanguageLink, txt Language) *PageView {
+	v := &PageView{Lang: tag, Title: title, Errors: errs, Site: r.site, Stylesheets: r.stylesheets, Dir: direction(tag),
+		BackURL: back, Languages: langs, Text: txt.Shell}
+	if v.Dir == "rtl" && r.rtlSheets != nil {
+		v.Stylesheets = r.rtlSheets
+	}
+	return v
+}
+
+// Document is a page of the shell around content other than a form, such
+// as a confirmation, a list of cases or a case's history: see
+// RenderDocument.
+type Document struct {
+	// Lang is the BCP 47 tag of the language the content is written in.
+	// The shell's own texts (skip link, back link, error prefix) are those
+	// of the built-in or configured Language of the same base language,
+	// else English.
+	Lang string
+	// Title is the page's title before the site name, in Lang.
+	Title string
+	// Errors marks a page that reports a problem: its title starts with
+	// "Error: " (ShellText.ErrorPrefix).
+	Errors bool
+	// BackURL and Languages are drawn as for Page.
+	BackURL   string
+	Languages []LanguageLink
+}
+
+// RenderDocument writes a whole HTML document, with the same shell as
+// RenderPage (language and direction, title, skip link, the city's header
+// and footer, back link), around the content body writes inside <main
+// id="main-content">. What body writes is HTML and goes out as written:
+// write it with html/template, which escapes every value. The page is
+// buffered, so nothing is written when body or the shell fails.
+func (r *Renderer) RenderDocument(w io.Writer, d Document, body func(io.Writer) error) error {
+	if _, err := language.Parse(d.Lang); err != nil || d.Lang == "" {
+		return fmt.Errorf("forms: render document: language %q is not a BCP 47 tag: %w", d.Lang, adapters.ErrInvalidArgument)
+	}
+	v := r.pageView(d.Lang, d.Title, d.Errors, d.BackURL, d.Languages, r.shellLanguage(d.Lang))
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	if err := r.tmpl.ExecuteTemplate(buf, "page-top", v); err != nil {
+		return fmt.Errorf("forms: render document: %w", err)
+	}
+	buf.WriteByte('\n')
+	if err := body(buf); err != nil {
+		return fmt.Errorf("forms: render document: %w", err)
+	}
+	buf.WriteByte('\n')
+	if err := r.tmpl.ExecuteTemplate(buf, "page-bottom", v); err != nil {
+		return fmt.Errorf("forms: render document: %w", err)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// shellLanguage returns the texts of the language of tag: a configured
+// language first, then a built-in one, else English.
+func (r *Renderer) shellLanguage(tag string) Language {
+	base, _ := language.Make(tag).Base()
+	for _, lg := range r.languages {
+		if b, _ := language.Make(lg.Tag).Base(); b == base {
+			return lg
+		}
+	}
+	for i, t := range messageLocales {
+		if b, _ := t.Base(); b == base {
+			return pageTexts[i]
+		}
+	}
+	return pageTexts[0]
 }
 
 // BuildView prepares the template data of a page; Render calls it, and a
