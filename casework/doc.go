@@ -1,0 +1,69 @@
+// Package casework serves a city service over HTTP at the seam of the
+// other packages: a resident's form that opens a case (Intake) and a
+// staff work queue whose buttons move cases on (Queue). It joins forms
+// (pages, posts, problems), workflow (cases, permitted actions) and
+// identity (the signed-in person), so that a program embedding civickit
+// writes only its forms, its workflows, its branding and its routes.
+//
+// # Intake
+//
+// NewIntake returns an http.Handler for one form:
+//
+//   - GET draws the form as a whole page (forms.Renderer.RenderPage) in the
+//     language the request asks for: the "lang" query parameter, else
+//     Accept-Language. A form with steps starts on its first step.
+//   - POST takes an HTML form post or a JSON body (forms.Form.ReadPost:
+//     body limit, 413, 415). A refused HTML post draws the page again with
+//     the values as entered and their errors (422); a refused JSON post
+//     answers an RFC 9457 problem (422). A valid step before the last draws
+//     the next step. A complete post opens a case of IntakeConfig.Type
+//     through workflow.Engine.Open, with the submission pinned to the form
+//     version, and answers 201 Created: a confirmation page with the case
+//     reference, or for JSON {"id", "type", "state", "version", "createdAt"}.
+//   - Each drawn page carries a random key in a hidden "_key" input, and a
+//     JSON post may send an Idempotency-Key header: posting the same key
+//     again (a double click, a reload, a retry) returns the case the first
+//     post opened instead of opening another.
+//
+// # Queue
+//
+// NewQueue returns an http.Handler for a staff work queue mounted at
+// QueueConfig.Path:
+//
+//   - GET Path draws one page of the cases matching QueueConfig.Query,
+//     with a button for each action the signed-in staff member may take
+//     now (workflow.Engine.Queue: one store read per page), and a link to
+//     the next page.
+//   - POST Path{case id}/{trigger} fires the trigger as that person, with
+//     the case version the page showed ("version" form value): a case
+//     changed since is refused with 409 and nothing is written. Success
+//     redirects (303) back to the queue.
+//
+// Only people holding one of QueueConfig.Roles may see the queue or act
+// from it (403 otherwise, 401 without a signed-in person); the workflow's
+// own guards (roles, assurance) still apply to each action (403 with the
+// denial code).
+//
+// # Who acts
+//
+// ActorOf gives the workflow actor of a request: the identity.Principal
+// that identity's middleware put on its context, through workflow.ActorOf,
+// or the anonymous actor. IntakeConfig.Actor and QueueConfig.Actor replace
+// it for a sign-in of one's own.
+//
+// # Errors and languages
+//
+// Every error is answered through forms.ProblemFor, the SDK's one mapping
+// from errors to HTTP statuses: as a page in the page shell for browsers,
+// as application/problem+json for clients that accept JSON. Error pages,
+// the confirmation and the queue have their texts in English and Spanish;
+// Texts in the configs add another language without changing civickit.
+//
+// # Security
+//
+// POSTs are checked with net/http's CrossOriginProtection, so another
+// site cannot make a signed-in browser submit a form or fire an action.
+// Action posts are bounded (4 KiB) and queue and error pages are sent
+// with Cache-Control: no-store. Everything drawn goes through
+// html/template.
+package casework

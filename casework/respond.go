@@ -1,0 +1,88 @@
+package casework
+
+import (
+	"crypto/rand"
+	"embed"
+	"html/template"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/civickit/civickit/forms"
+)
+
+//go:embed templates/*.tmpl
+var templateFS embed.FS
+
+// pages are casework's own templates, drawn inside the forms page shell.
+var pages = template.Must(template.New("casework").ParseFS(templateFS, "templates/*.tmpl"))
+
+// problemView is the data of the "problem" template.
+type problemView struct {
+	Title, Detail string
+	Params        []forms.InvalidParam
+	// Back and BackText link back to where the reader came from.
+	Back, BackText string
+}
+
+// wantsJSON reports whether r should be answered in JSON: it sent JSON,
+// or it accepts JSON and not HTML.
+func wantsJSON(r *http.Request) bool {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil && mt == "application/json" {
+		return true
+	}
+	accept := r.Header.Get("Accept")
+	return strings.Contains(accept, "json") && !strings.Contains(accept, "text/html")
+}
+
+// fail answers err: a problem document for JSON clients, else an error
+// page in the shell with the problem's status, a link back to back.
+func fail(w http.ResponseWriter, r *http.Request, rd *forms.Renderer, err error, t Text, back, backText string) {
+	if wantsJSON(r) {
+		forms.WriteProblem(w, err, t.Tag)
+		return
+	}
+	p := forms.ProblemFor(err, t.Tag)
+	v := problemView{Title: p.Title, Detail: p.Detail, Params: p.InvalidParams, Back: back, BackText: backText}
+	if p.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", strconv.Itoa(forms.RetryAfterSeconds))
+	}
+	page(w, rd, p.Status, forms.Document{Lang: t.Tag, Title: p.Title, Errors: true}, "problem", v)
+}
+
+// page answers status with a document of the shell around the named
+// template. A page that cannot be drawn is a plain 500.
+func page(w http.ResponseWriter, rd *forms.Renderer, status int, d forms.Document, name string, data any) {
+	var b strings.Builder
+	err := rd.RenderDocument(&b, d, func(w io.Writer) error { return pages.ExecuteTemplate(w, name, data) })
+	if err != nil {
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Language", d.Lang)
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, b.String())
+}
+
+// newKey returns a random idempotency key for a drawn page.
+func newKey() string { return rand.Text() }
+
+// validKey reports whether k can be an idempotency key: 1 to 128
+// printable ASCII characters.
+func validKey(k string) bool {
+	if k == "" || len(k) > 128 {
+		return false
+	}
+	for i := range len(k) {
+		if k[i] < 0x21 || k[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
