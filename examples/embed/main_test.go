@@ -348,3 +348,14 @@ func TestMainIsOneShortFile(t *testing.T) {
 	assert.LessOrEqual(t, code, 60)
 	assert.Greater(t, code, 20, "the count reads the real file")
 }
+
+// TestREADMEShowsTheWholeFile keeps README's "Embed it" section in step
+// with the program.
+func TestREADMEShowsTheWholeFile(t *testing.T) {
+	src, err := os.ReadFile("main.go")
+	require.NoError(t, err)
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	require.NoError(t, err)
+	assert.Contains(t, string(readme), "## Embed it")
+	assert.Contains(t, string(readme), "```go\n"+string(src)+"```", "README shows examples/embed/main.go whole")
+}
