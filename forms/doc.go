@@ -177,7 +177,9 @@
 // (no x-title of the form, a step or a field in it) is drawn, and marked,
 // in English, the language definitions are written in, rather than
 // mixing English questions with translated buttons. A language written
-// right to left gets dir="rtl".
+// right to left gets dir="rtl". RenderDocument draws the same shell around
+// content of one's own (a confirmation, a list of cases), written with
+// html/template by a callback; casework's pages are drawn this way.
 //
 // The styles are the U.S. Web Design System's own: the compiled
 // uswds.min.css of @uswds/uswds 3.14.0, with every font and image it
