@@ -40,7 +40,7 @@ type Post struct {
 	// "_" (the first value of each), which DecodeForm skips: a CSRF
 	// token, an idempotency key, the "_step" marker. Nil for JSON.
 	Hidden map[string]string
-	form *Form
+	form   *Form
 }
 
 // Complete reports whether the post is valid and holds the whole form,
