@@ -42,6 +42,7 @@ func TestRenderDocumentShell(t *testing.T) {
 	require.NoError(t, err)
 	bare, err := NewRenderer(nil)
 	require.NoError(t, err)
+	es, en := LanguageLink{Href: "?lang=es", Lang: "es", Text: "Español"}, LanguageLink{Href: "?lang=en", Lang: "en", Text: "English"}
 	tests := []struct {
 		name      string
 		r         *Renderer
@@ -72,6 +73,12 @@ func TestRenderDocumentShell(t *testing.T) {
 			lang: "ar-EG", dir: "rtl", title: "خطأ: غير موجود – City of Springfield", contains: []string{"انتقل إلى المحتوى الرئيسي"}},
 		{name: "a language without texts has english shell texts", r: bare, doc: Document{Lang: "fr", Title: "Reçu"}, lang: "fr", dir: "ltr",
 			title: "Reçu", contains: []string{"Skip to main content"}},
+		{name: "links to the other languages only", r: city, doc: Document{Lang: "es", Title: "Recibido", Languages: []LanguageLink{en, es}},
+			lang: "es", dir: "ltr", title: "Recibido – City of Springfield",
+			contains: []string{`<a class="usa-link" href="?lang=en" lang="en" hreflang="en">English</a>`}, absent: []string{"Español"}},
+		{name: "a script is a language of its own", r: city, doc: Document{Lang: "zh-Hant", Title: "收到", Languages: []LanguageLink{
+			{Href: "?lang=zh-Hans", Lang: "zh-Hans", Text: "简体中文"}, {Href: "?lang=zh-Hant", Lang: "zh-Hant", Text: "繁體中文"}}},
+			lang: "zh-Hant", dir: "ltr", title: "收到 – City of Springfield", contains: []string{"简体中文"}, absent: []string{"繁體中文"}},
 		{name: "title and links are escaped", r: city, doc: Document{Lang: "en", Title: `<script>alert(1)</script>`, BackURL: "javascript:alert(1)"},
 			lang: "en", dir: "ltr", title: "&lt;script&gt;alert(1)&lt;/script&gt; – City of Springfield",
 			contains: []string{`href="#ZgotmplZ"`}, absent: []string{"<script>", "javascript:"}},
@@ -156,6 +163,41 @@ func TestRenderDocumentWritesNothingOnFailure(t *testing.T) {
 	out := renderDocument(t, r, Document{Lang: "en", Title: "After"}, writeReceipt("Fine", "B-2"))
 	assert.NotContains(t, out, "half")
 	assert.Equal(t, 1, strings.Count(out, "<!doctype html>"))
+}
+
+func TestRenderPageLeavesOutItsOwnLanguage(t *testing.T) {
+	t.Parallel()
+	permit := loadPermit(t)
+	english := loadForm(t, "pothole.json", englishOnly)
+	r, err := NewRenderer(&RenderConfig{Site: citySite()})
+	require.NoError(t, err)
+	links := []LanguageLink{{Href: "?lang=en", Lang: "en", Text: "English"}, {Href: "?lang=es", Lang: "es", Text: "Español"}}
+	tests := []struct {
+		name         string
+		form         *Form
+		locale       string
+		shown, gone  string
+		pageLanguage string
+	}{
+		{name: "english page", form: permit, locale: "en-US", shown: "Español", gone: "English", pageLanguage: "en"},
+		{name: "spanish page", form: permit, locale: "es-MX", shown: "English", gone: "Español", pageLanguage: "es"},
+		{name: "spanish second choice", form: permit, locale: "fr, es;q=0.8", shown: "English", gone: "Español", pageLanguage: "es"},
+		{name: "language the page is not in", form: permit, locale: "fr", shown: "Español", gone: "English", pageLanguage: "en"},
+		// a form without Spanish text is drawn in English when Spanish is
+		// asked for: its English link is the page itself
+		{name: "form without spanish", form: english, locale: "es", shown: "Español", gone: "English", pageLanguage: "en"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			out := renderPage(t, r, Page{Form: tt.form, Locale: tt.locale, Languages: links})
+			assert.Contains(t, out, `<html lang="`+tt.pageLanguage+`"`)
+			assert.Contains(t, out, ">"+tt.shown+"</a>")
+			assert.NotContains(t, out, ">"+tt.gone+"</a>")
+		})
+	}
+	assert.Len(t, links, 2, "the caller's list is left as it was")
+	assert.Equal(t, "English", links[0].Text)
 }
 
 func TestPostHidden(t *testing.T) {
