@@ -427,6 +427,13 @@ func TestQueueMethodsAndOrigins(t *testing.T) {
 	r = do(q, request{method: http.MethodHead, target: "/queue/"})
 	assert.Equal(t, http.StatusOK, r.Code)
 
+	// a path that is no action is not found, whatever the method
+	for _, target := range []string{"/queue/" + c.ID, "/queue/" + c.ID + "/inspect/now", "/queue/" + c.ID + "/", "/queue//inspect"} {
+		r = get(q, target)
+		assert.Equal(t, http.StatusNotFound, r.Code, target)
+		assert.Empty(t, r.Header().Get("Allow"), target)
+	}
+
 	// a path outside the queue
 	r = get(q, "/elsewhere/")
 	assert.Equal(t, http.StatusNotFound, r.Code)
