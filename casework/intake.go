@@ -146,15 +146,19 @@ func (h *intake) submit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	asJSON := wantsJSON(r)
-	key := r.Header.Get("Idempotency-Key")
-	if !asJSON {
-		key = post.Hidden["_key"]
+	// A form post carries its page's key, whatever it accepts; a JSON
+	// post (no hidden inputs) may send one in a header.
+	key := post.Hidden["_key"]
+	if post.Hidden == nil {
+		key = r.Header.Get("Idempotency-Key")
 	}
 	if !validKey(key) {
 		key = ""
 	}
 	if post.Errors != nil || !post.Complete() {
-		if asJSON {
+		// A valid step before the last has no error to answer, even to a
+		// client asking for JSON: only the next page continues the form.
+		if asJSON && post.Errors != nil {
 			forms.WriteProblem(w, post.Errors, locale)
 			return
 		}

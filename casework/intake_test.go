@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -469,4 +470,37 @@ func TestIntakeWhoSubmits(t *testing.T) {
 	c = w.caseNow(t, opened.ID)
 	assert.Equal(t, "k-7", c.Submitter)
 	assert.Equal(t, "kiosk", c.SubmitterIssuer)
+}
+
+// TestIntakeStepPostAcceptingJSON covers a form post from a step page by
+// a client that asks for JSON: a valid step, which has no error to
+// answer with, drew a nil problem and panicked.
+func TestIntakeStepPostAcceptingJSON(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	intake, err := casework.NewIntake(casework.IntakeConfig{Form: w.permit, Engine: w.engine, Pages: w.pages, Type: "fence"})
+	require.NoError(t, err)
+	h := as(resident, intake)
+	send := func(form url.Values) *httptest.ResponseRecorder {
+		return do(h, request{method: http.MethodPost, target: "/fence", body: form.Encode(), header: map[string]string{
+			"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}})
+	}
+
+	r := send(url.Values{"_step": {"who"}, "_key": {"K-1"}, "name": {"A"}})
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Code)
+	assert.Equal(t, "validation", problem(t, r).Code, "a refused step is a problem")
+
+	r = send(url.Values{"_step": {"who"}, "_key": {"K-1"}, "name": {"Ana"}})
+	require.Equal(t, http.StatusOK, r.Code, "a valid step draws the next")
+	form := hidden(t, r.Body.String())
+	assert.Equal(t, "what", form.Get("_step"))
+	assert.Equal(t, "K-1", form.Get("_key"), "the page's key, not a new one")
+
+	form.Set("height", "2")
+	for range 2 {
+		r = send(form)
+		require.Equal(t, http.StatusCreated, r.Code, r.Body.String())
+		assert.Equal(t, "application/json", r.Header().Get("Content-Type"))
+	}
+	assert.Len(t, w.cases(t), 1, "the page's key holds for a client asking for JSON")
 }
