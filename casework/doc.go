@@ -55,9 +55,12 @@
 //
 // Every error is answered through forms.ProblemFor, the SDK's one mapping
 // from errors to HTTP statuses: as a page in the page shell for browsers,
-// as application/problem+json for clients that accept JSON. Error pages,
-// the confirmation and the queue have their texts in English and Spanish;
-// Texts in the configs add another language without changing civickit.
+// as application/problem+json for clients that accept JSON. Two refusals
+// that no one following the pages meets are plain text: a method the path
+// does not take (405, with Allow) and a cross-origin post (403). Error
+// pages, the confirmation and the queue have their texts in English and
+// Spanish; Texts in the configs add another language without changing
+// civickit.
 //
 // # Security
 //

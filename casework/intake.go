@@ -121,7 +121,7 @@ func (h *intake) draw(w http.ResponseWriter, r *http.Request, status int, p form
 	p.Locale = locale
 	p.Action = selfURL(r)
 	p.Hidden = map[string]string{"_key": key}
-	p.Languages = h.otherLanguages(locale)
+	p.Languages = h.links // the renderer leaves out the page's own language
 	var b strings.Builder
 	if err := h.cfg.Pages.RenderPage(&b, p); err != nil {
 		fail(w, r, h.cfg.Pages, err, h.texts.pick(locale), "", "")
@@ -146,15 +146,19 @@ func (h *intake) submit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	asJSON := wantsJSON(r)
-	key := r.Header.Get("Idempotency-Key")
-	if !asJSON {
-		key = post.Hidden["_key"]
+	// A form post carries its page's key, whatever it accepts; a JSON
+	// post (no hidden inputs) may send one in a header.
+	key := post.Hidden["_key"]
+	if post.Hidden == nil {
+		key = r.Header.Get("Idempotency-Key")
 	}
 	if !validKey(key) {
 		key = ""
 	}
 	if post.Errors != nil || !post.Complete() {
-		if asJSON {
+		// A valid step before the last has no error to answer, even to a
+		// client asking for JSON: only the next page continues the form.
+		if asJSON && post.Errors != nil {
 			forms.WriteProblem(w, post.Errors, locale)
 			return
 		}
@@ -197,26 +201,6 @@ func (h *intake) submit(w http.ResponseWriter, r *http.Request) {
 			Text            Text
 			Form, Reference string
 		}{t, h.cfg.Form.Title(t.Tag), c.ID})
-}
-
-// otherLanguages are the language links but the one locale asks for.
-func (h *intake) otherLanguages(locale string) []forms.LanguageLink {
-	if len(h.links) == 0 {
-		return nil
-	}
-	tags, _, _ := language.ParseAcceptLanguage(locale[:min(len(locale), maxLocale)])
-	cur := "en"
-	if len(tags) > 0 {
-		b, _ := tags[0].Base()
-		cur = b.String()
-	}
-	out := make([]forms.LanguageLink, 0, len(h.links))
-	for _, l := range h.links {
-		if b, _ := language.Make(l.Lang).Base(); b.String() != cur {
-			out = append(out, l)
-		}
-	}
-	return out
 }
 
 // selfURL is the path the request was sent to, as the client sent it

@@ -113,22 +113,32 @@ func (q *queue) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, q.cfg.Pages, roleMissing{}, t, "", "")
 		return
 	}
-	switch {
-	case rest == "" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
-		q.list(w, r, actor, t)
-	case rest != "" && r.Method == http.MethodPost:
-		if err := q.guard.Check(r); err != nil {
-			http.Error(w, "cross-origin request refused", http.StatusForbidden)
+	if rest == "" {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
 			return
 		}
-		q.act(w, r, actor, t, rest)
-	case rest == "":
-		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
-	default:
+		q.list(w, r, actor, t)
+		return
+	}
+	// Only "{case id}/{trigger}" is an action; any other path is not
+	// found, whatever the method, rather than a resource that takes POST.
+	id, trigger, ok := strings.Cut(rest, "/")
+	if !ok || id == "" || trigger == "" || strings.Contains(trigger, "/") {
+		fail(w, r, q.cfg.Pages, adapters.ErrNotFound, t, q.home(r), t.BackToQueue)
+		return
+	}
+	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", "POST")
 		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
+		return
 	}
+	if err := q.guard.Check(r); err != nil {
+		http.Error(w, "cross-origin request refused", http.StatusForbidden)
+		return
+	}
+	q.act(w, r, actor, t, id, trigger)
 }
 
 // queueView is the data of the "queue" template.
@@ -244,13 +254,8 @@ func (q *queue) listJSON(w http.ResponseWriter, qp workflow.QueuePage) {
 	_, _ = w.Write(body)
 }
 
-// act fires the trigger of rest ("{case id}/{trigger}") as actor.
-func (q *queue) act(w http.ResponseWriter, r *http.Request, actor workflow.Actor, t Text, rest string) {
-	id, trigger, ok := strings.Cut(rest, "/")
-	if !ok || id == "" || trigger == "" || strings.Contains(trigger, "/") {
-		fail(w, r, q.cfg.Pages, adapters.ErrNotFound, t, q.home(r), t.BackToQueue)
-		return
-	}
+// act fires trigger on case id as actor.
+func (q *queue) act(w http.ResponseWriter, r *http.Request, actor workflow.Actor, t Text, id, trigger string) {
 	r.Body = http.MaxBytesReader(w, r.Body, MaxActionBytes)
 	if err := r.ParseForm(); err != nil {
 		fail(w, r, q.cfg.Pages, fmt.Errorf("casework: action post: %w: %w", err, adapters.ErrInvalidArgument), t, q.home(r), t.BackToQueue)

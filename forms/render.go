@@ -132,6 +132,8 @@ type Page struct {
 	BackURL string
 	// Languages, when set, are links to this page in other languages,
 	// drawn by RenderPage in the header, each marked with its language.
+	// A link in the language the page is drawn in is left out, so one
+	// list serves the page in every language.
 	Languages []LanguageLink
 }
 
@@ -160,7 +162,8 @@ type PageView struct {
 	Stylesheets []string
 	// Dir is "rtl" for a language written right to left, else "ltr".
 	Dir string
-	// BackURL and Languages are Page.BackURL and Page.Languages.
+	// BackURL is Page.BackURL; Languages are Page.Languages but the
+	// page's own.
 	BackURL   string
 	Languages []LanguageLink
 	// Text holds the shell's fixed texts in the page's language.
@@ -417,11 +420,34 @@ func (r *Renderer) RenderPage(w io.Writer, p Page) error {
 // pageView is the shell's data for a page in the language tag.
 func (r *Renderer) pageView(tag, title string, errs bool, back string, langs []LanguageLink, txt Language) *PageView {
 	v := &PageView{Lang: tag, Title: title, Errors: errs, Site: r.site, Stylesheets: r.stylesheets, Dir: direction(tag),
-		BackURL: back, Languages: langs, Text: txt.Shell}
+		BackURL: back, Languages: otherLanguages(langs, tag), Text: txt.Shell}
 	if v.Dir == "rtl" && r.rtlSheets != nil {
 		v.Stylesheets = r.rtlSheets
 	}
 	return v
+}
+
+// otherLanguages are links but those in the language tag. Only the
+// renderer knows the language a page is drawn in (a form without texts in
+// the language asked for is drawn in English), so it is the one to leave
+// out the link to the page itself.
+func otherLanguages(links []LanguageLink, tag string) []LanguageLink {
+	if len(links) == 0 {
+		return links
+	}
+	page := language.Make(tag)
+	base, _ := page.Base()
+	script, _ := page.Script()
+	same := func(l LanguageLink) bool {
+		t := language.Make(l.Lang)
+		b, _ := t.Base()
+		s, _ := t.Script()
+		return b == base && s == script
+	}
+	if !slices.ContainsFunc(links, same) {
+		return links
+	}
+	return slices.DeleteFunc(slices.Clone(links), same)
 }
 
 // Document is a page of the shell around content other than a form, such
