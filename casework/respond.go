@@ -40,11 +40,16 @@ func wantsJSON(r *http.Request) bool {
 // fail answers err: a problem document for JSON clients, else an error
 // page in the shell with the problem's status, a link back to back.
 func fail(w http.ResponseWriter, r *http.Request, rd *forms.Renderer, err error, t Text, back, backText string) {
+	p := forms.ProblemFor(err, t.Tag)
+	if p.Status == http.StatusUnauthorized {
+		// RFC 9110: a 401 names how to authenticate, as identity's
+		// middleware does
+		w.Header().Set("WWW-Authenticate", `Bearer realm="civickit"`)
+	}
 	if wantsJSON(r) {
 		forms.WriteProblem(w, err, t.Tag)
 		return
 	}
-	p := forms.ProblemFor(err, t.Tag)
 	v := problemView{Title: p.Title, Detail: p.Detail, Params: p.InvalidParams, Back: back, BackText: backText}
 	if p.Status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", strconv.Itoa(forms.RetryAfterSeconds))

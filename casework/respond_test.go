@@ -144,3 +144,18 @@ func TestUnavailableAsJSON(t *testing.T) {
 	assert.NotContains(t, r.Body.String(), "fire")
 	assert.Empty(t, r.Header().Get("Retry-After"))
 }
+
+// TestUnauthenticatedNamesAChallenge: every 401 carries WWW-Authenticate
+// (RFC 9110), as a page and as a problem.
+func TestUnauthenticatedNamesAChallenge(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	for name, r := range map[string]*httptest.ResponseRecorder{
+		"page":    do(w.queue(t, 0), request{method: http.MethodGet, target: "/queue/", header: map[string]string{"Accept": "text/html"}}),
+		"problem": getJSON(w.queue(t, 0), "/queue/"),
+	} {
+		assert.Equal(t, http.StatusUnauthorized, r.Code, name)
+		assert.Equal(t, `Bearer realm="civickit"`, r.Header().Get("WWW-Authenticate"), name)
+		assert.Equal(t, "no-store", r.Header().Get("Cache-Control"), name)
+	}
+}

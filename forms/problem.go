@@ -103,6 +103,11 @@ func ProblemFor(err error, locale string) Problem {
 		return Problem{Type: problemTypeBase + code, Title: titles[code], Status: status, Code: code}
 	}
 	var ve *ValidationError
+	if err == nil || errors.As(err, &ve) && ve == nil {
+		// no error, or an empty *ValidationError in an interface: a
+		// caller's bug, answered without detail
+		return Problem{Type: "about:blank", Title: titles["internal"], Status: http.StatusInternalServerError, Code: "internal"}
+	}
 	if ie := (*inputError)(nil); !errors.As(err, &ve) && errors.As(err, &ie) {
 		// a form post DecodeForm could not read
 		ve, _ = (*Form)(nil).inputFailure(ie, l).(*ValidationError)
@@ -121,6 +126,7 @@ func ProblemFor(err error, locale string) Problem {
 		case ve.cause != nil:
 			p.Status, p.Code = http.StatusBadRequest, "bad-request"
 		}
+
 		p.InvalidParams = make([]InvalidParam, 0, len(ve.Errors))
 		for _, fe := range ve.Errors {
 			p.InvalidParams = append(p.InvalidParams, InvalidParam{Name: fe.Field, Pointer: fe.Pointer, Code: fe.Code, Reason: fe.Message})
@@ -159,7 +165,7 @@ func ProblemFor(err error, locale string) Problem {
 }
 
 // WriteProblem answers err as application/problem+json (see ProblemFor),
-// with Retry-After on a 503. Any handler may use it for any civickit
+// never cached (Cache-Control: no-store), with Retry-After on a 503. Any handler may use it for any civickit
 // error.
 func WriteProblem(w http.ResponseWriter, err error, locale string) {
 	p := ProblemFor(err, locale)
@@ -168,6 +174,7 @@ func WriteProblem(w http.ResponseWriter, err error, locale string) {
 	h.Set("Content-Type", "application/problem+json")
 	h.Set("Content-Language", resolve(locale).tag)
 	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
 	if p.Status == http.StatusServiceUnavailable {
 		h.Set("Retry-After", strconv.Itoa(RetryAfterSeconds))
 	}

@@ -106,3 +106,21 @@ func TestValidationErrorTextLeavesOutClientChosenNames(t *testing.T) {
 	require.ErrorAs(t, err, &ie)
 	assert.NotContains(t, ie.Error(), "a@b.c")
 }
+
+// TestProblemForNoError answers a caller's bug (no error, or an empty
+// *ValidationError in an error interface) as a bare 500 instead of
+// panicking, and WriteProblem's answers are never cached.
+func TestProblemForNoError(t *testing.T) {
+	t.Parallel()
+	var empty *ValidationError
+	for name, err := range map[string]error{"nil": nil, "empty validation error": empty} {
+		p := ProblemFor(err, "en")
+		assert.Equal(t, 500, p.Status, name)
+		assert.Equal(t, "internal", p.Code, name)
+		assert.Empty(t, p.Detail, name)
+	}
+	rec := httptest.NewRecorder()
+	WriteProblem(rec, fmt.Errorf("gone: %w", adapters.ErrNotFound), "en")
+	assert.Equal(t, 404, rec.Code)
+	assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"), "a 404 is heuristically cacheable unless told otherwise")
+}
