@@ -42,7 +42,9 @@
 // Only people holding one of QueueConfig.Roles may see the queue or act
 // from it (403 otherwise, 401 without a signed-in person); the workflow's
 // own guards (roles, assurance) still apply to each action (403 with the
-// denial code).
+// denial code). QueueConfig.Query chooses what the page lists, not what
+// may be done: an action post names its case, and the workflow's guards
+// alone decide whether the person may act on it, listed or not.
 //
 // # Who acts
 //
