@@ -34,6 +34,7 @@ type Form struct {
 	descs   map[string]string
 	ordered []*Field          // every field, in form order
 	names   map[string]string // every field name, shared by decoded submissions
+	added   []*addedLang      // the registry's added languages the form has texts in
 }
 
 // Pin identifies exactly one definition: a submission records the pin of
