@@ -228,7 +228,9 @@
 // Drafts saves partly filled forms through an adapters.DraftStore and
 // returns a random 256-bit resume token whose SHA-256 alone is stored;
 // drafts expire, resume restores the values and the step, and a signed-in
-// resident's draft resumes only for them. Form.Redact masks PII fields
+// resident's draft resumes and lists only for them: for the same issuer
+// and subject, the stable key of a person, since two providers may issue
+// the same subject. Form.Redact masks PII fields
 // (x-pii); Form.Seal and Form.Open encrypt them with AES-256-GCM under a
 // keyring.KeyRing, each value naming its key and bound to its form and
 // field; rotation is keyring.KeyRing.Rotate, and a ring whose grace is

@@ -170,7 +170,7 @@ func ExampleDrafts() {
 	drafts, _ := forms.NewDrafts(memory.New(), reg, &forms.DraftsConfig{Ring: ring})
 
 	token, _ := drafts.Save(ctx, forms.SaveParams{Form: form, Values: map[string]any{"owner": "Ana Ruiz"}})
-	back, _ := drafts.Resume(ctx, token, "")
+	back, _ := drafts.Resume(ctx, token, "", "")
 	fmt.Println(back.Form.ID(), back.Values["owner"])
 	// Output:
 	// dog-licence Ana Ruiz
