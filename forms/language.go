@@ -227,15 +227,16 @@ func addLanguages(langs []Language) ([]*addedLang, error) {
 			continue
 		}
 		seen[base] = fmt.Sprintf("given as %q", lg.Tag)
-		lg.Messages = lg.Messages.clone()
-		l := &lang{keys: appendNew([]string{strings.ToLower(lg.Tag)}, base), tag: lg.Tag, msgs: builtinMessages[0]}
+		a := &addedLang{text: lg, base: base}
+		a.text.Messages = lg.Messages.clone()
 		// labels the form lacks in the language fall back to the
 		// language definitions are written in
-		l.keys = appendNew(l.keys, messageLocales[0].String())
+		keys := appendNew(appendNew([]string{strings.ToLower(lg.Tag)}, base), messageLocales[0].String())
+		a.lang = &lang{keys: keys, tag: lg.Tag, msgs: builtinMessages[0]}
 		if !lg.Messages.empty() {
-			l.msgs = &lg.Messages
+			a.lang.msgs = &a.text.Messages
 		}
-		out = append(out, &addedLang{text: lg, base: base, lang: l})
+		out = append(out, a)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
