@@ -132,7 +132,8 @@ type DraftStore interface {
 	// now; missing and expired drafts both return ErrNotFound.
 	GetDraft(ctx context.Context, tokenHash string, now time.Time) (Draft, error)
 	// ListDrafts returns a subject's drafts not expired at now, most
-	// recently updated first.
+	// recently updated first, whatever their SubjectIssuer: forms.Drafts
+	// keeps those of the caller's issuer.
 	ListDrafts(ctx context.Context, subject string, now time.Time) ([]Draft, error)
 	// DeleteDraft removes a draft; a missing one returns ErrNotFound.
 	DeleteDraft(ctx context.Context, tokenHash string) error

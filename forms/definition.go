@@ -34,6 +34,8 @@ type Form struct {
 	descs   map[string]string
 	ordered []*Field          // every field, in form order
 	names   map[string]string // every field name, shared by decoded submissions
+	added   []*addedLang      // the registry's added languages the form has texts in
+	texts   map[string]bool   // base languages the form has texts in
 }
 
 // Pin identifies exactly one definition: a submission records the pin of
@@ -374,6 +376,7 @@ func compile(file string, data []byte, lim limits) (*Form, error) {
 	if err := definitionError(file, b.problems); err != nil {
 		return nil, err
 	}
+	f.texts = f.textBases()
 	return f, nil
 }
 

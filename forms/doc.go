@@ -1,8 +1,9 @@
 // Package forms turns JSON Schema 2020-12 documents into government forms:
 // versioned definitions, validation with plain-language field errors in
-// English and Spanish, accessible HTML, multi-step pages, prefill from a
-// resident's identity claims, save-and-resume drafts, and protection of
-// personal data (redaction and sealing at rest).
+// English, Spanish and any language a city adds, accessible HTML,
+// multi-step pages, prefill from a resident's identity claims,
+// save-and-resume drafts, and protection of personal data (redaction and
+// sealing at rest).
 //
 // A definition is channel-neutral: the web page, a text-message
 // conversation and the 311 API all read the same document.
@@ -99,8 +100,9 @@
 //     standard "examples" keyword serves when there is none. Format and
 //     pattern messages give it: "Enter a ZIP code like 12345.".
 //
-// Default messages exist in English and Spanish; a problem on a name the
-// form does not declare, or on the whole submission, names it as sent.
+// Default messages exist in English and Spanish, and in any language a
+// city adds (see Adding a language); a problem on a name the form does
+// not declare, or on the whole submission, names it as sent.
 //
 // Conditional fields use JSON Schema's own keywords. Properties declared
 // in the "then" or "else" of an if/then/else (at an object's level or
@@ -189,24 +191,48 @@
 // city's own stylesheets instead. A content security policy for the shell
 // needs style-src, font-src and img-src 'self' (img-src also data:).
 //
-// Languages: the page's fixed texts and the default validation messages
-// ship in English and Spanish. Adding a language needs no change to
-// civickit: translate the form's own texts (x-title, x-description and
-// option labels keyed by the BCP 47 tag, such as "ar") and give the
-// renderer the page's fixed texts in a Language through
-// RenderConfig.Languages. A page is drawn in the first language the
-// request names that both the renderer and the form have texts in, and a
-// language whose script is written right to left (Arabic, Hebrew,
-// Persian, Urdu...) gets dir="rtl" and, with the built-in styles,
-// RTLStylesheet, which mirrors the design system's left and right. Field
-// errors not given by the form's own messages stay in English there.
+// # Adding a language
+//
+// The page's fixed texts and the default validation messages ship in
+// English and Spanish. Adding a language needs no change to civickit:
+//
+//  1. translate the form's own texts (x-title, x-description, option
+//     labels, and x-errorName and x-messages where the form has them)
+//     keyed by the language's BCP 47 tag, such as "ar";
+//  2. write a Language: the page's fixed texts and, in its Messages,
+//     every default message, starting from a copy of
+//     DefaultMessages("en") (the placeholders are documented on
+//     Messages);
+//  3. give it to RegistryConfig.Languages.
+//
+// The registry's forms that have texts in the language then validate in
+// it (ValidateJSON, ValidateValue, ValidateRequest, ReadPost, and
+// DecodeForm's errors through ProblemFor), with its Messages as the
+// defaults (the form's x-messages and x-errorName still come first), and
+// every Renderer draws their pages in it, error summaries included;
+// RenderConfig.Languages may hold the same slice, or page-only languages
+// for a renderer of its own. A language is picked when the request names
+// it (by its base language: "ar-EG" asks for "ar") before any built-in
+// language the form is written in, and only for a form with texts in it:
+// messages are written in the language the page is drawn in, never an
+// Arabic sentence around an English name. NewRegistry refuses a Language
+// whose Messages lack a key of the English ones (the error names every
+// key missing), so no message falls back to another language; a Language
+// with no Messages at all is for pages only and leaves the default
+// messages in English. A language whose script is written right to left
+// (Arabic, Hebrew, Persian, Urdu...) gets dir="rtl" and, with the
+// built-in styles, RTLStylesheet, which mirrors the design system's left
+// and right. Problem titles (ProblemFor's Title) stay in English in an
+// added language; the invalid-params reasons are in the language.
 //
 // # Drafts and privacy
 //
 // Drafts saves partly filled forms through an adapters.DraftStore and
 // returns a random 256-bit resume token whose SHA-256 alone is stored;
 // drafts expire, resume restores the values and the step, and a signed-in
-// resident's draft resumes only for them. Form.Redact masks PII fields
+// resident's draft resumes and lists only for them: for the same issuer
+// and subject, the stable key of a person, since two providers may issue
+// the same subject. Form.Redact masks PII fields
 // (x-pii); Form.Seal and Form.Open encrypt them with AES-256-GCM under a
 // keyring.KeyRing, each value naming its key and bound to its form and
 // field; rotation is keyring.KeyRing.Rotate, and a ring whose grace is

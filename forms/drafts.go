@@ -85,10 +85,12 @@ type SaveParams struct {
 	// empty starts a new draft.
 	Token string
 	// Subject is the signed-in resident's identity subject; empty for an
-	// anonymous draft. A draft with a subject resumes only for it.
+	// anonymous draft. A draft with a subject resumes, lists and is
+	// saved over only for the same issuer and subject.
 	Subject string
 	// SubjectIssuer is the identity issuer of Subject, kept with the
-	// draft; saving over a draft needs the same issuer and subject.
+	// draft: (issuer, subject) is the stable key of a person, as two
+	// providers may issue the same subject.
 	SubjectIssuer string
 	// Step is the step the resident is on.
 	Step string
@@ -194,18 +196,26 @@ type DraftSummary struct {
 	UpdatedAt, ExpiresAt time.Time
 }
 
-// List returns a signed-in resident's live drafts, most recently saved
-// first, so they can pick one up on another device without the token.
-func (d *Drafts) List(ctx context.Context, subject string) ([]DraftSummary, error) {
+// List returns the live drafts of the signed-in resident (issuer,
+// subject), most recently saved first, so they can pick one up on
+// another device without the token. Drafts the same subject saved under
+// another issuer are someone else's and are left out.
+func (d *Drafts) List(ctx context.Context, issuer, subject string) ([]DraftSummary, error) {
 	if subject == "" {
 		return nil, fmt.Errorf("forms: list drafts: anonymous drafts are found by token only: %w", adapters.ErrInvalidArgument)
 	}
+	// The store lists by subject (its index); a subject shared by two
+	// issuers is rare, so filtering here costs little and keeps the
+	// DraftStore contract vendors implement.
 	recs, err := d.store.ListDrafts(ctx, subject, d.now())
 	if err != nil {
 		return nil, fmt.Errorf("forms: list drafts: %w", err)
 	}
 	out := make([]DraftSummary, 0, len(recs))
 	for _, r := range recs {
+		if r.SubjectIssuer != issuer {
+			continue
+		}
 		out = append(out, DraftSummary{ID: r.TokenHash, FormID: r.FormID, FormVersion: r.FormVersion,
 			Step: r.Step, UpdatedAt: r.UpdatedAt, ExpiresAt: r.ExpiresAt})
 	}
@@ -213,32 +223,34 @@ func (d *Drafts) List(ctx context.Context, subject string) ([]DraftSummary, erro
 }
 
 // ResumeOwned resumes a draft listed by List, for its signed-in owner
-// only; anyone else gets adapters.ErrNotFound.
-func (d *Drafts) ResumeOwned(ctx context.Context, id, subject string) (Resumed, error) {
+// (issuer, subject) only; anyone else, the same subject at another
+// issuer included, gets adapters.ErrNotFound.
+func (d *Drafts) ResumeOwned(ctx context.Context, id, issuer, subject string) (Resumed, error) {
 	if subject == "" || len(id) != sha256.Size*2 {
 		return Resumed{}, fmt.Errorf("forms: resume draft: %w", adapters.ErrNotFound)
 	}
-	return d.resume(ctx, id, subject, true)
+	return d.resume(ctx, id, issuer, subject, true)
 }
 
-// Resume returns the draft of a token. subject is the caller's identity
-// subject (empty when anonymous); a draft saved by a signed-in resident
-// resumes only for that subject. Unknown, expired, malformed and other
-// residents' tokens all fail with adapters.ErrNotFound, so a token's
-// existence does not leak.
-func (d *Drafts) Resume(ctx context.Context, token, subject string) (Resumed, error) {
+// Resume returns the draft of a token. issuer and subject are the
+// caller's identity (both empty when anonymous, in the order
+// identity.Principal.ActorSubject returns them); a draft saved by a
+// signed-in resident resumes only for the same issuer and subject.
+// Unknown, expired, malformed and other residents' tokens all fail with
+// adapters.ErrNotFound, so a token's existence does not leak.
+func (d *Drafts) Resume(ctx context.Context, token, issuer, subject string) (Resumed, error) {
 	if !validToken(token) {
 		return Resumed{}, fmt.Errorf("forms: resume draft: %w", adapters.ErrNotFound)
 	}
-	return d.resume(ctx, hashToken(token), subject, false)
+	return d.resume(ctx, hashToken(token), issuer, subject, false)
 }
 
-func (d *Drafts) resume(ctx context.Context, hash, subject string, owned bool) (Resumed, error) {
+func (d *Drafts) resume(ctx context.Context, hash, issuer, subject string, owned bool) (Resumed, error) {
 	rec, err := d.store.GetDraft(ctx, hash, d.now())
 	if err != nil {
 		return Resumed{}, fmt.Errorf("forms: resume draft: %w", err)
 	}
-	if (owned || rec.Subject != "") && rec.Subject != subject {
+	if (owned || rec.Subject != "") && (rec.Subject != subject || rec.SubjectIssuer != issuer) {
 		return Resumed{}, fmt.Errorf("forms: resume draft: %w", adapters.ErrNotFound)
 	}
 	f, err := d.reg.Get(rec.FormID, rec.FormVersion)

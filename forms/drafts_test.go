@@ -76,7 +76,7 @@ func TestDraftsSaveAndResume(t *testing.T) {
 	assert.Equal(t, hex.EncodeToString(sum[:]), store.saved[0].TokenHash, "only the token's SHA-256 is stored")
 	assert.NotContains(t, string(store.saved[0].Data), token)
 
-	got, err := drafts.Resume(ctx, token, "")
+	got, err := drafts.Resume(ctx, token, "", "")
 	require.NoError(t, err)
 	assert.Same(t, f, got.Form)
 	assert.Equal(t, "site", got.Step)
@@ -90,20 +90,20 @@ func TestDraftsSaveAndResume(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, token, again)
 	clk.Add(47 * time.Hour)
-	got, err = drafts.Resume(ctx, token, "")
+	got, err = drafts.Resume(ctx, token, "", "")
 	require.NoError(t, err)
 	assert.Equal(t, "work", got.Step)
 	assert.Equal(t, map[string]any{"workType": "deck"}, got.Values)
 
 	clk.Add(2 * time.Hour)
-	_, err = drafts.Resume(ctx, token, "")
+	_, err = drafts.Resume(ctx, token, "", "")
 	assert.ErrorIs(t, err, adapters.ErrNotFound, "drafts expire")
 
 	other, err := drafts.Save(ctx, forms.SaveParams{Form: f, Values: values})
 	require.NoError(t, err)
 	assert.NotEqual(t, token, other, "each draft gets its own token")
 	require.NoError(t, drafts.Discard(ctx, other))
-	_, err = drafts.Resume(ctx, other, "")
+	_, err = drafts.Resume(ctx, other, "", "")
 	assert.ErrorIs(t, err, adapters.ErrNotFound)
 }
 
@@ -129,29 +129,29 @@ func TestDraftsRefuse(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := drafts.Resume(ctx, tt.token, tt.subject)
+			_, err := drafts.Resume(ctx, tt.token, "", tt.subject)
 			assert.ErrorIs(t, err, adapters.ErrNotFound)
 		})
 	}
-	got, err := drafts.Resume(ctx, mine, "user-1")
+	got, err := drafts.Resume(ctx, mine, "", "user-1")
 	require.NoError(t, err)
 	assert.Equal(t, "user-1", got.Subject)
 
-	list, err := drafts.List(ctx, "user-1")
+	list, err := drafts.List(ctx, "", "user-1")
 	require.NoError(t, err)
 	require.Len(t, list, 1)
 	assert.Equal(t, "permit", list[0].FormID)
-	owned, err := drafts.ResumeOwned(ctx, list[0].ID, "user-1")
+	owned, err := drafts.ResumeOwned(ctx, list[0].ID, "", "user-1")
 	require.NoError(t, err)
 	assert.Equal(t, map[string]any{"notes": "x"}, owned.Values)
-	_, err = drafts.ResumeOwned(ctx, list[0].ID, "user-2")
+	_, err = drafts.ResumeOwned(ctx, list[0].ID, "", "user-2")
 	assert.ErrorIs(t, err, adapters.ErrNotFound, "a listed id resumes for its owner only")
-	_, err = drafts.ResumeOwned(ctx, list[0].ID, "")
+	_, err = drafts.ResumeOwned(ctx, list[0].ID, "", "")
 	assert.ErrorIs(t, err, adapters.ErrNotFound)
-	none, err := drafts.List(ctx, "user-2")
+	none, err := drafts.List(ctx, "", "user-2")
 	require.NoError(t, err)
 	assert.Empty(t, none)
-	_, err = drafts.List(ctx, "")
+	_, err = drafts.List(ctx, "", "")
 	assert.ErrorIs(t, err, adapters.ErrInvalidArgument)
 
 	_, err = drafts.Save(ctx, forms.SaveParams{Form: f, Token: mine, Subject: "user-2", Values: map[string]any{}})
@@ -200,7 +200,7 @@ func TestDraftsSealPII(t *testing.T) {
 	}
 
 	for _, tok := range []string{token, token2} {
-		got, err := drafts.Resume(ctx, tok, "")
+		got, err := drafts.Resume(ctx, tok, "", "")
 		require.NoError(t, err)
 		assert.Equal(t, pii, got.Values)
 	}
@@ -210,9 +210,9 @@ func TestDraftsSealPII(t *testing.T) {
 	require.NoError(t, err)
 	d2, err := forms.NewDrafts(store, reg, &forms.DraftsConfig{Ring: newOnly})
 	require.NoError(t, err)
-	_, err = d2.Resume(ctx, token, "")
+	_, err = d2.Resume(ctx, token, "", "")
 	assert.ErrorIs(t, err, keyring.ErrUnknownKey)
-	_, err = d2.Resume(ctx, token2, "")
+	_, err = d2.Resume(ctx, token2, "", "")
 	assert.NoError(t, err)
 }
 
@@ -228,10 +228,60 @@ func TestDraftsKeepTheSubjectsIssuer(t *testing.T) {
 	require.Len(t, store.saved, 1)
 	assert.Equal(t, "https://login.example.gov", store.saved[0].SubjectIssuer)
 
-	got, err := drafts.Resume(ctx, token, "u-1")
+	got, err := drafts.Resume(ctx, token, "https://login.example.gov", "u-1")
 	require.NoError(t, err)
 	assert.Equal(t, "https://login.example.gov", got.SubjectIssuer)
 
 	_, err = drafts.Save(ctx, forms.SaveParams{Form: f, Token: token, Subject: "u-1", SubjectIssuer: "https://other.example.gov", Values: map[string]any{}})
 	assert.ErrorIs(t, err, adapters.ErrNotFound, "the same subject at another issuer does not overwrite the draft")
+}
+
+// TestDraftsBelongToTheIssuerAndSubject checks that (issuer, subject), not
+// the subject alone, owns a draft: two providers may issue the same
+// subject to two people.
+func TestDraftsBelongToTheIssuerAndSubject(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	reg, f := permitRegistry(t)
+	drafts, err := forms.NewDrafts(memory.New(), reg, nil)
+	require.NoError(t, err)
+	const login, other = "https://login.example.gov", "https://other.example.gov"
+	mine, err := drafts.Save(ctx, forms.SaveParams{Form: f, Subject: "u-1", SubjectIssuer: login, Step: "site", Values: map[string]any{"notes": "mine"}})
+	require.NoError(t, err)
+	theirs, err := drafts.Save(ctx, forms.SaveParams{Form: f, Subject: "u-1", SubjectIssuer: other, Step: "work", Values: map[string]any{"notes": "theirs"}})
+	require.NoError(t, err)
+
+	_, err = drafts.Resume(ctx, mine, other, "u-1")
+	assert.ErrorIs(t, err, adapters.ErrNotFound, "the same subject at another issuer cannot resume by token")
+	_, err = drafts.Resume(ctx, mine, "", "u-1")
+	assert.ErrorIs(t, err, adapters.ErrNotFound, "nor with no issuer")
+	_, err = drafts.Resume(ctx, theirs, login, "u-1")
+	assert.ErrorIs(t, err, adapters.ErrNotFound, "nor the other way round")
+	got, err := drafts.Resume(ctx, mine, login, "u-1")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"notes": "mine"}, got.Values)
+
+	list, err := drafts.List(ctx, login, "u-1")
+	require.NoError(t, err)
+	require.Len(t, list, 1, "the list holds only the issuer's drafts")
+	assert.Equal(t, "site", list[0].Step)
+	otherList, err := drafts.List(ctx, other, "u-1")
+	require.NoError(t, err)
+	require.Len(t, otherList, 1)
+	assert.Equal(t, "work", otherList[0].Step)
+	none, err := drafts.List(ctx, "https://third.example.gov", "u-1")
+	require.NoError(t, err)
+	assert.Empty(t, none, "a third issuer lists nothing")
+
+	_, err = drafts.ResumeOwned(ctx, list[0].ID, other, "u-1")
+	assert.ErrorIs(t, err, adapters.ErrNotFound, "the same subject at another issuer cannot resume a listed id")
+	owned, err := drafts.ResumeOwned(ctx, list[0].ID, login, "u-1")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"notes": "mine"}, owned.Values)
+
+	// an anonymous draft is its token's, whoever holds it
+	anon, err := drafts.Save(ctx, forms.SaveParams{Form: f, Values: map[string]any{"notes": "anon"}})
+	require.NoError(t, err)
+	_, err = drafts.Resume(ctx, anon, other, "u-1")
+	assert.NoError(t, err)
 }

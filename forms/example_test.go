@@ -108,6 +108,51 @@ func ExampleForm_ReadPost() {
 	// 422 true
 }
 
+// A city adds Arabic without changing civickit: page texts and default
+// messages in a Language, given to the registry; the form carries its own
+// Arabic texts.
+func ExampleLanguage() {
+	ctx := context.Background()
+	// A translator starts from a copy of the English defaults and
+	// replaces every text; for brevity this example translates only the
+	// message it shows, but NewRegistry would refuse a Language missing
+	// any key, so no message mixes two languages.
+	msgs, _ := forms.DefaultMessages("en")
+	msgs.Plain["required"] = "أدخل إجابة."
+	arabic := forms.Language{Tag: "ar", ErrorHeading: "هناك مشكلة", Submit: "إرسال", Continue: "متابعة",
+		StepOf: "الخطوة %d من %d", Required: "(مطلوب)", Choose: "- اختر -",
+		Shell:    forms.ShellText{SkipLink: "انتقل إلى المحتوى الرئيسي", Back: "رجوع", ErrorPrefix: "خطأ: "},
+		Messages: msgs}
+	reg, err := forms.NewRegistry(&forms.RegistryConfig{Languages: []forms.Language{arabic}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	form, _ := reg.Load(ctx, "pothole.json", []byte(`{"x-form": {"id": "pothole", "version": 1},
+	  "title": "Report a pothole", "x-title": {"ar": "الإبلاغ عن حفرة"}, "type": "object", "required": ["where"],
+	  "properties": {"where": {"type": "string", "title": "Where is it?", "x-title": {"ar": "أين تقع؟"}}}}`))
+
+	_, err = form.ValidateJSON(ctx, []byte(`{}`), "ar-EG")
+	var ve *forms.ValidationError
+	if errors.As(err, &ve) {
+		fmt.Println(ve.Errors[0].Message)
+	}
+
+	// Any renderer draws the registry's languages, right to left here.
+	r, _ := forms.NewRenderer(nil)
+	var page strings.Builder
+	_ = r.RenderPage(&page, forms.Page{Form: form, Locale: "ar-EG", Errors: ve})
+	for _, line := range strings.Split(page.String(), "\n") {
+		if strings.HasPrefix(line, "<html") || strings.HasPrefix(line, "<li>") {
+			fmt.Println(line)
+		}
+	}
+	// Output:
+	// أدخل إجابة.
+	// <html lang="ar" dir="rtl">
+	// <li><a href="#f-where">أدخل إجابة.</a></li>
+}
+
 func ExampleForm_Redact() {
 	reg, _ := forms.NewRegistry(nil)
 	form, _ := reg.Load(context.Background(), "dog-licence.json", []byte(dogLicence))
@@ -125,7 +170,7 @@ func ExampleDrafts() {
 	drafts, _ := forms.NewDrafts(memory.New(), reg, &forms.DraftsConfig{Ring: ring})
 
 	token, _ := drafts.Save(ctx, forms.SaveParams{Form: form, Values: map[string]any{"owner": "Ana Ruiz"}})
-	back, _ := drafts.Resume(ctx, token, "")
+	back, _ := drafts.Resume(ctx, token, "", "")
 	fmt.Println(back.Form.ID(), back.Values["owner"])
 	// Output:
 	// dog-licence Ana Ruiz

@@ -20,6 +20,14 @@ import (
 // names nested deeper than the depth limit, a name used both as a value
 // and as a group, invalid UTF-8); ProblemFor answers it with its code.
 func (f *Form) DecodeForm(vals url.Values) (map[string]any, error) {
+	m, err := f.decodeForm(vals)
+	if ie, ok := err.(*inputError); ok {
+		ie.form = f // ProblemFor answers in the form's languages
+	}
+	return m, err
+}
+
+func (f *Form) decodeForm(vals url.Values) (map[string]any, error) {
 	out := map[string]any{}
 	keys := make([]string, 0, len(vals))
 	n := 0

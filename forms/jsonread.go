@@ -45,6 +45,7 @@ type inputError struct {
 	offset  int
 	pointer string
 	detail  string
+	form    *Form // the form that read a form post, for its languages
 }
 
 func (e *inputError) Error() string {

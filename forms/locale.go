@@ -18,11 +18,13 @@ var (
 )
 
 // lang is a resolved locale: the translation keys to try, best first, and
-// the message catalogue to use.
+// the messages to use.
 type lang struct {
-	keys []string
-	msg  int    // index into messageLocales and catalogues
-	tag  string // BCP 47 tag of the message locale, for lang attributes
+	keys  []string
+	msg   int       // index into messageLocales, pageTexts and problemTitles
+	tag   string    // BCP 47 tag of the message locale, for lang attributes
+	msgs  *Messages // the default messages
+	bases []string  // the base languages the request names, best first
 }
 
 var (
@@ -53,7 +55,7 @@ func parseLocale(locale string) *lang {
 		locale = locale[:256]
 	}
 	tags, _, err := language.ParseAcceptLanguage(locale)
-	l := &lang{tag: "en"}
+	l := &lang{tag: "en", msgs: builtinMessages[0]}
 	if err != nil || len(tags) == 0 {
 		l.keys = []string{"en"}
 		return l
@@ -63,12 +65,14 @@ func parseLocale(locale string) *lang {
 		l.keys = appendNew(l.keys, k)
 		if b, conf := t.Base(); conf != language.No {
 			l.keys = appendNew(l.keys, b.String())
+			l.bases = appendNew(l.bases, b.String())
 		}
 	}
 	_, idx, conf := matcher.Match(tags...)
 	if conf != language.No {
 		l.msg = idx
 		l.tag = messageLocales[idx].String()
+		l.msgs = builtinMessages[idx]
 	}
 	// Labels fall back to the language the messages are in, so a page in
 	// English shows English option labels rather than raw values.

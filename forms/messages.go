@@ -7,101 +7,11 @@ import (
 	"unicode/utf8"
 )
 
-// catalogues hold one message per error code, per message locale (in
-// messageLocales order). {label} is the field's label; other {names} are
-// Params.
-var catalogues = []map[string]string{
+// builtinMessages are the default messages civickit ships, in
+// messageLocales order. See Messages for the placeholders.
+var builtinMessages = []*Messages{
 	{ // English
-		"required":             "Enter {label}.",
-		"type":                 "{label} must be {expected}.",
-		"format":               "{label} must be a valid {format}.",
-		"minLength":            "{label} must be at least {limit} characters.",
-		"maxLength":            "{label} must be at most {limit} characters.",
-		"minimum":              "{label} must be at least {limit}.",
-		"maximum":              "{label} must be at most {limit}.",
-		"exclusiveMinimum":     "{label} must be more than {limit}.",
-		"exclusiveMaximum":     "{label} must be less than {limit}.",
-		"multipleOf":           "{label} must be a multiple of {limit}.",
-		"pattern":              "{label} is not in the expected format.",
-		"enum":                 "Choose one of the options for {label}.",
-		"const":                "{label} must be {value}.",
-		"minItems":             "Choose at least {limit} for {label}.",
-		"maxItems":             "Choose at most {limit} for {label}.",
-		"uniqueItems":          "{label} has the same choice twice.",
-		"additionalProperties": "{label} is not a field of this form.",
-		"invalid":              "{label} is not valid.",
-		"tooLarge":             "The submission is too large.",
-		"tooDeep":              "The submission is nested too deeply.",
-		"duplicateKey":         "The submission names {label} twice.",
-		"invalidUTF8":          "The submission contains characters that are not valid text.",
-		"syntax":               "The submission could not be read.",
-		"tooManyFields":        "The submission has too many fields.",
-		"unsupportedMediaType": "The submission must be sent as JSON or as an HTML form.",
-		"moreErrors":           "There are {count} more problems.",
-		"type.root":            "The submission must be a JSON object.",
-		"controlCharacter":     "{label} contains a control character, which is not allowed.",
-		"bidiControl":          "{label} contains an invisible character that changes the direction of the text.",
-	},
-	{ // Spanish
-		"required":             "Complete «{label}».",
-		"type":                 "«{label}» debe ser {expected}.",
-		"format":               "«{label}» debe tener el formato de {format}.",
-		"minLength":            "«{label}» debe tener al menos {limit} caracteres.",
-		"maxLength":            "«{label}» debe tener como máximo {limit} caracteres.",
-		"minimum":              "«{label}» debe ser como mínimo {limit}.",
-		"maximum":              "«{label}» debe ser como máximo {limit}.",
-		"exclusiveMinimum":     "«{label}» debe ser mayor que {limit}.",
-		"exclusiveMaximum":     "«{label}» debe ser menor que {limit}.",
-		"multipleOf":           "«{label}» debe ser múltiplo de {limit}.",
-		"pattern":              "«{label}» no tiene el formato esperado.",
-		"enum":                 "Elija una de las opciones de «{label}».",
-		"const":                "«{label}» debe ser {value}.",
-		"minItems":             "Elija al menos {limit} en «{label}».",
-		"maxItems":             "Elija como máximo {limit} en «{label}».",
-		"uniqueItems":          "«{label}» repite una opción.",
-		"additionalProperties": "«{label}» no es un campo de este formulario.",
-		"invalid":              "«{label}» no es válido.",
-		"tooLarge":             "El envío es demasiado grande.",
-		"tooDeep":              "El envío tiene demasiados niveles.",
-		"duplicateKey":         "El envío nombra «{label}» dos veces.",
-		"invalidUTF8":          "El envío contiene caracteres que no son texto válido.",
-		"syntax":               "No se pudo leer el envío.",
-		"tooManyFields":        "El envío tiene demasiados campos.",
-		"unsupportedMediaType": "El envío debe hacerse como JSON o como formulario HTML.",
-		"moreErrors":           "Hay {count} problemas más.",
-		"type.root":            "El envío debe ser un objeto JSON.",
-		"controlCharacter":     "«{label}» contiene un carácter de control, que no se admite.",
-		"bidiControl":          "«{label}» contiene un carácter invisible que cambia la dirección del texto.",
-	},
-}
-
-// words translates the values some messages insert.
-var words = []map[string]string{
-	{
-		"string": "text", "number": "a number", "integer": "a whole number",
-		"boolean": "yes or no", "array": "a list", "object": "a group of fields", "null": "empty",
-		"email": "email address", "date": "date (YYYY-MM-DD)", "date-time": "date and time",
-		"time": "time", "uri": "web address", "ipv4": "IPv4 address", "ipv6": "IPv6 address",
-		"uuid": "identifier", "hostname": "host name",
-	},
-	{
-		"string": "texto", "number": "un número", "integer": "un número entero",
-		"boolean": "sí o no", "array": "una lista", "object": "un grupo de campos", "null": "vacío",
-		"email": "un correo electrónico", "date": "una fecha (AAAA-MM-DD)", "date-time": "una fecha y hora",
-		"time": "una hora", "uri": "una dirección web", "ipv4": "una dirección IPv4", "ipv6": "una dirección IPv6",
-		"uuid": "un identificador", "hostname": "un nombre de host",
-	},
-}
-
-// fieldCatalogues hold the messages of problems on a declared field,
-// per message locale: "named" ones for a field with an x-errorName
-// ({name}, a noun phrase such as "your street address"), "plain" ones,
-// which read well on their own next to the field, for a field without.
-// Keys ending ".example" serve a field with an x-example, ".choice" a
-// field answered by choosing.
-var fieldCatalogues = []struct{ named, plain map[string]string }{
-	{ // English
-		named: map[string]string{
+		Named: map[string]string{
 			"required":         "Enter {name}.",
 			"required.choice":  "Select {name}.",
 			"type":             "{name} must be {expected}.",
@@ -125,7 +35,7 @@ var fieldCatalogues = []struct{ named, plain map[string]string }{
 			"controlCharacter": "{name} contains a control character, which is not allowed.",
 			"bidiControl":      "{name} contains an invisible character that changes the direction of the text.",
 		},
-		plain: map[string]string{
+		Plain: map[string]string{
 			"required":         "Enter an answer.",
 			"required.choice":  "Select an answer.",
 			"type":             "Enter {expected}.",
@@ -149,9 +59,47 @@ var fieldCatalogues = []struct{ named, plain map[string]string }{
 			"controlCharacter": "Remove the control character from this answer.",
 			"bidiControl":      "Remove the invisible character that changes the direction of the text.",
 		},
+		Submission: map[string]string{
+			"required":             "Enter {label}.",
+			"type":                 "{label} must be {expected}.",
+			"format":               "{label} must be a valid {format}.",
+			"minLength":            "{label} must be at least {limit} characters.",
+			"maxLength":            "{label} must be at most {limit} characters.",
+			"minimum":              "{label} must be at least {limit}.",
+			"maximum":              "{label} must be at most {limit}.",
+			"exclusiveMinimum":     "{label} must be more than {limit}.",
+			"exclusiveMaximum":     "{label} must be less than {limit}.",
+			"multipleOf":           "{label} must be a multiple of {limit}.",
+			"pattern":              "{label} is not in the expected format.",
+			"enum":                 "Choose one of the options for {label}.",
+			"const":                "{label} must be {value}.",
+			"minItems":             "Choose at least {limit} for {label}.",
+			"maxItems":             "Choose at most {limit} for {label}.",
+			"uniqueItems":          "{label} has the same choice twice.",
+			"additionalProperties": "{label} is not a field of this form.",
+			"invalid":              "{label} is not valid.",
+			"tooLarge":             "The submission is too large.",
+			"tooDeep":              "The submission is nested too deeply.",
+			"duplicateKey":         "The submission names {label} twice.",
+			"invalidUTF8":          "The submission contains characters that are not valid text.",
+			"syntax":               "The submission could not be read.",
+			"tooManyFields":        "The submission has too many fields.",
+			"unsupportedMediaType": "The submission must be sent as JSON or as an HTML form.",
+			"moreErrors":           "There are {count} more problems.",
+			"type.root":            "The submission must be a JSON object.",
+			"controlCharacter":     "{label} contains a control character, which is not allowed.",
+			"bidiControl":          "{label} contains an invisible character that changes the direction of the text.",
+		},
+		Words: map[string]string{
+			"string": "text", "number": "a number", "integer": "a whole number",
+			"boolean": "yes or no", "array": "a list", "object": "a group of fields", "null": "empty",
+			"email": "email address", "date": "date (YYYY-MM-DD)", "date-time": "date and time",
+			"time": "time", "uri": "web address", "ipv4": "IPv4 address", "ipv6": "IPv6 address",
+			"uuid": "identifier", "hostname": "host name",
+		},
 	},
 	{ // Spanish
-		named: map[string]string{
+		Named: map[string]string{
 			"required":         "Indique {name}.",
 			"required.choice":  "Elija {name}.",
 			"type":             "{name} debe ser {expected}.",
@@ -175,7 +123,7 @@ var fieldCatalogues = []struct{ named, plain map[string]string }{
 			"controlCharacter": "{name} contiene un carácter de control, que no se admite.",
 			"bidiControl":      "{name} contiene un carácter invisible que cambia la dirección del texto.",
 		},
-		plain: map[string]string{
+		Plain: map[string]string{
 			"required":         "Indique una respuesta.",
 			"required.choice":  "Elija una respuesta.",
 			"type":             "Indique {expected}.",
@@ -199,6 +147,44 @@ var fieldCatalogues = []struct{ named, plain map[string]string }{
 			"controlCharacter": "Quite el carácter de control de esta respuesta.",
 			"bidiControl":      "Quite el carácter invisible que cambia la dirección del texto.",
 		},
+		Submission: map[string]string{
+			"required":             "Complete «{label}».",
+			"type":                 "«{label}» debe ser {expected}.",
+			"format":               "«{label}» debe tener el formato de {format}.",
+			"minLength":            "«{label}» debe tener al menos {limit} caracteres.",
+			"maxLength":            "«{label}» debe tener como máximo {limit} caracteres.",
+			"minimum":              "«{label}» debe ser como mínimo {limit}.",
+			"maximum":              "«{label}» debe ser como máximo {limit}.",
+			"exclusiveMinimum":     "«{label}» debe ser mayor que {limit}.",
+			"exclusiveMaximum":     "«{label}» debe ser menor que {limit}.",
+			"multipleOf":           "«{label}» debe ser múltiplo de {limit}.",
+			"pattern":              "«{label}» no tiene el formato esperado.",
+			"enum":                 "Elija una de las opciones de «{label}».",
+			"const":                "«{label}» debe ser {value}.",
+			"minItems":             "Elija al menos {limit} en «{label}».",
+			"maxItems":             "Elija como máximo {limit} en «{label}».",
+			"uniqueItems":          "«{label}» repite una opción.",
+			"additionalProperties": "«{label}» no es un campo de este formulario.",
+			"invalid":              "«{label}» no es válido.",
+			"tooLarge":             "El envío es demasiado grande.",
+			"tooDeep":              "El envío tiene demasiados niveles.",
+			"duplicateKey":         "El envío nombra «{label}» dos veces.",
+			"invalidUTF8":          "El envío contiene caracteres que no son texto válido.",
+			"syntax":               "No se pudo leer el envío.",
+			"tooManyFields":        "El envío tiene demasiados campos.",
+			"unsupportedMediaType": "El envío debe hacerse como JSON o como formulario HTML.",
+			"moreErrors":           "Hay {count} problemas más.",
+			"type.root":            "El envío debe ser un objeto JSON.",
+			"controlCharacter":     "«{label}» contiene un carácter de control, que no se admite.",
+			"bidiControl":          "«{label}» contiene un carácter invisible que cambia la dirección del texto.",
+		},
+		Words: map[string]string{
+			"string": "texto", "number": "un número", "integer": "un número entero",
+			"boolean": "sí o no", "array": "una lista", "object": "un grupo de campos", "null": "vacío",
+			"email": "un correo electrónico", "date": "una fecha (AAAA-MM-DD)", "date-time": "una fecha y hora",
+			"time": "una hora", "uri": "una dirección web", "ipv4": "una dirección IPv4", "ipv6": "una dirección IPv6",
+			"uuid": "un identificador", "hostname": "un nombre de host",
+		},
 	},
 }
 
@@ -221,9 +207,9 @@ func (l *lang) fieldMessage(fl *Field, code string, params map[string]any) strin
 	case code == "required" && (len(fl.Options) > 0 || fl.Widget == "checkbox"):
 		key += ".choice"
 	}
-	set := fieldCatalogues[l.msg].plain
+	set := l.msgs.Plain
 	if name != "" {
-		set = fieldCatalogues[l.msg].named
+		set = l.msgs.Named
 	}
 	tmpl, ok := set[key]
 	if !ok {
@@ -235,9 +221,9 @@ func (l *lang) fieldMessage(fl *Field, code string, params map[string]any) strin
 // message renders the code's message for the locale; label is a name the
 // form does not declare, or the form's title.
 func (l *lang) message(code, label string, params map[string]any) string {
-	tmpl, ok := catalogues[l.msg][code]
+	tmpl, ok := l.msgs.Submission[code]
 	if !ok {
-		tmpl = catalogues[l.msg]["invalid"]
+		tmpl = l.msgs.Submission["invalid"]
 	}
 	s := l.fill(tmpl, label, "", params)
 	// a sentence that starts with the label starts with a capital
@@ -273,7 +259,7 @@ func (l *lang) fill(tmpl, name, example string, params map[string]any) string {
 			b.WriteString(example)
 		case "expected", "format":
 			s := fmt.Sprint(params[key])
-			if w, ok := words[l.msg][s]; ok {
+			if w, ok := l.msgs.Words[s]; ok {
 				s = w
 			}
 			b.WriteString(s)

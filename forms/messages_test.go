@@ -92,12 +92,16 @@ func TestTranslatedFormsTranslateTheirMessages(t *testing.T) {
 	tests := []struct {
 		name, prop string
 		ok         bool
+		missing    string
 	}{
-		{"NameInEveryLanguage", `{"type": "string", "x-title": {"es": "A"}, "x-errorName": {"en": "a", "es": "una a"}}`, true},
-		{"NameAsPlainText", `{"type": "string", "x-title": {"es": "A"}, "x-errorName": "an a"}`, false},
-		{"NameMissingALanguage", `{"type": "string", "x-title": {"es": "A"}, "x-errorName": {"en": "an a"}}`, false},
-		{"MessageMissingALanguage", `{"type": "string", "x-title": {"es": "A"}, "x-messages": {"required": {"en": "Enter an a."}}}`, false},
-		{"MessagesInEveryLanguage", `{"type": "string", "x-title": {"es": "A"}, "x-messages": {"required": {"en": "Enter an a.", "es": "Indique una a."}}}`, true},
+		{"NameInEveryLanguage", `{"type": "string", "x-title": {"es": "A"}, "x-errorName": {"en": "a", "es": "una a"}}`, true, ""},
+		{"NameAsPlainText", `{"type": "string", "x-title": {"es": "A"}, "x-errorName": "an a"}`, false, "[es]"},
+		{"NameMissingALanguage", `{"type": "string", "x-title": {"es": "A"}, "x-errorName": {"en": "an a"}}`, false, "[es]"},
+		{"MessageMissingALanguage", `{"type": "string", "x-title": {"es": "A"}, "x-messages": {"required": {"en": "Enter an a."}}}`, false, "[es]"},
+		{"MessagesInEveryLanguage", `{"type": "string", "x-title": {"es": "A"}, "x-messages": {"required": {"en": "Enter an a.", "es": "Indique una a."}}}`, true, ""},
+		// an added language is a language of the form like the built-in ones
+		{"NameMissingAnAddedLanguage", `{"type": "string", "x-title": {"ar": "أ"}, "x-errorName": {"en": "an a"}}`, false, "[ar]"},
+		{"NameInAnAddedLanguage", `{"type": "string", "x-title": {"ar": "أ"}, "x-errorName": {"ar": "الحرف أ"}}`, true, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -112,7 +116,7 @@ func TestTranslatedFormsTranslateTheirMessages(t *testing.T) {
 			}
 			var de *DefinitionError
 			require.ErrorAs(t, err, &de)
-			assert.Contains(t, de.Reason, "[es]")
+			assert.Contains(t, de.Reason, tt.missing)
 			assert.Contains(t, de.Pointer, "/properties/a/x-")
 		})
 	}

@@ -82,7 +82,7 @@ func (f *Form) readPost(ctx context.Context, r *http.Request, locale string, pag
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	l := resolve(locale)
+	l := f.lang(locale)
 	// text/plain and the other types a cross-site page may post without
 	// a preflight never reach validation
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))

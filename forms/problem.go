@@ -110,7 +110,11 @@ func ProblemFor(err error, locale string) Problem {
 	}
 	if ie := (*inputError)(nil); !errors.As(err, &ve) && errors.As(err, &ie) {
 		// a form post DecodeForm could not read
-		ve, _ = (*Form)(nil).inputFailure(ie, l).(*ValidationError)
+		ml := l
+		if ie.form != nil {
+			ml = ie.form.lang(locale)
+		}
+		ve, _ = ie.form.inputFailure(ie, ml).(*ValidationError)
 	}
 	var d denial
 	var rf refusal

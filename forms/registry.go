@@ -31,6 +31,12 @@ type RegistryConfig struct {
 	// Logger receives load events; it never receives submitted values.
 	// Default: discard.
 	Logger *slog.Logger
+	// Languages are languages beyond the built-in English and Spanish.
+	// A form with texts in one of them (x-title and friends keyed by its
+	// tag) validates in it, with its Messages as the defaults (the form's
+	// own x-messages and x-errorName still come first), and is drawn in
+	// it by every Renderer. See Language.
+	Languages []Language
 }
 
 // Validate reports every invalid setting.
@@ -41,6 +47,9 @@ func (c *RegistryConfig) Validate() error {
 	}
 	if c.MaxDepth < 0 || c.MaxDepth > 1000 {
 		errs = append(errs, fmt.Errorf("forms: MaxDepth %d is outside 0..1000: %w", c.MaxDepth, adapters.ErrInvalidArgument))
+	}
+	if _, err := addLanguages(c.Languages); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
@@ -55,6 +64,7 @@ type limits struct {
 type Registry struct {
 	lim    limits
 	logger *slog.Logger
+	langs  []*addedLang
 
 	mu    sync.RWMutex
 	forms map[string]map[int]*Form
@@ -68,8 +78,9 @@ func NewRegistry(cfg *RegistryConfig) (*Registry, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	langs, _ := addLanguages(cfg.Languages) // checked by Validate
 	r := &Registry{lim: limits{maxBody: cfg.MaxBodyBytes, maxDepth: cfg.MaxDepth},
-		logger: cfg.Logger, forms: map[string]map[int]*Form{}}
+		logger: cfg.Logger, langs: langs, forms: map[string]map[int]*Form{}}
 	if r.lim.maxBody == 0 {
 		r.lim.maxBody = DefaultMaxBodyBytes
 	}
@@ -100,6 +111,11 @@ func (r *Registry) Load(ctx context.Context, file string, data []byte) (*Form, e
 	}
 	if err != nil {
 		return nil, err
+	}
+	for _, a := range r.langs {
+		if f.hasTexts(a.base) {
+			f.added = append(f.added, a)
+		}
 	}
 	return r.add(f)
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"embed"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -34,7 +33,10 @@ type RenderConfig struct {
 	// Site brands the pages RenderPage draws.
 	Site Site
 	// Languages are page languages beyond the built-in English and
-	// Spanish; see Language.
+	// Spanish, for pages only; see Language. Pages of a form are also
+	// drawn in the languages of its registry (RegistryConfig.Languages),
+	// which is where a language with messages belongs: passing the same
+	// slice here as well changes nothing, as these are looked at first.
 	Languages []Language
 }
 
@@ -67,7 +69,7 @@ type Renderer struct {
 	tmpl        *template.Template
 	site        Site
 	stylesheets []string
-	languages   []Language
+	languages   []*addedLang
 	rtlSheets   []string // the built-in stylesheets of a right-to-left page
 }
 
@@ -85,14 +87,9 @@ func NewRenderer(cfg *RenderConfig) (*Renderer, error) {
 	r := &Renderer{tmpl: t}
 	if cfg != nil {
 		r.site = cfg.Site
-		var errs []error
-		for _, lg := range cfg.Languages {
-			errs = append(errs, lg.validate())
-		}
-		if err := errors.Join(errs...); err != nil {
+		if r.languages, err = addLanguages(cfg.Languages); err != nil {
 			return nil, err
 		}
-		r.languages = slices.Clone(cfg.Languages)
 	}
 	r.stylesheets = r.site.Stylesheets
 	if len(r.stylesheets) == 0 {
@@ -280,43 +277,6 @@ type OptionView struct {
 	Checked bool
 }
 
-// Language holds a page's fixed texts in one language, so a renderer can
-// draw pages in a language civickit does not ship: give it in
-// RenderConfig.Languages along with the form's own translations
-// (x-title and friends keyed by Tag). Validation messages come from the
-// form (its per-field messages) or else from the built-in English.
-type Language struct {
-	// Tag is the language's BCP 47 tag ("ar", "vi", "zh-Hant"); pages in
-	// it are marked with it, and right to left when its script is.
-	Tag string
-	// ErrorHeading titles the error summary; Submit and Continue label
-	// the button on the last and the other steps; StepOf is a pattern
-	// with two %d ("Step %d of %d"); Required follows a required label;
-	// Choose is a select's empty option.
-	ErrorHeading, Submit, Continue, StepOf, Required, Choose string
-	// Shell holds the page shell's texts.
-	Shell ShellText
-}
-
-// validate reports every empty text and a tag that does not parse.
-func (lg Language) validate() error {
-	var errs []error
-	if _, err := language.Parse(lg.Tag); err != nil || lg.Tag == "" {
-		errs = append(errs, fmt.Errorf("forms: language %q: tag is not BCP 47", lg.Tag))
-	}
-	for name, v := range map[string]string{"ErrorHeading": lg.ErrorHeading, "Submit": lg.Submit, "Continue": lg.Continue,
-		"Required": lg.Required, "Choose": lg.Choose, "Shell.SkipLink": lg.Shell.SkipLink, "Shell.Back": lg.Shell.Back,
-		"Shell.ErrorPrefix": lg.Shell.ErrorPrefix} {
-		if v == "" {
-			errs = append(errs, fmt.Errorf("forms: language %q: %s is empty", lg.Tag, name))
-		}
-	}
-	if strings.Count(lg.StepOf, "%d") != 2 || strings.Count(lg.StepOf, "%") != 2 {
-		errs = append(errs, fmt.Errorf("forms: language %q: StepOf must hold exactly two %%d", lg.Tag))
-	}
-	return errors.Join(errs...)
-}
-
 // onlyIn keeps of l's translation keys those of its own language, so a
 // page marked English shows no French label the request also asked for.
 func onlyIn(l *lang) *lang {
@@ -324,7 +284,7 @@ func onlyIn(l *lang) *lang {
 	if !slices.ContainsFunc(l.keys, func(k string) bool { return !mine(k) }) {
 		return l
 	}
-	keep := &lang{msg: l.msg, tag: l.tag}
+	keep := &lang{msg: l.msg, tag: l.tag, msgs: l.msgs, bases: l.bases}
 	for _, k := range l.keys {
 		if mine(k) {
 			keep.keys = append(keep.keys, k)
@@ -345,28 +305,14 @@ var pageTexts = []Language{
 
 // pickLanguage returns the language a page of f is drawn in and its texts:
 // the first language the request names that the form has texts in, among
-// the built-in ones and extra, else the form's own.
-func pickLanguage(f *Form, locale string, extra []Language) (*lang, Language) {
-	l := onlyIn(shownLang(f, resolve(locale)))
-	if len(extra) == 0 {
-		return l, pageTexts[l.msg]
+// the built-in ones, more (a renderer's) and the form's registry's, else
+// the form's own.
+func pickLanguage(f *Form, locale string, more []*addedLang) (*lang, Language) {
+	l := resolve(locale)
+	if a := addedFor(f, l, more); a != nil {
+		return a.lang, a.text
 	}
-	if len(locale) > 256 {
-		locale = locale[:256]
-	}
-	tags, _, _ := language.ParseAcceptLanguage(locale)
-	for _, t := range tags {
-		base, _ := t.Base()
-		if base.String() == l.tag {
-			break // a built-in language comes first
-		}
-		for _, lg := range extra {
-			if b, _ := language.Make(lg.Tag).Base(); b == base && f.hasTexts(base.String()) {
-				keys := append([]string{strings.ToLower(lg.Tag)}, l.keys...)
-				return &lang{keys: keys, msg: 0, tag: lg.Tag}, lg
-			}
-		}
-	}
+	l = onlyIn(shownLang(f, l))
 	return l, pageTexts[l.msg]
 }
 
@@ -456,8 +402,8 @@ func otherLanguages(links []LanguageLink, tag string) []LanguageLink {
 type Document struct {
 	// Lang is the BCP 47 tag of the language the content is written in.
 	// The shell's own texts (skip link, back link, error prefix) are those
-	// of the built-in or configured Language of the same base language,
-	// else English.
+	// of the built-in Language or the one in RenderConfig.Languages of the
+	// same base language, else English.
 	Lang string
 	// Title is the page's title before the site name, in Lang.
 	Title string
@@ -503,8 +449,8 @@ func (r *Renderer) RenderDocument(w io.Writer, d Document, body func(io.Writer) 
 func (r *Renderer) shellLanguage(tag string) Language {
 	base, _ := language.Make(tag).Base()
 	for _, lg := range r.languages {
-		if b, _ := language.Make(lg.Tag).Base(); b == base {
-			return lg
+		if lg.base == base.String() {
+			return lg.text
 		}
 	}
 	for i, t := range messageLocales {
@@ -515,18 +461,19 @@ func (r *Renderer) shellLanguage(tag string) Language {
 	return pageTexts[0]
 }
 
-// BuildView prepares the template data of a page; Render calls it, and a
+// BuildView prepares the template data of a page, in the built-in
+// languages and those of the form's registry; Render calls it, and a
 // vendor with its own templates may too.
 func BuildView(p Page) (*FormView, error) {
 	v, _, err := buildView(p, nil)
 	return v, err
 }
 
-// buildView is BuildView with the renderer's extra languages; it also
+// buildView is BuildView with the renderer's added languages; it also
 // returns the texts of the language chosen.
-func buildView(p Page, extra []Language) (*FormView, Language, error) {
+func buildView(p Page, more []*addedLang) (*FormView, Language, error) {
 	f := p.Form
-	l, txt := pickLanguage(f, p.Locale, extra)
+	l, txt := pickLanguage(f, p.Locale, more)
 	v := &FormView{Lang: l.tag, Title: l.text(f.title, f.titles), Description: l.text(f.desc, f.descs), Action: p.Action}
 	v.Text = PageText{ErrorHeading: txt.ErrorHeading, Submit: txt.Submit}
 

@@ -20,30 +20,28 @@ func shownLang(f *Form, l *lang) *lang {
 }
 
 // hasTexts reports whether the form has a title, step title or field
-// label translated into the language base.
-func (f *Form) hasTexts(base string) bool {
-	in := func(m map[string]string) bool {
+// label translated into the base language.
+func (f *Form) hasTexts(base string) bool { return f.texts[base] }
+
+// textBases lists the base languages of the form's translated titles,
+// descriptions, step titles and field labels, for hasTexts.
+func (f *Form) textBases() map[string]bool {
+	out := map[string]bool{}
+	add := func(m map[string]string) {
 		for k := range m {
-			if k == base || strings.HasPrefix(k, base+"-") {
-				return true
-			}
+			base, _, _ := strings.Cut(k, "-")
+			out[base] = true
 		}
-		return false
 	}
-	if in(f.titles) || in(f.descs) {
-		return true
-	}
+	add(f.titles)
+	add(f.descs)
 	for _, st := range f.steps {
-		if in(st.titles) {
-			return true
-		}
+		add(st.titles)
 	}
 	for _, fl := range f.byPath {
-		if in(fl.titles) {
-			return true
-		}
+		add(fl.titles)
 	}
-	return false
+	return out
 }
 
 // rtlScripts are the scripts written right to left that CLDR names.

@@ -25,23 +25,25 @@ const testLogo = `<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"
 // drawn by RenderPage, with the vendored U.S. Web Design System stylesheet
 // and fonts loaded so colour contrast is checked on the real styles: a
 // first step and a later step in English and Spanish, a page in Arabic
-// (a language added through RenderConfig.Languages, right to left), and
-// pages with errors. It checks the stylesheet applied and saves a screenshot of each
+// (a language added through RegistryConfig.Languages, right to left, its
+// error page with Arabic messages), and pages with errors. It checks the stylesheet applied and saves a screenshot of each
 // page under testdata/screenshots.
 func TestPageShellAxe(t *testing.T) {
 	b := browsertest.Start(t)
 	f := loadPermit(t)
-	r, err := NewRenderer(&RenderConfig{Site: Site{Name: "City of Springfield", LogoURL: "/logo.svg", HomeURL: "/"}, Languages: []Language{arabic}})
+	r, err := NewRenderer(&RenderConfig{Site: Site{Name: "City of Springfield", LogoURL: "/logo.svg", HomeURL: "/"}})
 	require.NoError(t, err)
 	_, verr := f.ValidateStep(context.Background(), "applicant", map[string]any{
 		"applicant": map[string]any{"email": "nope"}, "applicantType": "business"}, "en")
 	var ve *ValidationError
 	require.ErrorAs(t, verr, &ve)
 
-	pothole := loadForm(t, "pothole-ar.json", arabicForm)
+	pothole, err := arabicRegistry(t).Load(context.Background(), "pothole-ar.json", []byte(arabicForm))
+	require.NoError(t, err)
 	_, verr = pothole.ValidateJSON(context.Background(), []byte(`{}`), "ar")
 	var arErr *ValidationError
 	require.ErrorAs(t, verr, &arErr)
+	require.Equal(t, "أدخل إجابة.", arErr.Errors[0].Message, "the Arabic error page shows Arabic messages")
 	pages := map[string]Page{
 		"/ar":       {Form: pothole, Locale: "ar", Action: "/submit"},
 		"/error-ar": {Form: pothole, Locale: "ar", Action: "/submit", Errors: arErr},

@@ -230,11 +230,12 @@ const arabicForm = `{
   "properties": {"where": {"type": "string", "title": "Where is it?", "x-title": {"ar": "أين تقع؟"}, "maxLength": 200}}
 }`
 
-// arabic is a third page language, written right to left, that civickit
-// does not ship.
+// arabic is a third language, written right to left, that civickit does
+// not ship: page texts and default messages (arabicMessages).
 var arabic = Language{Tag: "ar", ErrorHeading: "هناك مشكلة", Submit: "إرسال", Continue: "متابعة",
 	StepOf: "الخطوة %d من %d", Required: "(مطلوب)", Choose: "- اختر -",
-	Shell: ShellText{SkipLink: "انتقل إلى المحتوى الرئيسي", Back: "رجوع", ErrorPrefix: "خطأ: "}}
+	Shell:    ShellText{SkipLink: "انتقل إلى المحتوى الرئيسي", Back: "رجوع", ErrorPrefix: "خطأ: "},
+	Messages: arabicMessages}
 
 func TestRenderPageThirdLanguage(t *testing.T) {
 	t.Parallel()

@@ -30,7 +30,7 @@ func (f *Form) validateBytes(ctx context.Context, data []byte, locale string, up
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	l := resolve(locale)
+	l := f.lang(locale)
 	if int64(len(data)) > f.limits.maxBody {
 		return nil, f.inputFailure(&inputError{kind: ErrTooLarge, offset: -1}, l)
 	}
@@ -62,7 +62,7 @@ func (f *Form) validateValue(ctx context.Context, v any, locale string, upTo int
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	l := resolve(locale)
+	l := f.lang(locale)
 	clean, err := f.normalize(v)
 	if err != nil {
 		return nil, f.inputFailure(err, l)
