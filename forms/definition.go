@@ -172,6 +172,7 @@ type Option struct {
 	Text  string
 	label map[string]string
 	def   string // label when no translation matches; Text when empty
+	yesNo bool   // one of the built-in Yes and No of a yes-or-no question
 }
 
 // Label returns the option label in the best matching locale, falling
@@ -188,8 +189,8 @@ func (o Option) labelIn(l *lang) string {
 
 // yesNo are the options of a boolean drawn as radio buttons.
 var yesNo = []Option{
-	{Value: true, Text: "true", def: "Yes", label: map[string]string{"en": "Yes", "es": "Sí"}},
-	{Value: false, Text: "false", def: "No", label: map[string]string{"en": "No", "es": "No"}},
+	{Value: true, Text: "true", def: "Yes", label: map[string]string{"en": "Yes", "es": "Sí"}, yesNo: true},
+	{Value: false, Text: "false", def: "No", label: map[string]string{"en": "No", "es": "No"}, yesNo: true},
 }
 
 // Label returns the field title in the best matching locale, falling back

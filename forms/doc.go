@@ -199,7 +199,8 @@
 //  1. translate the form's own texts (x-title, x-description, option
 //     labels, and x-errorName and x-messages where the form has them)
 //     keyed by the language's BCP 47 tag, such as "ar";
-//  2. write a Language: the page's fixed texts and, in its Messages,
+//  2. write a Language: the page's fixed texts (buttons, headings, the
+//     Yes and No of a yes-or-no question, the shell's) and, in its Messages,
 //     every default message, starting from a copy of
 //     DefaultMessages("en") (the placeholders are documented on
 //     Messages);

@@ -120,7 +120,7 @@ func ExampleLanguage() {
 	msgs, _ := forms.DefaultMessages("en")
 	msgs.Plain["required"] = "أدخل إجابة."
 	arabic := forms.Language{Tag: "ar", ErrorHeading: "هناك مشكلة", Submit: "إرسال", Continue: "متابعة",
-		StepOf: "الخطوة %d من %d", Required: "(مطلوب)", Choose: "- اختر -",
+		StepOf: "الخطوة %d من %d", Required: "(مطلوب)", Choose: "- اختر -", Yes: "نعم", No: "لا",
 		Shell:    forms.ShellText{SkipLink: "انتقل إلى المحتوى الرئيسي", Back: "رجوع", ErrorPrefix: "خطأ: "},
 		Messages: msgs}
 	reg, err := forms.NewRegistry(&forms.RegistryConfig{Languages: []forms.Language{arabic}})

@@ -31,6 +31,10 @@ type Language struct {
 	// with two %d ("Step %d of %d"); Required follows a required label;
 	// Choose is a select's empty option.
 	ErrorHeading, Submit, Continue, StepOf, Required, Choose string
+	// Yes and No label the two radio buttons of a yes-or-no question (a
+	// boolean drawn as radio buttons) whose form gives no x-options
+	// label in the language.
+	Yes, No string
 	// Shell holds the page shell's texts.
 	Shell ShellText
 	// Messages are the default validation messages in the language.
@@ -122,7 +126,7 @@ func (lg Language) validate() error {
 		errs = append(errs, fmt.Errorf("forms: language %q: tag is not BCP 47", lg.Tag))
 	}
 	for name, v := range map[string]string{"ErrorHeading": lg.ErrorHeading, "Submit": lg.Submit, "Continue": lg.Continue,
-		"Required": lg.Required, "Choose": lg.Choose, "Shell.SkipLink": lg.Shell.SkipLink, "Shell.Back": lg.Shell.Back,
+		"Required": lg.Required, "Choose": lg.Choose, "Yes": lg.Yes, "No": lg.No, "Shell.SkipLink": lg.Shell.SkipLink, "Shell.Back": lg.Shell.Back,
 		"Shell.ErrorPrefix": lg.Shell.ErrorPrefix} {
 		if v == "" {
 			errs = append(errs, fmt.Errorf("forms: language %q: %s is empty", lg.Tag, name))

@@ -295,7 +295,7 @@ func TestLanguageMessagesValidated(t *testing.T) {
 		{name: "a placeholder with nothing to fill it", langs: []Language{changed(func(m *Messages) { m.Plain["required"] = "أدخل {name}." })},
 			want: []string{`Messages.Plain has placeholders the English text lacks: "required" uses {name}`}},
 		{name: "a built-in language", langs: []Language{{Tag: "es-MX", ErrorHeading: "x", Submit: "x", Continue: "x", StepOf: "%d %d",
-			Required: "x", Choose: "x", Shell: ShellText{SkipLink: "x", Back: "x", ErrorPrefix: "x"}}},
+			Required: "x", Choose: "x", Yes: "x", No: "x", Shell: ShellText{SkipLink: "x", Back: "x", ErrorPrefix: "x"}}},
 			want: []string{`language "es-MX": base language "es" is already built in`}},
 		{name: "two languages of one base", langs: []Language{arabic, func() Language { lg := arabic; lg.Tag = "ar-EG"; return lg }()},
 			want: []string{`language "ar-EG": base language "ar" is already given as "ar"`}},
@@ -383,4 +383,36 @@ func TestAddedLanguageNeedsTheFormsTexts(t *testing.T) {
 	out := renderPage(t, r, Page{Form: translated, Locale: "ar", Errors: ve})
 	assert.Contains(t, out, `<html lang="ar" dir="rtl">`, "a page-only language still draws the page")
 	assert.Contains(t, out, "Enter an answer.", "with the messages validation gave")
+}
+
+// TestYesNoInAnAddedLanguage: the Yes and No of a yes-or-no question come
+// from the page's language unless the form labels them itself in it.
+func TestYesNoInAnAddedLanguage(t *testing.T) {
+	t.Parallel()
+	reg := arabicRegistry(t)
+	f, err := reg.Load(context.Background(), "lit.json", []byte(`{"type": "object", "x-form": {"id": "lit", "version": 1},
+		"title": "Streetlight", "x-title": {"ar": "إنارة الشارع", "es": "Farola"},
+		"properties": {
+			"dark": {"type": "boolean", "x-widget": "radio", "title": "Is it dark?", "x-title": {"ar": "هل هو مطفأ؟", "es": "¿Está apagada?"}},
+			"safe": {"type": "boolean", "x-widget": "radio", "title": "Is it safe?", "x-title": {"ar": "هل هو آمن؟", "es": "¿Es seguro?"},
+				"x-options": {"true": {"en": "Safe", "ar": "آمن"}, "false": {"en": "Unsafe", "ar": "غير آمن"}}}}}`))
+	require.NoError(t, err)
+	r, err := NewRenderer(nil)
+	require.NoError(t, err)
+	draw := func(locale string) string {
+		var b strings.Builder
+		require.NoError(t, r.Render(&b, Page{Form: f, Locale: locale, Action: "/"}))
+		return b.String()
+	}
+	ar := draw("ar")
+	assert.Contains(t, ar, `for="f-dark-0">نعم</label>`)
+	assert.Contains(t, ar, `for="f-dark-1">لا</label>`)
+	assert.Contains(t, ar, `for="f-safe-0">آمن</label>`, "the form's own label wins")
+	assert.NotContains(t, ar, ">Yes<")
+	es := draw("es")
+	assert.Contains(t, es, `for="f-dark-0">Sí</label>`)
+	assert.Contains(t, es, `for="f-safe-0">Sí</label>`, "a form label only in English does not mix into a Spanish page")
+	en := draw("en")
+	assert.Contains(t, en, `for="f-dark-0">Yes</label>`)
+	assert.Contains(t, en, `for="f-safe-0">Safe</label>`)
 }

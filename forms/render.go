@@ -296,10 +296,10 @@ func onlyIn(l *lang) *lang {
 // pageTexts are the built-in languages, in messageLocales order.
 var pageTexts = []Language{
 	{Tag: "en", ErrorHeading: "There is a problem", Submit: "Submit", Continue: "Continue", StepOf: "Step %d of %d",
-		Required: "(required)", Choose: "- Select -",
+		Required: "(required)", Choose: "- Select -", Yes: "Yes", No: "No",
 		Shell: ShellText{SkipLink: "Skip to main content", Back: "Back", ErrorPrefix: "Error: "}},
 	{Tag: "es", ErrorHeading: "Hay un problema", Submit: "Enviar", Continue: "Continuar", StepOf: "Paso %d de %d",
-		Required: "(obligatorio)", Choose: "- Seleccione -",
+		Required: "(obligatorio)", Choose: "- Seleccione -", Yes: "Sí", No: "No",
 		Shell: ShellText{SkipLink: "Saltar al contenido principal", Back: "Volver", ErrorPrefix: "Error: "}},
 }
 
@@ -514,7 +514,7 @@ func buildView(p Page, more []*addedLang) (*FormView, Language, error) {
 			errs[fe.Field] = fe
 		}
 	}
-	b := viewBuilder{l: l, errs: errs, required: txt.Required, choose: txt.Choose}
+	b := viewBuilder{l: l, errs: errs, required: txt.Required, choose: txt.Choose, yes: txt.Yes, no: txt.No}
 	if p.Errors != nil {
 		b.targets = make(map[string]string, len(f.byPath)) // the summary links each error to its input
 	}
@@ -585,6 +585,21 @@ type viewBuilder struct {
 	errs             map[string]FieldError
 	targets          map[string]string
 	required, choose string
+	yes, no          string // the language's labels of a yes-or-no question
+}
+
+// optionLabel is o's label in the page's language: the form's own, or
+// for the Yes and No of a yes-or-no question, the language's.
+func (b *viewBuilder) optionLabel(o Option) string {
+	if o.yesNo {
+		if _, ok := o.label[b.l.tag]; !ok && b.yes != "" {
+			if o.Value == true {
+				return b.yes
+			}
+			return b.no
+		}
+	}
+	return o.labelIn(b.l)
 }
 
 // field builds the view of fl holding val; required marks a field that is
@@ -620,7 +635,7 @@ func (b *viewBuilder) field(fl *Field, val any, required bool) *FieldView {
 			fv.ChoiceClass, fv.ChoiceType, fv.Multiple = "usa-checkbox", "checkbox", true
 		}
 		for i, o := range fl.Options {
-			fv.Options = append(fv.Options, OptionView{ID: fv.ID + "-" + strconv.Itoa(i), Value: o.Text, Label: o.labelIn(b.l), Checked: chosen(val, o.Text)})
+			fv.Options = append(fv.Options, OptionView{ID: fv.ID + "-" + strconv.Itoa(i), Value: o.Text, Label: b.optionLabel(o), Checked: chosen(val, o.Text)})
 		}
 		if fl.Widget == "select" {
 			fv.IsSelect = true

@@ -233,7 +233,7 @@ const arabicForm = `{
 // arabic is a third language, written right to left, that civickit does
 // not ship: page texts and default messages (arabicMessages).
 var arabic = Language{Tag: "ar", ErrorHeading: "هناك مشكلة", Submit: "إرسال", Continue: "متابعة",
-	StepOf: "الخطوة %d من %d", Required: "(مطلوب)", Choose: "- اختر -",
+	StepOf: "الخطوة %d من %d", Required: "(مطلوب)", Choose: "- اختر -", Yes: "نعم", No: "لا",
 	Shell:    ShellText{SkipLink: "انتقل إلى المحتوى الرئيسي", Back: "رجوع", ErrorPrefix: "خطأ: "},
 	Messages: arabicMessages}
 
