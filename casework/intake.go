@@ -1,13 +1,13 @@
 package casework
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -122,17 +122,12 @@ func (h *intake) draw(w http.ResponseWriter, r *http.Request, status int, p form
 	p.Action = selfURL(r)
 	p.Hidden = map[string]string{"_key": key}
 	p.Languages = h.links // the renderer leaves out the page's own language
-	var b strings.Builder
+	var b bytes.Buffer
 	if err := h.cfg.Pages.RenderPage(&b, p); err != nil {
 		fail(w, r, h.cfg.Pages, err, h.texts.pick(locale), "", "")
 		return
 	}
-	hd := w.Header()
-	hd.Set("Content-Type", "text/html; charset=utf-8")
-	hd.Set("Cache-Control", "no-store")
-	hd.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_, _ = w.Write([]byte(b.String()))
+	writeHTML(w, status, "", b.Bytes()) // the <html lang> is the renderer's choice
 }
 
 // submit reads a post and answers it: the form again with errors, the

@@ -1,6 +1,7 @@
 package casework
 
 import (
+	"bytes"
 	"crypto/rand"
 	"embed"
 	"html/template"
@@ -60,19 +61,28 @@ func fail(w http.ResponseWriter, r *http.Request, rd *forms.Renderer, err error,
 // page answers status with a document of the shell around the named
 // template. A page that cannot be drawn is a plain 500.
 func page(w http.ResponseWriter, rd *forms.Renderer, status int, d forms.Document, name string, data any) {
-	var b strings.Builder
+	var b bytes.Buffer
 	err := rd.RenderDocument(&b, d, func(w io.Writer) error { return pages.ExecuteTemplate(w, name, data) })
 	if err != nil {
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		return
 	}
+	writeHTML(w, status, d.Lang, b.Bytes())
+}
+
+// writeHTML sends a drawn page, never cached (it may show a resident's
+// answers or a staff queue) and never sniffed; lang is its
+// Content-Language, "" to send none.
+func writeHTML(w http.ResponseWriter, status int, lang string, page []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Language", d.Lang)
+	if lang != "" {
+		h.Set("Content-Language", lang)
+	}
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
-	_, _ = io.WriteString(w, b.String())
+	_, _ = w.Write(page)
 }
 
 // newKey returns a random idempotency key for a drawn page.
