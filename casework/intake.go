@@ -205,10 +205,7 @@ func selfURL(r *http.Request) string {
 	if u, err := url.ParseRequestURI(r.RequestURI); err == nil && r.RequestURI != "" {
 		path = u.Path
 	}
-	u := url.URL{Path: path}
-	if l := r.URL.Query().Get("lang"); l != "" && len(l) <= 35 {
-		u.RawQuery = "lang=" + url.QueryEscape(l)
-	}
+	u := url.URL{Path: path, RawQuery: langQuery(r)}
 	return u.String()
 }
 

@@ -175,7 +175,7 @@ func (q *queue) list(w http.ResponseWriter, r *http.Request, actor workflow.Acto
 		fail(w, r, q.cfg.Pages, err, t, q.home(r), t.BackToQueue)
 		return
 	}
-	lang := langParam(r)
+	lang := langQuery(r)
 	v := queueView{Text: t, Rows: make([]rowView, 0, len(qp.Items))}
 	for _, it := range qp.Items {
 		c := it.Case
@@ -199,7 +199,7 @@ func (q *queue) list(w http.ResponseWriter, r *http.Request, actor workflow.Acto
 	}
 	if qp.NextCursor != "" {
 		vals := url.Values{"cursor": {qp.NextCursor}}
-		if l := r.URL.Query().Get("lang"); lang != "" {
+		if l := langParam(r); l != "" {
 			vals.Set("lang", l)
 		}
 		v.Next = q.cfg.Path + "?" + vals.Encode()
@@ -288,16 +288,8 @@ func (q *queue) act(w http.ResponseWriter, r *http.Request, actor workflow.Actor
 
 // home is the queue's first page in the request's language.
 func (q *queue) home(r *http.Request) string {
-	u := url.URL{Path: q.cfg.Path, RawQuery: langParam(r)}
+	u := url.URL{Path: q.cfg.Path, RawQuery: langQuery(r)}
 	return u.String()
-}
-
-// langParam is the request's "lang" parameter as a query string, or "".
-func langParam(r *http.Request) string {
-	if l := r.URL.Query().Get("lang"); l != "" && len(l) <= 35 {
-		return "lang=" + url.QueryEscape(l)
-	}
-	return ""
 }
 
 // stateTitle is the title of the case's state in its workflow, else its

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"reflect"
 
 	"golang.org/x/text/language"
@@ -95,10 +96,30 @@ func (t *texts) pick(locale string) Text {
 	return t.all[i]
 }
 
+// maxLangParam bounds the "lang" parameter; a longer one is ignored.
+const maxLangParam = 35
+
+// langParam is the request's "lang" query parameter, or "".
+func langParam(r *http.Request) string {
+	if l := r.URL.Query().Get("lang"); len(l) <= maxLangParam {
+		return l
+	}
+	return ""
+}
+
+// langQuery is the request's "lang" parameter as a query string, to keep
+// on the links and redirects a page makes, or "".
+func langQuery(r *http.Request) string {
+	if l := langParam(r); l != "" {
+		return "lang=" + url.QueryEscape(l)
+	}
+	return ""
+}
+
 // requestLocale is the language a request asks for: its "lang" query
 // parameter, else its Accept-Language header.
 func requestLocale(r *http.Request) string {
-	if l := r.URL.Query().Get("lang"); l != "" && len(l) <= 35 {
+	if l := langParam(r); l != "" {
 		return l
 	}
 	return r.Header.Get("Accept-Language")
