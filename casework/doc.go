@@ -33,7 +33,9 @@
 //   - GET Path draws one page of the cases matching QueueConfig.Query,
 //     with a button for each action the signed-in staff member may take
 //     now (workflow.Engine.Queue: one store read per page), and a link to
-//     the next page.
+//     the next page. An action whose transition takes a payload form gets
+//     no button, since a button cannot fill the form in; the JSON listing
+//     (Accept: application/json) names every action.
 //   - POST Path{case id}/{trigger} fires the trigger as that person, with
 //     the case version the page showed ("version" form value): a case
 //     changed since is refused with 409 and nothing is written. Success

@@ -46,10 +46,10 @@ const maxCursor = 512
 
 // queue is the handler NewQueue returns.
 type queue struct {
-	cfg    QueueConfig
-	texts  *texts
-	guard  *http.CrossOriginProtection
-	titles sync.Map // "type\x00version" -> map[string]string of state titles
+	cfg   QueueConfig
+	texts *texts
+	guard *http.CrossOriginProtection
+	defs  sync.Map // "type\x00version" -> *definitionFacts
 }
 
 // NewQueue returns the handler of a staff work queue mounted at
@@ -179,14 +179,15 @@ func (q *queue) list(w http.ResponseWriter, r *http.Request, actor workflow.Acto
 	v := queueView{Text: t, Rows: make([]rowView, 0, len(qp.Items))}
 	for _, it := range qp.Items {
 		c := it.Case
-		row := rowView{ID: c.ID, State: q.stateTitle(c), Opened: c.CreatedAt, Due: c.Due, Version: c.Version,
+		facts := q.facts(c)
+		row := rowView{ID: c.ID, State: facts.stateTitle(c.State), Opened: c.CreatedAt, Due: c.Due, Version: c.Version,
 			OpenedText: c.CreatedAt.UTC().Format("2006-01-02 15:04 MST")}
 		if !c.Due.IsZero() {
 			row.DueText = c.Due.UTC().Format("2006-01-02 15:04 MST")
 		}
 		for _, a := range it.Actions {
-			if !a.Allowed {
-				continue
+			if !a.Allowed || facts.needsForm[a.Trigger] {
+				continue // a button cannot fill in the action's form
 			}
 			title := a.Title
 			if title == "" {
@@ -292,24 +293,43 @@ func (q *queue) home(r *http.Request) string {
 	return u.String()
 }
 
-// stateTitle is the title of the case's state in its workflow, else its
-// name.
-func (q *queue) stateTitle(c adapters.Case) string {
+// definitionFacts are what the queue page reads from a case's workflow
+// definition.
+type definitionFacts struct {
+	titles    map[string]string // state name -> title
+	needsForm map[string]bool   // triggers whose action takes a payload form
+}
+
+// facts returns the facts of the case's workflow, read once per type and
+// version.
+func (q *queue) facts(c adapters.Case) *definitionFacts {
 	key := c.Type + "\x00" + strconv.Itoa(c.DefinitionVersion)
-	m, ok := q.titles.Load(key)
-	if !ok {
-		titles := map[string]string{}
-		if wf, err := q.cfg.Engine.Workflow(c.Type, c.DefinitionVersion); err == nil {
-			for _, s := range wf.Definition().States {
-				if s.Title != "" {
-					titles[s.Name] = s.Title
-				}
+	if f, ok := q.defs.Load(key); ok {
+		return f.(*definitionFacts)
+	}
+	f := &definitionFacts{titles: map[string]string{}, needsForm: map[string]bool{}}
+	if wf, err := q.cfg.Engine.Workflow(c.Type, c.DefinitionVersion); err == nil {
+		def := wf.Definition()
+		for _, s := range def.States {
+			if s.Title != "" {
+				f.titles[s.Name] = s.Title
 			}
 		}
-		m, _ = q.titles.LoadOrStore(key, titles)
+		for _, t := range def.Transitions {
+			if t.Form != "" {
+				f.needsForm[t.Trigger] = true
+			}
+		}
 	}
-	if s, ok := m.(map[string]string)[c.State]; ok {
+	got, _ := q.defs.LoadOrStore(key, f)
+	return got.(*definitionFacts)
+}
+
+// stateTitle is the title of the case's state in its workflow, else its
+// name.
+func (f *definitionFacts) stateTitle(state string) string {
+	if s, ok := f.titles[state]; ok {
 		return s
 	}
-	return c.State
+	return state
 }

@@ -538,3 +538,31 @@ func TestQueueShowsDueTimesAndUntitledActions(t *testing.T) {
 	assert.Equal(t, "close", out.Items[0].Actions[3].Trigger)
 	assert.Empty(t, out.Items[0].Actions[3].Title)
 }
+
+// TestQueueOffersNoButtonForAnActionWithAForm: an action whose transition
+// takes a payload form cannot be done by pressing a button, so the queue
+// leaves it to a page of the program's own, in HTML; the JSON listing
+// still names it.
+func TestQueueOffersNoButtonForAnActionWithAForm(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	flow := strings.Replace(potholeFlow, `"to": "inspecting", "roles": ["staff"]}`, `"to": "inspecting", "roles": ["staff"], "form": "inspection"}`, 1)
+	require.NotEqual(t, potholeFlow, flow)
+	def, err := workflow.ParseDefinition([]byte(flow))
+	require.NoError(t, err)
+	wf, err := workflow.Compile(def, &workflow.Hooks{Forms: map[string]workflow.PayloadValidator{"inspection": w.report}})
+	require.NoError(t, err)
+	engine, err := workflow.New(memory.New(), nil)
+	require.NoError(t, err)
+	require.NoError(t, engine.Register(wf))
+	c, err := engine.Open(t.Context(), workflow.OpenParams{Type: "pothole", Data: []byte(`{"location": "12 Elm Street"}`)})
+	require.NoError(t, err)
+	h, err := casework.NewQueue(casework.QueueConfig{Engine: engine, Pages: w.pages, Path: "/queue/", Roles: []string{"staff"}})
+	require.NoError(t, err)
+
+	page := get(as(staff, h), "/queue/").Body.String()
+	assert.Contains(t, page, c.ID)
+	assert.Empty(t, buttons(page), "no button for an action that needs its form filled in")
+	assert.Contains(t, page, "None for you now")
+	assert.Contains(t, getJSON(as(staff, h), "/queue/").Body.String(), `"trigger":"inspect"`)
+}
