@@ -302,11 +302,18 @@ const (
 // CaseQuery filters and pages ListCases. Zero fields do not filter. Its
 // times, like every time a store compares, count as StoredTime(t).
 type CaseQuery struct {
-	Type      string
-	State     string
+	Type  string
+	State string
+	// Submitter keeps cases whose submitter's subject equals it. Two
+	// identity providers can issue the same subject, so a resident's
+	// "my cases" query sets SubmitterIssuer too.
 	Submitter string
-	Team      string
-	Assignee  string
+	// SubmitterIssuer keeps cases whose submitter's issuer equals it;
+	// empty does not filter. A case stored without an issuer (one written
+	// before issuers were kept) matches no SubmitterIssuer.
+	SubmitterIssuer string
+	Team            string
+	Assignee        string
 	// DueBefore keeps cases due strictly before it.
 	DueBefore time.Time
 	// OpenedFrom and OpenedTo keep cases created in [OpenedFrom, OpenedTo).

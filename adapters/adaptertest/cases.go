@@ -26,6 +26,7 @@ var caseClauses = []clause{
 	{"RequestKeyReplaysFirstResultOrReturnsErrDuplicate", testTransitionRequestKey},
 	{"ListCasesPaginatesEveryCaseOnceInOrder", testPagination},
 	{"ListCasesFilters", testListFilters},
+	{"ListCasesKeepsSubmittersOfTwoIssuersApart", testListBySubmitterIssuer},
 	{"ListCasesByDueListsOnlyCasesWithDueInDueOrder", testListByDue},
 	{"ListCasesCapsPageSize", testPageSize},
 	{"CountCasesByStateCountsMatchingCases", testCountByState},
@@ -596,6 +597,79 @@ func testListFilters(t *testing.T, open Opener) {
 		if len(want) == 0 || !slices.Equal(got, want) {
 			t.Errorf("filter %s keeps exactly the matching cases in order: got %v, want %v", tt.name, got, want)
 		}
+	}
+}
+
+// testListBySubmitterIssuer writes cases of one subject under two issuers
+// and under none, beside another subject's, interleaved in creation order
+// so that every page of a filtered listing skips cases that do not match.
+func testListBySubmitterIssuer(t *testing.T, open Opener) {
+	s, ctx := open(t), ctxFor(t)
+	const issuerA, issuerB = "https://login.example.gov", "https://id.state.example"
+	kinds := []struct{ subject, issuer string }{
+		{"resident-1", issuerA}, {"resident-1", issuerB}, {"resident-1", ""}, {"resident-2", issuerA},
+	}
+	for i := range 24 {
+		p := newCase(fmt.Sprintf("case-%02d", i), base.Add(time.Duration(i)*time.Hour))
+		k := kinds[i%len(kinds)]
+		p.Case.Submitter, p.Case.SubmitterIssuer = k.subject, k.issuer
+		p.Case.Due = base.Add(time.Duration(48-i) * time.Hour)
+		_, err := s.CreateCase(ctx, p)
+		must(t, err, "CreateCase")
+	}
+	ids := func(kind ...int) []string {
+		var out []string
+		for i := range 24 {
+			if slices.Contains(kind, i%len(kinds)) {
+				out = append(out, fmt.Sprintf("case-%02d", i))
+			}
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		q    adapters.CaseQuery
+		want []string
+	}{
+		{"SubjectAndIssuer", adapters.CaseQuery{Submitter: "resident-1", SubmitterIssuer: issuerA}, ids(0)},
+		{"SubjectAndOtherIssuer", adapters.CaseQuery{Submitter: "resident-1", SubmitterIssuer: issuerB}, ids(1)},
+		{"IssuerAlone", adapters.CaseQuery{SubmitterIssuer: issuerA}, ids(0, 3)},
+		{"SubjectAlone", adapters.CaseQuery{Submitter: "resident-1"}, ids(0, 1, 2)},
+		{"SubjectNotUnderIssuer", adapters.CaseQuery{Submitter: "resident-2", SubmitterIssuer: issuerB}, nil},
+	}
+	for _, tt := range tests {
+		for _, order := range []adapters.Order{adapters.OrderOpened, adapters.OrderDue} {
+			want := slices.Clone(tt.want)
+			if order == adapters.OrderDue {
+				slices.Reverse(want) // due order is reverse creation order
+			}
+			q := tt.q
+			q.Order, q.Limit = order, 2
+			var got []string
+			for {
+				page, err := s.ListCases(ctx, q)
+				must(t, err, "ListCases")
+				if len(page.Cases) > 2 {
+					t.Fatalf("filter %s by %s: a page holds at most Limit cases: got %d", tt.name, order, len(page.Cases))
+				}
+				for _, c := range page.Cases {
+					got = append(got, c.ID)
+				}
+				if page.NextCursor == "" {
+					break
+				}
+				if len(got) > 24 {
+					t.Fatalf("filter %s by %s: pagination ends", tt.name, order)
+				}
+				q.Cursor = page.NextCursor
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("filter %s by %s keeps exactly the matching cases, each once, in order across pages: got %v, want %v", tt.name, order, got, want)
+			}
+		}
+		counts, err := s.CountCasesByState(ctx, tt.q)
+		must(t, err, "CountCasesByState")
+		sameInt(t, counts["submitted"], int64(len(tt.want)), "CountCasesByState filter "+tt.name+" counts the matching cases")
 	}
 }
 

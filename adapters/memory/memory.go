@@ -419,6 +419,7 @@ func matches(c *adapters.Case, q adapters.CaseQuery) bool {
 	case q.Type != "" && c.Type != q.Type,
 		q.State != "" && c.State != q.State,
 		q.Submitter != "" && c.Submitter != q.Submitter,
+		q.SubmitterIssuer != "" && c.SubmitterIssuer != q.SubmitterIssuer,
 		q.Team != "" && c.Team != q.Team,
 		q.Assignee != "" && c.Assignee != q.Assignee,
 		!q.DueBefore.IsZero() && (c.Due.IsZero() || !c.Due.Before(q.DueBefore)),

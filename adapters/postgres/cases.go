@@ -380,6 +380,9 @@ func caseFilter(q adapters.CaseQuery) (where []string, args []any) {
 	if q.Submitter != "" {
 		add("submitter = $? AND submitter <> ''", q.Submitter)
 	}
+	if q.SubmitterIssuer != "" {
+		add("submitter_issuer = $?", q.SubmitterIssuer)
+	}
 	if q.Team != "" {
 		add("team = $?", q.Team)
 	}

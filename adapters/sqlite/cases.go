@@ -442,7 +442,8 @@ func where(q adapters.CaseQuery) (string, []any) {
 		args = append(args, arg)
 	}
 	for _, f := range []struct{ col, val string }{
-		{"type", q.Type}, {"state", q.State}, {"submitter", q.Submitter}, {"team", q.Team}, {"assignee", q.Assignee},
+		{"type", q.Type}, {"state", q.State}, {"submitter", q.Submitter}, {"submitter_issuer", q.SubmitterIssuer},
+		{"team", q.Team}, {"assignee", q.Assignee},
 	} {
 		if f.val != "" {
 			add(f.col+" = ?", f.val)
