@@ -30,7 +30,8 @@ func TestListingsWalkAnIndexInOrder(t *testing.T) {
 			CASE WHEN i % 3 = 0 THEN '' ELSE 'staff-' || (i % 12) END,
 			'web',
 			CASE WHEN i % 4 = 0 THEN NULL ELSE timestamptz '2026-01-01' + (i % 7919) * interval '1 minute' END,
-			NULL, timestamptz '2026-01-01' + i * interval '1 second', timestamptz '2026-01-01' + i * interval '1 second', NULL, ''
+			NULL, timestamptz '2026-01-01' + i * interval '1 second', timestamptz '2026-01-01' + i * interval '1 second', NULL,
+			CASE WHEN i % 4 = 0 THEN '' ELSE (ARRAY['https://login.example.gov','https://id.state.example'])[1 + i / 10 % 2] END
 		FROM generate_series(1, 40000) AS i;
 		ANALYZE `+qs+`.cases`)
 	require.NoError(t, err)
@@ -42,6 +43,8 @@ func TestListingsWalkAnIndexInOrder(t *testing.T) {
 		"Team":                {Team: "team-7"},
 		"Assignee":            {Assignee: "staff-5"},
 		"Submitter":           {Submitter: "resident-7"},
+		"SubmitterAndIssuer":  {Submitter: "resident-7", SubmitterIssuer: "https://id.state.example"},
+		"Issuer":              {SubmitterIssuer: "https://login.example.gov"},
 		"OpenedBetween":       {OpenedFrom: testTime, OpenedTo: testTime.Add(time.Hour)},
 		"DueAll":              {Order: adapters.OrderDue},
 		"DueState":            {Order: adapters.OrderDue, State: "waiting"},
@@ -51,6 +54,8 @@ func TestListingsWalkAnIndexInOrder(t *testing.T) {
 		"StateAfterCursor":    {State: "in-review", Cursor: adapters.CaseQuery{}.NextCursor(adapters.Case{ID: "case-20000", CreatedAt: time.Date(2026, 1, 1, 5, 0, 0, 0, time.UTC)})},
 		"DueTeamAfterCursor":  {Order: adapters.OrderDue, Team: "team-3", Cursor: adapters.CaseQuery{Order: adapters.OrderDue}.NextCursor(adapters.Case{ID: "case-100", Due: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)})},
 		"AssigneeAfterCursor": {Assignee: "staff-5", Cursor: adapters.CaseQuery{}.NextCursor(adapters.Case{ID: "case-30000", CreatedAt: time.Date(2026, 1, 1, 8, 0, 0, 0, time.UTC)})},
+		"SubmitterAndIssuerAfterCursor": {Submitter: "resident-7", SubmitterIssuer: "https://id.state.example",
+			Cursor: adapters.CaseQuery{}.NextCursor(adapters.Case{ID: "case-30000", CreatedAt: time.Date(2026, 1, 1, 8, 0, 0, 0, time.UTC)})},
 	}
 	for name, q := range queries {
 		require.NoError(t, q.Validate(), name)

@@ -159,6 +159,8 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 		{"Type", adapters.CaseQuery{Type: "pothole"}, "cases_type_created"},
 		{"State", adapters.CaseQuery{State: "submitted"}, "cases_state_created"},
 		{"Submitter", adapters.CaseQuery{Submitter: "r"}, "cases_submitter_created"},
+		{"SubmitterAndIssuer", adapters.CaseQuery{Submitter: "r", SubmitterIssuer: "https://login.example.gov"}, "cases_submitter_created"},
+		{"Issuer", adapters.CaseQuery{SubmitterIssuer: "https://login.example.gov"}, "cases_created"},
 		{"Team", adapters.CaseQuery{Team: "roads"}, "cases_team_created"},
 		{"Assignee", adapters.CaseQuery{Assignee: "staff"}, "cases_assignee_created"},
 		{"Due", due, "cases_due"},
@@ -167,6 +169,7 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 		{"TeamByDue", adapters.CaseQuery{Order: adapters.OrderDue, Team: "roads"}, "cases_team_due"},
 		{"AssigneeByDue", adapters.CaseQuery{Order: adapters.OrderDue, Assignee: "staff"}, "cases_assignee_due"},
 		{"StateAfterCursor", cursor(adapters.CaseQuery{State: "submitted"}), "cases_state_created"},
+		{"SubmitterAndIssuerAfterCursor", cursor(adapters.CaseQuery{Submitter: "r", SubmitterIssuer: "https://login.example.gov"}), "cases_submitter_created"},
 		{"DueAfterCursor", cursor(due), "cases_due"},
 	} {
 		query, args := listQuery(tt.q)
