@@ -35,7 +35,8 @@
 //     now (workflow.Engine.Queue: one store read per page), and a link to
 //     the next page. An action whose transition takes a payload form gets
 //     no button, since a button cannot fill the form in; the JSON listing
-//     (Accept: application/json) names every action.
+//     (Accept: application/json) names every action the case's state
+//     offers, with the denial code of those the person may not take.
 //   - POST Path{case id}/{trigger} fires the trigger as that person, with
 //     the case version the page showed ("version" form value): a case
 //     changed since is refused with 409 and nothing is written. Success

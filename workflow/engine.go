@@ -762,14 +762,17 @@ func (w *Workflow) permitted(ctx context.Context, c *adapters.Case, actor Actor)
 }
 
 // permitBuffers back the actions of one or more permitted calls, so a
-// queue page allocates them once: actions and denials with room for every
-// trigger, byTrigger and allowed (cleared on use) at least as long as the
-// triggers.
+// queue page allocates them once: actions and denials, appended to
+// (growing them leaves the actions already returned as they are),
+// byTrigger and allowed (cleared on use) at least as long as the
+// triggers. offered leaves out the triggers the case's state has no
+// transition for, as a queue lists them.
 type permitBuffers struct {
 	actions   []Action
 	denials   []DeniedError
 	byTrigger []*DeniedError
 	allowed   []bool
+	offered   bool
 }
 
 // permittedInto is permitted evaluating with cl, the call ctx carries,
@@ -800,6 +803,8 @@ func (w *Workflow) permittedInto(ctx context.Context, cl *call, c *adapters.Case
 			a.Allowed = true
 		case cl.denials[i] != nil:
 			a.Denied = cl.denials[i]
+		case b.offered:
+			continue
 		default:
 			reason := ""
 			if st != nil {

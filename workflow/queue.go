@@ -12,8 +12,11 @@ import (
 type QueueItem struct {
 	// Case is the case as the store listed it.
 	Case adapters.Case
-	// Actions are the case's actions for the actor, as Permitted lists
-	// them.
+	// Actions are the actions the case's current state offers, in
+	// definition order: each allowed for the actor, or denied with its
+	// reason (a role, the assurance level, a guard), as Permitted says.
+	// Unlike Permitted, triggers the state has no transition for are left
+	// out: a queue shows what can be done with each case now.
 	Actions []Action
 }
 
@@ -27,9 +30,10 @@ type QueuePage struct {
 }
 
 // Queue returns one page of the cases matching q, each with the actions
-// the actor may take on it: a staff work queue. The actions follow the
-// rules of Permitted, computed from the listed case without reading it
-// again, so a page costs one store read. A case of a type or definition
+// its state offers, allowed or denied for the actor: a staff work queue.
+// The actions follow the rules of Permitted (see QueueItem.Actions),
+// computed from the listed case without reading it again, so a page
+// costs one store read. A case of a type or definition
 // version the engine has no workflow for returns adapters.ErrNotFound;
 // store errors (ErrInvalidArgument for a bad limit or cursor) are
 // wrapped.
@@ -40,17 +44,18 @@ func (e *Engine) Queue(ctx context.Context, actor Actor, q adapters.CaseQuery) (
 	}
 	out := QueuePage{Items: make([]QueueItem, len(page.Cases)), NextCursor: page.NextCursor}
 	flows := make([]*Workflow, len(page.Cases))
-	n, most := 0, 0
+	most := 0
 	for i := range page.Cases {
 		c := &page.Cases[i]
 		if flows[i], err = e.Workflow(c.Type, c.DefinitionVersion); err != nil {
 			return QueuePage{}, fmt.Errorf("workflow: queue: case %s: %w", c.ID, err)
 		}
-		n += len(flows[i].triggers)
 		most = max(most, len(flows[i].triggers))
 	}
-	// One allocation of each kind serves the whole page.
-	b := permitBuffers{actions: make([]Action, 0, n), denials: make([]DeniedError, 0, n), byTrigger: make([]*DeniedError, most), allowed: make([]bool, most)}
+	// The buffers serve the whole page; a state offers a few actions, so
+	// four per case is a first guess that append grows if need be.
+	b := permitBuffers{actions: make([]Action, 0, 4*len(page.Cases)), byTrigger: make([]*DeniedError, most),
+		allowed: make([]bool, most), offered: true}
 	// So does one call, evaluated against each case in turn.
 	cl := new(call)
 	cctx := withCall(ctx, cl)

@@ -61,9 +61,16 @@ func TestQueue(t *testing.T) {
 			queueLists += counted.lists.Load() - lists
 			for _, item := range page.Items {
 				seen = append(seen, item.Case.ID)
-				want, err := e.Permitted(ctx, item.Case.ID, reviewer)
+				all, err := e.Permitted(ctx, item.Case.ID, reviewer)
 				require.NoError(t, err)
-				assert.Equal(t, want, item.Actions, "case %s: the queue lists what Permitted says", item.Case.ID)
+				var want []workflow.Action
+				for _, a := range all {
+					if a.Denied == nil || a.Denied.Code != workflow.DeniedNotInState {
+						want = append(want, a)
+					}
+				}
+				require.NotEmpty(t, want)
+				assert.Equal(t, want, item.Actions, "case %s: the queue lists what Permitted says of the actions the state offers", item.Case.ID)
 			}
 			if page.NextCursor == "" {
 				break
