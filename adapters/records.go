@@ -96,6 +96,10 @@ type Submission struct {
 	Channel string
 	// SubmittedAt is when the submission was received.
 	SubmittedAt time.Time
+	// Files are the uploaded files the submission refers to, in form
+	// order. CreateCase links each (an Attachment without a case yet) to
+	// the new case in the same store call.
+	Files []FileRef
 }
 
 // MessageStatus is the delivery state of an outbox message.
@@ -187,4 +191,76 @@ type Draft struct {
 	UpdatedAt time.Time
 	// ExpiresAt is when the draft stops being resumable.
 	ExpiresAt time.Time
+}
+
+// FileRef is how a submission names one of its files: the attachment's id
+// and what a reader may check the bytes against.
+type FileRef struct {
+	// ID is the attachment's id, chosen by the file store, unique.
+	ID string
+	// Field is the dotted path of the form field the file answers
+	// ("photos", "members.2.proof").
+	Field string
+	// Name is the cleaned file name the resident sent: a label only,
+	// never a path.
+	Name string
+	// Type is the media type sniffed from the content ("image/jpeg"),
+	// never the client's word.
+	Type string
+	// Size is the length of the original bytes.
+	Size int64
+	// SHA256 is the lowercase hex SHA-256 of the original bytes.
+	SHA256 string
+}
+
+// AttachmentStatus is where a file is in its scan.
+type AttachmentStatus string
+
+// The scan states of an attachment.
+const (
+	// AttachmentQuarantined files wait for the scan; nobody may read them.
+	AttachmentQuarantined AttachmentStatus = "quarantined"
+	// AttachmentClean files passed the scan.
+	AttachmentClean AttachmentStatus = "clean"
+	// AttachmentRejected files failed the scan; their bytes are removed.
+	AttachmentRejected AttachmentStatus = "rejected"
+)
+
+// Attachment is the record of one uploaded file. The bytes live in a blob
+// bucket under Key; the record says whose they are and whether they may be
+// read.
+type Attachment struct {
+	FileRef
+	// CaseID and SubmissionID are set, in the same store call, when a
+	// submission naming the file opens a case (CreateCase); both are
+	// empty while the file is not yet submitted.
+	CaseID, SubmissionID string
+	// Owner and OwnerIssuer are the identity of the uploader; empty when
+	// anonymous.
+	Owner, OwnerIssuer string
+	// Status is the scan state; Reason says why a file was rejected.
+	Status AttachmentStatus
+	Reason string
+	// Key is the blob key of the original bytes; Sealed reports that
+	// they are sealed with the key ring (a field marked PII).
+	Key    string
+	Sealed bool
+	// PublicKey is the blob key of a copy safe to show (an image
+	// re-encoded without its metadata); empty when there is none.
+	PublicKey string
+	// CreatedAt is when the upload was stored; UpdatedAt when the record
+	// last changed.
+	CreatedAt, UpdatedAt time.Time
+}
+
+// AttachmentUpdate is what UpdateAttachment changes after a scan.
+type AttachmentUpdate struct {
+	// ID names the attachment.
+	ID string
+	// Status, Reason and PublicKey replace the record's.
+	Status    AttachmentStatus
+	Reason    string
+	PublicKey string
+	// At is the time of the change (UpdatedAt).
+	At time.Time
 }

@@ -361,3 +361,28 @@ type MarkParams struct {
 	// Error is the attempt's error, kept as LastError.
 	Error string
 }
+
+// AttachmentStore keeps the records of uploaded files (the bytes are in a
+// blob bucket). Every method is one transaction.
+type AttachmentStore interface {
+	// PutAttachment records a new attachment; an ID already recorded is
+	// ErrDuplicate.
+	PutAttachment(ctx context.Context, a Attachment) error
+	// GetAttachment returns the attachment with the id, or ErrNotFound.
+	GetAttachment(ctx context.Context, id string) (Attachment, error)
+	// ListAttachments returns a case's attachments, oldest first (ties
+	// by id).
+	ListAttachments(ctx context.Context, caseID string) ([]Attachment, error)
+	// UpdateAttachment records a scan's outcome; an unknown id is
+	// ErrNotFound.
+	UpdateAttachment(ctx context.Context, u AttachmentUpdate) error
+	// ListAttachmentsByStatus returns up to limit attachments in the
+	// status, oldest first: the scan's work list.
+	ListAttachmentsByStatus(ctx context.Context, status AttachmentStatus, limit int) ([]Attachment, error)
+	// ListOrphanAttachments returns up to limit attachments that no
+	// submission names and that were created before the time, oldest
+	// first: uploads never submitted.
+	ListOrphanAttachments(ctx context.Context, before time.Time, limit int) ([]Attachment, error)
+	// DeleteAttachment removes a record; an unknown id is ErrNotFound.
+	DeleteAttachment(ctx context.Context, id string) error
+}
