@@ -64,8 +64,12 @@ type fileProblem struct {
 }
 
 func (f *Form) newFileSet(ctx context.Context) *fileSet {
-	return &fileSet{store: f.limits.files, owner: uploaderOf(ctx), refs: map[string]adapters.FileRef{},
-		fresh: map[string][]string{}, probs: map[string]fileProblem{}}
+	s := &fileSet{store: f.limits.files}
+	if len(f.files) > 0 { // a form without file fields writes none of these
+		s.owner, s.refs = uploaderOf(ctx), map[string]adapters.FileRef{}
+		s.fresh, s.probs = map[string][]string{}, map[string]fileProblem{}
+	}
+	return s
 }
 
 // fail records a field's first problem.
@@ -107,11 +111,12 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 	if b.left <= 0 {
 		// one byte more tells a body of exactly the limit from a longer one
 		var one [1]byte
-		if n, _ := b.r.Read(one[:]); n > 0 {
+		n, err := b.r.Read(one[:])
+		if n > 0 {
 			b.over = true
 			return 0, errBodyLimit
 		}
-		return b.r.Read(p[:0])
+		return 0, err
 	}
 	if int64(len(p)) > b.left {
 		p = p[:b.left]
@@ -415,8 +420,8 @@ func (f *Form) attachFiles(ctx context.Context, entered any, files *fileSet) err
 			continue
 		}
 		ids := fileIDs(v)
-		if _, isList := v.([]any); !isList && len(ids) == 0 {
-			continue // not an id at all: validation says what it must be
+		if list, isList := v.([]any); isList && len(list) != len(ids) || !isList && len(ids) == 0 {
+			continue // not ids at all: validation refuses the value and it is never submitted
 		}
 		if len(ids) > fl.MaxFiles {
 			files.fail(fl.Path, codeTooManyFiles, 0)

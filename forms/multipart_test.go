@@ -493,3 +493,38 @@ func TestRegistryRefusesNegativeUploadLimit(t *testing.T) {
 	require.ErrorIs(t, err, adapters.ErrInvalidArgument)
 	assert.True(t, errors.Is(err, adapters.ErrInvalidArgument))
 }
+
+func TestValidateRequestDiscardsTheFilesOfARefusedPost(t *testing.T) {
+	t.Parallel()
+	store := newMemFiles()
+	f := loadDamage(t, store)
+	_, err := f.ValidateRequest(context.Background(), multipartRequest(multipartBody(t, filePart("photo", "a.jpg", jpeg(10))), "ana"), "en")
+	var ve *ValidationError
+	require.ErrorAs(t, err, &ve)
+	_, ok := ve.For("description")
+	assert.True(t, ok)
+	assert.Equal(t, 1, store.putCount())
+	assert.Empty(t, store.ids(), "no page carries the files of a refused ValidateRequest")
+
+	v, err := f.ValidateRequest(context.Background(), multipartRequest(multipartBody(t, textPart("description", "x"), filePart("photo", "a.jpg", jpeg(10))), "ana"), "en")
+	require.NoError(t, err)
+	assert.Equal(t, store.ids(), []string{v["photo"].(string)})
+}
+
+func TestAFileListWithAnythingButIDsIsRefused(t *testing.T) {
+	t.Parallel()
+	store := newMemFiles()
+	f := loadDamage(t, store)
+	mine, err := f.ReadPost(multipartRequest(multipartBody(t, filePart("photo", "a.jpg", jpeg(10))), "ana"), "en")
+	require.NoError(t, err)
+	r := jsonRequest(`{"description": "x", "photo": "` + mine.Files[0].ID + `", "documents": ["someone-elses", 5]}`)
+	p, err := f.ReadPost(r.WithContext(WithUploader(r.Context(), "ana", "https://id.example.gov")), "en")
+	require.NoError(t, err)
+	require.NotNil(t, p.Errors)
+	fe, ok := p.Errors.For("documents")
+	require.True(t, ok)
+	assert.Equal(t, "type", fe.Code)
+	for _, ref := range p.Files {
+		assert.NotEqual(t, "someone-elses", ref.ID)
+	}
+}

@@ -177,6 +177,9 @@ func (f *Form) readPost(ctx context.Context, r *http.Request, locale string, pag
 	var ve *ValidationError
 	errors.As(err, &ve)
 	if ve = f.withFileErrors(ve, files, l, upTo); ve != nil {
+		if !page { // no page will carry them
+			files.discard(ctx, files.stored...)
+		}
 		// the files stored are kept, for the page drawn again to carry
 		return &Post{Values: kept, Errors: ve, Step: f.stepToFix(ve, step), Hidden: hidden, Files: f.refsIn(kept, files.refs), form: f}, nil
 	}

@@ -369,7 +369,9 @@ func (f *Form) stepOf(name string) int {
 // Content-Type, or none, is refused with ErrUnsupportedMediaType before
 // the body is read. It always checks the
 // whole form; ReadPost reads the same posts and also keeps the entered
-// values for drawing the form again.
+// values for drawing the form again, and names the files of a post with
+// files (Post.Files), which a submission needs; a refused post's files
+// are discarded here, as no page will carry them.
 func (f *Form) ValidateRequest(ctx context.Context, r *http.Request, locale string) (map[string]any, error) {
 	p, err := f.readPost(ctx, r, locale, false)
 	if err != nil {
