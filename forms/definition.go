@@ -32,14 +32,15 @@ type Form struct {
 	titles  map[string]string
 	desc    string
 	descs   map[string]string
-	ordered []*Field // every field, in form order
-	files   []*Field // the file fields, in form order
-	// maxTotal bounds the files of one submission together
-	// (x-form.maxTotalSize, else the registry's MaxUploadBytes).
+	ordered []*Field          // every field, in form order
+	names   map[string]string // every field name, shared by decoded submissions
+	added   []*addedLang      // the registry's added languages the form has texts in
+	texts   map[string]bool   // base languages the form has texts in
+
+	// files are the file fields, in form order; maxTotal bounds their
+	// files together (x-form.maxTotalSize, else MaxUploadBytes).
+	files    []*Field
 	maxTotal int64
-	names    map[string]string // every field name, shared by decoded submissions
-	added    []*addedLang      // the registry's added languages the form has texts in
-	texts    map[string]bool   // base languages the form has texts in
 }
 
 // Pin identifies exactly one definition: a submission records the pin of
