@@ -36,6 +36,11 @@ type Form struct {
 	names   map[string]string // every field name, shared by decoded submissions
 	added   []*addedLang      // the registry's added languages the form has texts in
 	texts   map[string]bool   // base languages the form has texts in
+
+	// files are the file fields, in form order; maxTotal bounds their
+	// files together (x-form.maxTotalSize, else MaxUploadBytes).
+	files    []*Field
+	maxTotal int64
 }
 
 // Pin identifies exactly one definition: a submission records the pin of
@@ -67,10 +72,12 @@ func (f *Form) Pin() Pin { return Pin{ID: f.id, Version: f.version, Hash: f.hash
 // form: pass the output of ValidateJSON (or of Seal, where PII is sealed
 // at rest) and hand the record to workflow.OpenParams.Submission, which
 // fills in its ID, submitter, channel and time and, when OpenParams.Data
-// is empty, opens the case with the same data. The record keeps its own
-// copy of clean.
-func (f *Form) Submission(clean json.RawMessage) adapters.Submission {
-	return adapters.Submission{FormID: f.id, FormVersion: f.version, FormHash: f.hash, Data: slices.Clone(clean)}
+// is empty, opens the case with the same data. files are the files the
+// data names (Post.Files), kept as Submission.Files. The record keeps its
+// own copy of clean and of files.
+func (f *Form) Submission(clean json.RawMessage, files ...adapters.FileRef) adapters.Submission {
+	return adapters.Submission{FormID: f.id, FormVersion: f.version, FormHash: f.hash, Data: slices.Clone(clean),
+		Files: slices.Clone(files)}
 }
 
 // Title returns the form title in the best matching locale.
@@ -149,6 +156,13 @@ type Field struct {
 	Fields []*Field
 	// MinLength and MaxLength are the string length bounds (0: none).
 	MinLength, MaxLength int
+	// Accept lists the media types a file field (Widget "file") takes,
+	// from x-accept; MaxFileSize bounds each file in bytes
+	// (x-maxFileSize, default DefaultMaxFileSize); MaxFiles is how many
+	// files it holds: 1 for a string, maxItems for an array.
+	Accept      []string
+	MaxFileSize int64
+	MaxFiles    int
 
 	title, desc   string
 	titles, descs map[string]string
@@ -373,6 +387,7 @@ func compile(file string, data []byte, lim limits) (*Form, error) {
 	if err := b.steps(kw.form.steps); err != nil {
 		return nil, err
 	}
+	b.fileLimits(kw.form.maxTotalSize)
 	b.check()
 	if err := definitionError(file, b.problems); err != nil {
 		return nil, err
@@ -633,6 +648,7 @@ func (b *builder) field(fl *Field, s *jsonschema.Schema) error {
 		fl.Widget = defaultWidget(fl)
 	}
 	b.checkWidget(fl, s)
+	b.fileField(fl, s, kw)
 	if fl.Type == "object" {
 		return b.object(fl, s, fl.Path, fl.Pointer)
 	}

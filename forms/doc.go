@@ -53,7 +53,8 @@
 //     file is kept in any case).
 //   - x-widget: the input to draw: text, textarea, number, date, email,
 //     tel, select, radio, checkbox, checkboxes, address (a group: an object
-//     of fields), hidden. Omitted, it follows from type, format and enum.
+//     of fields), hidden, file (see File fields). Omitted, it follows from
+//     type, format and enum.
 //     It must fit the type (checkbox needs a boolean, checkboxes an array
 //     with items.enum, select and radio an enum; radio on a boolean draws
 //     Yes and No, which suits a required yes-or-no question better than a
@@ -114,9 +115,84 @@
 // shows it), a branch that requires a field it hides, and a condition that
 // tests a field for a value the field can never take.
 //
-// Names reserved for later channels and features (attachments, text
-// messages, Open311 service codes) will be added to the vocabulary, never
+// Names reserved for later channels and features (text messages,
+// Open311 service codes) will be added to the vocabulary, never
 // taken from unknown "x-" keywords.
+//
+// # File fields
+//
+// A field asks for files with x-widget "file": on {"type": "string"} it
+// takes one file, on {"type": "array", "items": {"type": "string"}} as
+// many as its maxItems (required, at most 100). Its value is the id of
+// each stored file, chosen by the file store. The keywords:
+//
+//   - x-accept (required): the media types the field takes, exact and
+//     lower case ("image/jpeg", "application/pdf"; no wildcard, no
+//     parameters). The store sniffs each file's content and refuses any
+//     other type. "text/html", "image/svg+xml", "application/xhtml+xml"
+//     and JavaScript are refused at load: a browser would run such a
+//     file when staff open it.
+//   - x-maxFileSize: bytes per file, DefaultMaxFileSize (10 MiB) when
+//     left out, or the registry's MaxUploadBytes when that is smaller; a
+//     value above MaxUploadBytes fails the load.
+//   - x-form.maxTotalSize: bytes for all the files of one submission,
+//     across every file field; by default the registry's MaxUploadBytes.
+//     It is a member of x-form, not of a field, because it bounds them
+//     all.
+//
+// A file field on a number, an object or a list of anything but strings,
+// x-accept or x-maxFileSize on another field, and a file list without
+// maxItems fail the load with a *DefinitionError.
+//
+// A page with a file field is drawn as <form enctype="multipart/form-data">
+// with a USWDS <input class="usa-file-input" type="file" accept="..."
+// [multiple]>, labelled, hinted and marked in error like any input (no
+// script needed). Files already uploaded are listed by name (escaped),
+// each with a hidden input "_file.<path>" holding its id; a step page
+// carries the files of other steps the same way. Page.Files gives the
+// names (Post.Page sets it).
+//
+// ReadPost (and ValidateRequest) read a multipart/form-data post when
+// RegistryConfig.Files holds a FileStore, and refuse it with 415
+// otherwise. The body is streamed with mime/multipart, part by part:
+// never parsed whole, no file held in memory. Each file part goes to
+// FileStore.Put as it arrives, with the field's accepted types and a
+// bound of the field's x-maxFileSize or what maxTotalSize leaves,
+// whichever is smaller, and, for a field marked x-pii, Sealed. The
+// uploader is the identity WithUploader puts on the request's context:
+// the identity middleware's principal, passed as
+//
+//	r = r.WithContext(forms.WithUploader(r.Context(), p.Subject, p.Issuer))
+//
+// Limits: RegistryConfig.MaxUploadBytes (default 32 MiB) bounds the whole
+// body (413 beyond it), MaxBodyBytes its non-file parts together, 8 KiB
+// the headers of one part (a longer file name is a bad request; the store
+// cleans shorter ones), 1,000 parts. A file the store or a limit refuses
+// is an error of its field, in the locale like any other, and the rest of
+// the post is read: fileTooLarge (with the limit in "10 MB" style units),
+// fileType (listing the accepted kinds: "JPEG, PNG"), fileEmpty,
+// fileRejected (the scan), tooManyFiles, filesTooLarge (the total), and
+// "required" reads "Choose a file.". A body that cannot be read whole is
+// a request error and nothing it stored is kept (FileStore.Discard): a
+// truncated body, a part without a form-data name, a file for a name the
+// form does not declare or for a field that takes no file, two files for
+// a field that takes one (400), too many parts (400), a body too large
+// (413), and a failure of the store itself, answered by its kind.
+//
+// A value of a file field is a file id, whatever the post's type: one
+// this post stored, or one carried from an earlier post ("_file.<path>",
+// or the value itself in JSON), which FileStore.Ref must confirm as the
+// uploader's own; any other id is the field error fileUnknown and is
+// dropped, so a post can never name someone else's file. An anonymous
+// post's files have no owner, so a store's ids must be unguessable. A new
+// file replaces the carried one of a field that takes one. On a post with
+// errors the files stored are kept, named in Post.Files and drawn again
+// with the page, so the resident does not upload them again; on a valid
+// post, files of fields the answers hide are discarded, and Post.Files
+// names the rest in form order: pass them to Form.Submission, which keeps
+// them as adapters.Submission.Files for the store to link to the case.
+// Files never submitted are the orphan sweep's (the file store's) to
+// remove.
 //
 // # Validation
 //
@@ -132,8 +208,9 @@
 // bytes, so no answer or log line grows with the input. WriteProblem
 // answers a ValidationError as RFC 9457 application/problem+json with an
 // "invalid-params" list. ValidateRequest takes only application/json and
-// application/x-www-form-urlencoded bodies (415 otherwise, a missing
-// Content-Type and text/plain included) and a form post of at most 1,000
+// application/x-www-form-urlencoded bodies, and multipart/form-data when
+// the registry has a file store (415 otherwise, a missing Content-Type
+// and text/plain included) and a form post of at most 1,000
 // values. Form.ReadPost reads the same posts in one call and returns a
 // *Post: the clean values (as a map and as JSON), or the values as
 // entered with their *ValidationError, which Post.Page turns into the

@@ -24,7 +24,9 @@ type FieldError struct {
 	// minLength, maxLength, minimum, maximum, exclusiveMinimum,
 	// exclusiveMaximum, multipleOf, pattern, enum, const, minItems,
 	// maxItems, uniqueItems, additionalProperties, invalid,
-	// controlCharacter, bidiControl, for input limits tooLarge, tooDeep,
+	// controlCharacter, bidiControl, for file fields fileTooLarge,
+	// fileType, fileEmpty, fileRejected, tooManyFiles, filesTooLarge,
+	// fileUnknown, for input limits tooLarge, tooDeep,
 	// duplicateKey, invalidUTF8, syntax, tooManyFields,
 	// unsupportedMediaType, and moreErrors for the entry that counts the
 	// problems left out after the first 50.

@@ -136,3 +136,44 @@ func FuzzSubmissionReader(f *testing.F) {
 		}
 	})
 }
+
+// FuzzMultipartPost feeds any multipart body to ReadPost with a file
+// store double: the answer is a post or a *ValidationError (or the
+// store's error), never a panic; a failed request leaves no file stored,
+// and every file a post leaves stored is one it names.
+func FuzzMultipartPost(f *testing.F) {
+	seed := func(parts ...part) []byte { return multipartBody(f, parts...) }
+	f.Add(seed(textPart("description", "x"), filePart("photo", "a.jpg", jpeg(100))))
+	f.Add(seed(filePart("photo", "a.jpg", jpeg(100)), filePart("documents", "a.pdf", pdf(100)), filePart("documents", "b.pdf", pdf(100))))
+	f.Add(seed(filePart("photo", "a.jpg", jpeg(2000)), textPart("_file.documents", "x")))
+	f.Add(seed(filePart("photo", "", nil), textPart("_step", "main")))
+	f.Add(seed(filePart("photo", "a.jpg", jpeg(10)), filePart("photo", "b.jpg", jpeg(10))))
+	f.Add([]byte("--" + testBoundary + "\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"a\"\r\n\r\n\xff\xd8\xff"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		store := newMemFiles()
+		form := loadDamage(t, store)
+		p, err := form.ReadPost(multipartRequest(body, "ana"), "es")
+		if err != nil {
+			var ve *ValidationError
+			if !errors.As(err, &ve) || len(ve.Errors) == 0 {
+				t.Fatalf("error is not a *ValidationError with field errors: %v", err)
+			}
+			if ids := store.ids(); len(ids) > 0 {
+				t.Fatalf("a failed request left files %v", ids)
+			}
+			return
+		}
+		named := map[string]bool{}
+		for _, ref := range p.Files {
+			named[ref.ID] = true
+		}
+		for _, id := range store.ids() {
+			if !named[id] {
+				t.Fatalf("file %s is stored but the post does not name it", id)
+			}
+		}
+		if p.Errors == nil && !json.Valid(p.JSON) {
+			t.Fatalf("clean values are not JSON: %q", p.JSON)
+		}
+	})
+}

@@ -56,16 +56,19 @@ type Language struct {
 //   - {label}: a name the form does not declare, as sent, or the field's
 //     label;
 //   - {example}: the field's x-example ("12345");
-//   - {limit}: the bound broken (a length, a number, a count of choices);
+//   - {limit}: the bound broken (a length, a number, a count of choices
+//     or files, a file size in units such as "10 MB");
 //   - {expected}: the JSON type wanted, {format} the format wanted,
 //     each written with Words;
 //   - {value}: the value a const field must have;
+//   - {accepted}: the kinds of file a file field takes ("JPEG, PNG");
 //   - {count}: the number of problems left out (moreErrors).
 type Messages struct {
 	// Named are the messages of a problem on a field that has an
 	// x-errorName, which they give as {name}. Keys are codes, and
 	// "format.example" and "pattern.example" for a field with an
-	// x-example, "required.choice" for a field answered by choosing.
+	// x-example, "required.choice" for a field answered by choosing,
+	// "required.file" for a file field.
 	Named map[string]string
 	// Plain are the messages of a problem on a field without an
 	// x-errorName, with the keys of Named; they do not name the field,

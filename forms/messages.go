@@ -34,6 +34,14 @@ var builtinMessages = []*Messages{
 			"invalid":          "{name} is not valid.",
 			"controlCharacter": "{name} contains a control character, which is not allowed.",
 			"bidiControl":      "{name} contains an invisible character that changes the direction of the text.",
+			"required.file":    "Upload {name}.",
+			"fileTooLarge":     "{name} must be {limit} or smaller.",
+			"fileType":         "{name} must be a file of one of these types: {accepted}.",
+			"fileEmpty":        "{name} is an empty file. Choose another file.",
+			"fileRejected":     "{name} did not pass the security check. Choose another file.",
+			"tooManyFiles":     "Upload at most {limit} files for {name}.",
+			"filesTooLarge":    "{name} does not fit: the files together must be {limit} or smaller.",
+			"fileUnknown":      "{name} is no longer available. Upload it again.",
 		},
 		Plain: map[string]string{
 			"required":         "Enter an answer.",
@@ -58,6 +66,14 @@ var builtinMessages = []*Messages{
 			"invalid":          "Check this answer.",
 			"controlCharacter": "Remove the control character from this answer.",
 			"bidiControl":      "Remove the invisible character that changes the direction of the text.",
+			"required.file":    "Choose a file.",
+			"fileTooLarge":     "The file must be {limit} or smaller.",
+			"fileType":         "The file must be one of these types: {accepted}.",
+			"fileEmpty":        "The file is empty. Choose another file.",
+			"fileRejected":     "The file did not pass the security check. Choose another file.",
+			"tooManyFiles":     "Choose at most {limit} files.",
+			"filesTooLarge":    "The files together must be {limit} or smaller.",
+			"fileUnknown":      "The file is no longer available. Choose it again.",
 		},
 		Submission: map[string]string{
 			"required":             "Enter {label}.",
@@ -122,6 +138,14 @@ var builtinMessages = []*Messages{
 			"invalid":          "{name} no es válido.",
 			"controlCharacter": "{name} contiene un carácter de control, que no se admite.",
 			"bidiControl":      "{name} contiene un carácter invisible que cambia la dirección del texto.",
+			"required.file":    "Suba {name}.",
+			"fileTooLarge":     "{name} debe ocupar {limit} o menos.",
+			"fileType":         "{name} debe ser un archivo de uno de estos tipos: {accepted}.",
+			"fileEmpty":        "{name} es un archivo vacío. Elija otro archivo.",
+			"fileRejected":     "{name} no pasó el control de seguridad. Elija otro archivo.",
+			"tooManyFiles":     "Suba como máximo {limit} archivos en {name}.",
+			"filesTooLarge":    "{name} no cabe: los archivos juntos deben ocupar {limit} o menos.",
+			"fileUnknown":      "{name} ya no está disponible. Vuelva a subirlo.",
 		},
 		Plain: map[string]string{
 			"required":         "Indique una respuesta.",
@@ -146,6 +170,14 @@ var builtinMessages = []*Messages{
 			"invalid":          "Revise esta respuesta.",
 			"controlCharacter": "Quite el carácter de control de esta respuesta.",
 			"bidiControl":      "Quite el carácter invisible que cambia la dirección del texto.",
+			"required.file":    "Elija un archivo.",
+			"fileTooLarge":     "El archivo debe ocupar {limit} o menos.",
+			"fileType":         "El archivo debe ser de uno de estos tipos: {accepted}.",
+			"fileEmpty":        "El archivo está vacío. Elija otro archivo.",
+			"fileRejected":     "El archivo no pasó el control de seguridad. Elija otro archivo.",
+			"tooManyFiles":     "Elija como máximo {limit} archivos.",
+			"filesTooLarge":    "Los archivos juntos deben ocupar {limit} o menos.",
+			"fileUnknown":      "El archivo ya no está disponible. Elíjalo de nuevo.",
 		},
 		Submission: map[string]string{
 			"required":             "Complete «{label}».",
@@ -204,6 +236,8 @@ func (l *lang) fieldMessage(fl *Field, code string, params map[string]any) strin
 	switch {
 	case (code == "format" || code == "pattern") && fl.example != "":
 		key += ".example"
+	case code == "required" && fl.Widget == "file":
+		key += ".file"
 	case code == "required" && (len(fl.Options) > 0 || fl.Widget == "checkbox"):
 		key += ".choice"
 	}

@@ -10,7 +10,10 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
+
+	"github.com/civickit/civickit/adapters"
 )
 
 // Post is a read and validated HTTP submission, ready either to store or
@@ -38,9 +41,15 @@ type Post struct {
 	Next string
 	// Hidden are the inputs of an HTML form post whose names start with
 	// "_" (the first value of each), which DecodeForm skips: a CSRF
-	// token, an idempotency key, the "_step" marker. Nil for JSON.
+	// token, an idempotency key, the "_step" marker; not the "_file."
+	// inputs that carry files. Nil for JSON.
 	Hidden map[string]string
-	form   *Form
+	// Files are the references of the files Values names (the ids of
+	// file fields), in form order: the files this post stored and those
+	// carried from an earlier post. Pass them to Form.Submission. On a
+	// post with errors they are the files kept for the page drawn again.
+	Files []adapters.FileRef
+	form  *Form
 }
 
 // Complete reports whether the post is valid and holds the whole form,
@@ -56,7 +65,7 @@ func (p *Post) Page() Page {
 	if p.Errors == nil && p.Next != "" {
 		step = p.Next
 	}
-	return Page{Form: p.form, Step: step, Values: p.Values, Errors: p.Errors}
+	return Page{Form: p.form, Step: step, Values: p.Values, Errors: p.Errors, Files: p.Files}
 }
 
 // ReadPost reads and validates an HTTP submission in one call, the way
@@ -69,6 +78,11 @@ func (p *Post) Page() Page {
 // only for a body that cannot be read (too large, malformed, unsupported
 // type), which ProblemFor answers with 413, 400 or 415, or the context's
 // error.
+//
+// A multipart/form-data post (a page with a file field) is streamed: each
+// file part goes to RegistryConfig.Files as it arrives, under the field's
+// limits, owned by the uploader WithUploader put on the request's
+// context; see "File fields" in the package documentation.
 func (f *Form) ReadPost(r *http.Request, locale string) (*Post, error) {
 	return f.readPost(r.Context(), r, locale, true)
 }
@@ -78,23 +92,38 @@ func (f *Form) ReadPost(r *http.Request, locale string) (*Post, error) {
 // the steps up to it, and the entered values and the clean JSON are
 // kept; without, the whole form is checked and only the clean values
 // returned.
-func (f *Form) readPost(ctx context.Context, r *http.Request, locale string, page bool) (*Post, error) {
+func (f *Form) readPost(ctx context.Context, r *http.Request, locale string, page bool) (_ *Post, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	l := f.lang(locale)
 	// text/plain and the other types a cross-site page may post without
 	// a preflight never reach validation
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "application/json" && mt != "application/x-www-form-urlencoded" {
+	mt, mtParams, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	multi := err == nil && mt == "multipart/form-data" && f.limits.files != nil
+	if err != nil || mt != "application/json" && mt != "application/x-www-form-urlencoded" && !multi {
 		return nil, f.inputFailure(&inputError{kind: ErrUnsupportedMediaType, offset: -1}, l)
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, f.limits.maxBody+1))
-	if err != nil {
-		return nil, fmt.Errorf("forms: read body: %w", err)
-	}
-	if int64(len(body)) > f.limits.maxBody {
-		return nil, f.inputFailure(&inputError{kind: ErrTooLarge, offset: -1}, l)
+	files := f.newFileSet(ctx)
+	defer func() {
+		if err != nil { // a request failing as a whole keeps none of its files
+			files.discard(ctx, files.stored...)
+		}
+	}()
+	var body []byte
+	var vals url.Values
+	if multi {
+		if vals, err = f.readMultipart(ctx, r.Body, mtParams, files); err != nil {
+			return nil, f.inputFailure(err, l)
+		}
+	} else {
+		body, err = io.ReadAll(io.LimitReader(r.Body, f.limits.maxBody+1))
+		if err != nil {
+			return nil, fmt.Errorf("forms: read body: %w", err)
+		}
+		if int64(len(body)) > f.limits.maxBody {
+			return nil, f.inputFailure(&inputError{kind: ErrTooLarge, offset: -1}, l)
+		}
 	}
 	var entered any
 	var hidden map[string]string
@@ -104,20 +133,22 @@ func (f *Form) readPost(ctx context.Context, r *http.Request, locale string, pag
 			return nil, f.inputFailure(err, l)
 		}
 	} else {
-		if bytes.Count(body, []byte("&")) >= maxFormValues {
+		if !multi && bytes.Count(body, []byte("&")) >= maxFormValues {
 			return nil, f.inputFailure(&inputError{kind: ErrTooManyFields, offset: -1}, l)
 		}
-		vals, err := url.ParseQuery(string(body))
-		if err != nil {
-			return nil, f.inputFailure(&inputError{kind: ErrSyntax, offset: -1, detail: "malformed form data"}, l)
+		if !multi {
+			if vals, err = url.ParseQuery(string(body)); err != nil {
+				return nil, f.inputFailure(&inputError{kind: ErrSyntax, offset: -1, detail: "malformed form data"}, l)
+			}
 		}
+		f.formFiles(vals, files)
 		m, err := f.DecodeForm(vals)
 		if err != nil {
 			return nil, f.inputFailure(err, l)
 		}
 		entered = m
 		for k, v := range vals {
-			if strings.HasPrefix(k, "_") && len(v) > 0 {
+			if strings.HasPrefix(k, "_") && !strings.HasPrefix(k, carriedPrefix) && len(v) > 0 {
 				if hidden == nil {
 					hidden = map[string]string{}
 				}
@@ -135,26 +166,39 @@ func (f *Form) readPost(ctx context.Context, r *http.Request, locale string, pag
 			}
 		}
 	}
+	if err := f.attachFiles(ctx, entered, files); err != nil {
+		return nil, err
+	}
 	var kept map[string]any
 	if m, ok := entered.(map[string]any); ok && page {
 		kept = deepCopy(m).(map[string]any) // validation trims and prunes its own copy
 	}
 	clean, err := f.validate(entered, l, upTo)
 	var ve *ValidationError
-	if errors.As(err, &ve) {
-		return &Post{Values: kept, Errors: ve, Step: f.stepToFix(ve, step), Hidden: hidden, form: f}, nil
+	errors.As(err, &ve)
+	if ve = f.withFileErrors(ve, files, l, upTo); ve != nil {
+		if !page { // no page will carry them
+			files.discard(ctx, files.stored...)
+		}
+		// the files stored are kept, for the page drawn again to carry
+		return &Post{Values: kept, Errors: ve, Step: f.stepToFix(ve, step), Hidden: hidden, Files: f.refsIn(kept, files.refs), form: f}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
+	// files of fields the answers hide are not submitted
+	used := f.refsIn(clean, files.refs)
+	files.discard(ctx, slices.DeleteFunc(slices.Clone(files.stored), func(id string) bool {
+		return slices.ContainsFunc(used, func(ref adapters.FileRef) bool { return ref.ID == id })
+	})...)
 	if !page {
-		return &Post{Values: clean, form: f}, nil
+		return &Post{Values: clean, Files: used, form: f}, nil
 	}
 	raw, err := appendValue(make([]byte, 0, len(body)), clean, f.root)
 	if err != nil {
 		return nil, fmt.Errorf("forms: encode %s: %w", f.id, err)
 	}
-	p := &Post{Values: clean, JSON: raw, Step: step, Hidden: hidden, form: f}
+	p := &Post{Values: clean, JSON: raw, Step: step, Hidden: hidden, Files: used, form: f}
 	if upTo >= 0 {
 		p.Next = f.steps[upTo+1].ID
 	}

@@ -18,6 +18,9 @@ import (
 const (
 	DefaultMaxBodyBytes = 1 << 20
 	DefaultMaxDepth     = 32
+	// DefaultMaxUploadBytes bounds a multipart/form-data body, files
+	// included (RegistryConfig.MaxUploadBytes).
+	DefaultMaxUploadBytes = 32 << 20
 	// maxDefinitionBytes bounds one definition file.
 	maxDefinitionBytes = 4 << 20
 )
@@ -37,6 +40,19 @@ type RegistryConfig struct {
 	// own x-messages and x-errorName still come first), and is drawn in
 	// it by every Renderer. See Language.
 	Languages []Language
+	// Files stores the files of file fields (x-widget "file"): a
+	// multipart/form-data post streams each file part to it. Without
+	// one, a multipart post is refused with ErrUnsupportedMediaType
+	// (415) and a file id posted for a file field is refused. The
+	// uploader is the identity WithUploader puts on the request's
+	// context.
+	Files FileStore
+	// MaxUploadBytes bounds a whole multipart/form-data body, files
+	// included (default 32 MiB); a larger body is refused with
+	// ErrTooLarge (413) and the files it stored are discarded.
+	// MaxBodyBytes still bounds its non-file parts together. No file
+	// field may allow more (x-maxFileSize, x-form.maxTotalSize).
+	MaxUploadBytes int64
 }
 
 // Validate reports every invalid setting.
@@ -44,6 +60,9 @@ func (c *RegistryConfig) Validate() error {
 	var errs []error
 	if c.MaxBodyBytes < 0 {
 		errs = append(errs, fmt.Errorf("forms: MaxBodyBytes %d is negative: %w", c.MaxBodyBytes, adapters.ErrInvalidArgument))
+	}
+	if c.MaxUploadBytes < 0 {
+		errs = append(errs, fmt.Errorf("forms: MaxUploadBytes %d is negative: %w", c.MaxUploadBytes, adapters.ErrInvalidArgument))
 	}
 	if c.MaxDepth < 0 || c.MaxDepth > 1000 {
 		errs = append(errs, fmt.Errorf("forms: MaxDepth %d is outside 0..1000: %w", c.MaxDepth, adapters.ErrInvalidArgument))
@@ -57,6 +76,9 @@ func (c *RegistryConfig) Validate() error {
 type limits struct {
 	maxBody  int64
 	maxDepth int
+	// maxUpload bounds a multipart body; files is where its files go.
+	maxUpload int64
+	files     FileStore
 }
 
 // Registry holds every loaded version of every form. It is safe for
@@ -79,10 +101,13 @@ func NewRegistry(cfg *RegistryConfig) (*Registry, error) {
 		return nil, err
 	}
 	langs, _ := addLanguages(cfg.Languages) // checked by Validate
-	r := &Registry{lim: limits{maxBody: cfg.MaxBodyBytes, maxDepth: cfg.MaxDepth},
+	r := &Registry{lim: limits{maxBody: cfg.MaxBodyBytes, maxDepth: cfg.MaxDepth, maxUpload: cfg.MaxUploadBytes, files: cfg.Files},
 		logger: cfg.Logger, langs: langs, forms: map[string]map[int]*Form{}}
 	if r.lim.maxBody == 0 {
 		r.lim.maxBody = DefaultMaxBodyBytes
+	}
+	if r.lim.maxUpload == 0 {
+		r.lim.maxUpload = DefaultMaxUploadBytes
 	}
 	if r.lim.maxDepth == 0 {
 		r.lim.maxDepth = DefaultMaxDepth

@@ -25,7 +25,7 @@ var defaultTemplates embed.FS
 type RenderConfig struct {
 	// Templates holds *.tmpl files parsed after the built-in ones, so a
 	// vendor redefines any of the named templates ("form", "field",
-	// "input", "select", "checkbox", "choices", "group", "input-attrs"
+	// "input", "select", "checkbox", "choices", "group", "file", "input-attrs"
 	// (the attributes after class, id and name), "label-text",
 	// "hint-error") and keeps the rest. Template data is documented on
 	// FormView.
@@ -132,6 +132,10 @@ type Page struct {
 	// A link in the language the page is drawn in is left out, so one
 	// list serves the page in every language.
 	Languages []LanguageLink
+	// Files are the references of files already uploaded (Post.Files),
+	// so a file field lists them by name; a file of Values missing here
+	// is listed by its id.
+	Files []adapters.FileRef
 }
 
 // LanguageLink is a link to a page in another language.
@@ -190,6 +194,9 @@ type FormView struct {
 	// Hidden are the page's own hidden inputs (step marker, CSRF token);
 	// Carried are earlier steps' answers, carried as hidden inputs.
 	Hidden, Carried []HiddenView
+	// Multipart marks a page with a file field: the form is posted as
+	// multipart/form-data.
+	Multipart bool
 	// Text holds the fixed texts of the page in its language.
 	Text PageText
 }
@@ -223,7 +230,8 @@ type FieldView struct {
 	// Exactly one kind is set, and picks the template: IsInput (a text
 	// input or textarea, "input"), IsCheckbox (one checkbox,
 	// "checkbox"), IsChoices (radios or checkboxes, "choices"), IsSelect
-	// ("select"), IsGroup (a fieldset of Fields, "group") or IsHidden.
+	// ("select"), IsGroup (a fieldset of Fields, "group"), IsFile (a
+	// file input, "file") or IsHidden.
 	// The most common, IsInput, comes first.
 	IsInput bool
 	// Error is the field's error message in the page's locale.
@@ -252,8 +260,14 @@ type FieldView struct {
 	IsCheckbox, IsChoices, IsSelect, IsGroup, IsHidden bool
 	// Hint is the field's description in the page's locale.
 	Hint string
-	// Multiple marks a choice set of checkboxes rather than radios.
+	// Multiple marks a choice set of checkboxes rather than radios, or a
+	// file input taking several files.
 	Multiple bool
+	// IsFile marks a file input; Accept is its accept attribute (the
+	// media types, comma-separated); Files the files already uploaded.
+	IsFile bool
+	Accept string
+	Files  []FileView
 	// Options are a choice field's options.
 	Options []OptionView
 	// Fields are a group's fields.
@@ -493,7 +507,7 @@ func buildView(p Page, more []*addedLang) (*FormView, Language, error) {
 		for _, fl := range f.root.Fields {
 			if !slices.Contains(fields, fl) {
 				if val, ok := p.Values[fl.Name]; ok {
-					v.Carried = carry(fl.Name, val, v.Carried)
+					v.Carried = f.carryField(fl, val, v.Carried)
 				}
 			}
 		}
@@ -514,7 +528,7 @@ func buildView(p Page, more []*addedLang) (*FormView, Language, error) {
 			errs[fe.Field] = fe
 		}
 	}
-	b := viewBuilder{l: l, errs: errs, required: txt.Required, choose: txt.Choose, yes: txt.Yes, no: txt.No}
+	b := viewBuilder{l: l, errs: errs, required: txt.Required, choose: txt.Choose, yes: txt.Yes, no: txt.No, files: p.Files}
 	if p.Errors != nil {
 		b.targets = make(map[string]string, len(f.byPath)) // the summary links each error to its input
 	}
@@ -529,6 +543,7 @@ func buildView(p Page, more []*addedLang) (*FormView, Language, error) {
 		}
 		v.Fields = append(v.Fields, b.field(fl, p.Values[fl.Name], requiredNow))
 	}
+	v.Multipart = b.multipart
 	if p.Errors != nil {
 		for _, fe := range p.Errors.Errors {
 			target := b.targets[fe.Field]
@@ -586,6 +601,8 @@ type viewBuilder struct {
 	targets          map[string]string
 	required, choose string
 	yes, no          string // the language's labels of a yes-or-no question
+	files            []adapters.FileRef
+	multipart        bool // a file field was drawn
 }
 
 // optionLabel is o's label in the page's language: the form's own, or
@@ -644,6 +661,9 @@ func (b *viewBuilder) field(fl *Field, val any, required bool) *FieldView {
 			fv.IsChoices = true
 			target = fv.Options[0].ID
 		}
+	case fl.Widget == "file":
+		b.multipart = true
+		b.fileView(fv, fl, val)
 	case fl.Widget == "checkbox":
 		fv.IsCheckbox, fv.Checked = true, val == true
 		inputAttrs(fv, fl, "usa-checkbox__input", "checkbox")

@@ -364,10 +364,14 @@ func (f *Form) stepOf(name string) int {
 // ValidateRequest reads and validates an HTTP submission: a JSON body
 // (application/json) or an HTML form post
 // (application/x-www-form-urlencoded, at most 1,000 values), at most
-// RegistryConfig.MaxBodyBytes. Any other Content-Type, or none, is refused with
-// ErrUnsupportedMediaType before the body is read. It always checks the
+// RegistryConfig.MaxBodyBytes, or, with a file store, a
+// multipart/form-data post with files (see ReadPost). Any other
+// Content-Type, or none, is refused with ErrUnsupportedMediaType before
+// the body is read. It always checks the
 // whole form; ReadPost reads the same posts and also keeps the entered
-// values for drawing the form again.
+// values for drawing the form again, and names the files of a post with
+// files (Post.Files), which a submission needs; a refused post's files
+// are discarded here, as no page will carry them.
 func (f *Form) ValidateRequest(ctx context.Context, r *http.Request, locale string) (map[string]any, error) {
 	p, err := f.readPost(ctx, r, locale, false)
 	if err != nil {

@@ -84,6 +84,11 @@ type keywords struct {
 	errorName localText
 	messages  map[string]localText
 	example   string
+	// accept and maxFileSize are x-accept and x-maxFileSize (0: not
+	// given); hasAccept tells an empty x-accept from none.
+	accept      []string
+	hasAccept   bool
+	maxFileSize int64
 }
 
 // localText is a text in the form's own language with its translations,
@@ -113,6 +118,7 @@ type formKeyword struct {
 	id                 string
 	version            int
 	allowUnknownFields bool
+	maxTotalSize       int64 // 0: not given
 	steps              []stepKeyword
 }
 
@@ -174,6 +180,12 @@ func compileKeywords(_ *jsonschema.CompilerContext, obj map[string]any) (jsonsch
 	if v, ok := obj["x-example"].(string); ok {
 		found, k.example = true, v
 	}
+	if v, ok := obj["x-accept"].([]any); ok {
+		found, k.hasAccept, k.accept = true, true, strings1(v)
+	}
+	if _, ok := obj["x-maxFileSize"]; ok {
+		found, k.maxFileSize = true, int64Of(obj["x-maxFileSize"])
+	}
 	if v, ok := obj["x-options"].(map[string]any); ok {
 		found = true
 		k.options = make(map[string]map[string]string, len(v))
@@ -194,6 +206,7 @@ func compileFormKeyword(v map[string]any) *formKeyword {
 	f.id, _ = v["id"].(string)
 	f.version = intOf(v["version"])
 	f.allowUnknownFields, _ = v["allowUnknownFields"].(bool)
+	f.maxTotalSize = int64Of(v["maxTotalSize"])
 	steps, _ := v["steps"].([]any)
 	for _, s := range steps {
 		m, _ := s.(map[string]any)
