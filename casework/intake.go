@@ -135,6 +135,10 @@ func (h *intake) draw(w http.ResponseWriter, r *http.Request, status int, p form
 func (h *intake) submit(w http.ResponseWriter, r *http.Request) {
 	locale := requestLocale(r)
 	t := h.texts.pick(locale)
+	actor := h.cfg.Actor(r)
+	// files a post stores belong to whoever sent it, so only they may
+	// carry them to the next page
+	r = r.WithContext(forms.WithUploader(r.Context(), actor.Subject, actor.Issuer))
 	post, err := h.cfg.Form.ReadPost(r, locale)
 	if err != nil {
 		fail(w, r, h.cfg.Pages, err, t, selfURL(r), h.cfg.Form.Title(locale))
@@ -167,8 +171,8 @@ func (h *intake) submit(w http.ResponseWriter, r *http.Request) {
 		h.draw(w, r, status, post.Page(), key)
 		return
 	}
-	sub := h.cfg.Form.Submission(post.JSON)
-	op := workflow.OpenParams{Type: h.cfg.Type, Actor: h.cfg.Actor(r), Channel: "web", Submission: &sub}
+	sub := h.cfg.Form.Submission(post.JSON, post.Files...)
+	op := workflow.OpenParams{Type: h.cfg.Type, Actor: actor, Channel: "web", Submission: &sub}
 	if key != "" {
 		op.IdempotencyKey = "intake:" + h.cfg.Form.ID() + ":" + key
 	}
