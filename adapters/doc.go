@@ -6,8 +6,8 @@
 // importing each other, such as Assurance, the identity assurance level
 // identity establishes and workflow checks. Records that name a person
 // keep the issuer beside the subject (Case.SubmitterIssuer,
-// Submission.SubmitterIssuer, Draft.SubjectIssuer): the two together are
-// the stable key.
+// Submission.SubmitterIssuer, Draft.SubjectIssuer, Attachment.OwnerIssuer):
+// the two together are the stable key.
 //
 // The package imports only the standard library, so depending on the
 // contracts costs a vendor nothing. Implementations live in sub-packages:
@@ -24,8 +24,17 @@
 // the domain packages own the clock and tests stay deterministic. Stores
 // keep times in UTC, truncated to the microsecond.
 //
-// Identifiers (case, submission and message ids) are chosen by the caller;
-// event sequence numbers and case versions are assigned by the store.
+// Identifiers (case, submission, message and attachment ids) are chosen
+// by the caller; event sequence numbers and case versions are assigned by
+// the store.
+//
+// An uploaded file is recorded as an Attachment (AttachmentStore) before
+// any case exists, quarantined until its scan says otherwise; its bytes
+// stay in a blob bucket. The submission that opens a case names its files
+// (Submission.Files) and CreateCase links each to the case in the same
+// transaction, refusing the whole call with ErrInvalidArgument if one is
+// unknown or already linked. Uploads never submitted are found with
+// ListOrphanAttachments and the scan's work with ListAttachmentsByStatus.
 //
 // A RequestKey on CreateCase or ApplyTransition stands for the whole
 // request (see the params' Fingerprint): a retry with every field equal

@@ -23,6 +23,12 @@ type CaseStore interface {
 	// submission (if any), its outbox messages and its timers, all or
 	// nothing. Events get Seq 1, 2, ... in the order given.
 	//
+	// With a submission that names files (Submission.Files), it links
+	// each named attachment to the case and submission (CaseID,
+	// SubmissionID, and UpdatedAt set to the case's CreatedAt). An
+	// attachment that is unknown or already linked to a case returns
+	// ErrInvalidArgument naming its id, and nothing is written.
+	//
 	// A case id, submission id or message id or idempotency key already
 	// in use returns ErrDuplicate. With a RequestKey already used for the
 	// same request (every field equal, see CreateCaseParams.Fingerprint),
@@ -69,7 +75,8 @@ type CaseStore interface {
 }
 
 // SubmissionStore reads submissions. Submissions are written by
-// CaseStore.CreateCase together with their case.
+// CaseStore.CreateCase together with their case, and come back with their
+// Files in the order given.
 type SubmissionStore interface {
 	// GetSubmission returns the submission with the id, or ErrNotFound.
 	GetSubmission(ctx context.Context, id string) (Submission, error)
@@ -150,6 +157,7 @@ type Store interface {
 	Outbox
 	TimerStore
 	DraftStore
+	AttachmentStore
 	// Close releases what the store owns. Later calls return ErrClosed.
 	// Close never closes a database handle the caller passed in.
 	Close() error
@@ -363,26 +371,34 @@ type MarkParams struct {
 }
 
 // AttachmentStore keeps the records of uploaded files (the bytes are in a
-// blob bucket). Every method is one transaction.
+// blob bucket). Every method is one transaction. CaseStore.CreateCase
+// links the attachments a submission names (Submission.Files) to the new
+// case in its own transaction; no other method links or unlinks them.
 type AttachmentStore interface {
-	// PutAttachment records a new attachment; an ID already recorded is
-	// ErrDuplicate.
+	// PutAttachment records a new attachment, not yet linked to a case
+	// (see Attachment.Validate: a linked one is ErrInvalidArgument). An
+	// empty Status is stored as AttachmentQuarantined and a zero
+	// UpdatedAt as CreatedAt. An ID already recorded is ErrDuplicate.
 	PutAttachment(ctx context.Context, a Attachment) error
 	// GetAttachment returns the attachment with the id, or ErrNotFound.
 	GetAttachment(ctx context.Context, id string) (Attachment, error)
 	// ListAttachments returns a case's attachments, oldest first (ties
-	// by id).
+	// by id); none for an unknown case.
 	ListAttachments(ctx context.Context, caseID string) ([]Attachment, error)
-	// UpdateAttachment records a scan's outcome; an unknown id is
+	// UpdateAttachment records a scan's outcome: it replaces Status,
+	// Reason and PublicKey and sets UpdatedAt to u.At. An unknown id is
 	// ErrNotFound.
 	UpdateAttachment(ctx context.Context, u AttachmentUpdate) error
-	// ListAttachmentsByStatus returns up to limit attachments in the
-	// status, oldest first: the scan's work list.
+	// ListAttachmentsByStatus returns up to limit (1..MaxPageSize)
+	// attachments in the status, oldest first (ties by id): the scan's
+	// work list.
 	ListAttachmentsByStatus(ctx context.Context, status AttachmentStatus, limit int) ([]Attachment, error)
-	// ListOrphanAttachments returns up to limit attachments that no
-	// submission names and that were created before the time, oldest
-	// first: uploads never submitted.
+	// ListOrphanAttachments returns up to limit (1..MaxPageSize)
+	// attachments that no submission names (no case) and that were
+	// created strictly before the time, oldest first (ties by id):
+	// uploads never submitted. A zero time is ErrInvalidArgument.
 	ListOrphanAttachments(ctx context.Context, before time.Time, limit int) ([]Attachment, error)
-	// DeleteAttachment removes a record; an unknown id is ErrNotFound.
+	// DeleteAttachment removes a record, linked or not; an unknown id is
+	// ErrNotFound.
 	DeleteAttachment(ctx context.Context, id string) error
 }

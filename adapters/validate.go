@@ -68,6 +68,9 @@ func (p CreateCaseParams) Validate() error {
 			errs = append(errs, invalid("submission form id is empty"))
 		}
 		errs = appendErr(errs, validJSON("submission data", p.Submission.Data))
+		errs = appendErr(errs, validateFiles(p.Submission.Files))
+	} else if len(p.Submission.Files) > 0 {
+		errs = append(errs, invalid("submission files without a submission id"))
 	}
 	errs = appendErr(errs, validateEvents(c.ID, p.Events))
 	errs = appendErr(errs, validateMessages(c.ID, p.Messages))
@@ -127,7 +130,8 @@ func (p TransitionParams) Fingerprint() string {
 // Fingerprint identifies the request for RequestKey replays as
 // TransitionParams.Fingerprint does: every field but RequestKey and the
 // stamps of the moment (the case's CreatedAt and UpdatedAt, the
-// submission's SubmittedAt, the events' At, the messages' CreatedAt).
+// submission's SubmittedAt, the events' At, the messages' CreatedAt). The
+// submission's files count, in their order.
 func (p CreateCaseParams) Fingerprint() string {
 	q := p
 	q.RequestKey = ""
@@ -261,6 +265,107 @@ func validateTimers(caseID string, timers []Timer) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// validateFiles reports every way a submission's files break the
+// CreateCase contract.
+func validateFiles(files []FileRef) error {
+	var errs []error
+	for i, f := range files {
+		errs = appendErr(errs, f.validate(fmt.Sprintf("file %d", i)))
+		for _, prev := range files[:i] {
+			if prev.ID == f.ID {
+				errs = append(errs, invalid("file %d repeats attachment %q", i, f.ID))
+				break
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// validate reports what r lacks; what names it in the errors.
+func (r FileRef) validate(what string) error {
+	var errs []error
+	if r.ID == "" {
+		errs = append(errs, invalid("%s id is empty", what))
+	}
+	if r.Field == "" {
+		errs = append(errs, invalid("%s field is empty", what))
+	}
+	if r.Type == "" {
+		errs = append(errs, invalid("%s media type is empty", what))
+	}
+	if r.Size < 0 {
+		errs = append(errs, invalid("%s size %d is negative", what, r.Size))
+	}
+	if !isSHA256Hex(r.SHA256) {
+		errs = append(errs, invalid("%s SHA-256 is not 64 lowercase hex digits", what))
+	}
+	return errors.Join(errs...)
+}
+
+func isSHA256Hex(s string) bool {
+	if len(s) != 2*sha256.Size {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// Validate reports every way a breaks the PutAttachment contract, each
+// error wrapping ErrInvalidArgument. A new attachment names a file (see
+// FileRef), has a blob key and a creation time, and is not linked yet:
+// CreateCase links it.
+func (a Attachment) Validate() error {
+	var errs []error
+	errs = appendErr(errs, a.FileRef.validate("attachment"))
+	if a.CaseID != "" || a.SubmissionID != "" {
+		errs = append(errs, invalid("attachment %q is linked to a case before any submission names it", a.ID))
+	}
+	if a.Status != "" && !a.Status.Valid() {
+		errs = append(errs, invalid("attachment status %q is unknown", a.Status))
+	}
+	if a.Key == "" {
+		errs = append(errs, invalid("attachment blob key is empty"))
+	}
+	if a.CreatedAt.IsZero() {
+		errs = append(errs, invalid("attachment created time is zero"))
+	}
+	return errors.Join(errs...)
+}
+
+// Validate reports every way u breaks the UpdateAttachment contract, each
+// error wrapping ErrInvalidArgument.
+func (u AttachmentUpdate) Validate() error {
+	var errs []error
+	if u.ID == "" {
+		errs = append(errs, invalid("attachment id is empty"))
+	}
+	if !u.Status.Valid() {
+		errs = append(errs, invalid("attachment status %q is unknown", u.Status))
+	}
+	if u.At.IsZero() {
+		errs = append(errs, invalid("attachment update time is zero"))
+	}
+	return errors.Join(errs...)
+}
+
+// ValidateAttachmentListing reports a limit outside 1..MaxPageSize, for
+// ListAttachmentsByStatus and ListOrphanAttachments.
+func ValidateAttachmentListing(limit int) error {
+	if limit < 1 || limit > MaxPageSize {
+		return invalid("attachment listing limit %d is outside 1..%d", limit, MaxPageSize)
+	}
+	return nil
+}
+
+// Valid reports whether s is one of the attachment scan states.
+func (s AttachmentStatus) Valid() bool {
+	return s == AttachmentQuarantined || s == AttachmentClean || s == AttachmentRejected
 }
 
 // Validate reports every way q breaks the ListCases contract, each error

@@ -61,6 +61,18 @@ func TestValidateGathersEveryProblem(t *testing.T) {
 		{"Claim", adapters.ClaimParams{}.Validate(), []string{"owner is empty", "limit 0", "claim time is zero", "lease 0s"}},
 		{"Mark", adapters.MarkParams{Status: adapters.MessagePending}.Validate(), []string{"message id is empty", "owner is empty", "retry time is zero", "mark time is zero"}},
 		{"Draft", adapters.Draft{Data: []byte("{")}.Validate(), []string{"token hash is empty", "form id is empty", "expiry", "draft data"}},
+		{"SubmissionFiles", withFiles(
+			adapters.FileRef{},
+			adapters.FileRef{ID: "a", Field: "f", Type: "image/png", Size: -1, SHA256: strings.Repeat("A", 64)},
+			adapters.FileRef{ID: "a", Field: "f", Type: "image/png", SHA256: strings.Repeat("0", 63) + "g"},
+		).Validate(), []string{"file 0 id is empty", "file 0 field is empty", "file 0 media type is empty", "file 0 SHA-256",
+			"file 1 size -1 is negative", "file 1 SHA-256", "file 2 SHA-256", `file 2 repeats attachment "a"`}},
+		{"FilesWithoutSubmission", adapters.CreateCaseParams{Submission: adapters.Submission{Files: []adapters.FileRef{okFile("a")}}}.Validate(),
+			[]string{"submission files without a submission id"}},
+		{"Attachment", adapters.Attachment{CaseID: "c", Status: "infected"}.Validate(),
+			[]string{"attachment id is empty", "linked to a case", `status "infected" is unknown`, "blob key is empty", "created time is zero"}},
+		{"AttachmentUpdate", adapters.AttachmentUpdate{}.Validate(), []string{"attachment id is empty", `status "" is unknown`, "update time is zero"}},
+		{"AttachmentListing", adapters.ValidateAttachmentListing(adapters.MaxPageSize + 1), []string{"limit 501 is outside 1..500"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -72,6 +84,55 @@ func TestValidateGathersEveryProblem(t *testing.T) {
 			}
 		})
 	}
+}
+
+func okFile(id string) adapters.FileRef {
+	return adapters.FileRef{ID: id, Field: "photos", Name: "a.png", Type: "image/png", Size: 3, SHA256: strings.Repeat("0a", 32)}
+}
+
+func withFiles(files ...adapters.FileRef) adapters.CreateCaseParams {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	return adapters.CreateCaseParams{
+		Case:       adapters.Case{ID: "c", Type: "t", State: "s", CreatedAt: at},
+		Submission: adapters.Submission{ID: "s", FormID: "f", Files: files},
+		Events:     []adapters.Event{{Kind: "opened", At: at}},
+	}
+}
+
+func TestValidFilesPass(t *testing.T) {
+	t.Parallel()
+	require.NoError(t, withFiles(okFile("a"), okFile("b")).Validate())
+	a := adapters.Attachment{FileRef: okFile("a"), Key: "k", CreatedAt: time.Now()}
+	require.NoError(t, a.Validate(), "an empty status is allowed: the store makes it quarantined")
+	require.NoError(t, adapters.ValidateAttachmentListing(1))
+	require.NoError(t, adapters.ValidateAttachmentListing(adapters.MaxPageSize))
+}
+
+// The files a submission names are part of a CreateCase request, order
+// included.
+func TestCreateFingerprintCoversFiles(t *testing.T) {
+	t.Parallel()
+	p := withFiles(okFile("a"), okFile("b"))
+	want := p.Fingerprint()
+	tests := []struct {
+		name   string
+		mutate func(p *adapters.CreateCaseParams)
+	}{
+		{"no files", func(p *adapters.CreateCaseParams) { p.Submission.Files = nil }},
+		{"order", func(p *adapters.CreateCaseParams) { p.Submission.Files = []adapters.FileRef{okFile("b"), okFile("a")} }},
+		{"id", func(p *adapters.CreateCaseParams) { p.Submission.Files[1].ID = "c" }},
+		{"field", func(p *adapters.CreateCaseParams) { p.Submission.Files[0].Field = "proof" }},
+		{"digest", func(p *adapters.CreateCaseParams) { p.Submission.Files[0].SHA256 = strings.Repeat("0b", 32) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			q := withFiles(okFile("a"), okFile("b"))
+			tt.mutate(&q)
+			assert.NotEqual(t, want, q.Fingerprint())
+		})
+	}
+	assert.Equal(t, want, withFiles(okFile("a"), okFile("b")).Fingerprint(), "the same files are the same request")
 }
 
 func TestFingerprintSeparatesRequests(t *testing.T) {

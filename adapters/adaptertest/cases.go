@@ -106,6 +106,7 @@ func checkSubmission(t *testing.T, got, want adapters.Submission, rule string) {
 	sameString(t, got.SubmitterIssuer, want.SubmitterIssuer, rule+": SubmitterIssuer")
 	sameString(t, got.Channel, want.Channel, rule+": Channel")
 	sameTime(t, got.SubmittedAt, want.SubmittedAt, rule+": SubmittedAt")
+	checkFiles(t, got.Files, want.Files, rule+": Files")
 }
 
 func testCreateDefaults(t *testing.T, open Opener) {

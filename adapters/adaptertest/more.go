@@ -230,6 +230,18 @@ func calls(s adapters.Store) map[string]func(ctx context.Context) error {
 		"ListDrafts":          func(ctx context.Context) error { _, err := s.ListDrafts(ctx, "r", base); return err },
 		"DeleteDraft":         func(ctx context.Context) error { return s.DeleteDraft(ctx, "h") },
 		"DeleteExpiredDrafts": func(ctx context.Context) error { _, err := s.DeleteExpiredDrafts(ctx, base); return err },
+		"PutAttachment":       func(ctx context.Context) error { return s.PutAttachment(ctx, attachment("att-new", base)) },
+		"GetAttachment":       func(ctx context.Context) error { _, err := s.GetAttachment(ctx, "att-1"); return err },
+		"ListAttachments":     func(ctx context.Context) error { _, err := s.ListAttachments(ctx, "case-1"); return err },
+		"UpdateAttachment": func(ctx context.Context) error {
+			return s.UpdateAttachment(ctx, adapters.AttachmentUpdate{ID: "att-1", Status: adapters.AttachmentClean, At: base})
+		},
+		"ListAttachmentsByStatus": func(ctx context.Context) error {
+			_, err := s.ListAttachmentsByStatus(ctx, adapters.AttachmentQuarantined, 10)
+			return err
+		},
+		"ListOrphanAttachments": func(ctx context.Context) error { _, err := s.ListOrphanAttachments(ctx, base, 10); return err },
+		"DeleteAttachment":      func(ctx context.Context) error { return s.DeleteAttachment(ctx, "att-1") },
 	}
 }
 
@@ -256,6 +268,7 @@ func testCanceled(t *testing.T, open Opener) {
 	s := open(t)
 	_, err := s.CreateCase(ctxFor(t), newCase("case-1", base))
 	must(t, err, "CreateCase")
+	must(t, s.PutAttachment(ctxFor(t), attachment("att-1", base)), "PutAttachment")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	for name, call := range calls(s) {
@@ -266,6 +279,11 @@ func testCanceled(t *testing.T, open Opener) {
 	c, err := s.GetCase(ctxFor(t), "case-1")
 	must(t, err, "GetCase")
 	sameInt(t, c.Version, 1, "a canceled transition writes nothing")
+	a, err := s.GetAttachment(ctxFor(t), "att-1")
+	must(t, err, "a canceled DeleteAttachment deletes nothing")
+	checkAttachment(t, a, attachment("att-1", base), "a canceled UpdateAttachment writes nothing")
+	_, err = s.GetAttachment(ctxFor(t), "att-new")
+	wantErr(t, err, adapters.ErrNotFound, "a canceled PutAttachment writes nothing")
 }
 
 func testCaseStats(t *testing.T, open Opener) {

@@ -64,6 +64,7 @@ func RunStoreTests(t *testing.T, open Opener, f Features) {
 		{"Outbox", outboxClauses},
 		{"Timers", timerClauses},
 		{"Drafts", draftClauses},
+		{"Attachments", attachmentClauses},
 		{"Lifecycle", lifecycleClauses},
 		{"Races", raceClauses},
 	}

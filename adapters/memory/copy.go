@@ -1,6 +1,10 @@
 package memory
 
-import "github.com/civickit/civickit/adapters"
+import (
+	"slices"
+
+	"github.com/civickit/civickit/adapters"
+)
 
 // The norm functions bring a record into stored form (UTC microsecond
 // times, private copies of JSON); the copy functions hand callers copies
@@ -18,6 +22,13 @@ func normCase(c adapters.Case) adapters.Case {
 func normSubmission(s adapters.Submission) adapters.Submission {
 	s.SubmittedAt = adapters.StoredTime(s.SubmittedAt)
 	s.Data = cloneJSON(s.Data)
+	s.Files = slices.Clone(s.Files)
+	return s
+}
+
+func copySubmission(s adapters.Submission) adapters.Submission {
+	s.Data = cloneJSON(s.Data)
+	s.Files = slices.Clone(s.Files)
 	return s
 }
 

@@ -46,6 +46,8 @@ type Store struct {
 	requests map[string]request
 	drafts   map[string]adapters.Draft
 
+	attachments map[string]*adapters.Attachment // see attachments.go
+
 	sessions map[string]adapters.SessionRecord // see sessions.go
 	flows    map[string]time.Time
 }
@@ -88,6 +90,8 @@ func New() *Store {
 		msgNames: map[string]msgName{},
 		requests: map[string]request{},
 		drafts:   map[string]adapters.Draft{},
+
+		attachments: map[string]*adapters.Attachment{},
 	}
 }
 
@@ -101,7 +105,7 @@ func (s *Store) Close() error {
 	s.closed = true
 	s.cases, s.subs, s.subOrder = nil, nil, nil
 	s.msgs, s.msgNames, s.requests, s.drafts = log[adapters.Message]{}, nil, nil, nil
-	s.sessions, s.flows = nil, nil
+	s.sessions, s.flows, s.attachments = nil, nil, nil
 	return nil
 }
 
@@ -184,6 +188,11 @@ func (s *Store) createCase(ctx context.Context, p adapters.CreateCaseParams) (ad
 	if err := s.checkMessages(p.Messages); err != nil {
 		return adapters.Case{}, err
 	}
+	if p.Submission.ID != "" {
+		if err := s.checkFiles(p.Submission.Files); err != nil {
+			return adapters.Case{}, err
+		}
+	}
 
 	c := normCase(p.Case)
 	c.Version = 1
@@ -197,6 +206,7 @@ func (s *Store) createCase(ctx context.Context, p adapters.CreateCaseParams) (ad
 		sub.CaseID = c.ID
 		s.subs[sub.ID] = sub
 		s.subOrder = append(s.subOrder, sub.ID)
+		s.linkFiles(sub.Files, c.ID, sub.ID, c.CreatedAt)
 	}
 	e.appendEvents(p.Events)
 	s.addMessages(c.ID, p.Messages)
@@ -532,8 +542,7 @@ func (s *Store) GetSubmission(ctx context.Context, id string) (adapters.Submissi
 	if !ok {
 		return adapters.Submission{}, fmt.Errorf("memory: get submission %q: %w", id, adapters.ErrNotFound)
 	}
-	sub.Data = cloneJSON(sub.Data)
-	return sub, nil
+	return copySubmission(sub), nil
 }
 
 // ListSubmissions implements adapters.SubmissionStore.
@@ -548,8 +557,7 @@ func (s *Store) ListSubmissions(ctx context.Context, caseID string) ([]adapters.
 	var out []adapters.Submission
 	for _, id := range s.subOrder {
 		if sub := s.subs[id]; sub.CaseID == caseID {
-			sub.Data = cloneJSON(sub.Data)
-			out = append(out, sub)
+			out = append(out, copySubmission(sub))
 		}
 	}
 	return out, nil

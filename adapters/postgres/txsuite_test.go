@@ -242,3 +242,45 @@ func (s *serialStore) DeleteExpiredSessions(ctx context.Context, now time.Time) 
 	defer s.mu.Unlock()
 	return s.store.DeleteExpiredSessions(ctx, now)
 }
+
+func (s *serialStore) PutAttachment(ctx context.Context, a adapters.Attachment) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.store.PutAttachment(ctx, a)
+}
+
+func (s *serialStore) GetAttachment(ctx context.Context, id string) (adapters.Attachment, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.store.GetAttachment(ctx, id)
+}
+
+func (s *serialStore) ListAttachments(ctx context.Context, caseID string) ([]adapters.Attachment, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.store.ListAttachments(ctx, caseID)
+}
+
+func (s *serialStore) UpdateAttachment(ctx context.Context, u adapters.AttachmentUpdate) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.store.UpdateAttachment(ctx, u)
+}
+
+func (s *serialStore) ListAttachmentsByStatus(ctx context.Context, status adapters.AttachmentStatus, limit int) ([]adapters.Attachment, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.store.ListAttachmentsByStatus(ctx, status, limit)
+}
+
+func (s *serialStore) ListOrphanAttachments(ctx context.Context, before time.Time, limit int) ([]adapters.Attachment, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.store.ListOrphanAttachments(ctx, before, limit)
+}
+
+func (s *serialStore) DeleteAttachment(ctx context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.store.DeleteAttachment(ctx, id)
+}
