@@ -151,8 +151,7 @@ func (kr *KeyRing) OpenStream(src io.Reader, purpose string) (io.Reader, error) 
 	if _, err := io.ReadFull(br, rest); err != nil {
 		return nil, streamReadErr(err)
 	}
-	id := string(rest[:len(rest)-streamSaltSize])
-	k, ok := kr.state.Load().byID[id]
+	k, ok := kr.state.Load().byID[string(rest[:len(rest)-streamSaltSize])]
 	if !ok {
 		return nil, ErrUnknownKey
 	}
