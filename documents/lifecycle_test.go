@@ -85,7 +85,11 @@ func TestLinks(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, f.get(t, link).StatusCode, "an expired link must be 404")
 
 	// Another store's key does not sign for this one.
-	g := newFixture(t, "mem://", func(c *documents.Config) { c.LinkKey = bytes.Repeat([]byte{1}, 32); c.Records = f.records; c.Now = f.clock.Now })
+	g := newFixture(t, "mem://", func(c *documents.Config) {
+		c.LinkKey = bytes.Repeat([]byte{1}, 32)
+		c.Records = f.records
+		c.Now = f.clock.Now
+	})
 	assert.Equal(t, http.StatusNotFound, f.get(t, g.store.Link(a, false)).StatusCode)
 }
 
