@@ -1,6 +1,8 @@
 // Package documents keeps the files residents upload with forms: it
 // stores them in a gocloud.dev/blob bucket, checks and scans them before
 // anyone may read them, and serves them through short-lived signed links.
+// It also makes documents from a city service's records: a PDF copy of a
+// form submission in the resident's language (WriteCopy).
 //
 // # How it fits
 //
