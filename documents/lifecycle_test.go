@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/civickit/civickit/adapters"
 	"github.com/civickit/civickit/documents"
+	"github.com/civickit/civickit/forms"
 )
 
 func TestLinks(t *testing.T) {
@@ -306,4 +309,28 @@ func TestEICAR(t *testing.T) {
 		}
 	}
 	assert.False(t, documents.Verdict{}.Clean, "the zero verdict must reject")
+}
+
+func TestBrokenUploadsLeaveNothing(t *testing.T) {
+	t.Parallel()
+	for name, bucketURL := range buckets(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, bucketURL())
+			// The client goes away halfway through a large file.
+			up := upload("a.txt", nil, "text/plain")
+			up.Body = io.MultiReader(strings.NewReader(strings.Repeat("line of text\n", 10_000)), iotest.ErrReader(io.ErrUnexpectedEOF))
+			_, err := f.store.Put(context.Background(), up)
+			require.ErrorIs(t, err, io.ErrUnexpectedEOF)
+			var fe *forms.FileError
+			assert.False(t, errors.As(err, &fe), "a broken request is not a refusal of the file")
+
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			_, err = f.store.Put(ctx, upload("b.jpg", testJPEG(t, 8, 8, true), "image/jpeg"))
+			require.Error(t, err)
+			assert.Empty(t, f.keys(t), "a broken upload must leave nothing in the bucket")
+			assert.Empty(t, f.allRecords(t), "a broken upload must leave no record")
+		})
+	}
 }

@@ -46,7 +46,9 @@ type Config struct {
 	// in: "file:///var/lib/cityhall/files?create_dir=1", "mem://" in
 	// tests. This package registers file:// and mem://; for "s3://",
 	// "gs://" or "azblob://" the program imports the driver itself
-	// (import _ "gocloud.dev/blob/s3blob").
+	// (import _ "gocloud.dev/blob/s3blob"). A file:// bucket on another
+	// mount than the system's temporary folder needs no_tmp_dir=1 (see
+	// gocloud.dev/blob/fileblob).
 	Bucket string
 	// Records keeps the attachment records.
 	Records adapters.AttachmentStore
@@ -218,13 +220,13 @@ func (s *Store) Put(ctx context.Context, up forms.Upload) (adapters.FileRef, err
 	}
 	a.Name = cleanName(up.Name, typ)
 	if err := s.checkImage(ctx, &a); err != nil {
-		s.deleteBlobs(bg, a)
+		_ = s.deleteBlobs(bg, a)
 		return adapters.FileRef{}, err
 	}
 	a.CreatedAt = s.now()
 	a.UpdatedAt = a.CreatedAt
 	if err := s.records.PutAttachment(ctx, a); err != nil {
-		s.deleteBlobs(bg, a)
+		_ = s.deleteBlobs(bg, a)
 		return adapters.FileRef{}, fmt.Errorf("documents: record upload of field %q: %w", up.Field, err)
 	}
 	if s.scanner == nil {
@@ -292,7 +294,7 @@ func (s *Store) write(ctx context.Context, a *adapters.Attachment, up forms.Uplo
 	abort := func(err error) (string, error) {
 		cancel() // a cancelled writer discards what it was given
 		_ = w.Close()
-		s.deleteKey(context.WithoutCancel(ctx), a.Key)
+		_ = s.deleteKey(context.WithoutCancel(ctx), a.Key)
 		return "", err
 	}
 	var dst io.Writer = w
