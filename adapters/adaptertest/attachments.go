@@ -3,8 +3,10 @@ package adaptertest
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,6 +28,7 @@ var attachmentClauses = []clause{
 	{"CreateCaseWithAnUnknownFileReturnsErrInvalidArgumentAndWritesNothing", testCreateCaseUnknownFile},
 	{"CreateCaseWithALinkedFileReturnsErrInvalidArgumentAndWritesNothing", testCreateCaseLinkedFile},
 	{"CreateCaseWithFilesReplaysItsRequestKey", testCreateCaseFilesReplay},
+	{"ConcurrentCreateCasesNamingOneFileExactlyOneLinksIt", testCreateCaseFileRace},
 	{"SubmissionFilesRoundTripInOrder", testSubmissionFiles},
 }
 
@@ -417,4 +420,45 @@ func testCreateCaseFilesReplay(t *testing.T, open Opener) {
 	got, err := s.ListAttachments(ctx, "case-1")
 	must(t, err, "ListAttachments")
 	sameIDs(t, got, []string{"att-1"}, "the case keeps its one attachment")
+}
+
+func testCreateCaseFileRace(t *testing.T, open Opener) {
+	s, ctx := open(t), ctxFor(t)
+	a := attachment("att-1", base)
+	putAll(t, s, a)
+	const racers = 8
+	errs := make([]error, racers)
+	var wg sync.WaitGroup
+	for i := range racers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = s.CreateCase(ctx, submitFiles(fmt.Sprintf("case-%d", i), base, a))
+		}()
+	}
+	wg.Wait()
+	winner := -1
+	for i, err := range errs {
+		switch {
+		case err == nil && winner >= 0:
+			t.Fatalf("cases %d and %d both linked one file", winner, i)
+		case err == nil:
+			winner = i
+		case !errors.Is(err, adapters.ErrInvalidArgument):
+			t.Errorf("a case that lost the file returns ErrInvalidArgument, got %v", err)
+		}
+	}
+	if winner < 0 {
+		t.Fatal("one of the cases naming a free file links it")
+	}
+	got, err := s.GetAttachment(ctx, "att-1")
+	must(t, err, "GetAttachment")
+	sameString(t, got.CaseID, fmt.Sprintf("case-%d", winner), "the file is linked to the winner")
+	for i := range racers {
+		if i == winner {
+			continue
+		}
+		_, err := s.GetCase(ctx, fmt.Sprintf("case-%d", i))
+		wantErr(t, err, adapters.ErrNotFound, "a case that lost the file is not written")
+	}
 }

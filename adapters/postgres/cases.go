@@ -37,16 +37,31 @@ func (s *Store) createCase(ctx context.Context, p adapters.CreateCaseParams) (ad
 		updated = c.CreatedAt
 	}
 	sub := p.Submission
-	args := make([]any, 0, 43)
+	files, err := filesArg(sub.Files)
+	if err != nil {
+		return adapters.Case{}, err
+	}
+	args := make([]any, 0, 44)
 	args = append(args, c.ID, c.Type, c.DefinitionVersion, c.State, c.Submitter, c.Team, c.Assignee, c.Channel,
 		ts(c.Due), jsonArg(c.Data), ts(c.CreatedAt), ts(updated), ts(c.ClosedAt),
 		sub.ID, sub.FormID, sub.FormVersion, sub.FormHash, jsonArg(sub.Data), sub.Submitter, sub.Channel, ts(sub.SubmittedAt))
 	args = append(args, eventArgs(p.Events)...)
 	args = append(args, messageArgs(p.Messages)...)
 	args = append(args, timerArgs(p.Timers)...)
-	args = append(args, c.SubmitterIssuer, sub.SubmitterIssuer)
+	args = append(args, c.SubmitterIssuer, sub.SubmitterIssuer, files)
 
 	var out adapters.Case
+	linking := sub.ID != "" && len(sub.Files) > 0
+	create := func(q querier) error {
+		var err error
+		if out, err = scanCase(q.QueryRow(ctx, s.sql.createCase, args...)); err != nil || !linking {
+			return err
+		}
+		return s.linkFiles(ctx, q, sub.Files, c.ID, sub.ID, c.CreatedAt)
+	}
+	if p.RequestKey == "" && linking {
+		return out, s.inTransaction(ctx, create)
+	}
 	if p.RequestKey == "" {
 		err := s.write(ctx, func(q querier) error {
 			var err error
@@ -56,7 +71,7 @@ func (s *Store) createCase(ctx context.Context, p adapters.CreateCaseParams) (ad
 		return out, err
 	}
 	fp := p.Fingerprint()
-	err := s.inTransaction(ctx, func(q querier) error {
+	err = s.inTransaction(ctx, func(q querier) error {
 		tag, err := q.Exec(ctx, s.sql.claimRequest, p.RequestKey, c.ID, fp, ts(c.CreatedAt))
 		if err != nil {
 			return err
@@ -73,10 +88,41 @@ func (s *Store) createCase(ctx context.Context, p adapters.CreateCaseParams) (ad
 			out, err = scanCase(q.QueryRow(ctx, s.sql.getCase, c.ID))
 			return err
 		}
-		out, err = scanCase(q.QueryRow(ctx, s.sql.createCase, args...))
-		return err
+		return create(q)
 	})
 	return out, err
+}
+
+// linkFiles links the attachments a new submission names to its case, in
+// the caller's transaction; an unknown or linked one fails it.
+func (s *Store) linkFiles(ctx context.Context, q querier, files []adapters.FileRef, caseID, subID string, at time.Time) error {
+	ids := make([]string, len(files))
+	for i, f := range files {
+		ids[i] = f.ID
+	}
+	tag, err := q.Exec(ctx, s.sql.linkAttachments, caseID, subID, ts(at), ids)
+	if err != nil || tag.RowsAffected() == int64(len(ids)) {
+		return err
+	}
+	// Say which file failed, the first in the submission's order.
+	rows, err := q.Query(ctx, s.sql.attachmentCases, ids)
+	if err != nil {
+		return err
+	}
+	linked := map[string]string{}
+	var id, linkedTo string
+	if _, err := pgx.ForEachRow(rows, []any{&id, &linkedTo}, func() error { linked[id] = linkedTo; return nil }); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		switch to, ok := linked[id]; {
+		case !ok:
+			return fmt.Errorf("%w: attachment %q is unknown", adapters.ErrInvalidArgument, id)
+		case to != caseID:
+			return fmt.Errorf("%w: attachment %q is already linked to a case", adapters.ErrInvalidArgument, id)
+		}
+	}
+	return fmt.Errorf("%w: %d of %d attachments linked", adapters.ErrConflict, tag.RowsAffected(), len(ids))
 }
 
 // ApplyTransition implements adapters.CaseStore.

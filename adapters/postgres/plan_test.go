@@ -133,3 +133,66 @@ func TestClaimsWalkTheQueueIndexes(t *testing.T) {
 		require.True(t, used, "claim %s reads %s:\n%s", c.name, c.index, raw)
 	}
 }
+
+// The attachment listings read their indexes, however many files the
+// table holds: the scan's work list and the unsubmitted uploads walk
+// theirs in order, with no sort. A case has a handful of files, which the
+// planner rightly fetches through the case index and sorts.
+func TestAttachmentListingsWalkTheirIndexes(t *testing.T) {
+	t.Parallel()
+	s := openTestStore(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	qs := quoteIdent(s.Schema())
+	// 40,000 files: a quarter never submitted, the rest spread over
+	// 10,000 cases; one in ten waits for the scan.
+	_, err := testPool(t).Exec(ctx, `INSERT INTO `+qs+`.cases (`+caseCols+`)
+		SELECT 'case-' || i, 'pothole', 1, 'submitted', 1, '', '', '', 'web', NULL, NULL, timestamptz '2026-01-01', timestamptz '2026-01-01', NULL, ''
+		FROM generate_series(1, 10000) AS i;
+		INSERT INTO `+qs+`.attachments (`+attachmentCols+`)
+		SELECT 'att-' || i, 'photos', 'p.jpg', 'image/jpeg', 1024, repeat('0', 64),
+			CASE WHEN i % 4 = 0 THEN NULL ELSE 'case-' || (1 + i % 10000) END, NULL, '', '',
+			CASE WHEN i % 10 = 0 THEN 'quarantined' WHEN i % 97 = 0 THEN 'rejected' ELSE 'clean' END,
+			'', 'uploads/' || i, false, '',
+			timestamptz '2026-01-01' + i * interval '1 second', timestamptz '2026-01-01' + i * interval '1 second'
+		FROM generate_series(1, 40000) AS i;
+		ANALYZE `+qs+`.attachments`)
+	require.NoError(t, err)
+
+	late := ts(time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)) // most uploads are older
+	listings := []struct {
+		name, sql, index string
+		args             []any
+		fewRows          bool // a sort of the few rows is fine
+	}{
+		{"ListAttachments", s.sql.listAttachments, "attachments_case_idx", []any{"case-77"}, true},
+		{"ListAttachmentsByStatus", s.sql.listAttachmentsByStatus, "attachments_status_idx", []any{"quarantined", 100}, false},
+		{"ListOrphanAttachments", s.sql.listOrphanAttachments, "attachments_orphan_idx", []any{late, 100}, false},
+	}
+	for _, l := range listings {
+		var raw []byte
+		require.NoError(t, s.db.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+l.sql, l.args...).Scan(&raw), l.name)
+		var plan []map[string]any
+		require.NoError(t, json.Unmarshal(raw, &plan), l.name)
+		used := false
+		var walk func(node map[string]any)
+		walk = func(node map[string]any) {
+			switch typ := node["Node Type"]; typ {
+			case "Seq Scan":
+				t.Errorf("%s: plan has a sequential scan, want its index:\n%s", l.name, raw)
+			case "Sort", "Incremental Sort", "Bitmap Heap Scan":
+				if !l.fewRows {
+					t.Errorf("%s: plan has a %s node, want an ordered index scan:\n%s", l.name, typ, raw)
+				}
+			case "Index Scan", "Index Only Scan", "Bitmap Index Scan":
+				used = used || node["Index Name"] == l.index
+			}
+			children, _ := node["Plans"].([]any)
+			for _, c := range children {
+				walk(c.(map[string]any))
+			}
+		}
+		walk(plan[0]["Plan"].(map[string]any))
+		require.True(t, used, "%s reads %s:\n%s", l.name, l.index, raw)
+	}
+}

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -85,10 +86,62 @@ func scanEvent(row pgx.Row) (adapters.Event, error) {
 func scanSubmission(row pgx.Row) (adapters.Submission, error) {
 	var s adapters.Submission
 	var at pgtype.Timestamptz
-	var data []byte
-	err := row.Scan(&s.ID, &s.CaseID, &s.FormID, &s.FormVersion, &s.FormHash, &data, &s.Submitter, &s.Channel, &at, &s.SubmitterIssuer)
+	var data, files []byte
+	err := row.Scan(&s.ID, &s.CaseID, &s.FormID, &s.FormVersion, &s.FormHash, &data, &s.Submitter, &s.Channel, &at, &s.SubmitterIssuer, &files)
 	s.SubmittedAt, s.Data = fromTS(at), rawJSON(data)
+	if err == nil {
+		s.Files, err = decodeFiles(files)
+	}
 	return s, err
+}
+
+// fileJSON is how a submission's files column names a FileRef's fields:
+// its own names, so that renaming a Go field never orphans stored rows.
+type fileJSON struct {
+	ID     string `json:"id"`
+	Field  string `json:"field"`
+	Name   string `json:"name"`
+	Type   string `json:"type"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+// filesArg is a submission's files as a jsonb argument: an array in
+// their order, NULL for none.
+func filesArg(files []adapters.FileRef) (any, error) {
+	if len(files) == 0 {
+		return nil, nil
+	}
+	out := make([]fileJSON, len(files))
+	for i, f := range files {
+		out[i] = fileJSON(f)
+	}
+	return json.Marshal(out)
+}
+
+func decodeFiles(b []byte) ([]adapters.FileRef, error) {
+	if b == nil {
+		return nil, nil
+	}
+	var in []fileJSON
+	if err := json.Unmarshal(b, &in); err != nil {
+		return nil, fmt.Errorf("submission files: %w", err)
+	}
+	out := make([]adapters.FileRef, len(in))
+	for i, f := range in {
+		out[i] = adapters.FileRef(f)
+	}
+	return out, nil
+}
+
+func scanAttachment(row pgx.Row) (adapters.Attachment, error) {
+	var a adapters.Attachment
+	var created, updated pgtype.Timestamptz
+	var status string
+	err := row.Scan(&a.ID, &a.Field, &a.Name, &a.Type, &a.Size, &a.SHA256, &a.CaseID, &a.SubmissionID, &a.Owner, &a.OwnerIssuer,
+		&status, &a.Reason, &a.Key, &a.Sealed, &a.PublicKey, &created, &updated)
+	a.Status, a.CreatedAt, a.UpdatedAt = adapters.AttachmentStatus(status), fromTS(created), fromTS(updated)
+	return a, err
 }
 
 func scanMessage(row pgx.Row) (adapters.Message, error) {

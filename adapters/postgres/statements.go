@@ -23,13 +23,25 @@ type statements struct {
 	saveDraft, getDraft, listDrafts        string
 	deleteDraft, deleteExpiredDrafts       string
 	listCasesFrom, countCasesFrom, stats   string
+
+	putAttachment, getAttachment, linkAttachments, attachmentCases string
+	updateAttachment, deleteAttachment, listAttachments            string
+	listAttachmentsByStatus, listOrphanAttachments                 string
 }
 
 const caseCols = `id, type, definition_version, state, version, submitter, team, assignee, channel, due, data, created_at, updated_at, closed_at, submitter_issuer`
 
 const eventCols = `case_id, seq, kind, from_state, to_state, trigger, actor, at, comment, payload`
 
-const subCols = `id, case_id, form_id, form_version, form_hash, data, submitter, channel, submitted_at, submitter_issuer`
+const subCols = `id, case_id, form_id, form_version, form_hash, data, submitter, channel, submitted_at, submitter_issuer, files`
+
+// attachmentCols are the columns of an attachment, in scanAttachment's
+// order; attachmentSelect reads them with an unlinked one's NULL case and
+// submission as empty strings.
+const (
+	attachmentCols   = `id, field, name, type, size, sha256, case_id, submission_id, owner, owner_issuer, status, reason, blob_key, sealed, public_key, created_at, updated_at`
+	attachmentSelect = `id, field, name, type, size, sha256, coalesce(case_id, ''), coalesce(submission_id, ''), owner, owner_issuer, status, reason, blob_key, sealed, public_key, created_at, updated_at`
+)
 
 const msgCols = `id, case_id, channel, recipient, template, locale, data, idempotency_key, status, attempts, next_attempt_at, last_error, lease_owner, lease_expires_at, created_at, sent_at`
 
@@ -88,7 +100,7 @@ func newStatements(schema string) *statements {
 		RETURNING ` + caseCols + `
 	), sub AS (
 		INSERT INTO {s}.submissions (` + subCols + `)
-		SELECT $14, $1, $15, $16, $17, $18::jsonb, $19, $20, $21, $43 WHERE $14::text <> ''
+		SELECT $14, $1, $15, $16, $17, $18::jsonb, $19, $20, $21, $43, $44::jsonb WHERE $14::text <> ''
 	), ev AS (
 		` + insertEvents("$1", "0", "", 22) + `
 	), msg AS (
@@ -172,6 +184,23 @@ func newStatements(schema string) *statements {
 	st.deleteDraft = `DELETE FROM {s}.drafts WHERE token_hash = $1`
 	st.deleteExpiredDrafts = `DELETE FROM {s}.drafts WHERE expires_at <= $1`
 
+	st.putAttachment = `INSERT INTO {s}.attachments (` + attachmentCols + `)
+		VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, $7, $8, $9, $10, $11, $12, $13, $14, $15)`
+	// The rows are locked in id order, so two calls linking overlapping
+	// files never deadlock; a row another call linked meanwhile is
+	// rechecked after its lock and left out.
+	st.linkAttachments = `UPDATE {s}.attachments SET case_id = $1, submission_id = $2, updated_at = $3
+		WHERE id IN (SELECT id FROM {s}.attachments WHERE id = ANY ($4::text[]) AND case_id IS NULL ORDER BY id FOR UPDATE)
+		AND case_id IS NULL`
+	st.attachmentCases = `SELECT id, coalesce(case_id, '') FROM {s}.attachments WHERE id = ANY ($1::text[])`
+	st.getAttachment = `SELECT ` + attachmentSelect + ` FROM {s}.attachments WHERE id = $1`
+	st.updateAttachment = `UPDATE {s}.attachments SET status = $2, reason = $3, public_key = $4, updated_at = $5 WHERE id = $1`
+	st.deleteAttachment = `DELETE FROM {s}.attachments WHERE id = $1`
+	st.listAttachments = `SELECT ` + attachmentSelect + ` FROM {s}.attachments WHERE case_id = $1 ORDER BY created_at, id`
+	st.listAttachmentsByStatus = `SELECT ` + attachmentSelect + ` FROM {s}.attachments WHERE status = $1 ORDER BY created_at, id LIMIT $2`
+	st.listOrphanAttachments = `SELECT ` + attachmentSelect + ` FROM {s}.attachments
+		WHERE case_id IS NULL AND created_at < $1 ORDER BY created_at, id LIMIT $2`
+
 	st.listCasesFrom = `SELECT ` + caseCols + ` FROM {s}.cases`
 	st.countCasesFrom = `SELECT state, count(*) FROM {s}.cases`
 	st.stats = statsSQL
@@ -188,6 +217,9 @@ func newStatements(schema string) *statements {
 		&st.claimTimers, &st.completeTimer, &st.listTimers, &st.timerExists,
 		&st.saveDraft, &st.getDraft, &st.listDrafts, &st.deleteDraft, &st.deleteExpiredDrafts,
 		&st.listCasesFrom, &st.countCasesFrom, &st.stats,
+		&st.putAttachment, &st.getAttachment, &st.linkAttachments, &st.attachmentCases,
+		&st.updateAttachment, &st.deleteAttachment, &st.listAttachments,
+		&st.listAttachmentsByStatus, &st.listOrphanAttachments,
 	} {
 		*p = strings.ReplaceAll(*p, "{s}", q)
 	}

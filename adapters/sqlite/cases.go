@@ -15,7 +15,7 @@ const (
 	insertCase = `INSERT INTO cases (` + caseCols + `, last_seq)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	insertEvent = `INSERT INTO events (` + eventCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	insertSub   = `INSERT INTO submissions (` + submissionCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	insertSub   = `INSERT INTO submissions (` + submissionCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	insertMsg   = `INSERT INTO messages (id, case_id, channel, recipient, template, locale, data, idempotency_key,
 		status, attempts, next_attempt_at, last_error, lease_owner, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, '', '', ?)`
@@ -60,7 +60,11 @@ func (s *Store) createCase(ctx context.Context, p adapters.CreateCaseParams) (ad
 	if p.RequestKey != "" {
 		fingerprint = p.Fingerprint() // outside the writers' turn
 	}
-	err := s.write(ctx, func(w *writer) error {
+	files, err := filesArg(p.Submission.Files)
+	if err != nil {
+		return adapters.Case{}, err
+	}
+	err = s.write(ctx, func(w *writer) error {
 		if p.RequestKey != "" {
 			var caseID, fp string
 			row, err := w.queryRow(ctx, selectReq, p.RequestKey)
@@ -85,7 +89,10 @@ func (s *Store) createCase(ctx context.Context, p adapters.CreateCaseParams) (ad
 		}
 		if sub := p.Submission; sub.ID != "" {
 			if _, err := w.exec(ctx, insertSub, sub.ID, c.ID, sub.FormID, sub.FormVersion, sub.FormHash,
-				jsonArg(sub.Data), sub.Submitter, sub.Channel, timeArg(sub.SubmittedAt), sub.SubmitterIssuer); err != nil {
+				jsonArg(sub.Data), sub.Submitter, sub.Channel, timeArg(sub.SubmittedAt), sub.SubmitterIssuer, files); err != nil {
+				return err
+			}
+			if err := linkFiles(ctx, w, sub.Files, c.ID, sub.ID, c.CreatedAt); err != nil {
 				return err
 			}
 		}

@@ -94,10 +94,89 @@ func eventDest(e *adapters.Event) []any {
 	return []any{&e.CaseID, &e.Seq, &e.Kind, &e.FromState, &e.ToState, &e.Trigger, &e.Actor, nullTime{&e.At}, &e.Comment, nullJSON{&e.Payload}}
 }
 
-const submissionCols = `id, case_id, form_id, form_version, form_hash, data, submitter, channel, submitted_at, submitter_issuer`
+const submissionCols = `id, case_id, form_id, form_version, form_hash, data, submitter, channel, submitted_at, submitter_issuer, files`
 
 func submissionDest(s *adapters.Submission) []any {
-	return []any{&s.ID, &s.CaseID, &s.FormID, &s.FormVersion, &s.FormHash, nullJSON{&s.Data}, &s.Submitter, &s.Channel, nullTime{&s.SubmittedAt}, &s.SubmitterIssuer}
+	return []any{&s.ID, &s.CaseID, &s.FormID, &s.FormVersion, &s.FormHash, nullJSON{&s.Data}, &s.Submitter, &s.Channel, nullTime{&s.SubmittedAt}, &s.SubmitterIssuer, nullFiles{&s.Files}}
+}
+
+// fileJSON is how a submission's files column names a FileRef's fields:
+// its own names, so that renaming a Go field never orphans stored rows.
+type fileJSON struct {
+	ID     string `json:"id"`
+	Field  string `json:"field"`
+	Name   string `json:"name"`
+	Type   string `json:"type"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+// filesArg is a submission's files as a column value: a JSON array, or
+// NULL for none.
+func filesArg(files []adapters.FileRef) (any, error) {
+	if len(files) == 0 {
+		return nil, nil
+	}
+	out := make([]fileJSON, len(files))
+	for i, f := range files {
+		out[i] = fileJSON(f)
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil, err
+	}
+	return string(b), nil
+}
+
+// nullFiles reads a submission's files column.
+type nullFiles struct{ files *[]adapters.FileRef }
+
+func (n nullFiles) Scan(v any) error {
+	var b []byte
+	switch v := v.(type) {
+	case nil:
+		*n.files = nil
+		return nil
+	case []byte:
+		b = v
+	case string:
+		b = []byte(v)
+	default:
+		return fmt.Errorf("files column holds %T", v)
+	}
+	var in []fileJSON
+	if err := json.Unmarshal(b, &in); err != nil {
+		return fmt.Errorf("files column: %w", err)
+	}
+	*n.files = make([]adapters.FileRef, len(in))
+	for i, f := range in {
+		(*n.files)[i] = adapters.FileRef(f)
+	}
+	return nil
+}
+
+const attachmentCols = `id, field, name, type, size, sha256, case_id, submission_id, owner, owner_issuer, status, reason, blob_key, sealed, public_key, created_at, updated_at`
+
+func attachmentDest(a *adapters.Attachment) []any {
+	return []any{&a.ID, &a.Field, &a.Name, &a.Type, &a.Size, &a.SHA256, nullString{&a.CaseID}, nullString{&a.SubmissionID},
+		&a.Owner, &a.OwnerIssuer, (*string)(&a.Status), &a.Reason, &a.Key, &a.Sealed, &a.PublicKey, nullTime{&a.CreatedAt}, nullTime{&a.UpdatedAt}}
+}
+
+// nullString reads a nullable text column; NULL is the empty string.
+type nullString struct{ s *string }
+
+func (n nullString) Scan(v any) error {
+	switch v := v.(type) {
+	case nil:
+		*n.s = ""
+	case string:
+		*n.s = v
+	case []byte:
+		*n.s = string(v)
+	default:
+		return fmt.Errorf("text column holds %T", v)
+	}
+	return nil
 }
 
 const messageCols = `id, case_id, channel, recipient, template, locale, data, idempotency_key, status, attempts, next_attempt_at, last_error, lease_owner, lease_expires_at, created_at, sent_at`

@@ -181,6 +181,9 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 		plan{"ClaimTimers", claimTimers, "timers_claim", []any{"w", now, now, now, 10}},
 		plan{"ListEvents", `SELECT ` + eventCols + ` FROM events WHERE case_id = ? ORDER BY seq`, "PRIMARY KEY", []any{"c"}},
 		plan{"ListMessages", `SELECT ` + messageCols + ` FROM messages WHERE case_id = ? ORDER BY created_at, id`, "messages_case", []any{"c"}},
+		plan{"ListAttachments", listAttachments, "attachments_case", []any{"c"}},
+		plan{"ListAttachmentsByStatus", listByStatus, "attachments_status", []any{"quarantined", 10}},
+		plan{"ListOrphanAttachments", listOrphans, "attachments_orphan", []any{now, 10}},
 	)
 	for _, p := range plans {
 		t.Run(p.name, func(t *testing.T) {
