@@ -14,6 +14,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,6 +27,7 @@ import (
 
 	"github.com/civickit/civickit/adapters"
 	"github.com/civickit/civickit/adapters/memory"
+	"github.com/civickit/civickit/adapters/sqlite"
 	"github.com/civickit/civickit/documents"
 	"github.com/civickit/civickit/forms"
 	"github.com/civickit/civickit/keyring"
@@ -41,28 +43,42 @@ func (c *clock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c
 
 type fixture struct {
 	store   *documents.Store
-	records *memory.Store
+	records adapters.Store
 	clock   *clock
 	ring    *keyring.KeyRing
 	down    *atomic.Bool // the scanner is unavailable
 }
 
-// buckets are the two kinds a test runs against: memory and a folder.
-func buckets(t *testing.T) map[string]func() string {
-	return map[string]func() string{
-		"mem":  func() string { return "mem://" },
-		"file": func() string { return "file://" + t.TempDir() },
+// setup is where a store keeps bytes and records.
+type setup struct {
+	bucket  string
+	records adapters.Store
+}
+
+func memSetup(*testing.T) setup { return setup{"mem://", memory.New()} }
+
+// buckets are the setups a test runs against: everything in memory, and
+// a folder bucket with an SQLite store, as a small town would run.
+func buckets(*testing.T) map[string]func(*testing.T) setup {
+	return map[string]func(*testing.T) setup{
+		"mem+memory": memSetup,
+		"file+sqlite": func(t *testing.T) setup {
+			db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "city.db"), nil)
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = db.Close() })
+			return setup{"file://" + t.TempDir(), db}
+		},
 	}
 }
 
-func newFixture(t *testing.T, bucketURL string, edit ...func(*documents.Config)) *fixture {
+func newFixture(t *testing.T, su setup, edit ...func(*documents.Config)) *fixture {
 	t.Helper()
-	f := &fixture{records: memory.New(), clock: &clock{t: time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)}, down: new(atomic.Bool)}
+	f := &fixture{records: su.records, clock: &clock{t: time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)}, down: new(atomic.Bool)}
 	ring, err := keyring.New(keyring.GenerateKey("k1"), nil, &keyring.Config{Grace: keyring.GraceForever})
 	require.NoError(t, err)
 	f.ring = ring
 	cfg := documents.Config{
-		Bucket:  bucketURL,
+		Bucket:  su.bucket,
 		Records: f.records,
 		Scanner: documents.ScanFunc(func(ctx context.Context, r io.Reader) (documents.Verdict, error) {
 			if f.down.Load() {
@@ -229,7 +245,7 @@ func TestPutStoresAndServes(t *testing.T) {
 	for name, bucketURL := range buckets(t) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t, bucketURL())
+			f := newFixture(t, bucketURL(t))
 			body := []byte("Lease agreement, 12 Elm Street.\n")
 			ref, err := f.store.Put(context.Background(), upload("lease.txt", body, "text/plain", "application/pdf"))
 			require.NoError(t, err)
@@ -302,7 +318,7 @@ func TestPutRefusesAndLeavesNothing(t *testing.T) {
 				if tt.config != nil {
 					edits = append(edits, tt.config)
 				}
-				f := newFixture(t, bucketURL(), edits...)
+				f := newFixture(t, bucketURL(t), edits...)
 				up := tt.up
 				up.Body = bytes.NewReader(tt.body)
 				_, err := f.store.Put(context.Background(), up)
@@ -321,7 +337,7 @@ func TestPutRefusesAndLeavesNothing(t *testing.T) {
 
 func TestPutRefusesActiveAcceptLists(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, "mem://")
+	f := newFixture(t, memSetup(t))
 	for _, accept := range [][]string{nil, {"text/html"}, {"image/svg+xml"}, {"application/xhtml+xml"}, {"application/xml"}, {"*/*"}, {"image/jpeg", "TEXT/HTML; charset=utf-8"}, {"jpeg"}} {
 		_, err := f.store.Put(context.Background(), upload("a.jpg", testJPEG(t, 8, 8, false), accept...))
 		assert.ErrorIs(t, err, adapters.ErrInvalidArgument, "accept %q", accept)
@@ -344,7 +360,7 @@ func TestImagesLoseTheirMetadata(t *testing.T) {
 	for name, bucketURL := range buckets(t) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t, bucketURL())
+			f := newFixture(t, bucketURL(t))
 			photo := testJPEG(t, 40, 30, true)
 			require.True(t, bytes.Contains(photo, []byte("Exif")) && bytes.Contains(photo, []byte("GPSLatitude")))
 			_, err := jpeg.Decode(bytes.NewReader(photo))
@@ -392,7 +408,7 @@ func TestImagesLoseTheirMetadata(t *testing.T) {
 
 func TestNamesAreCleaned(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, "mem://")
+	f := newFixture(t, memSetup(t))
 	tests := []struct {
 		name, sent, want string
 	}{

@@ -23,7 +23,7 @@ import (
 
 func TestLinks(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, "mem://")
+	f := newFixture(t, memSetup(t))
 	ref, err := f.store.Put(context.Background(), upload("permit.txt", []byte("permit"), "text/plain"))
 	require.NoError(t, err)
 	a, err := f.records.GetAttachment(context.Background(), ref.ID)
@@ -88,7 +88,7 @@ func TestLinks(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, f.get(t, link).StatusCode, "an expired link must be 404")
 
 	// Another store's key does not sign for this one.
-	g := newFixture(t, "mem://", func(c *documents.Config) {
+	g := newFixture(t, memSetup(t), func(c *documents.Config) {
 		c.LinkKey = bytes.Repeat([]byte{1}, 32)
 		c.Records = f.records
 		c.Now = f.clock.Now
@@ -101,7 +101,7 @@ func TestScannerUnavailable(t *testing.T) {
 	for name, bucketURL := range buckets(t) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t, bucketURL())
+			f := newFixture(t, bucketURL(t))
 			ctx := context.Background()
 			f.down.Store(true)
 			cleanRef, err := f.store.Put(ctx, upload("a.txt", []byte("fine"), "text/plain"))
@@ -152,7 +152,7 @@ func TestSealedFiles(t *testing.T) {
 	for name, bucketURL := range buckets(t) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t, bucketURL())
+			f := newFixture(t, bucketURL(t))
 			ctx := context.Background()
 			secret := bytes.Repeat([]byte("SSN 078-05-1120; "), 10_000) // several chunks
 			up := upload("id-card.txt", secret, "text/plain")
@@ -220,7 +220,7 @@ func TestRefDiscardPurge(t *testing.T) {
 	for name, bucketURL := range buckets(t) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t, bucketURL())
+			f := newFixture(t, bucketURL(t))
 			ctx := context.Background()
 			put := func(name string) adapters.FileRef {
 				ref, err := f.store.Put(ctx, upload(name, testJPEG(t, 8, 8, false), "image/jpeg"))
@@ -278,7 +278,7 @@ func TestRefDiscardPurge(t *testing.T) {
 
 func TestSkipScan(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, "mem://", func(c *documents.Config) { c.Scanner, c.SkipScan = nil, true })
+	f := newFixture(t, memSetup(t), func(c *documents.Config) { c.Scanner, c.SkipScan = nil, true })
 	ref, err := f.store.Put(context.Background(), upload("a.txt", []byte(eicar), "text/plain"))
 	require.NoError(t, err, "without a scanner nothing is scanned")
 	a, err := f.records.GetAttachment(context.Background(), ref.ID)
@@ -316,7 +316,7 @@ func TestBrokenUploadsLeaveNothing(t *testing.T) {
 	for name, bucketURL := range buckets(t) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t, bucketURL())
+			f := newFixture(t, bucketURL(t))
 			// The client goes away halfway through a large file.
 			up := upload("a.txt", nil, "text/plain")
 			up.Body = io.MultiReader(strings.NewReader(strings.Repeat("line of text\n", 10_000)), iotest.ErrReader(io.ErrUnexpectedEOF))
