@@ -18,12 +18,18 @@
 // and the identity cookie format (base64url of a binary record with
 // version byte 1).
 //
+// Files are sealed as streams: SealStream and OpenStream seal and open
+// any length in chunks of StreamChunkSize, each with its own nonce under a
+// key derived for the one stream, so a file is never held whole in memory
+// and a stream cut short, reordered or changed does not open.
+//
 // # Errors
 //
 // New and Rotate fail with ErrInvalidKey (joined with errors.Join when
 // there are several problems). Open fails with ErrInvalidSealed for a
 // malformed, tampered or wrong-purpose value, ErrUnknownKey for a key the
-// ring does not hold, and ErrKeyRetired for a key past its grace period.
+// ring does not hold, and ErrKeyRetired for a key past its grace period;
+// OpenStream and the Read of its reader fail the same way.
 // Match them with errors.Is; messages never contain the sealed data.
 //
 // # Concurrency

@@ -1,6 +1,7 @@
 package keyring
 
 import (
+	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
@@ -71,6 +72,7 @@ func (c *Config) Validate() error {
 type ringKey struct {
 	id        string
 	aead      cipher.AEAD
+	secret    []byte // for the per-stream keys of SealStream
 	retiredAt time.Time
 }
 
@@ -167,7 +169,7 @@ func newRingKey(k Key) (*ringKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("keyring: key %q: %w", k.ID, err)
 	}
-	return &ringKey{id: k.ID, aead: aead, retiredAt: k.RetiredAt}, nil
+	return &ringKey{id: k.ID, aead: aead, secret: bytes.Clone(k.Secret), retiredAt: k.RetiredAt}, nil
 }
 
 // Rotate makes next the sealing key and retires the current primary now;
