@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -139,7 +138,7 @@ func (s *Store) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	// A failure now (a sealed blob that does not open) can only cut the
 	// body short, which the Content-Length or the image's own end shows.
-	_, _ = io.Copy(w, body)
+	_, _ = copyBytes(w, body)
 }
 
 // encodeRFC5987 percent-encodes a file name for filename*= (RFC 8187):

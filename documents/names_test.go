@@ -41,7 +41,19 @@ func FuzzCleanName(f *testing.F) {
 func FuzzFinder(f *testing.F) {
 	f.Add([]byte("xx<ScRiPt>yy"), uint8(3))
 	f.Add([]byte("<html "), uint8(1))
+	f.Add([]byte("..X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"), uint8(7))
 	f.Fuzz(func(t *testing.T, data []byte, step uint8) {
+		// the exact search, as the scanner runs it
+		exact := newFinder([]string{"<html ", "eicar-", "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"}, false)
+		for p := data; len(p) > 0; {
+			c := min(int(step%32)+1, len(p))
+			_, _ = exact.Write(p[:c])
+			p = p[c:]
+		}
+		if want := bytes.Contains(data, []byte("<html ")) || bytes.Contains(data, []byte("eicar-")) ||
+			bytes.Contains(data, []byte("X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*")); exact.found() != want {
+			t.Fatalf("exact finder over %q: found %v, want %v", data, exact.found(), want)
+		}
 		fd := newFinder(htmlMarkers, true)
 		n := int(step%32) + 1
 		for p := data; len(p) > 0; {

@@ -52,7 +52,7 @@ type EICAR struct{}
 // Scan implements Scanner.
 func (EICAR) Scan(ctx context.Context, r io.Reader) (Verdict, error) {
 	f := newFinder([]string{eicarSignature}, false)
-	if _, err := io.Copy(f, r); err != nil {
+	if _, err := copyBytes(f, r); err != nil {
 		return Verdict{}, err
 	}
 	if f.found() {

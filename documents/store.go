@@ -284,6 +284,9 @@ func (s *Store) write(ctx context.Context, a *adapters.Attachment, up forms.Uplo
 	if int64(n) > up.MaxSize {
 		return "", &forms.FileError{Kind: forms.FileTooLarge, Type: typ}
 	}
+	// markup matters only where a browser could be led to render an
+	// image as a page; a PDF or a text file is served as an attachment
+	markup.off = !isImage(typ)
 
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -308,7 +311,7 @@ func (s *Store) write(ctx context.Context, a *adapters.Attachment, up forms.Uplo
 	if _, err := dst.Write(head); err != nil {
 		return abort(fmt.Errorf("documents: write %s: %w", a.Key, err))
 	}
-	if _, err := io.Copy(dst, src); err != nil {
+	if _, err := copyBytes(dst, src); err != nil {
 		return abort(fmt.Errorf("documents: store upload of field %q: %w", up.Field, err))
 	}
 	if size.n > up.MaxSize {
@@ -340,7 +343,12 @@ func (s *Store) read(ctx context.Context, a adapters.Attachment, key string) (io
 		return nil, err
 	}
 	if !a.Sealed {
-		return r, nil
+		// hide the blob reader's WriteTo, which allocates 1 MiB a call,
+		// from the scanner's and the handler's copies
+		return struct {
+			io.Reader
+			io.Closer
+		}{r, r}, nil
 	}
 	if s.ring == nil {
 		_ = r.Close()

@@ -168,14 +168,14 @@ func (s *Store) writeAll(ctx context.Context, a adapters.Attachment, key string,
 	}
 	err = func() error {
 		if !a.Sealed {
-			_, err := io.Copy(w, r)
+			_, err := copyBytes(w, r)
 			return err
 		}
 		sw, err := s.ring.SealStream(w, purpose(key))
 		if err != nil {
 			return err
 		}
-		if _, err := io.Copy(sw, r); err != nil {
+		if _, err := copyBytes(sw, r); err != nil {
 			return err
 		}
 		return sw.Close()
