@@ -24,8 +24,11 @@ import (
 const (
 	// DefaultLinkTTL is how long a link from Store.Link serves its file.
 	DefaultLinkTTL = 5 * time.Minute
-	// DefaultOrphanAge is how long an upload no submission names is kept.
-	DefaultOrphanAge = 24 * time.Hour
+	// DefaultOrphanAge is how long an upload no submission names is kept:
+	// as long as a draft that carries it stays resumable
+	// (forms.DefaultDraftTTL), so resuming a draft never finds its files
+	// gone.
+	DefaultOrphanAge = forms.DefaultDraftTTL
 	// DefaultMaxPixels bounds the width times height of an image: a
 	// larger one is refused before it is decoded.
 	DefaultMaxPixels = 50_000_000
@@ -71,7 +74,10 @@ type Config struct {
 	// DefaultLinkTTL.
 	LinkTTL time.Duration
 	// OrphanAge is how long an upload that no submission names is kept
-	// before PurgeOrphans removes it. Default DefaultOrphanAge.
+	// before PurgeOrphans removes it. Default DefaultOrphanAge. Where
+	// drafts carry files, keep it at least the drafts' TTL
+	// (forms.DraftsConfig.TTL): Ref refuses, and PurgeOrphans removes,
+	// files older than this.
 	OrphanAge time.Duration
 	// MaxPixels bounds width times height of the images decoded. Default
 	// DefaultMaxPixels.
