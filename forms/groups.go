@@ -72,8 +72,9 @@ func rowCap(fl *Field) int {
 }
 
 // parseRowIndex reads a row index as the renderer writes it: decimal
-// digits without a sign or a leading zero, below limit. It never parses
-// more digits than limit has, so no index allocates or overflows.
+// digits without a sign or a leading zero, below limit. It stops at the
+// first digit that takes it past limit, so no index overflows, and
+// nothing is ever allocated by an index.
 func parseRowIndex(s string, limit int) (int, bool) {
 	if s == "" || len(s) > len(strconv.Itoa(limit)) || len(s) > 1 && s[0] == '0' {
 		return 0, false
@@ -84,7 +85,11 @@ func parseRowIndex(s string, limit int) (int, bool) {
 		if c < '0' || c > '9' {
 			return 0, false
 		}
-		n = n*10 + int(c-'0')
+		d := int(c - '0')
+		if n > (limit-1-d)/10 {
+			return 0, false // past the limit, before it could overflow
+		}
+		n = n*10 + d
 	}
 	return n, n < limit
 }
@@ -112,22 +117,22 @@ func (b *builder) group(fl *Field, s *jsonschema.Schema, kw *keywords) error {
 // rowField finds the row template field of a path that names rows by
 // index or by "*" ("members.2.dob", "members.*.dob").
 func (f *Form) rowField(path string) *Field {
-	cur, atRow := f.root, false
+	cur, atRow, rowEnd := f.root, false, false
 	for name := range strings.SplitSeq(path, ".") {
 		if atRow {
 			if _, ok := parseRowIndex(name, rowCap(cur)); !ok && name != "*" {
 				return nil
 			}
-			atRow = false
+			atRow, rowEnd = false, true
 			continue
 		}
 		if cur = cur.names[name]; cur == nil {
 			return nil
 		}
-		atRow = cur.Widget == "group"
+		atRow, rowEnd = cur.Widget == "group", false
 	}
-	if atRow {
-		return nil // a path ending in a group is in byPath; one ending in an index names a row, not a field
+	if rowEnd {
+		return nil // a row, not a field
 	}
 	return cur
 }
@@ -431,6 +436,10 @@ func (b *viewBuilder) rowsView(fv *FieldView, fl *Field, path string, val any) s
 		}
 		if b.targets != nil {
 			b.targets[rowPath] = rv.ID
+			if b.rowTitles == nil {
+				b.rowTitles = map[string]string{}
+			}
+			b.rowTitles[rowPath] = title
 		}
 	}
 	b.rowButtons = true
@@ -445,7 +454,7 @@ func (b *viewBuilder) rowsView(fv *FieldView, fl *Field, path string, val any) s
 // a repeating group's items, or obj's own.
 func rowsOrObject(obj *Field) *jsonschema.Schema {
 	s := deref(obj.schema)
-	if obj.Widget == "group" {
+	if obj.Widget == "group" && s.Items2020 != nil {
 		return deref(s.Items2020)
 	}
 	return s
@@ -481,4 +490,21 @@ func eachRow(v any, do func(row map[string]any, i int) (any, error)) (any, error
 		}
 	}
 	return out, nil
+}
+
+// inRow returns the summary line of an error: its message, after the
+// title of the row it is in ("Household member 2: Enter an answer."),
+// since every row asks the same questions.
+func (b *viewBuilder) inRow(fe FieldError) string {
+	for p := fe.Field; b.rowTitles != nil; {
+		if t, ok := b.rowTitles[p]; ok {
+			return t + ": " + fe.Message
+		}
+		i := strings.LastIndexByte(p, '.')
+		if i < 0 {
+			break
+		}
+		p = p[:i]
+	}
+	return fe.Message
 }

@@ -558,7 +558,7 @@ func buildView(p Page, more []*addedLang) (*FormView, Language, error) {
 			if target == "" {
 				continue // a field of another step, or the whole submission
 			}
-			v.Errors = append(v.Errors, ErrorView{Target: target, Message: fe.Message})
+			v.Errors = append(v.Errors, ErrorView{Target: target, Message: b.inRow(fe)})
 		}
 		// errors not tied to a visible input (the whole submission, a
 		// name the form does not declare, a field of another step or a
@@ -614,6 +614,7 @@ type viewBuilder struct {
 	addRow, removeRow string
 	level             int
 	rowButtons        bool
+	rowTitles         map[string]string // a drawn row's title by its path, for the error summary
 }
 
 // optionLabel is o's label in the page's language: the form's own, or
