@@ -172,7 +172,7 @@ type Field struct {
 	allowControls bool              // x-allowControls: true
 	errName       localText         // x-errorName: the field's name in messages
 	messages      map[string]localText
-	example       string // x-example, or the first string of examples
+	example       string    // x-example, or the first string of examples
 	row           localText // a repeating group's row title: items' title and x-titles
 	schema        *jsonschema.Schema
 	order         int
