@@ -345,9 +345,13 @@ func (f *Form) pruneRows(fl *Field, v any, path []string, probs []problem) []pro
 	if fl.MaxItems == 0 && len(rows) > DefaultMaxRows {
 		return append(probs, problem{toks: slices.Clone(path), code: "maxItems", params: map[string]any{"limit": DefaultMaxRows}})
 	}
+	// one path for every row: a problem keeps its own copy
+	at := make([]string, len(path)+1, len(path)+4)
+	copy(at, path)
 	for i, r := range rows {
 		if row, ok := r.(map[string]any); ok {
-			probs = f.prune(fl, row, append(path, strconv.Itoa(i)), probs)
+			at[len(path)] = strconv.Itoa(i)
+			probs = f.prune(fl, row, at, probs)
 		}
 	}
 	return probs
