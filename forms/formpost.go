@@ -10,7 +10,9 @@ import (
 
 // DecodeForm turns an HTML form post into JSON values, guided by the
 // schema: names join property names with dots ("applicant.email"),
-// repeated names make arrays, and strings become numbers and booleans
+// repeated names make arrays, the rows of a repeating group are named by
+// index ("members.2.dob"; see Repeating groups in the package
+// documentation), and strings become numbers and booleans
 // where the field wants them ("on", "true", "yes", "1" are true; "off",
 // "false", "no", "0" are false). Empty inputs are left out, so a blank
 // required field reports "required". Names starting with "_" belong to the
@@ -18,7 +20,10 @@ import (
 // kept as strings so validation reports a type error on the field.
 // The error, if any, is a limit or syntax error (more than 1,000 values,
 // names nested deeper than the depth limit, a name used both as a value
-// and as a group, invalid UTF-8); ProblemFor answers it with its code.
+// and as a group, invalid UTF-8, a row index that cannot be,
+// ErrRowIndex); ProblemFor answers it with its code. DecodeForm ignores
+// the "Add" and "Remove" buttons of a repeating group; ReadPost applies
+// them.
 func (f *Form) DecodeForm(vals url.Values) (map[string]any, error) {
 	m, err := f.decodeForm(vals, nil)
 	if ie, ok := err.(*inputError); ok {

@@ -73,8 +73,10 @@ func (p *Post) Page() Page {
 // is checked up to that step (see ValidateStep). The error is nil for
 // every post that could be read, valid or not; it is a *ValidationError
 // only for a body that cannot be read (too large, malformed, unsupported
-// type), which ProblemFor answers with 413, 400 or 415, or the context's
-// error.
+// type, a row of a repeating group that cannot be), which ProblemFor
+// answers with 413, 400 or 415, or the context's error. A post that
+// pressed a repeating group's "Add" or "Remove" button is no submission:
+// it returns a Post with Edit set (see Post.Edit).
 func (f *Form) ReadPost(r *http.Request, locale string) (*Post, error) {
 	return f.readPost(r.Context(), r, locale, true)
 }
