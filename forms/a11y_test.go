@@ -143,11 +143,11 @@ func TestGroupButtonsInABrowser(t *testing.T) {
 	require.Equal(t, "Bo", p.Get("members.1.name"))
 	require.Contains(t, p, "members.1._row")
 
-	require.NoError(t, chromedp.Do(ctx, chromedp.Click("#f-members-1-remove"), chromedp.WaitReady("#f-members")))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click("#f-members-1_row-remove"), chromedp.WaitReady("#f-members")))
 	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(posts) == 2 }, 10*time.Second, 50*time.Millisecond)
 	require.Equal(t, "members.1", last().Get("_remove"))
 
-	require.NoError(t, chromedp.Do(ctx, chromedp.Click("#f-members-add"), chromedp.WaitReady("#f-members")))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click("#f-members_row-add"), chromedp.WaitReady("#f-members")))
 	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(posts) == 3 }, 10*time.Second, 50*time.Millisecond)
 	require.Equal(t, "members", last().Get("_add"))
 }

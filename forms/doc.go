@@ -175,7 +175,9 @@
 // with ErrSyntax, since it is not a submission. A group the resident has
 // never answered is drawn with its minItems rows, all blank.
 //
-// Drafts keep rows as they are; Redact, Seal and Open treat each row's
+// x-prefill is not used inside rows: a row is often someone other than
+// the signed-in resident. Drafts keep rows as they are; Redact, Seal and
+// Open treat each row's
 // PII fields like top-level ones, a sealed value bound to its row's
 // pointer ("/members/2/dob"), so it does not open in another row.
 //

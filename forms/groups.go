@@ -403,7 +403,8 @@ type RowView struct {
 
 // ButtonView is a submit button that adds or removes a row.
 type ButtonView struct {
-	// ID is the button's id; Name ("_add" or "_remove") and Value (the
+	// ID is the button's id, the group's or the row's id and "_row-add"
+	// or "_row-remove" ("_r" is in no input's id); Name ("_add" or "_remove") and Value (the
 	// group's or the row's dotted path) are what it posts; Text is its
 	// label.
 	ID, Name, Value, Text string
@@ -434,7 +435,7 @@ func (b *viewBuilder) rowsView(fv *FieldView, fl *Field, path string, val any) s
 		rv := &fv.Rows[i]
 		*rv = RowView{ID: inputID(rowPath), Title: title, Level: level, Marker: rowPath + "." + rowMarker,
 			Fields: make([]*FieldView, 0, len(fl.Fields)),
-			Remove: ButtonView{ID: inputID(rowPath) + "-remove", Name: removeName, Value: rowPath, Text: fmt.Sprintf(b.removeRow, title)}}
+			Remove: ButtonView{ID: inputID(rowPath) + "_row-remove", Name: removeName, Value: rowPath, Text: fmt.Sprintf(b.removeRow, title)}}
 		for _, c := range fl.Fields {
 			rv.Fields = append(rv.Fields, b.field(c, rowPath+"."+c.Name, row[c.Name], false))
 		}
@@ -450,7 +451,7 @@ func (b *viewBuilder) rowsView(fv *FieldView, fl *Field, path string, val any) s
 	if n >= rowCap(fl) {
 		return fv.ID
 	}
-	fv.Add = &ButtonView{ID: fv.ID + "-add", Name: addName, Value: path, Text: fmt.Sprintf(b.addRow, fl.rowTitleIn(b.l, n+1))}
+	fv.Add = &ButtonView{ID: fv.ID + "_row-add", Name: addName, Value: path, Text: fmt.Sprintf(b.addRow, fl.rowTitleIn(b.l, n+1))}
 	return fv.Add.ID
 }
 

@@ -416,6 +416,18 @@ func TestGroupAddAndRemoveRows(t *testing.T) {
 		assert.True(t, p.Complete())
 		assert.Contains(t, string(p.JSON), `{"dob":"1992-02-02","name":"Bo","relationship":"child"}`)
 	})
+	t.Run("SubmitWithEveryRowRemoved", func(t *testing.T) {
+		t.Parallel()
+		p, err := f.ReadPost(formRequest(url.Values{"applicant": {"Ana"}}), "es")
+		require.NoError(t, err)
+		require.NotNil(t, p.Errors)
+		fe, ok := p.Errors.For("members")
+		require.True(t, ok)
+		assert.Equal(t, "required", fe.Code)
+		assert.Equal(t, "Añada al menos 1.", fe.Message, "a group is filled by adding rows")
+		html := render(t, r, p.Page())
+		assert.Contains(t, html, `<li><a href="#f-members_row-add">`, "the summary leads to the Add button")
+	})
 	t.Run("AnEditIsNoSubmissionForValidateRequest", func(t *testing.T) {
 		t.Parallel()
 		vals := cloneValues(posted)

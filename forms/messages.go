@@ -218,6 +218,9 @@ func (l *lang) fieldMessage(fl *Field, code string, params map[string]any) strin
 		key += ".choice"
 	case (code == "minItems" || code == "maxItems") && fl.Widget == "group":
 		key += ".group" // rows are added, not selected
+	case code == "required" && fl.Widget == "group":
+		// a group whose every row was removed posts nothing at all
+		key, params = "minItems.group", map[string]any{"limit": max(1, fl.MinItems)}
 	}
 	set := l.msgs.Plain
 	if name != "" {

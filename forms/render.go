@@ -29,7 +29,7 @@ type RenderConfig struct {
 	// repeating group), "row-heading", "input-attrs"
 	// (the attributes after class, id and name), "label-text",
 	// "hint-error") and keeps the rest. Template data is documented on
-	// FormView.
+	// FormView. A "field" of one's own dispatches IsRows to "rows" too.
 	Templates fs.FS
 	// Site brands the pages RenderPage draws.
 	Site Site
