@@ -677,3 +677,48 @@ func cloneValues(v url.Values) url.Values {
 func jsonNumber(s string) json.Number { return json.Number(s) }
 
 func timeNow() time.Time { return time.Now() }
+
+func TestGroupRowWithAnObject(t *testing.T) {
+	t.Parallel()
+	f, err := loadDef(t, `{"x-form": {"id": "o", "version": 1}, "type": "object", "properties": {
+		"members": {"type": "array", "title": "Members", "items": {"type": "object", "title": "Member", "required": ["addr"], "properties": {
+			"name": {"type": "string", "title": "Name"},
+			"addr": {"type": "object", "title": "Address", "required": ["city"], "properties": {
+				"city": {"type": "string", "title": "City", "x-pii": "location"}}}}}}}}`)
+	require.NoError(t, err)
+	city, ok := f.Field("members.1.addr.city")
+	require.True(t, ok)
+	assert.Equal(t, "/members/*/addr/city", city.Pointer)
+
+	p, err := f.ReadPost(formRequest(url.Values{"members.0._row": {""}, "members.0.addr.city": {"Austin"},
+		"members.1._row": {""}, "members.1.name": {"Bo"}, "members.1.addr.city": {" "}}), "en")
+	require.NoError(t, err)
+	require.NotNil(t, p.Errors)
+	require.Len(t, p.Errors.Errors, 1)
+	fe, ok := p.Errors.For("members.1.addr")
+	require.True(t, ok, "a blank city leaves the row without its address: %v", p.Errors)
+	assert.Equal(t, "required", fe.Code)
+	assert.Equal(t, "/members/1/addr", fe.Pointer)
+
+	r, err := NewRenderer(nil)
+	require.NoError(t, err)
+	html := render(t, r, p.Page())
+	assert.Contains(t, html, `name="members.0.addr.city" type="text" value="Austin"`)
+	assert.Contains(t, html, `href="#f-members-1-addr-city"`, "the summary leads into the row's object")
+
+	ring, err := keyring.New(keyring.Key{ID: "k1", Secret: make([]byte, 32)}, nil, nil)
+	require.NoError(t, err)
+	values := map[string]any{"members": []any{
+		map[string]any{"addr": map[string]any{"city": "Austin"}}, map[string]any{"addr": map[string]any{"city": "Boston"}}}}
+	sealed, err := f.Seal(values, ring)
+	require.NoError(t, err)
+	rows := sealed["members"].([]any)
+	opened, err := f.Open(sealed, ring)
+	require.NoError(t, err)
+	assert.Equal(t, values, opened)
+	_, err = f.Open(map[string]any{"members": []any{rows[1], rows[0]}}, ring)
+	assert.ErrorIs(t, err, keyring.ErrInvalidSealed, "bound to /members/0/addr/city, it does not open in row 1")
+	assert.Equal(t, map[string]any{"members": []any{
+		map[string]any{"addr": map[string]any{"city": "[redacted:location]"}}, map[string]any{"addr": map[string]any{"city": "[redacted:location]"}}}},
+		f.Redact(values))
+}
