@@ -145,7 +145,7 @@ func (f *Form) postedField(names []string) (fl *Field, marker bool, err error) {
 	for i, name := range names {
 		if atRow {
 			if _, ok := parseRowIndex(name, rowCap(cur)); !ok {
-				return nil, false, &inputError{kind: ErrRowIndex, offset: -1, pointer: pointerOf(names[:i+1])}
+				return nil, false, badRow(names, i)
 			}
 			if i == len(names)-2 && names[i+1] == rowMarker {
 				return nil, true, nil
@@ -162,6 +162,12 @@ func (f *Form) postedField(names []string) (fl *Field, marker bool, err error) {
 		atRow = cur.Widget == "group"
 	}
 	return cur, false, nil
+}
+
+// badRow reports the row index names[i], clipped: the error names a
+// declared group, so only the index is the client's text.
+func badRow(names []string, i int) error {
+	return &inputError{kind: ErrRowIndex, offset: -1, pointer: pointerOf(append(slices.Clone(names[:i]), clip(names[i])))}
 }
 
 // rowRef names one row of one group by its posted tokens.
@@ -204,7 +210,7 @@ func (f *Form) rowEdit(vals url.Values) (*rowRef, bool, error) {
 		if atRow {
 			n, ok := parseRowIndex(name, rowCap(cur))
 			if !ok {
-				return nil, false, &inputError{kind: ErrRowIndex, offset: -1, pointer: pointerOf(names[:i+1])}
+				return nil, false, badRow(names, i)
 			}
 			if remove && i == len(names)-1 {
 				return &rowRef{group: cur, toks: names[:i], index: n}, true, nil

@@ -260,6 +260,8 @@ func TestGroupRefusesBadRowNames(t *testing.T) {
 	}{
 		{"HugeIndex", url.Values{"members.1000000000.dob": {"2000-01-01"}}, ErrRowIndex, "/members/1000000000"},
 		{"HugerThanAnInt", url.Values{"members.99999999999999999999999.dob": {"x"}}, ErrRowIndex, "/members/99999999999999999999999"},
+		{"LongIndexIsClipped", url.Values{"members." + strings.Repeat("7", 10000) + ".dob": {"x"}}, ErrRowIndex, clip("/members/" + strings.Repeat("7", 40))},
+		{"LongRemoveIsClipped", url.Values{"_remove": {"members." + strings.Repeat("x", 10000)}}, ErrRowIndex, clip("/members/" + strings.Repeat("x", 40))},
 		{"PastMaxItems", url.Values{"members.20.dob": {"2000-01-01"}}, ErrRowIndex, "/members/20"},
 		{"PastDefaultMaxRows", url.Values{"vehicles.100.make": {"Ford"}}, ErrRowIndex, "/vehicles/100"},
 		{"Negative", url.Values{"members.-1.dob": {"2000-01-01"}}, ErrRowIndex, "/members/-1"},
@@ -292,6 +294,7 @@ func TestGroupRefusesBadRowNames(t *testing.T) {
 			fe := ve.Errors[0]
 			assert.Equal(t, tt.pointer, fe.Pointer)
 			assert.NotEmpty(t, fe.Message)
+			assert.LessOrEqual(t, len(fe.Field)+len(fe.Message), 200, "an error never grows with the input")
 			if tt.kind == ErrRowIndex {
 				assert.Equal(t, "rowIndex", fe.Code)
 				assert.Contains(t, fe.Message, "no tiene esa fila")

@@ -308,10 +308,17 @@ func (f *Form) fieldErrors(probs []problem, l *lang, upTo int) []FieldError {
 		}
 		return len(f.ordered)
 	}
+	var rows map[string][]int
+	if f.groups {
+		// rows share their fields: order by row, then field
+		rows = make(map[string][]int, len(keys))
+		for _, k := range keys {
+			rows[k] = f.errorRank(byPtr[k].p.toks)
+		}
+	}
 	sort.Slice(keys, func(i, j int) bool {
-		if f.groups {
-			// rows share their fields: order by row, then field
-			if c := slices.Compare(f.errorRank(byPtr[keys[i]].p.toks), f.errorRank(byPtr[keys[j]].p.toks)); c != 0 {
+		if rows != nil {
+			if c := slices.Compare(rows[keys[i]], rows[keys[j]]); c != 0 {
 				return c < 0
 			}
 			return keys[i] < keys[j]
