@@ -6,6 +6,8 @@ import (
 	"html/template"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"sync"
 	"testing"
 	"time"
 
@@ -39,6 +41,22 @@ func TestAccessibilityAxe(t *testing.T) {
 		_, verr = f.ValidateJSON(context.Background(), []byte(`{"floors":"x","trades":["plumbing","plumbing"]}`), locale)
 		pages["/whole-"+locale] = Page{Form: f, Locale: locale, Action: "/submit", Errors: verr.(*ValidationError)}
 		pages["/work-"+locale] = Page{Form: f, Step: "work", Locale: locale, Action: "/submit"}
+		// a repeating group: rows with errors in them, then one row more
+		h := loadHousehold(t)
+		post, err := h.ReadPost(formRequest(url.Values{"members.0._row": {""}, "members.0.name": {"Ana"},
+			"members.1._row": {""}, "members.1.dob": {"1 May"}, "members.1.relationship": {"other"}}), locale)
+		require.NoError(t, err)
+		require.NotNil(t, post.Errors)
+		page := post.Page()
+		page.Locale, page.Action = locale, "/submit"
+		pages["/group-errors-"+locale] = page
+		post, err = h.ReadPost(formRequest(url.Values{"members.0._row": {""}, "members.0.name": {"Ana"},
+			"vehicles.0._row": {""}, "_add": {"members"}}), locale)
+		require.NoError(t, err)
+		require.NotNil(t, post.Edit)
+		page = post.Page()
+		page.Locale, page.Action = locale, "/submit"
+		pages["/group-added-"+locale] = page
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if req.URL.Path == "/unlabelled" {
@@ -62,7 +80,8 @@ func TestAccessibilityAxe(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	for _, path := range []string{"/unlabelled", "/step-en", "/step-es", "/whole-en", "/whole-es", "/work-en", "/work-es"} {
+	for _, path := range []string{"/unlabelled", "/step-en", "/step-es", "/whole-en", "/whole-es", "/work-en", "/work-es",
+		"/group-errors-en", "/group-errors-es", "/group-added-en", "/group-added-es"} {
 		pageCtx, cancelPage := context.WithTimeout(b.Ctx, time.Minute)
 		require.NoError(t, chromedp.Do(pageCtx, chromedp.Navigate(srv.URL+path)), path)
 		violations := b.Axe(t, pageCtx, path)
@@ -75,4 +94,60 @@ func TestAccessibilityAxe(t *testing.T) {
 			t.Errorf("%s: %s", path, v)
 		}
 	}
+}
+
+// TestGroupButtonsInABrowser posts a repeating group from headless
+// Chromium with no script of the page's own: pressing Enter in an input
+// submits the form (the hidden default button comes before every Remove
+// button), and "Add" and "Remove" post their row.
+func TestGroupButtonsInABrowser(t *testing.T) {
+	b := browsertest.Start(t)
+	f := loadHousehold(t)
+	r, err := NewRenderer(nil)
+	require.NoError(t, err)
+	var mu sync.Mutex
+	var posts []url.Values
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		page := Page{Form: f, Locale: "en", Action: "/",
+			Values: map[string]any{"members": []any{map[string]any{"name": "Ana"}, map[string]any{"name": "Bo"}}}}
+		if req.Method == http.MethodPost {
+			require.NoError(t, req.ParseForm())
+			mu.Lock()
+			posts = append(posts, req.PostForm)
+			mu.Unlock()
+		}
+		var form bytes.Buffer
+		if err := r.Render(&form, page); err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_ = a11yPage.Execute(w, map[string]any{"Lang": "en", "Title": "Household", "Form": template.HTML(form.String())})
+	}))
+	defer srv.Close()
+	last := func() url.Values {
+		mu.Lock()
+		defer mu.Unlock()
+		require.NotEmpty(t, posts)
+		return posts[len(posts)-1]
+	}
+	ctx, cancel := context.WithTimeout(b.Ctx, time.Minute)
+	defer cancel()
+
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(srv.URL),
+		chromedp.SendKeys("#f-members-1-name", "\r"), chromedp.WaitReady("#f-members")))
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(posts) == 1 }, 10*time.Second, 50*time.Millisecond)
+	p := last()
+	require.Empty(t, p["_remove"], "Enter must not remove a row")
+	require.Empty(t, p["_add"])
+	require.Equal(t, "Bo", p.Get("members.1.name"))
+	require.Contains(t, p, "members.1._row")
+
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click("#f-members-1_row-remove"), chromedp.WaitReady("#f-members")))
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(posts) == 2 }, 10*time.Second, 50*time.Millisecond)
+	require.Equal(t, "members.1", last().Get("_remove"))
+
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click("#f-members_row-add"), chromedp.WaitReady("#f-members")))
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(posts) == 3 }, 10*time.Second, 50*time.Millisecond)
+	require.Equal(t, "members", last().Get("_add"))
 }

@@ -53,8 +53,9 @@
 //     file is kept in any case).
 //   - x-widget: the input to draw: text, textarea, number, date, email,
 //     tel, select, radio, checkbox, checkboxes, address (a group: an object
-//     of fields), hidden, file (see File fields). Omitted, it follows from
-//     type, format and enum.
+//     of fields), group (a repeating group: an array of objects, see
+//     Repeating groups), hidden, file (see File fields). Omitted, it
+//     follows from type, format and enum.
 //     It must fit the type (checkbox needs a boolean, checkboxes an array
 //     with items.enum, select and radio an enum; radio on a boolean draws
 //     Yes and No, which suits a required yes-or-no question better than a
@@ -114,6 +115,10 @@
 // field that a condition may hide (require it inside the branch that
 // shows it), a branch that requires a field it hides, and a condition that
 // tests a field for a value the field can never take.
+//
+// Property names may not contain '.' (form posts join names with it),
+// nor '*' (it stands for any row of a repeating group), nor start with
+// '_' (form posts leave such names to the page).
 //
 // Names reserved for later channels and features (text messages,
 // Open311 service codes) will be added to the vocabulary, never
@@ -193,6 +198,70 @@
 // them as adapters.Submission.Files for the store to link to the case.
 // Files never submitted are the orphan sweep's (the file store's) to
 // remove.
+//
+// # Repeating groups
+//
+// A property whose schema is an array of objects, {"type": "array",
+// "items": {"type": "object", "title": "Household member", "properties":
+// {...}}}, is a repeating group: each row is the same set of fields, with
+// its own labels, conditions (an if/then/else inside items, decided on
+// the row) and errors. Its Field has Type "array", ItemType "object",
+// Widget "group", MinItems and MaxItems from minItems and maxItems, and
+// Fields, the fields of one row: their Path and Pointer hold "*" for the
+// row ("members.*.dob", "/members/*/dob"), and Form.Field finds them by
+// that path or by the path of any row ("members.2.dob"). A group without
+// maxItems holds at most DefaultMaxRows (100) rows, on JSON submissions
+// and form posts alike. The items schema needs a title: it heads each row,
+// numbered from 1 ("Household member 2", Field.RowTitle), translated by
+// its x-titles like any title. A row may hold objects and groups of its
+// own; see the limit below.
+//
+// Rows are numbered from 0 in values and errors, as in JSON pointers: an
+// error in the third row's date of birth has Pointer "/members/2/dob" and
+// Field "members.2.dob", the error summary links to that row's input and
+// names its row ("Household member 3: Enter an answer."). minItems and
+// maxItems problems on a group read "Add at least 1." and "Remove some:
+// at most 6 are allowed." (message keys "minItems.group" and
+// "maxItems.group"). The rows of an error list come in row order.
+//
+// A form post names a row's inputs by index ("members.2.dob"). The index
+// is decimal digits as the renderer writes them: a sign, a leading zero,
+// anything but digits, or an index at or past maxItems (DefaultMaxRows
+// without one) is refused with ErrRowIndex, code rowIndex, before any
+// value is kept; no row is ever made for an index, only for the names
+// posted, so "members.1000000000.dob" costs nothing. Each drawn row also
+// posts a hidden "members.2._row" input, so a row left wholly blank is
+// still a row; rows are kept in index order, a gap closing up.
+//
+// The page needs no script to add and remove rows. Each row is a
+// fieldset whose legend is its heading (level 2 on a one-page form, 3
+// under a step's heading), ending in a "Remove" button, and the group
+// ends in an "Add" button while it has room; both are submit buttons
+// (name "_add", value "members"; name "_remove", value "members.2"),
+// labelled with the row's title ("Add Household member 3", "Remove
+// Household member 2"; Language.AddRow and RemoveRow translate them). A
+// hidden copy of the form's submit button comes first in a form with
+// such buttons, so pressing Enter in an input submits the form. ReadPost
+// reads a press of either as a row edit, not a submission: Post.Edit says
+// which group and row, Complete is false, Errors is nil, and Page draws
+// the same step again with every value as typed and one row more or less
+// (rows after a removed one move up). Removing a row that was not posted,
+// or adding one to a full group, is refused with ErrRowIndex; so is a
+// button naming no group of the form. ValidateRequest refuses a row edit
+// with ErrSyntax, since it is not a submission. A group the resident has
+// never answered is drawn with its minItems rows, all blank.
+//
+// x-prefill is not used inside rows: a row is often someone other than
+// the signed-in resident. Drafts keep rows as they are; Redact, Seal and
+// Open treat each row's
+// PII fields like top-level ones, a sealed value bound to its row's
+// pointer ("/members/2/dob"), so it does not open in another row.
+//
+// The limit of a group inside a row: it works as a top-level one does
+// (its inputs are named "members.0.pets.1.kind", its buttons
+// "members.0.pets"), but its rows are headed one level lower down to h6,
+// and its error summary lines name only the innermost row. A form post
+// may not hold more than 1,000 values in all, which bounds rows of rows.
 //
 // # Validation
 //
@@ -295,7 +364,8 @@
 // messages are written in the language the page is drawn in, never an
 // Arabic sentence around an English name. NewRegistry refuses a Language
 // whose Messages lack a key of the English ones (the error names every
-// key missing), so no message falls back to another language; a Language
+// key missing), so no message falls back to another language, but for
+// the keys of repeating groups, which came later (see Messages); a Language
 // with no Messages at all is for pages only and leaves the default
 // messages in English. A language whose script is written right to left
 // (Arabic, Hebrew, Persian, Urdu...) gets dir="rtl" and, with the
@@ -323,7 +393,7 @@
 // Submissions that break the form return a *ValidationError, which
 // unwraps to adapters.ErrInvalidArgument, and for input limits also to
 // ErrTooLarge, ErrTooDeep, ErrDuplicateKey, ErrInvalidUTF8, ErrSyntax,
-// ErrTooManyFields or ErrUnsupportedMediaType.
+// ErrTooManyFields, ErrUnsupportedMediaType or ErrRowIndex.
 // Definitions that fail to load return a *DefinitionError (wrapping
 // adapters.ErrInvalidArgument) whose Problems list every problem found
 // (unknown keywords, property names, x-order, x-widget, steps, required

@@ -225,3 +225,52 @@ func ExampleWriteProblem() {
 	// 503 2 {"type":"https://civickit.dev/problems/unavailable","title":"The service is busy, try again shortly","status":503,"code":"unavailable"}
 	// 500  {"type":"about:blank","title":"Something went wrong","status":500,"code":"internal"}
 }
+
+const household = `{
+  "x-form": {"id": "household", "version": 1},
+  "title": "Household", "x-title": {"es": "Hogar"},
+  "type": "object",
+  "properties": {
+    "members": {"type": "array", "title": "Household members", "x-title": {"es": "Miembros del hogar"}, "minItems": 1, "maxItems": 6,
+      "items": {"type": "object", "title": "Household member", "x-title": {"es": "Miembro del hogar"},
+        "required": ["name", "dob"],
+        "properties": {
+          "name": {"type": "string", "title": "Full name", "x-title": {"es": "Nombre completo"}, "x-pii": "identity"},
+          "dob": {"type": "string", "format": "date", "title": "Date of birth", "x-title": {"es": "Fecha de nacimiento"}, "x-pii": "identity"}}}}
+  }
+}`
+
+// A repeating group posted from its page: the "Add" button asks for the
+// page again with one row more, and a submission reports an error inside
+// the row that holds it.
+func ExampleForm_ReadPost_repeatingGroup() {
+	reg, _ := forms.NewRegistry(nil)
+	form, _ := reg.Load(context.Background(), "household.json", []byte(household))
+	post := func(vals url.Values) *forms.Post {
+		req := httptest.NewRequest(http.MethodPost, "/household", strings.NewReader(vals.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		p, err := form.ReadPost(req, "en")
+		if err != nil {
+			panic(err)
+		}
+		return p
+	}
+
+	// the resident typed one member and pressed "Add Household member 2"
+	p := post(url.Values{"members.0._row": {""}, "members.0.name": {"Ana Ruiz"}, "members.0.dob": {"1990-04-01"}, "_add": {"members"}})
+	fmt.Println(p.Edit.Group, p.Edit.Row, p.Complete(), p.Errors == nil, len(p.Values["members"].([]any)))
+
+	// then filled in the second row and submitted
+	p = post(url.Values{"members.0._row": {""}, "members.0.name": {"Ana Ruiz"}, "members.0.dob": {"1990-04-01"},
+		"members.1._row": {""}, "members.1.name": {"Leo Ruiz"}, "members.1.dob": {"April 2015"}})
+	for _, fe := range p.Errors.Errors {
+		fmt.Println(fe.Pointer, fe.Field, fe.Code)
+	}
+	members, _ := form.Field("members")
+	dob, _ := form.Field("members.1.dob")
+	fmt.Println(members.RowTitle("es", 2), dob.Path)
+	// Output:
+	// members 1 false true 2
+	// /members/1/dob members.1.dob format
+	// Miembro del hogar 2 members.*.dob
+}

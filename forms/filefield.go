@@ -218,7 +218,7 @@ type FileView struct {
 
 // fileView fills the view of a file field: the file input and the files
 // already uploaded to it.
-func (b *viewBuilder) fileView(fv *FieldView, fl *Field, val any) {
+func (b *viewBuilder) fileView(fv *FieldView, fl *Field, path string, val any) {
 	fv.IsFile, fv.Multiple, fv.Accept = true, fl.MaxFiles > 1, strings.Join(fl.Accept, ",")
 	inputAttrs(fv, fl, "usa-file-input", "file")
 	for _, id := range fileIDs(val) {
@@ -229,7 +229,7 @@ func (b *viewBuilder) fileView(fv *FieldView, fl *Field, val any) {
 				break
 			}
 		}
-		fv.Files = append(fv.Files, FileView{Name: name, ID: id, Input: carriedPrefix + fl.Path})
+		fv.Files = append(fv.Files, FileView{Name: name, ID: id, Input: carriedPrefix + path})
 	}
 }
 

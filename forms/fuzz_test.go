@@ -7,7 +7,10 @@ import (
 	"net/url"
 	"os"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzValidate feeds any bytes to ValidateJSON: the answer is clean JSON
@@ -174,6 +177,50 @@ func FuzzMultipartPost(f *testing.F) {
 		}
 		if p.Errors == nil && !json.Valid(p.JSON) {
 			t.Fatalf("clean values are not JSON: %q", p.JSON)
+		}
+	})
+}
+
+// FuzzRowIndex feeds any text to the row index reader and to a form post
+// naming a row by it: an index is read only when the renderer could have
+// written it (its own decimal form, below the limit), and a post naming
+// any other is refused with ErrRowIndex, never a panic or an allocation
+// sized by the index.
+func FuzzRowIndex(f *testing.F) {
+	form := loadHousehold(f)
+	for _, s := range []string{"0", "7", "19", "20", "1000000000", "-1", "01", "00", "x", "", "+3", "1e3", "9223372036854775808", "٣"} {
+		f.Add(s, 20)
+	}
+	f.Fuzz(func(t *testing.T, s string, limit int) {
+		if limit < 1 {
+			limit = 1
+		}
+		n, ok := parseRowIndex(s, limit)
+		if ok != (n >= 0 && n < limit && strconv.Itoa(n) == s) {
+			t.Fatalf("parseRowIndex(%q, %d) = %d, %v", s, limit, n, ok)
+		}
+		if ok && n < 1000 {
+			if m, ok2 := parseRowIndex(strconv.Itoa(n), limit); !ok2 || m != n {
+				t.Fatalf("index %d does not read back", n)
+			}
+		}
+		if strings.Contains(s, ".") || !utf8.ValidString(s) {
+			return
+		}
+		_, want := parseRowIndex(s, 20)
+		m, err := form.DecodeForm(url.Values{"members." + s + ".name": {"Ana"}})
+		if want {
+			if err != nil || len(m["members"].([]any)) != 1 {
+				t.Fatalf("row %q: %v %v", s, m, err)
+			}
+			return
+		}
+		if !errors.Is(err, ErrRowIndex) {
+			t.Fatalf("row %q: error %v, want ErrRowIndex", s, err)
+		}
+		p, err := form.ReadPost(formRequest(url.Values{"_remove": {"members." + s}}), "en")
+		if p != nil || !errors.Is(err, ErrRowIndex) {
+			t.Fatalf("remove row %q: %v %v", s, p, err)
 		}
 	})
 }

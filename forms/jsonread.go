@@ -301,8 +301,12 @@ func writeJSON(enc *jsontext.Encoder, v any, fl *Field) error {
 		if err := enc.WriteToken(jsontext.BeginArray); err != nil {
 			return err
 		}
+		var row *Field // a repeating group's rows are objects of its fields
+		if fl != nil && fl.Widget == "group" {
+			row = fl
+		}
 		for _, e := range x {
-			if err := writeJSON(enc, e, nil); err != nil {
+			if err := writeJSON(enc, e, row); err != nil {
 				return err
 			}
 		}

@@ -49,12 +49,18 @@ type Post struct {
 	// carried from an earlier post. Pass them to Form.Submission. On a
 	// post with errors they are the files kept for the page drawn again.
 	Files []adapters.FileRef
-	form  *Form
+	// Edit is set when the post pressed a repeating group's "Add
+	// another" or "Remove" button: not a submission but a request for
+	// the same step again, Values the entered values with the row added
+	// or removed (rows after a removed one move up), Errors nil.
+	Edit *RowEdit
+	form *Form
 }
 
 // Complete reports whether the post is valid and holds the whole form,
-// so the values may be stored (Form.Submission).
-func (p *Post) Complete() bool { return p.Errors == nil && p.Next == "" }
+// so the values may be stored (Form.Submission). A row edit is never
+// complete.
+func (p *Post) Complete() bool { return p.Errors == nil && p.Next == "" && p.Edit == nil }
 
 // Page returns the page that answers the post: the same step with the
 // entered values and their errors, or the next step with the values so
@@ -76,8 +82,10 @@ func (p *Post) Page() Page {
 // is checked up to that step (see ValidateStep). The error is nil for
 // every post that could be read, valid or not; it is a *ValidationError
 // only for a body that cannot be read (too large, malformed, unsupported
-// type), which ProblemFor answers with 413, 400 or 415, or the context's
-// error.
+// type, a row of a repeating group that cannot be), which ProblemFor
+// answers with 413, 400 or 415, or the context's error. A post that
+// pressed a repeating group's "Add" or "Remove" button is no submission:
+// it returns a Post with Edit set (see Post.Edit).
 //
 // A multipart/form-data post (a page with a file field) is streamed: each
 // file part goes to RegistryConfig.Files as it arrives, under the field's
@@ -127,6 +135,7 @@ func (f *Form) readPost(ctx context.Context, r *http.Request, locale string, pag
 	}
 	var entered any
 	var hidden map[string]string
+	var edit *RowEdit
 	upTo, step := -1, ""
 	if mt == "application/json" {
 		if entered, err = f.decodeSubmission(body); err != nil {
@@ -142,13 +151,15 @@ func (f *Form) readPost(ctx context.Context, r *http.Request, locale string, pag
 			}
 		}
 		f.formFiles(vals, files)
-		m, err := f.DecodeForm(vals)
+		m, e, err := f.decodePost(vals)
 		if err != nil {
 			return nil, f.inputFailure(err, l)
 		}
-		entered = m
+		entered, edit = m, e
 		for k, v := range vals {
-			if strings.HasPrefix(k, "_") && !strings.HasPrefix(k, carriedPrefix) && len(v) > 0 {
+			// the buttons pressed belong to this post only; carried
+			// files are the post's values, not hidden inputs
+			if strings.HasPrefix(k, "_") && len(v) > 0 && k != addName && k != removeName && !strings.HasPrefix(k, carriedPrefix) {
 				if hidden == nil {
 					hidden = map[string]string{}
 				}
@@ -168,6 +179,15 @@ func (f *Form) readPost(ctx context.Context, r *http.Request, locale string, pag
 	}
 	if err := f.attachFiles(ctx, entered, files); err != nil {
 		return nil, err
+	}
+	if edit != nil {
+		if !page {
+			files.discard(ctx, files.stored...)
+			return nil, f.inputFailure(&inputError{kind: ErrSyntax, offset: -1, detail: "adding or removing a row is not a submission"}, l)
+		}
+		// the files stored are kept, for the page drawn again to carry
+		m := entered.(map[string]any)
+		return &Post{Values: m, Step: step, Hidden: hidden, Edit: edit, Files: f.refsIn(m, files.refs), form: f}, nil
 	}
 	var kept map[string]any
 	if m, ok := entered.(map[string]any); ok && page {
