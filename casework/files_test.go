@@ -126,9 +126,9 @@ func pngFile(t *testing.T) []byte {
 // late scan rejected, a file still waiting for its scan, a clean text
 // file and a clean image.
 type caseFiles struct {
-	c                             adapters.Case
+	c                              adapters.Case
 	rejected, pending, text, photo adapters.FileRef
-	textBody, photoBody           []byte
+	textBody, photoBody            []byte
 }
 
 func (fw *fileWorld) caseWithFiles(t *testing.T) caseFiles {
