@@ -1,9 +1,10 @@
 // Package casework serves a city service over HTTP at the seam of the
-// other packages: a resident's form that opens a case (Intake) and a
-// staff work queue whose buttons move cases on (Queue). It joins forms
-// (pages, posts, problems), workflow (cases, permitted actions) and
-// identity (the signed-in person), so that a program embedding civickit
-// writes only its forms, its workflows, its branding and its routes.
+// other packages: a resident's form that opens a case (Intake), a staff
+// work queue whose buttons move cases on (Queue), and the page of a
+// case's files (Files). It joins forms (pages, posts, problems), workflow
+// (cases, permitted actions), documents (uploaded files) and identity
+// (the signed-in person), so that a program embedding civickit writes
+// only its forms, its workflows, its branding and its routes.
 //
 // # Intake
 //
@@ -49,12 +50,40 @@
 // may be done: an action post names its case, and the workflow's guards
 // alone decide whether the person may act on it, listed or not.
 //
+// # Files
+//
+// NewFiles returns an http.Handler mounted at FilesConfig.Path: GET
+// Path{case id} lists the files the case's submissions named, oldest
+// first, each with its cleaned name, its type ("PDF", "JPEG") and size
+// (forms.FileKind, forms.FileSize) and where its scan stands:
+//
+//   - waiting for the virus check (quarantined): no link;
+//   - removed, the check refused it (rejected): no link, with the
+//     scanner's reason;
+//   - clean: a Download link to the original and, for an image with a
+//     copy safe to show (re-encoded without its metadata), a View link
+//     to that copy.
+//
+// The links come from documents.Store.Link, signed for this page and
+// short-lived (documents.Config.LinkTTL); documents.Store.Handler, mounted
+// at documents.Config.LinkPath, serves them. With Accept:
+// application/json the answer is {"case", "files": [{"id", "name",
+// "type", "size", "sha256", "field", "status", "reason", "download",
+// "view"}]}, the links only for clean files.
+//
+// Staff holding one of FilesConfig.Roles see every case's files. Anyone
+// else sees the files of the submissions they made to the case (their
+// issuer and subject equal the submission's submitter and its issuer,
+// both set). A case that is unknown, malformed or not the reader's is
+// one and the same 404, so the page does not tell whether a case
+// exists; without a signed-in person it is 401.
+//
 // # Who acts
 //
 // ActorOf gives the workflow actor of a request: the identity.Principal
 // that identity's middleware put on its context, through workflow.ActorOf,
-// or the anonymous actor. IntakeConfig.Actor and QueueConfig.Actor replace
-// it for a sign-in of one's own.
+// or the anonymous actor. IntakeConfig.Actor, QueueConfig.Actor and
+// FilesConfig.Actor replace it for a sign-in of one's own.
 //
 // # Errors and languages
 //
@@ -63,15 +92,16 @@
 // as application/problem+json for clients that accept JSON. Two refusals
 // that no one following the pages meets are plain text: a method the path
 // does not take (405, with Allow) and a cross-origin post (403). Error
-// pages, the confirmation and the queue have their texts in English and
-// Spanish; Texts in the configs add another language without changing
-// civickit.
+// pages, the confirmation, the queue and the files page have their texts
+// in English and Spanish; Texts in the configs add another language
+// without changing civickit.
 //
 // # Security
 //
 // POSTs are checked with net/http's CrossOriginProtection, so another
 // site cannot make a signed-in browser submit a form or fire an action.
-// Action posts are bounded (4 KiB) and queue and error pages are sent
-// with Cache-Control: no-store. Everything drawn goes through
-// html/template.
+// Action posts are bounded (4 KiB) and queue, files and error pages are
+// sent with Cache-Control: no-store, the files page because its links
+// are capabilities. Everything drawn goes through html/template, file
+// names (the resident's words) included.
 package casework

@@ -2,6 +2,7 @@ package casework_test
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"github.com/civickit/civickit/adapters"
 	"github.com/civickit/civickit/adapters/memory"
 	"github.com/civickit/civickit/casework"
+	"github.com/civickit/civickit/documents"
 	"github.com/civickit/civickit/forms"
 	"github.com/civickit/civickit/identity"
 	"github.com/civickit/civickit/workflow"
@@ -30,13 +32,18 @@ const (
 // exampleService returns an engine with the pothole workflow on a memory
 // store, the pothole form, and a renderer.
 func exampleService() (*workflow.Engine, *forms.Form, *forms.Renderer) {
+	return exampleServiceOn(memory.New())
+}
+
+// exampleServiceOn is exampleService on store.
+func exampleServiceOn(store workflow.Store) (*workflow.Engine, *forms.Form, *forms.Renderer) {
 	ctx := context.Background()
 	reg, err := forms.NewRegistry(nil)
 	check(err)
 	form, err := reg.Load(ctx, "pothole.json", []byte(exampleForm))
 	check(err)
 	now := func() time.Time { return time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) }
-	engine, err := workflow.New(memory.New(), &workflow.EngineConfig{Now: now})
+	engine, err := workflow.New(store, &workflow.EngineConfig{Now: now})
 	check(err)
 	def, err := workflow.ParseDefinition([]byte(exampleFlow))
 	check(err)
@@ -154,4 +161,61 @@ func ExampleNewQueue() {
 	// 303 back to /queue/
 	// 409 Conflict
 	// state: fixed
+}
+
+func ExampleNewFiles() {
+	ctx := context.Background()
+	store := memory.New()
+	engine, _, pages := exampleServiceOn(store)
+	linkKey := make([]byte, documents.MinLinkKeyLen)
+	_, _ = rand.Read(linkKey)
+	docs, err := documents.Open(ctx, documents.Config{Bucket: "mem://", Records: store,
+		Scanner: documents.EICAR{}, LinkKey: linkKey}) // the city's antivirus in production
+	check(err)
+	defer docs.Close()
+	files, err := casework.NewFiles(casework.FilesConfig{Store: store, Documents: docs, Pages: pages,
+		Path: "/cases/", Roles: []string{"crew"}})
+	check(err)
+	mux := http.NewServeMux()
+	mux.Handle("/cases/", files)
+	mux.Handle("/files/", docs.Handler()) // documents.DefaultLinkPath
+
+	// a resident's report with a file, as an intake stores it
+	ana := &identity.Principal{Issuer: "https://id.example", Subject: "ana"}
+	ref, err := docs.Put(ctx, forms.Upload{Field: "details", Name: "notes.txt", Accept: []string{"text/plain"},
+		MaxSize: 1 << 20, Owner: ana.Subject, OwnerIssuer: ana.Issuer, Body: strings.NewReader("Deep, by the bus stop.\n")})
+	check(err)
+	c, err := engine.Open(ctx, workflow.OpenParams{Type: "pothole", Actor: workflow.ActorOf(ana),
+		Submission: &adapters.Submission{FormID: "pothole", FormVersion: 1,
+			Data: json.RawMessage(`{"location": "12 Elm Street"}`), Files: []adapters.FileRef{ref}}})
+	check(err)
+
+	// In an app, identity's middleware puts the signed-in person on the
+	// request; here ana and then a neighbour ask for the case's files.
+	neighbour := &identity.Principal{Issuer: "https://id.example", Subject: "ben"}
+	for _, p := range []*identity.Principal{ana, neighbour} {
+		req := httptest.NewRequest(http.MethodGet, "/cases/"+c.ID, nil)
+		req.Header.Set("Accept", "application/json")
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req.WithContext(identity.WithPrincipal(req.Context(), p)))
+		if rec.Code != http.StatusOK {
+			fmt.Println(p.Subject, rec.Code, http.StatusText(rec.Code))
+			continue
+		}
+		var list struct {
+			Files []struct{ Name, Status, Download string }
+		}
+		check(json.Unmarshal(rec.Body.Bytes(), &list))
+		f := list.Files[0]
+		fmt.Println(p.Subject, rec.Code, f.Name, f.Status)
+
+		// the link on the page serves the file, for a few minutes
+		rec = httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, f.Download, nil))
+		fmt.Print(rec.Code, " ", rec.Header().Get("Content-Disposition"), " ", rec.Body.String())
+	}
+	// Output:
+	// ana 200 notes.txt clean
+	// 200 attachment; filename*=UTF-8''notes.txt Deep, by the bus stop.
+	// ben 404 Not Found
 }

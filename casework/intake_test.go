@@ -19,7 +19,10 @@ import (
 // french is a complete extra language for the configs.
 var french = casework.Text{Tag: "fr", Received: "Demande reçue", Reference: "Votre référence est",
 	Queue: "File de travail", Case: "Dossier", State: "État", Opened: "Ouvert", Due: "Échéance", Actions: "Actions",
-	Empty: "Aucun dossier.", Next: "Page suivante", None: "Aucune", BackToQueue: "Retour à la file"}
+	Empty: "Aucun dossier.", Next: "Page suivante", None: "Aucune", BackToQueue: "Retour à la file",
+	Files: "Fichiers", File: "Fichier", FileType: "Type", FileSize: "Taille", FileStatus: "État",
+	NoFiles: "Ce dossier n’a aucun fichier.", Scanning: "En attente de l’analyse antivirus",
+	Removed: "Supprimé : l’analyse antivirus a refusé ce fichier", Download: "Télécharger", View: "Voir"}
 
 func TestNewIntakeRefusesBadConfigs(t *testing.T) {
 	t.Parallel()

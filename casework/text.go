@@ -12,8 +12,8 @@ import (
 
 // Text holds the fixed texts of the pages casework draws, in one
 // language. English and Spanish are built in; give others in
-// IntakeConfig.Texts or QueueConfig.Texts (and the forms.Language of the
-// page shell in forms.RenderConfig.Languages).
+// IntakeConfig.Texts, QueueConfig.Texts or FilesConfig.Texts (and the
+// forms.Language of the page shell in forms.RenderConfig.Languages).
 type Text struct {
 	// Tag is the language's BCP 47 tag ("ar", "vi").
 	Tag string
@@ -26,6 +26,13 @@ type Text struct {
 	Queue, Case, State, Opened, Due, Actions, Empty, Next, None string
 	// BackToQueue links from an error page back to the queue.
 	BackToQueue string
+	// Files titles the page of a case's files; File, FileType, FileSize
+	// and FileStatus head its columns; NoFiles says the case has none.
+	Files, File, FileType, FileSize, FileStatus, NoFiles string
+	// Scanning marks a file waiting for its virus check, Removed one the
+	// check refused; Download links to a clean file, View to the copy of
+	// an image that is safe to show.
+	Scanning, Removed, Download, View string
 }
 
 // validate reports a bad tag and every empty text.
@@ -48,11 +55,15 @@ var builtinTexts = []Text{
 	{Tag: "en", Received: "Report received", Reference: "Your reference is",
 		Queue: "Work queue", Case: "Case", State: "State", Opened: "Opened", Due: "Due", Actions: "Actions",
 		Empty: "There are no cases in this queue.", Next: "Next page", None: "None for you now",
-		BackToQueue: "Back to the work queue"},
+		BackToQueue: "Back to the work queue", Files: "Files", File: "File", FileType: "Type", FileSize: "Size", FileStatus: "Status",
+		NoFiles: "This case has no files.", Scanning: "Waiting for the virus check",
+		Removed: "Removed: the virus check refused this file", Download: "Download", View: "View"},
 	{Tag: "es", Received: "Solicitud recibida", Reference: "Su número de referencia es",
 		Queue: "Cola de trabajo", Case: "Caso", State: "Estado", Opened: "Abierto", Due: "Vence", Actions: "Acciones",
 		Empty: "No hay casos en esta cola.", Next: "Página siguiente", None: "Ninguna por ahora",
-		BackToQueue: "Volver a la cola de trabajo"},
+		BackToQueue: "Volver a la cola de trabajo", Files: "Archivos", File: "Archivo", FileType: "Tipo", FileSize: "Tamaño", FileStatus: "Estado",
+		NoFiles: "Este caso no tiene archivos.", Scanning: "Esperando la revisión antivirus",
+		Removed: "Eliminado: la revisión antivirus rechazó este archivo", Download: "Descargar", View: "Ver"},
 }
 
 // texts picks among the built-in and extra languages.

@@ -186,19 +186,32 @@ var kindNames = map[string]string{
 	"video/mp4": "MP4", "audio/mpeg": "MP3",
 }
 
+// FileKind names a media type the way people name file types: "JPEG"
+// for image/jpeg, "Word" for a .docx document, else the subtype in
+// capitals ("AVIF"). Messages of file fields and pages that list files
+// use it.
+func FileKind(mediaType string) string {
+	if n, ok := kindNames[mediaType]; ok {
+		return n
+	}
+	_, sub, _ := strings.Cut(mediaType, "/")
+	sub, _, _ = strings.Cut(sub, "+")
+	sub = strings.TrimPrefix(strings.TrimPrefix(sub, "x-"), "vnd.")
+	sub = sub[strings.LastIndexByte(sub, '.')+1:]
+	return strings.ToUpper(sub)
+}
+
+// FileSize writes a byte count as the messages of file fields write
+// their limits: in whole units, so no decimal mark depends on the
+// language ("10 MB", "512 KB", "9765 KB", "3000 B").
+func FileSize(n int64) string { return humanSize(n) }
+
 // acceptedKinds names the accepted media types for a message: "JPEG,
 // PNG, PDF".
 func acceptedKinds(accept []string) string {
 	var names []string
 	for _, t := range accept {
-		n, ok := kindNames[t]
-		if !ok {
-			_, sub, _ := strings.Cut(t, "/")
-			sub, _, _ = strings.Cut(sub, "+")
-			sub = strings.TrimPrefix(strings.TrimPrefix(sub, "x-"), "vnd.")
-			sub = sub[strings.LastIndexByte(sub, '.')+1:]
-			n = strings.ToUpper(sub)
-		}
+		n := FileKind(t)
 		if !contains(names, n) {
 			names = append(names, n)
 		}
