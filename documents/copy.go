@@ -177,6 +177,7 @@ func (t Text) format(layout string, tm time.Time) string {
 // Page layout, in millimetres on US Letter paper.
 const (
 	pageWidth  = 215.9 // US Letter
+	pageHeight = 279.4
 	margin     = 20.0
 	lineHeight = 5.5
 	indentStep = 6.0
@@ -655,7 +656,16 @@ func (c *copyWriter) block(depth int, h float64, s string) {
 
 func (c *copyWriter) line(depth int, s string) { c.block(depth, lineHeight, s) }
 
+// keep starts a new page unless h millimetres are left on this one, so
+// a question or heading is not left alone at the foot of a page.
+func (c *copyWriter) keep(h float64) {
+	if c.pdf.GetY()+h > pageHeight-margin {
+		c.pdf.AddPage()
+	}
+}
+
 func (c *copyWriter) heading(depth int, s string, size float64) {
+	c.keep(3 * lineHeight)
 	c.pdf.Ln(1)
 	c.pdf.SetFont("Helvetica", "B", size)
 	c.block(depth, size*0.5, s)
@@ -664,6 +674,7 @@ func (c *copyWriter) heading(depth int, s string, size float64) {
 }
 
 func (c *copyWriter) question(depth int, s string) {
+	c.keep(2 * lineHeight)
 	c.pdf.SetFont("Helvetica", "B", 10)
 	c.block(depth, lineHeight, s)
 	c.pdf.SetFont("Helvetica", "", 10)

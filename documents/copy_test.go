@@ -108,7 +108,7 @@ func pages(t *testing.T, doc []byte) []string {
 	require.NoError(t, err, "the copy must be a PDF a reader opens")
 	out := make([]string, r.NumPage())
 	for i := range out {
-		s, err := r.Page(i+1).GetPlainText(nil)
+		s, err := r.Page(i + 1).GetPlainText(nil)
 		require.NoError(t, err)
 		out[i] = s
 	}
@@ -154,6 +154,12 @@ func TestCopyInEnglishHasEveryAnswerInFormOrder(t *testing.T) {
 		"Papers", "pedigree.pdf (2,048 bytes, application/pdf)", "SHA-256: "+papers.SHA256)
 	for i, p := range ps {
 		assert.Contains(t, p, "Reference: DOG-2025-0042\nPage "+itoa(i+1)+" of "+itoa(len(ps)), "page %d's footer", i+1)
+	}
+	for i, p := range ps[:len(ps)-1] {
+		last := lastLine(body([]string{p}))
+		for _, q := range []string{"Papers", "Photo of the dog", "Veterinarian", "Home address", "Anything else"} {
+			assert.NotEqual(t, q, last, "page %d ends on a question whose answer is on the next page", i+1)
+		}
 	}
 	assert.NotContains(t, text, "nickname", "an unanswered field is left out")
 	assert.NotContains(t, text, "Clinic phone", "an unanswered field of a group is left out")
@@ -400,6 +406,11 @@ func body(ps []string) string {
 	return b.String()
 }
 
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return lines[len(lines)-1]
+}
+
 // squeeze drops all white space, since wrapping turns a space into a
 // line break and drops the space it broke at.
 func squeeze(s string) string { return strings.Join(strings.Fields(s), "") }
@@ -412,4 +423,101 @@ func between(s, from, to string) string {
 	}
 	before, _, _ := strings.Cut(after, to)
 	return before
+}
+
+// household has a repeating group: an array of objects, each row a
+// household member.
+const household = `{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "x-form": {"id": "benefits", "version": 1},
+  "title": "Benefits application", "x-title": {"es": "Solicitud de beneficios"},
+  "type": "object", "required": ["applicant"],
+  "properties": {
+    "applicant": {"type": "string", "title": "Applicant", "x-title": {"es": "Solicitante"}, "x-pii": "identity"},
+    "members": {"type": "array", "title": "Household members", "x-title": {"es": "Miembros del hogar"},
+      "items": {"type": "object", "title": "Household member", "x-title": {"es": "Miembro del hogar"},
+        "required": ["name"],
+        "properties": {
+          "name": {"type": "string", "title": "Name", "x-title": {"es": "Nombre"}},
+          "dob": {"type": "string", "format": "date", "title": "Date of birth", "x-title": {"es": "Fecha de nacimiento"}, "x-pii": "demographic"},
+          "student": {"type": "boolean", "title": "Student", "x-title": {"es": "Estudiante"}},
+          "proof": {"type": "string", "title": "Proof of income", "x-title": {"es": "Comprobante de ingresos"}}}}},
+    "signed": {"type": "boolean", "title": "I confirm this is true", "x-title": {"es": "Confirmo que es verdad"}}
+  }
+}`
+
+func TestCopyOfARepeatingGroupHasEachRow(t *testing.T) {
+	t.Parallel()
+	f := load(t, household)
+	members, ok := f.Field("members")
+	require.True(t, ok)
+	if len(members.Fields) == 0 {
+		t.Skip("this version of forms does not compile an array of objects into a repeating group yet")
+	}
+	rt, ok := any(members).(interface{ RowTitle(string, int) string })
+	require.True(t, ok, "a repeating group names its rows")
+	proof := adapters.FileRef{ID: "file-proof", Field: "members.1.proof", Name: "payslip.pdf", Type: "application/pdf", Size: 999,
+		SHA256: "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"}
+	sub := submission(t, f, `{"applicant": "Ana Ruiz", "signed": true, "members": [
+		{"name": "Luis Ruiz", "dob": "1990-07-14", "student": false},
+		{"name": "Sofía Ruiz", "dob": "2008-01-30", "student": true, "proof": "file-proof"}]}`, proof)
+
+	es := strings.Join(pages(t, write(t, f, sub, documents.CopyOptions{Locale: "es", Audience: documents.Resident})), "\n")
+	inOrder(t, es, "Solicitante", "Ana Ruiz", "Miembros del hogar",
+		rt.RowTitle("es", 1), "Nombre", "Luis Ruiz", "Fecha de nacimiento", "14 de julio de 1990", "Estudiante", "No",
+		rt.RowTitle("es", 2), "Nombre", "Sofía Ruiz", "Fecha de nacimiento", "30 de enero de 2008", "Estudiante", "Sí",
+		"Comprobante de ingresos", "payslip.pdf (999 bytes, application/pdf)", "SHA-256: "+proof.SHA256,
+		"Confirmo que es verdad", "Sí")
+	assert.NotEqual(t, rt.RowTitle("es", 1), rt.RowTitle("es", 2))
+
+	public := strings.Join(pages(t, write(t, f, sub, documents.CopyOptions{Locale: "en"})), "\n")
+	inOrder(t, public, "Applicant", "withheld", rt.RowTitle("en", 1), "Luis Ruiz", "Date of birth", "withheld",
+		rt.RowTitle("en", 2), "Sofía Ruiz", "Date of birth", "withheld", "payslip.pdf")
+	for _, pii := range []string{"Ana Ruiz", "1990", "2008"} {
+		assert.NotContains(t, public, pii, "a personal answer inside a row is withheld in a public copy")
+	}
+}
+
+// TestCopyWalksTheRowsOfAGroupField draws rows from the exported shape
+// of a repeating group's field (Fields holding the row's fields), set by
+// hand on a form this test alone uses, so the walk is tested whatever
+// forms compiles.
+func TestCopyWalksTheRowsOfAGroupField(t *testing.T) {
+	t.Parallel()
+	f := load(t, household)
+	members, ok := f.Field("members")
+	require.True(t, ok)
+	require.Equal(t, "array", members.Type)
+	require.Equal(t, "object", members.ItemType)
+	if len(members.Fields) == 0 {
+		members.Fields = []*forms.Field{
+			{Name: "name", Path: "members.*.name", Type: "string"},
+			{Name: "dob", Path: "members.*.dob", Type: "string", Format: "date", PII: "demographic"},
+			{Name: "student", Path: "members.*.student", Type: "boolean"},
+			{Name: "proof", Path: "members.*.proof", Type: "string"},
+		}
+	}
+	proof := adapters.FileRef{ID: "file-proof", Field: "members.1.proof", Name: "payslip.pdf", Size: 999,
+		SHA256: "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"}
+	sub := submission(t, f, `{"applicant": "Ana Ruiz", "members": [
+		{"name": "Luis Ruiz", "dob": "1990-07-14", "student": false},
+		{"name": "Sofía Ruiz", "dob": "2008-01-30", "student": true, "proof": "file-proof"}]}`, proof)
+	row := func(n int) string {
+		if rt, ok := any(members).(interface{ RowTitle(string, int) string }); ok {
+			return rt.RowTitle("en", n)
+		}
+		return "Household members " + itoa(n)
+	}
+
+	staff := strings.Join(pages(t, write(t, f, sub, documents.CopyOptions{Audience: documents.Staff})), "\n")
+	inOrder(t, staff, "Household members",
+		row(1), "Luis Ruiz", "July 14, 1990", "No",
+		row(2), "Sofía Ruiz", "January 30, 2008", "Yes", "payslip.pdf (999 bytes)", proof.SHA256)
+	assert.NotContains(t, staff, "Files", "the row's file is drawn in its row")
+
+	public := strings.Join(pages(t, write(t, f, sub, documents.CopyOptions{})), "\n")
+	inOrder(t, public, row(1), "Luis Ruiz", "withheld", row(2), "Sofía Ruiz", "withheld", "payslip.pdf")
+	for _, pii := range []string{"Ana Ruiz", "1990", "2008"} {
+		assert.NotContains(t, public, pii, "a personal answer inside a row is withheld in a public copy")
+	}
 }
