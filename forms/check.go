@@ -33,7 +33,7 @@ func (b *builder) check() {
 }
 
 func (b *builder) checkObject(obj *Field) {
-	s := deref(obj.schema)
+	s := rowsOrObject(obj)
 	for _, name := range s.Required {
 		fl := obj.names[name]
 		switch {
@@ -74,7 +74,7 @@ func (b *builder) checkObject(obj *Field) {
 		} else if fl.Conditional && !b.canShow(fl) {
 			b.fail(fragment(fl.schema), fmt.Sprintf("field %q is hidden by every branch: its conditions can never hold", fl.Path))
 		}
-		if fl.Type == "object" {
+		if fl.Type == "object" || fl.Widget == "group" {
 			b.checkObject(fl)
 		}
 	}
@@ -106,7 +106,7 @@ func satisfiable(c condition) bool {
 // checkConsts marks as unsatisfiable an if that demands a const value its
 // property can never take; run after the field tree exists.
 func (b *builder) checkConsts(obj *Field) {
-	s := deref(obj.schema)
+	s := rowsOrObject(obj)
 	for _, br := range append([]*jsonschema.Schema{s}, s.AllOf...) {
 		br = deref(br)
 		if br.If == nil {
@@ -143,7 +143,7 @@ func (b *builder) checkConsts(obj *Field) {
 		}
 	}
 	for _, fl := range obj.Fields {
-		if fl.Type == "object" {
+		if fl.Type == "object" || fl.Widget == "group" {
 			b.checkConsts(fl)
 		}
 	}

@@ -36,6 +36,7 @@ type Form struct {
 	names   map[string]string // every field name, shared by decoded submissions
 	added   []*addedLang      // the registry's added languages the form has texts in
 	texts   map[string]bool   // base languages the form has texts in
+	groups  bool              // the form has a repeating group
 }
 
 // Pin identifies exactly one definition: a submission records the pin of
@@ -82,9 +83,16 @@ func (f *Form) Description(locale string) string { return pick(f.desc, f.descs, 
 // Fields returns the top-level fields in form order.
 func (f *Form) Fields() []*Field { return slices.Clone(f.root.Fields) }
 
-// Field returns the field with the dotted path ("applicant.email").
+// Field returns the field with the dotted path ("applicant.email"). A
+// field of a repeating group's rows is found by its template path
+// ("members.*.dob") or by the path of any row ("members.2.dob"); both
+// return the row template's field.
 func (f *Form) Field(path string) (*Field, bool) {
 	fl, ok := f.byPath[path]
+	if !ok && f.groups {
+		fl = f.rowField(path)
+		ok = fl != nil
+	}
 	return fl, ok
 }
 
@@ -149,6 +157,10 @@ type Field struct {
 	Fields []*Field
 	// MinLength and MaxLength are the string length bounds (0: none).
 	MinLength, MaxLength int
+	// MinItems and MaxItems are an array's minItems and maxItems (0:
+	// none). A repeating group without maxItems still holds at most
+	// DefaultMaxRows rows.
+	MinItems, MaxItems int
 
 	title, desc   string
 	titles, descs map[string]string
@@ -161,6 +173,7 @@ type Field struct {
 	errName       localText         // x-errorName: the field's name in messages
 	messages      map[string]localText
 	example       string // x-example, or the first string of examples
+	row           localText // a repeating group's row title: items' title and x-titles
 	schema        *jsonschema.Schema
 	order         int
 }
@@ -526,6 +539,10 @@ func (b *builder) object(parent *Field, s *jsonschema.Schema, path, ptr string) 
 			b.fail(ptr+pointerOf([]string{n}), fmt.Sprintf("property %q may not contain '.' or start with '_': form posts could not name it", n))
 			continue
 		}
+		if strings.Contains(n, "*") {
+			b.fail(ptr+pointerOf([]string{n}), fmt.Sprintf("property %q may not contain '*': it stands for any row in the paths of a repeating group's fields", n))
+			continue
+		}
 		ds := byName[n]
 		fl := &Field{Name: n, Path: joinPath(path, n), Pointer: ptr + pointerOf([]string{n})}
 		// the unconditional declaration, when there is one, describes the
@@ -604,6 +621,12 @@ func (b *builder) field(fl *Field, s *jsonschema.Schema) error {
 		fl.MaxLength = *s.MaxLength
 	}
 	enum := s.Enum
+	if s.MinItems != nil {
+		fl.MinItems = *s.MinItems
+	}
+	if s.MaxItems != nil {
+		fl.MaxItems = *s.MaxItems
+	}
 	if fl.Type == "array" {
 		if it, ok := s.Items2020, s.Items2020 != nil; ok {
 			it = deref(it)
@@ -631,6 +654,9 @@ func (b *builder) field(fl *Field, s *jsonschema.Schema) error {
 	}
 	if fl.Widget == "" {
 		fl.Widget = defaultWidget(fl)
+	}
+	if fl.Type == "array" && fl.ItemType == "object" {
+		return b.group(fl, s, kw)
 	}
 	b.checkWidget(fl, s)
 	if fl.Type == "object" {
@@ -676,6 +702,9 @@ func defaultWidget(fl *Field) string {
 	case "object":
 		return "address"
 	case "array":
+		if fl.ItemType == "object" {
+			return "group"
+		}
 		if len(fl.Options) > 0 {
 			return "checkboxes"
 		}
@@ -719,6 +748,8 @@ func (b *builder) checkWidget(fl *Field, s *jsonschema.Schema) {
 		if fl.Type != "object" {
 			bad = "needs an object"
 		}
+	case "group":
+		bad = "needs an array whose items are objects with properties"
 	case "number":
 		if fl.Type != "number" && fl.Type != "integer" {
 			bad = "needs a number or integer"

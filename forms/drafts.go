@@ -292,6 +292,13 @@ func keepDeclared(parent *Field, m map[string]any) map[string]any {
 		if child, ok := v.(map[string]any); ok && fl.Type == "object" {
 			keepDeclared(fl, child)
 		}
+		if rows, ok := v.([]any); ok && fl.Widget == "group" {
+			for _, r := range rows {
+				if row, ok := r.(map[string]any); ok {
+					keepDeclared(fl, row)
+				}
+			}
+		}
 	}
 	return m
 }

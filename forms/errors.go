@@ -26,7 +26,8 @@ type FieldError struct {
 	// maxItems, uniqueItems, additionalProperties, invalid,
 	// controlCharacter, bidiControl, for input limits tooLarge, tooDeep,
 	// duplicateKey, invalidUTF8, syntax, tooManyFields,
-	// unsupportedMediaType, and moreErrors for the entry that counts the
+	// unsupportedMediaType, rowIndex (a row of a repeating group that
+	// cannot exist), and moreErrors for the entry that counts the
 	// problems left out after the first 50.
 	Code string `json:"code"`
 	// Message is plain language in the requested locale.
@@ -41,7 +42,8 @@ type FieldError struct {
 // name the form does not declare is clipped to 40 bytes, so an error
 // never grows with the input. It unwraps to adapters.ErrInvalidArgument,
 // and for input limits also to ErrTooLarge, ErrTooDeep, ErrDuplicateKey,
-// ErrInvalidUTF8, ErrSyntax, ErrTooManyFields or ErrUnsupportedMediaType.
+// ErrInvalidUTF8, ErrSyntax, ErrTooManyFields, ErrUnsupportedMediaType or
+// ErrRowIndex.
 type ValidationError struct {
 	// Form pins the definition the submission was checked against.
 	Form Pin
@@ -94,7 +96,7 @@ func (e *ValidationError) For(field string) (FieldError, bool) {
 
 var inputCodes = map[error]string{ErrTooLarge: "tooLarge", ErrTooDeep: "tooDeep", ErrDuplicateKey: "duplicateKey",
 	ErrInvalidUTF8: "invalidUTF8", ErrSyntax: "syntax", ErrTooManyFields: "tooManyFields",
-	ErrUnsupportedMediaType: "unsupportedMediaType"}
+	ErrUnsupportedMediaType: "unsupportedMediaType", ErrRowIndex: "rowIndex"}
 
 // inputFailure turns a reader error into a *ValidationError; f may be
 // nil when no form is at hand.
@@ -152,10 +154,16 @@ func (f *Form) fieldAt(toks []string) (*Field, string) {
 		cur = f.root
 	}
 	var names []string
+	atRow := false
 	for _, t := range toks {
-		if cur != nil && cur.Type == "array" {
+		if cur != nil && cur.Type == "array" && !atRow {
+			if cur.Widget == "group" {
+				// a row keeps its index: "members.2.dob"
+				names, atRow = append(names, t), true
+			}
 			continue
 		}
+		atRow = false
 		names = append(names, t)
 		if cur == nil {
 			continue

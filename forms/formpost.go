@@ -20,14 +20,16 @@ import (
 // names nested deeper than the depth limit, a name used both as a value
 // and as a group, invalid UTF-8); ProblemFor answers it with its code.
 func (f *Form) DecodeForm(vals url.Values) (map[string]any, error) {
-	m, err := f.decodeForm(vals)
+	m, err := f.decodeForm(vals, nil)
 	if ie, ok := err.(*inputError); ok {
 		ie.form = f // ProblemFor answers in the form's languages
 	}
 	return m, err
 }
 
-func (f *Form) decodeForm(vals url.Values) (map[string]any, error) {
+// decodeForm is DecodeForm; rm, when set, is a row of a repeating group
+// to leave out, which must have been posted.
+func (f *Form) decodeForm(vals url.Values, rm *rowRef) (map[string]any, error) {
 	out := map[string]any{}
 	keys := make([]string, 0, len(vals))
 	n := 0
@@ -54,8 +56,22 @@ func (f *Form) decodeForm(vals url.Values) (map[string]any, error) {
 				return nil, &inputError{kind: ErrInvalidUTF8, offset: -1, pointer: pointerOf(names)}
 			}
 		}
-		fl := f.byPath[k]
+		var fl *Field
+		marker := false
+		if f.groups {
+			// rows are named by index ("members.2.dob"), each checked
+			var err error
+			if fl, marker, err = f.postedField(names); err != nil {
+				return nil, err
+			}
+		} else {
+			fl = f.byPath[k]
+		}
 		v, keep := coerce(fl, vals[k])
+		if marker {
+			// a row drawn with every input blank is still a row
+			names, v, keep = names[:len(names)-1], map[string]any{}, true
+		}
 		if !keep {
 			continue
 		}
@@ -76,11 +92,25 @@ func (f *Form) decodeForm(vals url.Values) (map[string]any, error) {
 			m = nm
 		}
 		last := names[len(names)-1]
-		if _, ok := m[last].(map[string]any); ok {
+		prev, taken := m[last]
+		_, prevGroup := prev.(map[string]any)
+		switch {
+		case marker && prevGroup:
+			continue // the row's inputs came first
+		case marker && taken, !marker && prevGroup:
 			return nil, &inputError{kind: ErrSyntax, offset: -1, pointer: pointerOf(names),
 				detail: "a name is used both for a value and for a group"}
 		}
 		m[last] = v
+	}
+	if f.groups {
+		removed, err := f.rows(f.root, out, nil, rm)
+		if err != nil {
+			return nil, err
+		}
+		if rm != nil && !removed {
+			return nil, &inputError{kind: ErrRowIndex, offset: -1, pointer: rm.pointer(), detail: "the row to remove was not posted"}
+		}
 	}
 	return out, nil
 }

@@ -35,6 +35,10 @@ type Language struct {
 	// boolean drawn as radio buttons) whose form gives no x-options
 	// label in the language.
 	Yes, No string
+	// AddRow and RemoveRow label a repeating group's buttons, each a
+	// pattern with one %s, the row's title ("Add %s" draws "Add
+	// Household member 3"). Either left empty is drawn in English.
+	AddRow, RemoveRow string
 	// Shell holds the page shell's texts.
 	Shell ShellText
 	// Messages are the default validation messages in the language.
@@ -43,7 +47,10 @@ type Language struct {
 	// language's did before messages could be added. Given, they must
 	// cover every key of DefaultMessages("en"), so no message mixes two
 	// languages; NewRegistry and NewRenderer refuse them otherwise,
-	// naming the keys missing.
+	// naming the keys missing. The keys of repeating groups,
+	// "minItems.group", "maxItems.group" (Named and Plain) and "rowIndex"
+	// (Submission), came later and may be left out: the first two then
+	// fall back to "minItems" and "maxItems", the last to "invalid".
 	Messages Messages
 }
 
@@ -135,6 +142,11 @@ func (lg Language) validate() error {
 	if strings.Count(lg.StepOf, "%d") != 2 || strings.Count(lg.StepOf, "%") != 2 {
 		errs = append(errs, fmt.Errorf("forms: language %q: StepOf must hold exactly two %%d", lg.Tag))
 	}
+	for name, v := range map[string]string{"AddRow": lg.AddRow, "RemoveRow": lg.RemoveRow} {
+		if v != "" && (strings.Count(v, "%s") != 1 || strings.Count(v, "%") != 1) {
+			errs = append(errs, fmt.Errorf("forms: language %q: %s must hold exactly one %%s", lg.Tag, name))
+		}
+	}
 	if !lg.Messages.empty() {
 		errs = append(errs, lg.Messages.check(lg.Tag))
 	}
@@ -151,7 +163,7 @@ func (m Messages) check(tag string) error {
 		want := en[i].m
 		var missing, unknown, empty, badPlace []string
 		for k := range want {
-			if _, ok := set.m[k]; !ok {
+			if _, ok := set.m[k]; !ok && !optionalKeys[k] {
 				missing = append(missing, fmt.Sprintf("%q", k))
 			}
 		}
@@ -184,6 +196,12 @@ func (m Messages) check(tag string) error {
 	}
 	return errors.Join(errs...)
 }
+
+// optionalKeys are message keys added after languages could first be
+// added, so a language written before them stays valid: a missing
+// "minItems.group" or "maxItems.group" falls back to the message of the
+// code alone, a missing "rowIndex" to "invalid".
+var optionalKeys = map[string]bool{"minItems.group": true, "maxItems.group": true, "rowIndex": true}
 
 // placeholders lists the {names} of a message text, as fill reads them.
 func placeholders(s string) []string {

@@ -30,6 +30,8 @@ var builtinMessages = []*Messages{
 			"const":            "{name} must be {value}.",
 			"minItems":         "Select at least {limit} for {name}.",
 			"maxItems":         "Select at most {limit} for {name}.",
+			"minItems.group":   "Add at least {limit} to {name}.",
+			"maxItems.group":   "{name} can have at most {limit}; remove the rest.",
 			"uniqueItems":      "{name} has the same choice twice.",
 			"invalid":          "{name} is not valid.",
 			"controlCharacter": "{name} contains a control character, which is not allowed.",
@@ -54,6 +56,8 @@ var builtinMessages = []*Messages{
 			"const":            "The answer must be {value}.",
 			"minItems":         "Select at least {limit}.",
 			"maxItems":         "Select at most {limit}.",
+			"minItems.group":   "Add at least {limit}.",
+			"maxItems.group":   "Remove some: at most {limit} are allowed.",
 			"uniqueItems":      "Select each option only once.",
 			"invalid":          "Check this answer.",
 			"controlCharacter": "Remove the control character from this answer.",
@@ -86,6 +90,7 @@ var builtinMessages = []*Messages{
 			"tooManyFields":        "The submission has too many fields.",
 			"unsupportedMediaType": "The submission must be sent as JSON or as an HTML form.",
 			"moreErrors":           "There are {count} more problems.",
+			"rowIndex":             "{label} has no such row.",
 			"type.root":            "The submission must be a JSON object.",
 			"controlCharacter":     "{label} contains a control character, which is not allowed.",
 			"bidiControl":          "{label} contains an invisible character that changes the direction of the text.",
@@ -118,6 +123,8 @@ var builtinMessages = []*Messages{
 			"const":            "{name} debe ser {value}.",
 			"minItems":         "Elija al menos {limit} en {name}.",
 			"maxItems":         "Elija como máximo {limit} en {name}.",
+			"minItems.group":   "Añada al menos {limit} en {name}.",
+			"maxItems.group":   "{name} admite como máximo {limit}; quite los demás.",
 			"uniqueItems":      "{name} repite una opción.",
 			"invalid":          "{name} no es válido.",
 			"controlCharacter": "{name} contiene un carácter de control, que no se admite.",
@@ -142,6 +149,8 @@ var builtinMessages = []*Messages{
 			"const":            "La respuesta debe ser {value}.",
 			"minItems":         "Elija al menos {limit}.",
 			"maxItems":         "Elija como máximo {limit}.",
+			"minItems.group":   "Añada al menos {limit}.",
+			"maxItems.group":   "Quite algunos: se admiten como máximo {limit}.",
 			"uniqueItems":      "Elija cada opción una sola vez.",
 			"invalid":          "Revise esta respuesta.",
 			"controlCharacter": "Quite el carácter de control de esta respuesta.",
@@ -174,6 +183,7 @@ var builtinMessages = []*Messages{
 			"tooManyFields":        "El envío tiene demasiados campos.",
 			"unsupportedMediaType": "El envío debe hacerse como JSON o como formulario HTML.",
 			"moreErrors":           "Hay {count} problemas más.",
+			"rowIndex":             "«{label}» no tiene esa fila.",
 			"type.root":            "El envío debe ser un objeto JSON.",
 			"controlCharacter":     "«{label}» contiene un carácter de control, que no se admite.",
 			"bidiControl":          "«{label}» contiene un carácter invisible que cambia la dirección del texto.",
@@ -206,6 +216,8 @@ func (l *lang) fieldMessage(fl *Field, code string, params map[string]any) strin
 		key += ".example"
 	case code == "required" && (len(fl.Options) > 0 || fl.Widget == "checkbox"):
 		key += ".choice"
+	case (code == "minItems" || code == "maxItems") && fl.Widget == "group":
+		key += ".group" // rows are added, not selected
 	}
 	set := l.msgs.Plain
 	if name != "" {
@@ -213,7 +225,10 @@ func (l *lang) fieldMessage(fl *Field, code string, params map[string]any) strin
 	}
 	tmpl, ok := set[key]
 	if !ok {
-		tmpl = set["invalid"]
+		// an added language may predate a key (see optionalKeys)
+		if tmpl, ok = set[code]; !ok {
+			tmpl = set["invalid"]
+		}
 	}
 	return upperFirst(l.fill(tmpl, name, fl.example, params))
 }

@@ -40,12 +40,18 @@ type Post struct {
 	// "_" (the first value of each), which DecodeForm skips: a CSRF
 	// token, an idempotency key, the "_step" marker. Nil for JSON.
 	Hidden map[string]string
-	form   *Form
+	// Edit is set when the post pressed a repeating group's "Add
+	// another" or "Remove" button: not a submission but a request for
+	// the same step again, Values the entered values with the row added
+	// or removed (rows after a removed one move up), Errors nil.
+	Edit *RowEdit
+	form *Form
 }
 
 // Complete reports whether the post is valid and holds the whole form,
-// so the values may be stored (Form.Submission).
-func (p *Post) Complete() bool { return p.Errors == nil && p.Next == "" }
+// so the values may be stored (Form.Submission). A row edit is never
+// complete.
+func (p *Post) Complete() bool { return p.Errors == nil && p.Next == "" && p.Edit == nil }
 
 // Page returns the page that answers the post: the same step with the
 // entered values and their errors, or the next step with the values so
@@ -98,6 +104,7 @@ func (f *Form) readPost(ctx context.Context, r *http.Request, locale string, pag
 	}
 	var entered any
 	var hidden map[string]string
+	var edit *RowEdit
 	upTo, step := -1, ""
 	if mt == "application/json" {
 		if entered, err = f.decodeSubmission(body); err != nil {
@@ -111,13 +118,14 @@ func (f *Form) readPost(ctx context.Context, r *http.Request, locale string, pag
 		if err != nil {
 			return nil, f.inputFailure(&inputError{kind: ErrSyntax, offset: -1, detail: "malformed form data"}, l)
 		}
-		m, err := f.DecodeForm(vals)
+		m, e, err := f.decodePost(vals)
 		if err != nil {
 			return nil, f.inputFailure(err, l)
 		}
-		entered = m
+		entered, edit = m, e
 		for k, v := range vals {
-			if strings.HasPrefix(k, "_") && len(v) > 0 {
+			// the buttons pressed belong to this post only
+			if strings.HasPrefix(k, "_") && len(v) > 0 && k != addName && k != removeName {
 				if hidden == nil {
 					hidden = map[string]string{}
 				}
@@ -134,6 +142,12 @@ func (f *Form) readPost(ctx context.Context, r *http.Request, locale string, pag
 				upTo = st.Index
 			}
 		}
+	}
+	if edit != nil {
+		if !page {
+			return nil, f.inputFailure(&inputError{kind: ErrSyntax, offset: -1, detail: "adding or removing a row is not a submission"}, l)
+		}
+		return &Post{Values: entered.(map[string]any), Step: step, Hidden: hidden, Edit: edit, form: f}, nil
 	}
 	var kept map[string]any
 	if m, ok := entered.(map[string]any); ok && page {

@@ -2,6 +2,7 @@ package forms
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/civickit/civickit/keyring"
 )
@@ -14,7 +15,8 @@ const RedactedPrefix = "[redacted:"
 // with x-pii, or inside a group with x-pii) replaced by
 // "[redacted:<category>]", for logs, exports and staff without clearance.
 // Fields the form does not declare are dropped, since nothing says they
-// are safe to show.
+// are safe to show. The fields of a repeating group's rows are redacted
+// row by row like top-level ones.
 func (f *Form) Redact(values map[string]any) map[string]any {
 	return redactObject(f.root, values)
 }
@@ -34,6 +36,8 @@ func redactObject(parent *Field, m map[string]any) map[string]any {
 			} else {
 				out[k] = deepCopy(v)
 			}
+		case fl.Widget == "group" && cat == "":
+			out[k], _ = eachRow(v, func(row map[string]any, _ int) (any, error) { return redactObject(fl, row), nil })
 		case cat != "":
 			out[k] = RedactedPrefix + cat + "]"
 		default:
@@ -52,12 +56,15 @@ const sealedKey = "$sealed"
 // ring's primary key, each as {"$sealed": "<sealed value>"} bound to the
 // form id and the field's pointer. Other fields are copied as they are.
 // A ring for data at rest keeps retired keys (keyring.GraceForever, or a
-// grace at least as long as the data lives).
+// grace at least as long as the data lives). A PII field in a row of a
+// repeating group is bound to its row's pointer ("/members/2/dob").
 func (f *Form) Seal(values map[string]any, ring *keyring.KeyRing) (map[string]any, error) {
-	return f.sealObject(f.root, values, ring)
+	return f.sealObject(f.root, values, ring, "")
 }
 
-func (f *Form) sealObject(parent *Field, m map[string]any, ring *keyring.KeyRing) (map[string]any, error) {
+// sealObject seals the fields of the object m of parent, which is at
+// the pointer at.
+func (f *Form) sealObject(parent *Field, m map[string]any, ring *keyring.KeyRing, at string) (map[string]any, error) {
 	out := make(map[string]any, len(m))
 	for k, v := range m {
 		fl := parent.names[k]
@@ -67,14 +74,23 @@ func (f *Form) sealObject(parent *Field, m map[string]any, ring *keyring.KeyRing
 			if err != nil {
 				return nil, fmt.Errorf("forms: seal %s: %w", fl.Path, err)
 			}
-			out[k] = map[string]any{sealedKey: ring.Seal(f.purpose(fl), plain)}
+			out[k] = map[string]any{sealedKey: ring.Seal(f.purpose(fieldPointer(parent, fl, at)), plain)}
 		case fl != nil && fl.Type == "object":
 			child, ok := v.(map[string]any)
 			if !ok {
 				out[k] = deepCopy(v)
 				continue
 			}
-			sealed, err := f.sealObject(fl, child, ring)
+			sealed, err := f.sealObject(fl, child, ring, fieldPointer(parent, fl, at))
+			if err != nil {
+				return nil, err
+			}
+			out[k] = sealed
+		case fl != nil && fl.Widget == "group":
+			ptr := fieldPointer(parent, fl, at)
+			sealed, err := eachRow(v, func(row map[string]any, i int) (any, error) {
+				return f.sealObject(fl, row, ring, ptr+"/"+strconv.Itoa(i))
+			})
 			if err != nil {
 				return nil, err
 			}
@@ -91,17 +107,17 @@ func (f *Form) sealObject(parent *Field, m map[string]any, ring *keyring.KeyRing
 // moved value, keyring.ErrUnknownKey, keyring.ErrKeyRetired); a PII field
 // stored in clear (sealing was off) is passed through.
 func (f *Form) Open(values map[string]any, ring *keyring.KeyRing) (map[string]any, error) {
-	return f.openObject(f.root, values, ring)
+	return f.openObject(f.root, values, ring, "")
 }
 
-func (f *Form) openObject(parent *Field, m map[string]any, ring *keyring.KeyRing) (map[string]any, error) {
+func (f *Form) openObject(parent *Field, m map[string]any, ring *keyring.KeyRing, at string) (map[string]any, error) {
 	out := make(map[string]any, len(m))
 	for k, v := range m {
 		fl := parent.names[k]
 		if fl != nil && fl.PII != "" {
 			if box, ok := v.(map[string]any); ok && len(box) == 1 {
 				if s, ok := box[sealedKey].(string); ok {
-					plain, err := ring.Open(f.purpose(fl), s)
+					plain, err := ring.Open(f.purpose(fieldPointer(parent, fl, at)), s)
 					if err != nil {
 						return nil, fmt.Errorf("forms: open %s: %w", fl.Path, err)
 					}
@@ -116,7 +132,7 @@ func (f *Form) openObject(parent *Field, m map[string]any, ring *keyring.KeyRing
 		}
 		if fl != nil && fl.Type == "object" {
 			if child, ok := v.(map[string]any); ok {
-				opened, err := f.openObject(fl, child, ring)
+				opened, err := f.openObject(fl, child, ring, fieldPointer(parent, fl, at))
 				if err != nil {
 					return nil, err
 				}
@@ -124,13 +140,24 @@ func (f *Form) openObject(parent *Field, m map[string]any, ring *keyring.KeyRing
 				continue
 			}
 		}
+		if fl != nil && fl.Widget == "group" {
+			ptr := fieldPointer(parent, fl, at)
+			opened, err := eachRow(v, func(row map[string]any, i int) (any, error) {
+				return f.openObject(fl, row, ring, ptr+"/"+strconv.Itoa(i))
+			})
+			if err != nil {
+				return nil, err
+			}
+			out[k] = opened
+			continue
+		}
 		out[k] = deepCopy(v)
 	}
 	return out, nil
 }
 
 // purpose binds a sealed value to its form and field, so a ciphertext
-// copied into another field or form does not open.
-func (f *Form) purpose(fl *Field) string {
-	return "civickit/forms\x00" + f.id + "\x00" + fl.Pointer
+// copied into another field, row or form does not open.
+func (f *Form) purpose(pointer string) string {
+	return "civickit/forms\x00" + f.id + "\x00" + pointer
 }

@@ -25,7 +25,8 @@ var defaultTemplates embed.FS
 type RenderConfig struct {
 	// Templates holds *.tmpl files parsed after the built-in ones, so a
 	// vendor redefines any of the named templates ("form", "field",
-	// "input", "select", "checkbox", "choices", "group", "input-attrs"
+	// "input", "select", "checkbox", "choices", "group", "rows" (a
+	// repeating group), "row-heading", "input-attrs"
 	// (the attributes after class, id and name), "label-text",
 	// "hint-error") and keeps the rest. Template data is documented on
 	// FormView.
@@ -192,6 +193,11 @@ type FormView struct {
 	Hidden, Carried []HiddenView
 	// Text holds the fixed texts of the page in its language.
 	Text PageText
+	// RowButtons marks a page drawing a repeating group's "Add another"
+	// or "Remove" buttons: the form then starts with a hidden copy of
+	// its submit button, so pressing Enter in an input submits the form
+	// rather than pressing the first Remove button.
+	RowButtons bool
 }
 
 // PageText holds the fixed texts of a page in its locale.
@@ -223,7 +229,8 @@ type FieldView struct {
 	// Exactly one kind is set, and picks the template: IsInput (a text
 	// input or textarea, "input"), IsCheckbox (one checkbox,
 	// "checkbox"), IsChoices (radios or checkboxes, "choices"), IsSelect
-	// ("select"), IsGroup (a fieldset of Fields, "group") or IsHidden.
+	// ("select"), IsGroup (a fieldset of Fields, "group"), IsRows (a
+	// repeating group, "rows") or IsHidden.
 	// The most common, IsInput, comes first.
 	IsInput bool
 	// Error is the field's error message in the page's locale.
@@ -258,6 +265,11 @@ type FieldView struct {
 	Options []OptionView
 	// Fields are a group's fields.
 	Fields []*FieldView
+	// IsRows marks a repeating group; Rows are its rows and Add its "Add
+	// another" button, nil when the group is full.
+	IsRows bool
+	Rows   []RowView
+	Add    *ButtonView
 	// ChooseText is the empty select option; Widget the x-widget.
 	ChooseText, Widget string
 	// InputClass is the class list of the input, select or textarea;
@@ -296,10 +308,10 @@ func onlyIn(l *lang) *lang {
 // pageTexts are the built-in languages, in messageLocales order.
 var pageTexts = []Language{
 	{Tag: "en", ErrorHeading: "There is a problem", Submit: "Submit", Continue: "Continue", StepOf: "Step %d of %d",
-		Required: "(required)", Choose: "- Select -", Yes: "Yes", No: "No",
+		Required: "(required)", Choose: "- Select -", Yes: "Yes", No: "No", AddRow: "Add %s", RemoveRow: "Remove %s",
 		Shell: ShellText{SkipLink: "Skip to main content", Back: "Back", ErrorPrefix: "Error: "}},
 	{Tag: "es", ErrorHeading: "Hay un problema", Submit: "Enviar", Continue: "Continuar", StepOf: "Paso %d de %d",
-		Required: "(obligatorio)", Choose: "- Seleccione -", Yes: "Sí", No: "No",
+		Required: "(obligatorio)", Choose: "- Seleccione -", Yes: "Sí", No: "No", AddRow: "Añadir %s", RemoveRow: "Quitar %s",
 		Shell: ShellText{SkipLink: "Saltar al contenido principal", Back: "Volver", ErrorPrefix: "Error: "}},
 }
 
@@ -514,7 +526,17 @@ func buildView(p Page, more []*addedLang) (*FormView, Language, error) {
 			errs[fe.Field] = fe
 		}
 	}
-	b := viewBuilder{l: l, errs: errs, required: txt.Required, choose: txt.Choose, yes: txt.Yes, no: txt.No}
+	b := viewBuilder{l: l, errs: errs, required: txt.Required, choose: txt.Choose, yes: txt.Yes, no: txt.No,
+		addRow: txt.AddRow, removeRow: txt.RemoveRow, level: 2}
+	if b.addRow == "" {
+		b.addRow = pageTexts[0].AddRow
+	}
+	if b.removeRow == "" {
+		b.removeRow = pageTexts[0].RemoveRow
+	}
+	if p.Step != "" {
+		b.level = 3 // under the step's h2
+	}
 	if p.Errors != nil {
 		b.targets = make(map[string]string, len(f.byPath)) // the summary links each error to its input
 	}
@@ -527,8 +549,9 @@ func buildView(p Page, more []*addedLang) (*FormView, Language, error) {
 			}
 			requiredNow = decided && required
 		}
-		v.Fields = append(v.Fields, b.field(fl, p.Values[fl.Name], requiredNow))
+		v.Fields = append(v.Fields, b.field(fl, fl.Path, p.Values[fl.Name], requiredNow))
 	}
+	v.RowButtons = b.rowButtons
 	if p.Errors != nil {
 		for _, fe := range p.Errors.Errors {
 			target := b.targets[fe.Field]
@@ -586,6 +609,11 @@ type viewBuilder struct {
 	targets          map[string]string
 	required, choose string
 	yes, no          string // the language's labels of a yes-or-no question
+	// repeating groups: the button patterns, the heading level of rows,
+	// and whether a button was drawn
+	addRow, removeRow string
+	level             int
+	rowButtons        bool
 }
 
 // optionLabel is o's label in the page's language: the form's own, or
@@ -602,12 +630,18 @@ func (b *viewBuilder) optionLabel(o Option) string {
 	return o.labelIn(b.l)
 }
 
-// field builds the view of fl holding val; required marks a field that is
-// required now although its declaration is conditional.
-func (b *viewBuilder) field(fl *Field, val any, required bool) *FieldView {
-	fv := &FieldView{ID: fl.htmlID, Name: fl.Path, Label: fl.labelIn(b.l), Hint: b.l.text(fl.desc, fl.descs),
+// field builds the view of fl holding val; path is its name, which in a
+// row of a repeating group holds the row's index ("members.2.dob");
+// required marks a field that is required now although its declaration
+// is conditional.
+func (b *viewBuilder) field(fl *Field, path string, val any, required bool) *FieldView {
+	id := fl.htmlID
+	if path != fl.Path {
+		id = inputID(path)
+	}
+	fv := &FieldView{ID: id, Name: path, Label: fl.labelIn(b.l), Hint: b.l.text(fl.desc, fl.descs),
 		Widget: fl.Widget, Required: fl.Required || required, RequiredText: b.required, ChooseText: b.choose}
-	if fe, ok := b.errs[fl.Path]; ok {
+	if fe, ok := b.errs[path]; ok {
 		fv.Error = fe.Message
 	}
 	switch {
@@ -626,9 +660,15 @@ func (b *viewBuilder) field(fl *Field, val any, required bool) *FieldView {
 		fv.IsGroup = true
 		m, _ := val.(map[string]any)
 		for _, c := range fl.Fields {
-			fv.Fields = append(fv.Fields, b.field(c, m[c.Name], false))
+			cp := c.Path
+			if path != fl.Path {
+				cp = path + "." + c.Name
+			}
+			fv.Fields = append(fv.Fields, b.field(c, cp, m[c.Name], false))
 		}
 		target = fv.Fields[0].ID
+	case fl.Widget == "group":
+		target = b.rowsView(fv, fl, path, val)
 	case len(fl.Options) > 0:
 		fv.ChoiceClass, fv.ChoiceType = "usa-radio", "radio"
 		if fl.Widget == "checkboxes" {
@@ -659,7 +699,7 @@ func (b *viewBuilder) field(fl *Field, val any, required bool) *FieldView {
 		inputAttrs(fv, fl, class, typ)
 	}
 	if b.targets != nil && !fv.IsHidden {
-		b.targets[fl.Path] = target
+		b.targets[path] = target
 	}
 	return fv
 }
@@ -725,7 +765,14 @@ func carry(name string, v any, out []HiddenView) []HiddenView {
 			out = carry(name+"."+k, x[k], out)
 		}
 	case []any:
-		for _, e := range x {
+		for i, e := range x {
+			if _, ok := e.(map[string]any); ok {
+				// a row of a repeating group, named by index
+				row := name + "." + strconv.Itoa(i)
+				out = append(out, HiddenView{Name: row + "." + rowMarker})
+				out = carry(row, e, out)
+				continue
+			}
 			out = carry(name, e, out)
 		}
 	default:

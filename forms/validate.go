@@ -202,6 +202,8 @@ func (f *Form) prune(parent *Field, obj map[string]any, path []string, probs []p
 			if child, ok := obj[fl.Name].(map[string]any); ok {
 				probs = f.prune(fl, child, append(path, fl.Name), probs)
 			}
+		} else if fl.Widget == "group" {
+			probs = f.pruneRows(fl, obj[fl.Name], append(path, fl.Name), probs)
 		}
 	}
 	if f.allow || known == len(obj) {
@@ -307,6 +309,13 @@ func (f *Form) fieldErrors(probs []problem, l *lang, upTo int) []FieldError {
 		return len(f.ordered)
 	}
 	sort.Slice(keys, func(i, j int) bool {
+		if f.groups {
+			// rows share their fields: order by row, then field
+			if c := slices.Compare(f.errorRank(byPtr[keys[i]].p.toks), f.errorRank(byPtr[keys[j]].p.toks)); c != 0 {
+				return c < 0
+			}
+			return keys[i] < keys[j]
+		}
 		oi, oj := order(keys[i]), order(keys[j])
 		if oi != oj {
 			return oi < oj
