@@ -78,6 +78,13 @@
 // one and the same 404, so the page does not tell whether a case
 // exists; without a signed-in person it is 401.
 //
+// With FilesConfig.Forms set, the page also links to a PDF copy of each
+// submission shown, at Path{case id}/copy/{submission id}
+// (documents.WriteCopy): in the reader's language, every answer with its
+// question, rows of repeating groups, file names and SHA-256 hashes, and
+// PII shown, since only the submitter and staff reach it. FilesConfig.Ring
+// opens values a program sealed with forms.Form.Seal.
+//
 // # Who acts
 //
 // ActorOf gives the workflow actor of a request: the identity.Principal

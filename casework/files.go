@@ -1,17 +1,21 @@
 package casework
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/civickit/civickit/adapters"
 	"github.com/civickit/civickit/documents"
 	"github.com/civickit/civickit/forms"
+	"github.com/civickit/civickit/keyring"
 	"github.com/civickit/civickit/workflow"
 )
 
@@ -36,6 +40,16 @@ type FilesConfig struct {
 	Actor func(*http.Request) workflow.Actor
 	// Texts add languages to casework's built-in English and Spanish.
 	Texts []Text
+	// Forms, when set, offers a PDF copy of each submission the reader
+	// may see (documents.WriteCopy), at Path{case id}/copy/{submission
+	// id}: in the reader's language, PII shown, since only the submitter
+	// and staff reach it. It finds the submission's form version.
+	Forms *forms.Registry
+	// Ring opens the PII a program sealed in its submissions
+	// (forms.Form.Seal) for the copy; nil when nothing is sealed.
+	Ring *keyring.KeyRing
+	// TimeZone is the zone of the copy's times; default UTC.
+	TimeZone *time.Location
 }
 
 // maxCaseIDLen bounds the case id a files path names.
@@ -102,13 +116,18 @@ func (f *files) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, f.cfg.Pages, unauthenticated{}, t, "", "")
 		return
 	}
-	if !validCaseID(id) {
+	id, copyOf, isCopy := strings.Cut(id, "/copy/")
+	if !validCaseID(id) || isCopy && (f.cfg.Forms == nil || !validCaseID(copyOf)) {
 		fail(w, r, f.cfg.Pages, errNoCase, t, "", "")
 		return
 	}
-	list, err := f.readable(r, actor, id)
+	subs, list, staff, err := f.readable(r, actor, id)
 	if err != nil {
 		fail(w, r, f.cfg.Pages, err, t, "", "")
+		return
+	}
+	if isCopy {
+		f.copy(w, r, t, id, copyOf, subs, staff)
 		return
 	}
 	if wantsJSON(r) {
@@ -116,6 +135,12 @@ func (f *files) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := filesView{Text: t, Case: id, Files: make([]fileView, 0, len(list))}
+	if f.cfg.Forms != nil {
+		for _, s := range subs {
+			u := url.URL{Path: f.cfg.Path + id + "/copy/" + s.ID, RawQuery: langQuery(r)}
+			v.Copies = append(v.Copies, u.String())
+		}
+	}
 	for _, a := range list {
 		fv := fileView{Name: a.Name, Kind: forms.FileKind(a.Type), Size: forms.FileSize(a.Size)}
 		if fv.Name == "" {
@@ -141,42 +166,100 @@ func validCaseID(id string) bool {
 	return !strings.ContainsFunc(id, func(r rune) bool { return !unicode.IsPrint(r) })
 }
 
-// readable returns the attachments of case id that actor may see: all of
-// them for staff holding one of the roles, those of the actor's own
-// submissions for anyone else. A case the actor may not see is errNoCase,
-// as an unknown one is.
-func (f *files) readable(r *http.Request, actor workflow.Actor, id string) ([]adapters.Attachment, error) {
+// readable returns the submissions and attachments of case id that actor
+// may see: all of them for staff holding one of the roles (staff true),
+// those of the actor's own submissions for anyone else. A case the actor
+// may not see is errNoCase, as an unknown one is.
+func (f *files) readable(r *http.Request, actor workflow.Actor, id string) ([]adapters.Submission, []adapters.Attachment, bool, error) {
 	ctx := r.Context()
 	staff := slices.ContainsFunc(f.cfg.Roles, func(role string) bool { return slices.Contains(actor.Roles, role) })
-	var own map[string]bool // submission ids of the actor's, for a resident
 	if staff {
 		if _, err := f.cfg.Store.GetCase(ctx, id); err != nil {
-			return nil, notFoundAsNoCase(err)
+			return nil, nil, false, notFoundAsNoCase(err)
 		}
-	} else {
-		subs, err := f.cfg.Store.ListSubmissions(ctx, id)
-		if err != nil {
-			return nil, notFoundAsNoCase(err)
-		}
-		own = map[string]bool{}
-		for _, s := range subs {
-			if s.Submitter != "" && s.SubmitterIssuer != "" && s.Submitter == actor.Subject && s.SubmitterIssuer == actor.Issuer {
-				own[s.ID] = true
-			}
-		}
-		if len(own) == 0 {
-			return nil, errNoCase
+	}
+	subs, err := f.cfg.Store.ListSubmissions(ctx, id)
+	if err != nil {
+		return nil, nil, false, notFoundAsNoCase(err)
+	}
+	if !staff {
+		// another person's submission to the same case is theirs
+		subs = slices.DeleteFunc(subs, func(s adapters.Submission) bool {
+			return s.Submitter == "" || s.SubmitterIssuer == "" || s.Submitter != actor.Subject || s.SubmitterIssuer != actor.Issuer
+		})
+		if len(subs) == 0 {
+			return nil, nil, false, errNoCase
 		}
 	}
 	list, err := f.cfg.Store.ListAttachments(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("casework: files of case %s: %w", id, err)
+		return nil, nil, false, fmt.Errorf("casework: files of case %s: %w", id, err)
 	}
 	if !staff {
-		// another person's submission to the same case is theirs
-		list = slices.DeleteFunc(list, func(a adapters.Attachment) bool { return !own[a.SubmissionID] })
+		list = slices.DeleteFunc(list, func(a adapters.Attachment) bool {
+			return !slices.ContainsFunc(subs, func(s adapters.Submission) bool { return s.ID == a.SubmissionID })
+		})
 	}
-	return list, nil
+	return subs, list, staff, nil
+}
+
+// copy answers the PDF copy of submission subID of case id, one of subs
+// (those the reader may see), in the reader's language.
+func (f *files) copy(w http.ResponseWriter, r *http.Request, t Text, id, subID string, subs []adapters.Submission, staff bool) {
+	i := slices.IndexFunc(subs, func(s adapters.Submission) bool { return s.ID == subID })
+	if i < 0 {
+		fail(w, r, f.cfg.Pages, errNoCase, t, "", "")
+		return
+	}
+	sub := subs[i]
+	form, err := f.cfg.Forms.Get(sub.FormID, sub.FormVersion)
+	if err != nil {
+		fail(w, r, f.cfg.Pages, fmt.Errorf("casework: copy of %s: %w", sub.ID, err), t, "", "")
+		return
+	}
+	if f.cfg.Ring != nil {
+		var values map[string]any
+		if err := json.Unmarshal(sub.Data, &values); err != nil {
+			fail(w, r, f.cfg.Pages, fmt.Errorf("casework: copy of %s: %w", sub.ID, err), t, "", "")
+			return
+		}
+		opened, err := form.Open(values, f.cfg.Ring)
+		if err == nil {
+			sub.Data, err = json.Marshal(opened)
+		}
+		if err != nil {
+			fail(w, r, f.cfg.Pages, fmt.Errorf("casework: copy of %s: %w", sub.ID, err), t, "", "")
+			return
+		}
+	}
+	audience := documents.Resident
+	if staff {
+		audience = documents.Staff
+	}
+	var pdf bytes.Buffer
+	err = documents.WriteCopy(&pdf, form, sub, documents.CopyOptions{Locale: t.Tag, Reference: id,
+		Audience: audience, TimeZone: f.cfg.TimeZone})
+	if err != nil {
+		fail(w, r, f.cfg.Pages, fmt.Errorf("casework: copy of %s: %w", sub.ID, err), t, "", "")
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/pdf")
+	h.Set("Content-Disposition", `attachment; filename="`+safeFileName(form.ID()+"-"+id)+`.pdf"`)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	_, _ = w.Write(pdf.Bytes())
+}
+
+// safeFileName keeps the letters, digits, '-' and '_' of s, for a
+// Content-Disposition file name that needs no quoting.
+func safeFileName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_') {
+			return r
+		}
+		return '_'
+	}, s)
 }
 
 // notFoundAsNoCase answers errNoCase for a store's not-found (or an id
@@ -193,6 +276,8 @@ type filesView struct {
 	Text  Text
 	Case  string
 	Files []fileView
+	// Copies link to the PDF copy of each submission shown.
+	Copies []string
 }
 
 // fileView is one file of the list.

@@ -55,6 +55,7 @@ func (c *docClock) add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t 
 type fileWorld struct {
 	*world
 	docs  *documents.Store
+	forms *forms.Registry // the registry of the last photoIntake
 	clock *docClock
 	down  atomic.Bool
 }

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"testing"
 
+	"github.com/ledongthuc/pdf"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -35,6 +36,7 @@ func (fw *fileWorld) photoIntake(t *testing.T, p *identity.Principal) http.Handl
 	t.Helper()
 	reg, err := forms.NewRegistry(&forms.RegistryConfig{Files: fw.docs})
 	require.NoError(t, err)
+	fw.forms = reg
 	form, err := reg.Load(context.Background(), "pothole.json", []byte(photoForm))
 	require.NoError(t, err)
 	h, err := casework.NewIntake(casework.IntakeConfig{Form: form, Engine: fw.engine, Pages: fw.pages, Type: "pothole"})
@@ -137,6 +139,31 @@ func TestIntakeWithAFile(t *testing.T) {
 	require.Equal(t, http.StatusOK, file.Code)
 	got, _ := io.ReadAll(file.Body)
 	assert.Equal(t, photo, got)
+
+	// and a PDF copy of what they sent, in their language
+	withCopies, err := casework.NewFiles(casework.FilesConfig{Store: fw.store, Documents: fw.docs, Pages: fw.pages,
+		Path: "/cases/", Roles: []string{"staff"}, Forms: fw.forms})
+	require.NoError(t, err)
+	list = get(as(resident, withCopies), "/cases/"+cases[0].ID+"?lang=es")
+	require.Equal(t, http.StatusOK, list.Code)
+	copyLink := regexp.MustCompile(`href="([^"]+/copy/[^"]+)">Copia de la solicitud \(PDF\)</a>`).FindStringSubmatch(list.Body.String())
+	require.NotNil(t, copyLink, list.Body.String())
+	res = get(as(resident, withCopies), htmlUnescape(copyLink[1]))
+	require.Equal(t, http.StatusOK, res.Code)
+	assert.Equal(t, "application/pdf", res.Header().Get("Content-Type"))
+	assert.Equal(t, "nosniff", res.Header().Get("X-Content-Type-Options"))
+	doc := res.Body.Bytes()
+	r, err := pdf.NewReader(bytes.NewReader(doc), int64(len(doc)))
+	require.NoError(t, err)
+	text, err := r.Page(1).GetPlainText(nil)
+	require.NoError(t, err)
+	for _, want := range []string{"Report a pothole", cases[0].ID, "12 Elm Street", "IMG_1.png", subs[0].Files[0].SHA256[:16]} {
+		assert.Contains(t, text, want)
+	}
+	// nobody else gets it, nor a copy of a submission the case lacks
+	assert.Equal(t, http.StatusNotFound, get(as(neighbour, withCopies), htmlUnescape(copyLink[1])).Code)
+	assert.Equal(t, http.StatusNotFound, get(as(resident, withCopies), "/cases/"+cases[0].ID+"/copy/nope").Code)
+	assert.Equal(t, http.StatusNotFound, get(fw.handler(t, resident), htmlUnescape(copyLink[1])).Code, "no copies without Forms")
 }
 
 // TestIntakeRefusesAVirus: the scan refuses the file at once, the resident

@@ -22,7 +22,8 @@ var french = casework.Text{Tag: "fr", Received: "Demande reçue", Reference: "Vo
 	Empty: "Aucun dossier.", Next: "Page suivante", None: "Aucune", BackToQueue: "Retour à la file",
 	Files: "Fichiers", File: "Fichier", FileType: "Type", FileSize: "Taille", FileStatus: "État",
 	NoFiles: "Ce dossier n’a aucun fichier.", Scanning: "En attente de l’analyse antivirus",
-	Removed: "Supprimé : l’analyse antivirus a refusé ce fichier", Download: "Télécharger", View: "Voir"}
+	Removed: "Supprimé : l’analyse antivirus a refusé ce fichier", Download: "Télécharger", View: "Voir",
+	Copy: "Copie de la demande (PDF)"}
 
 func TestNewIntakeRefusesBadConfigs(t *testing.T) {
 	t.Parallel()

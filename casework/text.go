@@ -33,6 +33,8 @@ type Text struct {
 	// check refused; Download links to a clean file, View to the copy of
 	// an image that is safe to show.
 	Scanning, Removed, Download, View string
+	// Copy links to the PDF copy of a submission (FilesConfig.Forms).
+	Copy string
 }
 
 // validate reports a bad tag and every empty text.
@@ -57,13 +59,15 @@ var builtinTexts = []Text{
 		Empty: "There are no cases in this queue.", Next: "Next page", None: "None for you now",
 		BackToQueue: "Back to the work queue", Files: "Files", File: "File", FileType: "Type", FileSize: "Size", FileStatus: "Status",
 		NoFiles: "This case has no files.", Scanning: "Waiting for the virus check",
-		Removed: "Removed: the virus check refused this file", Download: "Download", View: "View"},
+		Removed: "Removed: the virus check refused this file", Download: "Download", View: "View",
+		Copy: "Copy of the submission (PDF)"},
 	{Tag: "es", Received: "Solicitud recibida", Reference: "Su número de referencia es",
 		Queue: "Cola de trabajo", Case: "Caso", State: "Estado", Opened: "Abierto", Due: "Vence", Actions: "Acciones",
 		Empty: "No hay casos en esta cola.", Next: "Página siguiente", None: "Ninguna por ahora",
 		BackToQueue: "Volver a la cola de trabajo", Files: "Archivos", File: "Archivo", FileType: "Tipo", FileSize: "Tamaño", FileStatus: "Estado",
 		NoFiles: "Este caso no tiene archivos.", Scanning: "Esperando la revisión antivirus",
-		Removed: "Eliminado: la revisión antivirus rechazó este archivo", Download: "Descargar", View: "Ver"},
+		Removed: "Eliminado: la revisión antivirus rechazó este archivo", Download: "Descargar", View: "Ver",
+		Copy: "Copia de la solicitud (PDF)"},
 }
 
 // texts picks among the built-in and extra languages.
