@@ -150,16 +150,20 @@ func (f *Form) readPost(ctx context.Context, r *http.Request, locale string, pag
 				return nil, f.inputFailure(&inputError{kind: ErrSyntax, offset: -1, detail: "malformed form data"}, l)
 			}
 		}
-		f.formFiles(vals, files)
+		if err := f.formFiles(vals, files); err != nil {
+			return nil, f.inputFailure(err, l)
+		}
 		m, e, err := f.decodePost(vals)
 		if err != nil {
 			return nil, f.inputFailure(err, l)
 		}
 		entered, edit = m, e
+		f.removedFiles(vals, edit, files)
 		for k, v := range vals {
 			// the buttons pressed belong to this post only; carried
-			// files are the post's values, not hidden inputs
-			if strings.HasPrefix(k, "_") && len(v) > 0 && k != addName && k != removeName && !strings.HasPrefix(k, carriedPrefix) {
+			// and dropped files are the post's values, not hidden inputs
+			if strings.HasPrefix(k, "_") && len(v) > 0 && k != addName && k != removeName &&
+				!strings.HasPrefix(k, carriedPrefix) && !strings.HasPrefix(k, dropPrefix) {
 				if hidden == nil {
 					hidden = map[string]string{}
 				}
@@ -187,7 +191,11 @@ func (f *Form) readPost(ctx context.Context, r *http.Request, locale string, pag
 		}
 		// the files stored are kept, for the page drawn again to carry
 		m := entered.(map[string]any)
+		f.settle(ctx, m, files)
 		return &Post{Values: m, Step: step, Hidden: hidden, Edit: edit, Files: f.refsIn(m, files.refs), form: f}, nil
+	}
+	if m, ok := entered.(map[string]any); ok {
+		f.settle(ctx, m, files)
 	}
 	var kept map[string]any
 	if m, ok := entered.(map[string]any); ok && page {

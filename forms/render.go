@@ -519,7 +519,7 @@ func buildView(p Page, more []*addedLang) (*FormView, Language, error) {
 		for _, fl := range f.root.Fields {
 			if !slices.Contains(fields, fl) {
 				if val, ok := p.Values[fl.Name]; ok {
-					v.Carried = f.carryField(fl, val, v.Carried)
+					v.Carried = f.carryField(fl, fl.Path, val, v.Carried)
 				}
 			}
 		}
