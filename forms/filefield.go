@@ -233,13 +233,19 @@ func acceptedKinds(accept []string) string {
 }
 
 // FileView is one file already uploaded to a file field, drawn by name
-// with a hidden input that carries it to the next post.
+// with a hidden input that carries it to the next post and a checkbox
+// that takes it out.
 type FileView struct {
 	// Name is the cleaned name the resident's file had (the id when the
 	// page was not given the file's reference); ID is the file's id.
 	Name, ID string
 	// Input is the hidden input's name: "_file." and the field's path.
 	Input string
+	// DropID, DropName and DropText are the id, the name ("_drop." and
+	// the field's path; its value is ID) and the label ("Remove
+	// fence.jpg") of the checkbox that, ticked, takes the file out of
+	// the field on the next post and discards it.
+	DropID, DropName, DropText string
 }
 
 // fileView fills the view of a file field: the file input and the files
@@ -247,7 +253,7 @@ type FileView struct {
 func (b *viewBuilder) fileView(fv *FieldView, fl *Field, path string, val any) {
 	fv.IsFile, fv.Multiple, fv.Accept = true, fl.MaxFiles > 1, strings.Join(fl.Accept, ",")
 	inputAttrs(fv, fl, "usa-file-input", "file")
-	for _, id := range fileIDs(val) {
+	for i, id := range fileIDs(val) {
 		name := id
 		for _, ref := range b.files {
 			if ref.ID == id && ref.Name != "" {
@@ -255,7 +261,8 @@ func (b *viewBuilder) fileView(fv *FieldView, fl *Field, path string, val any) {
 				break
 			}
 		}
-		fv.Files = append(fv.Files, FileView{Name: name, ID: id, Input: carriedPrefix + path})
+		fv.Files = append(fv.Files, FileView{Name: name, ID: id, Input: carriedPrefix + path,
+			DropID: fv.ID + "-remove-" + strconv.Itoa(i), DropName: dropPrefix + path, DropText: fmt.Sprintf(b.removeFile, name)})
 	}
 }
 
