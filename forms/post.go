@@ -42,7 +42,8 @@ type Post struct {
 	// Hidden are the inputs of an HTML form post whose names start with
 	// "_" (the first value of each), which DecodeForm skips: a CSRF
 	// token, an idempotency key, the "_step" marker; not the "_file."
-	// inputs that carry files. Nil for JSON.
+	// inputs that carry files nor the "_drop." boxes that take them out.
+	// Nil for JSON.
 	Hidden map[string]string
 	// Files are the references of the files Values names (the ids of
 	// file fields), in form order: the files this post stored and those
