@@ -87,6 +87,32 @@ func (s *fileSet) fail(fl *Field, path, code string, limit int64) {
 	}
 }
 
+// renumber moves the problems of files in rows whose index changed as
+// the rows closed up (moved, from rows) to the rows' new paths; those of
+// a removed row go with it.
+func (s *fileSet) renumber(moved map[string]string) {
+	if len(moved) == 0 || len(s.probs) == 0 {
+		return
+	}
+	probs := make(map[string]fileProblem, len(s.probs))
+	for path, p := range s.probs {
+		at := path
+		for i := strings.LastIndexByte(path, '.'); i > 0; i = strings.LastIndexByte(path[:i], '.') {
+			if to, ok := moved[path[:i]]; ok {
+				at = ""
+				if to != "" {
+					at = to + path[i:]
+				}
+				break
+			}
+		}
+		if at != "" {
+			probs[at] = p
+		}
+	}
+	s.probs = probs
+}
+
 // discard removes files stored by this post, even when the request's
 // context is already canceled, so nothing is left behind.
 func (s *fileSet) discard(ctx context.Context, ids ...string) {

@@ -154,12 +154,17 @@ func (f *Form) readPost(ctx context.Context, r *http.Request, locale string, pag
 		if err := f.formFiles(vals, files); err != nil {
 			return nil, f.inputFailure(err, l)
 		}
-		m, e, err := f.decodePost(vals)
+		var moved map[string]string
+		if f.groups && len(f.files) > 0 {
+			moved = map[string]string{}
+		}
+		m, e, err := f.decodePost(vals, moved)
 		if err != nil {
 			return nil, f.inputFailure(err, l)
 		}
 		entered, edit = m, e
 		f.removedFiles(vals, edit, files)
+		files.renumber(moved)
 		for k, v := range vals {
 			// the buttons pressed belong to this post only; carried
 			// and dropped files are the post's values, not hidden inputs

@@ -511,3 +511,32 @@ func TestDraftsResumeWithFileNames(t *testing.T) {
 	assert.Nil(t, back.Values["idCard"])
 	assert.False(t, slices.ContainsFunc(back.Files, func(r adapters.FileRef) bool { return r.ID == ids[0] }))
 }
+
+func TestFileErrorsFollowTheirRowAsRowsCloseUp(t *testing.T) {
+	t.Parallel()
+	store := newMemFiles()
+	f := loadBenefits(t, store)
+	body := multipartBody(t,
+		textPart("members.0._row", ""), textPart("members.0.name", "Ana"),
+		textPart("members.3._row", ""), textPart("members.3.name", "Bo"), filePart("members.3.proof", "a.png", append([]byte("\x89PNG\r\n\x1a\n"), 0)),
+		textPart("members.4._row", ""), textPart("members.4.name", "Cy"), filePart("members.4.proof", "c.pdf", pdf(10)))
+	p, err := f.ReadPost(multipartRequest(body, "ana"), "en")
+	require.NoError(t, err)
+	require.NotNil(t, p.Errors)
+	require.Len(t, p.Errors.Errors, 1)
+	fe := p.Errors.Errors[0]
+	assert.Equal(t, [3]string{"members.1.proof", "/members/1/proof", "fileType"}, [3]string{fe.Field, fe.Pointer, fe.Code}, "Bo's row is the second")
+	assert.Equal(t, []string{"members.2.proof"}, fieldsOf(p.Files))
+	assert.Equal(t, p.Files[0].ID, rowProof(t, p.Values, 2))
+
+	// a problem of a removed row goes with it
+	body = multipartBody(t,
+		textPart("members.0._row", ""), textPart("members.0.name", "Ana"),
+		textPart("members.1._row", ""), filePart("members.1.proof", "a.png", append([]byte("\x89PNG\r\n\x1a\n"), 0)),
+		textPart("_remove", "members.1"))
+	p, err = f.ReadPost(multipartRequest(body, "ana"), "en")
+	require.NoError(t, err)
+	require.NotNil(t, p.Edit)
+	assert.Nil(t, p.Errors)
+	assert.Len(t, p.Values["members"], 1)
+}
