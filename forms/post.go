@@ -46,8 +46,10 @@ type Post struct {
 	// Nil for JSON.
 	Hidden map[string]string
 	// Files are the references of the files Values names (the ids of
-	// file fields), in form order: the files this post stored and those
-	// carried from an earlier post. Pass them to Form.Submission. On a
+	// file fields), in form order and row by row, each Field the path
+	// with its row indexes ("members.2.proof"): the files this post
+	// stored and those carried from an earlier post. Pass them to
+	// Form.Submission. On a
 	// post with errors they are the files kept for the page drawn again.
 	Files []adapters.FileRef
 	// Edit is set when the post pressed a repeating group's "Add
