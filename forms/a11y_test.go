@@ -23,8 +23,10 @@ var a11yPage = template.Must(template.New("page").Parse(`<!doctype html>
 <body><main id="main-content">{{.Form}}</main></body></html>`))
 
 // TestAccessibilityAxe renders the multi-step permit with an error summary
-// showing and runs axe-core on it in headless Chromium: no WCAG 2.1 A or
-// AA violation, in English and Spanish.
+// showing, repeating groups, and file fields (empty, refused, carried
+// with their Remove boxes, in rows), and runs axe-core on each page in
+// headless Chromium: no WCAG 2.1 A or AA violation, in English and
+// Spanish.
 func TestAccessibilityAxe(t *testing.T) {
 	b := browsertest.Start(t)
 
@@ -58,6 +60,35 @@ func TestAccessibilityAxe(t *testing.T) {
 		page.Locale, page.Action = locale, "/submit"
 		pages["/group-added-"+locale] = page
 	}
+	// file fields: empty, refused, carried with their Remove boxes, and
+	// in the rows of a repeating group
+	store := newMemFiles()
+	damage, benefits := loadDamage(t, store), loadBenefits(t, store)
+	for _, locale := range []string{"en", "es"} {
+		pages["/files-empty-"+locale] = Page{Form: damage, Locale: locale, Action: "/submit"}
+		post, err := damage.ReadPost(multipartRequest(multipartBody(t, textPart("description", "Fence"),
+			filePart("photo", "a.pdf", pdf(10)), filePart("documents", "quote.pdf", pdf(100)), filePart("documents", "bill.pdf", pdf(100))), "ana"), locale)
+		require.NoError(t, err)
+		require.NotNil(t, post.Errors)
+		require.Len(t, post.Files, 2, "the documents are carried, each with its Remove box")
+		page := post.Page()
+		page.Locale, page.Action = locale, "/submit"
+		pages["/files-errors-"+locale] = page
+	}
+	pages["/row-files-empty-en"] = Page{Form: benefits, Locale: "en", Action: "/submit"}
+	post, err := benefits.ReadPost(multipartRequest(multipartBody(t,
+		textPart("members.0._row", ""), textPart("members.0.name", "Ana"), filePart("members.0.proof", "pay.pdf", pdf(100)),
+		textPart("members.1._row", ""), filePart("members.1.proof", "pay.png", append([]byte("\x89PNG\r\n\x1a\n"), 0)),
+		filePart("notes", "n1.pdf", pdf(10)), filePart("notes", "n2.pdf", pdf(10))), "ana"), "en")
+	require.NoError(t, err)
+	require.NotNil(t, post.Errors)
+	require.Len(t, post.Files, 3, "a row's file and the notes are carried")
+	page := post.Page()
+	page.Locale, page.Action = "en", "/submit"
+	pages["/row-files-errors-en"] = page
+	page.Errors = nil
+	pages["/row-files-carried-en"] = page
+
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if req.URL.Path == "/unlabelled" {
 			// a control page: proves the check can fail
@@ -81,7 +112,9 @@ func TestAccessibilityAxe(t *testing.T) {
 	defer srv.Close()
 
 	for _, path := range []string{"/unlabelled", "/step-en", "/step-es", "/whole-en", "/whole-es", "/work-en", "/work-es",
-		"/group-errors-en", "/group-errors-es", "/group-added-en", "/group-added-es"} {
+		"/group-errors-en", "/group-errors-es", "/group-added-en", "/group-added-es",
+		"/files-empty-en", "/files-empty-es", "/files-errors-en", "/files-errors-es",
+		"/row-files-empty-en", "/row-files-errors-en", "/row-files-carried-en"} {
 		pageCtx, cancelPage := context.WithTimeout(b.Ctx, time.Minute)
 		require.NoError(t, chromedp.Do(pageCtx, chromedp.Navigate(srv.URL+path)), path)
 		violations := b.Axe(t, pageCtx, path)

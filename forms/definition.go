@@ -40,6 +40,7 @@ type Form struct {
 	// files are the file fields, in form order; maxTotal bounds their
 	// files together (x-form.maxTotalSize, else MaxUploadBytes).
 	files    []*Field
+	fileTops []*Field // the top-level fields holding file fields, in form order
 	maxTotal int64
 	groups   bool // the form has a repeating group
 }
@@ -188,6 +189,7 @@ type Field struct {
 	messages      map[string]localText
 	example       string    // x-example, or the first string of examples
 	row           localText // a repeating group's row title: items' title and x-titles
+	holdsFiles    bool      // a file field, or an object or group with one among its fields
 	schema        *jsonschema.Schema
 	order         int
 }

@@ -149,21 +149,31 @@
 // x-accept or x-maxFileSize on another field, and a file list without
 // maxItems fail the load with a *DefinitionError.
 //
+// A file field may sit in the rows of a repeating group (a proof of
+// income for each household member): its path then holds the row's
+// index ("members.2.proof"), as every name of the field does below, and
+// its limits, accepted types and x-pii are the row template's.
+//
 // A page with a file field is drawn as <form enctype="multipart/form-data">
 // with a USWDS <input class="usa-file-input" type="file" accept="..."
 // [multiple]>, labelled, hinted and marked in error like any input (no
-// script needed). Files already uploaded are listed by name (escaped),
-// each with a hidden input "_file.<path>" holding its id; a step page
-// carries the files of other steps the same way. Page.Files gives the
-// names (Post.Page sets it).
+// script needed), in each row of a group. Files already uploaded are
+// listed by name (escaped), each with a hidden input "_file.<path>"
+// holding its id and a checkbox labelled "Remove <name>"
+// (Language.RemoveFile) named "_drop.<path>" with the id as its value; a
+// step page carries the files of other steps, rows included, as hidden
+// inputs only. Page.Files gives the names (Post.Page and Resumed.Page
+// set it).
 //
 // ReadPost (and ValidateRequest) read a multipart/form-data post when
 // RegistryConfig.Files holds a FileStore, and refuse it with 415
 // otherwise. The body is streamed with mime/multipart, part by part:
 // never parsed whole, no file held in memory. Each file part goes to
-// FileStore.Put as it arrives, with the field's accepted types and a
-// bound of the field's x-maxFileSize or what maxTotalSize leaves,
-// whichever is smaller, and, for a field marked x-pii, Sealed. The
+// FileStore.Put as it arrives, Upload.Field the part's name with its row
+// index, with the field's accepted types and a bound of the field's
+// x-maxFileSize or what maxTotalSize (the files of every field and row
+// together) leaves, whichever is smaller, and, for a field marked x-pii,
+// Sealed. The
 // uploader is the identity WithUploader puts on the request's context:
 // the identity middleware's principal, passed as
 //
@@ -181,8 +191,12 @@
 // a request error and nothing it stored is kept (FileStore.Discard): a
 // truncated body, a part without a form-data name, a file for a name the
 // form does not declare or for a field that takes no file, two files for
-// a field that takes one (400), too many parts (400), a body too large
-// (413), and a failure of the store itself, answered by its kind.
+// a field that takes one (400), a row index that cannot be in a file
+// part's, a "_file." or a "_drop." name (ErrRowIndex, 400; see Repeating
+// groups), too many parts (400), a body too large (413), and a failure
+// of the store itself, answered by its kind. An error of a file in a row
+// is on the row's path ("members.2.proof"), and the summary links to
+// that row's input.
 //
 // A value of a file field is a file id, whatever the post's type: one
 // this post stored, or one carried from an earlier post ("_file.<path>",
@@ -190,11 +204,23 @@
 // uploader's own; any other id is the field error fileUnknown and is
 // dropped, so a post can never name someone else's file. An anonymous
 // post's files have no owner, so a store's ids must be unguessable. A new
-// file replaces the carried one of a field that takes one. On a post with
+// file replaces the carried one of a field that takes one.
+//
+// A ticked "_drop.<path>" box takes its file out of the field's carried
+// ones (a new file chosen for the field in the same post is kept), and
+// the file is discarded (FileStore.Discard) when no other field or row
+// still names it and FileStore.Ref confirms it as the uploader's own and
+// not yet submitted; a box naming a file the post does not carry there
+// does nothing. Removing a row of a group discards the files of that row
+// the same way, and carried files of the rows after it move up with
+// their rows ("_file.members.3.proof" is drawn as
+// "_file.members.2.proof"). A post refused as a whole discards nothing it
+// carried. On a post with
 // errors the files stored are kept, named in Post.Files and drawn again
 // with the page, so the resident does not upload them again; on a valid
 // post, files of fields the answers hide are discarded, and Post.Files
-// names the rest in form order: pass them to Form.Submission, which keeps
+// names the rest in form order, row by row, each FileRef.Field the path
+// with its row index: pass them to Form.Submission, which keeps
 // them as adapters.Submission.Files for the store to link to the case.
 // Files never submitted are the orphan sweep's (the file store's) to
 // remove.
@@ -211,7 +237,8 @@
 // row ("members.*.dob", "/members/*/dob"), and Form.Field finds them by
 // that path or by the path of any row ("members.2.dob"). A group without
 // maxItems holds at most DefaultMaxRows (100) rows, on JSON submissions
-// and form posts alike. The items schema needs a title: it heads each row,
+// and form posts alike. A row may hold file fields (see File fields). The
+// items schema needs a title: it heads each row,
 // numbered from 1 ("Household member 2", Field.RowTitle), translated by
 // its x-titles like any title. A row may hold objects and groups of its
 // own; see the limit below.
@@ -386,7 +413,12 @@
 // field; rotation is keyring.KeyRing.Rotate, and a ring whose grace is
 // keyring.GraceForever opens what retired keys sealed for as long as they
 // stay in the ring. Drafts with a ring seal before the store sees
-// anything.
+// anything. A draft keeps the ids of file fields; Resume looks each up in
+// the registry's FileStore as the resumer's own (FileStore.Ref with the
+// issuer and subject given), fills Resumed.Files so the page lists them
+// by name (Resumed.Page), and drops from the values the ids of files no
+// longer available (discarded, submitted, swept, someone else's),
+// failing only when the store itself fails.
 //
 // # Errors
 //

@@ -179,6 +179,17 @@ type Resumed struct {
 	SubjectIssuer string
 	// ExpiresAt is when the draft stops being resumable.
 	ExpiresAt time.Time
+	// Files are the references of the files Values names (the ids of
+	// file fields), in form order, so the page lists them by name. A
+	// file no longer available to the resumer (discarded, submitted,
+	// swept as an orphan, someone else's) is dropped from Values.
+	Files []adapters.FileRef
+}
+
+// Page returns the page that resumes the draft: its step, values and
+// files. Set its Locale, Action and Hidden before rendering.
+func (r Resumed) Page() Page {
+	return Page{Form: r.Form, Step: r.Step, Values: r.Values, Files: r.Files}
 }
 
 // DraftSummary describes one of a signed-in resident's drafts.
@@ -267,7 +278,51 @@ func (d *Drafts) resume(ctx context.Context, hash, issuer, subject string, owned
 			return Resumed{}, fmt.Errorf("forms: resume draft of %s: %w", f.id, err)
 		}
 	}
-	return Resumed{Form: f, Step: rec.Step, Values: m, Subject: rec.Subject, SubjectIssuer: rec.SubjectIssuer, ExpiresAt: rec.ExpiresAt}, nil
+	refs, err := f.resumeFiles(ctx, m, issuer, subject)
+	if err != nil {
+		return Resumed{}, fmt.Errorf("forms: resume draft of %s: %w", f.id, err)
+	}
+	return Resumed{Form: f, Step: rec.Step, Values: m, Subject: rec.Subject, SubjectIssuer: rec.SubjectIssuer,
+		ExpiresAt: rec.ExpiresAt, Files: refs}, nil
+}
+
+// resumeFiles looks up the files of a draft's values in the registry's
+// file store as the resumer's own (FileStore.Ref), and drops from vals
+// the ids it does not find: the page lists the rest by name and the
+// next post carries them.
+func (f *Form) resumeFiles(ctx context.Context, vals map[string]any, issuer, subject string) ([]adapters.FileRef, error) {
+	var refs []adapters.FileRef
+	for _, slot := range f.fileSlots(vals) {
+		v := slot.value()
+		if v == nil {
+			continue
+		}
+		var kept []any
+		for _, id := range fileIDs(v) {
+			if f.limits.files == nil || id == "" || len(id) > 200 {
+				continue
+			}
+			ref, err := f.limits.files.Ref(ctx, id, subject, issuer)
+			switch {
+			case errors.Is(err, adapters.ErrNotFound):
+				continue
+			case err != nil:
+				return nil, fmt.Errorf("file of %s: %w", slot.path, err)
+			}
+			ref.Field = slot.path
+			refs = append(refs, ref)
+			kept = append(kept, id)
+		}
+		switch {
+		case len(kept) == 0:
+			slot.set(nil)
+		case slot.fl.MaxFiles > 1:
+			slot.set(kept)
+		default:
+			slot.set(kept[0])
+		}
+	}
+	return refs, nil
 }
 
 // Discard deletes a draft, as after the form is submitted.

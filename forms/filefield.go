@@ -89,6 +89,19 @@ func (b *builder) fileLimits(maxTotal int64) {
 			f.files = append(f.files, fl)
 		}
 	}
+	var mark func(fl *Field) bool
+	mark = func(fl *Field) bool {
+		fl.holdsFiles = fl.Widget == "file"
+		for _, c := range fl.Fields {
+			fl.holdsFiles = mark(c) || fl.holdsFiles
+		}
+		return fl.holdsFiles
+	}
+	for _, fl := range f.ordered {
+		if fl.Path == fl.Name && mark(fl) { // ordered lists the top level in form order
+			f.fileTops = append(f.fileTops, fl)
+		}
+	}
 	f.maxTotal = f.limits.maxUpload
 	if maxTotal == 0 {
 		return
@@ -220,13 +233,19 @@ func acceptedKinds(accept []string) string {
 }
 
 // FileView is one file already uploaded to a file field, drawn by name
-// with a hidden input that carries it to the next post.
+// with a hidden input that carries it to the next post and a checkbox
+// that takes it out.
 type FileView struct {
 	// Name is the cleaned name the resident's file had (the id when the
 	// page was not given the file's reference); ID is the file's id.
 	Name, ID string
 	// Input is the hidden input's name: "_file." and the field's path.
 	Input string
+	// DropID, DropName and DropText are the id, the name ("_drop." and
+	// the field's path; its value is ID) and the label ("Remove
+	// fence.jpg") of the checkbox that, ticked, takes the file out of
+	// the field on the next post and discards it.
+	DropID, DropName, DropText string
 }
 
 // fileView fills the view of a file field: the file input and the files
@@ -234,7 +253,7 @@ type FileView struct {
 func (b *viewBuilder) fileView(fv *FieldView, fl *Field, path string, val any) {
 	fv.IsFile, fv.Multiple, fv.Accept = true, fl.MaxFiles > 1, strings.Join(fl.Accept, ",")
 	inputAttrs(fv, fl, "usa-file-input", "file")
-	for _, id := range fileIDs(val) {
+	for i, id := range fileIDs(val) {
 		name := id
 		for _, ref := range b.files {
 			if ref.ID == id && ref.Name != "" {
@@ -242,7 +261,8 @@ func (b *viewBuilder) fileView(fv *FieldView, fl *Field, path string, val any) {
 				break
 			}
 		}
-		fv.Files = append(fv.Files, FileView{Name: name, ID: id, Input: carriedPrefix + path})
+		fv.Files = append(fv.Files, FileView{Name: name, ID: id, Input: carriedPrefix + path,
+			DropID: fv.ID + "-remove-" + strconv.Itoa(i), DropName: dropPrefix + path, DropText: fmt.Sprintf(b.removeFile, name)})
 	}
 }
 
@@ -271,48 +291,125 @@ func fileIDs(v any) []string {
 }
 
 // carryField flattens the value of a field of another step into hidden
-// inputs: as carry does, but the ids of file fields go in "_file."
-// inputs, which the next post checks with the file store.
-func (f *Form) carryField(fl *Field, v any, out []HiddenView) []HiddenView {
-	if len(f.files) == 0 {
-		return carry(fl.Path, v, out)
+// inputs named path: as carry does, but the ids of file fields, in rows
+// too, go in "_file." inputs, which the next post checks with the file
+// store.
+func (f *Form) carryField(fl *Field, path string, v any, out []HiddenView) []HiddenView {
+	if !fl.holdsFiles {
+		return carry(path, v, out)
 	}
 	switch {
 	case fl.Widget == "file":
 		for _, id := range fileIDs(v) {
-			out = append(out, HiddenView{Name: carriedPrefix + fl.Path, Value: id})
+			out = append(out, HiddenView{Name: carriedPrefix + path, Value: id})
 		}
 		return out
-	case fl.Type == "object":
-		m, ok := v.(map[string]any)
+	case fl.Widget == "group":
+		rows, ok := v.([]any)
 		if !ok {
-			return carry(fl.Path, v, out)
+			return carry(path, v, out)
 		}
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			if c := fl.names[k]; c != nil {
-				out = f.carryField(c, m[k], out)
-			} else {
-				out = carry(fl.Path+"."+k, m[k], out)
-			}
+		for i, r := range rows {
+			row := path + "." + strconv.Itoa(i)
+			out = append(out, HiddenView{Name: row + "." + rowMarker})
+			out = f.carryObject(fl, row, r, out)
 		}
 		return out
 	}
-	return carry(fl.Path, v, out)
+	return f.carryObject(fl, path, v, out)
 }
 
-// refsIn returns the references of the files vals names, in form order,
-// from those known.
+// carryObject carries the fields of an object (or of one row) named path.
+func (f *Form) carryObject(fl *Field, path string, v any, out []HiddenView) []HiddenView {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return carry(path, v, out)
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if c := fl.names[k]; c != nil {
+			out = f.carryField(c, path+"."+k, m[k], out)
+		} else {
+			out = carry(path+"."+k, m[k], out)
+		}
+	}
+	return out
+}
+
+// fileSlot is the place of one file field in a submission's values: the
+// field (a row's template field in a group), its path with the row
+// indexes ("members.2.proof"), and the object that holds its value.
+type fileSlot struct {
+	fl   *Field
+	path string
+	obj  map[string]any
+}
+
+func (s fileSlot) value() any { return s.obj[s.fl.Name] }
+
+// set replaces the slot's value; nil removes it.
+func (s fileSlot) set(v any) {
+	if v == nil {
+		delete(s.obj, s.fl.Name)
+		return
+	}
+	s.obj[s.fl.Name] = v
+}
+
+// fileSlots lists the file fields of vals, in form order and row by row
+// ("members.0.proof" before "members.1.name" before "members.1.proof"),
+// as far as vals holds the objects and rows they sit in.
+func (f *Form) fileSlots(vals map[string]any) []fileSlot {
+	if len(f.fileTops) == 0 || vals == nil {
+		return nil
+	}
+	var out []fileSlot
+	var walk func(fl *Field, obj map[string]any, path string)
+	walk = func(fl *Field, obj map[string]any, path string) {
+		switch v := obj[fl.Name]; {
+		case fl.Widget == "file":
+			out = append(out, fileSlot{fl: fl, path: path, obj: obj})
+		case fl.Widget == "group":
+			rows, _ := v.([]any)
+			for i, r := range rows {
+				if row, ok := r.(map[string]any); ok {
+					at := path + "." + strconv.Itoa(i)
+					for _, c := range fl.Fields {
+						if c.holdsFiles {
+							walk(c, row, at+"."+c.Name)
+						}
+					}
+				}
+			}
+		default:
+			if child, ok := v.(map[string]any); ok {
+				for _, c := range fl.Fields {
+					if c.holdsFiles {
+						walk(c, child, path+"."+c.Name)
+					}
+				}
+			}
+		}
+	}
+	for _, fl := range f.fileTops {
+		walk(fl, vals, fl.Name)
+	}
+	return out
+}
+
+// refsIn returns the references of the files vals names, in form order
+// and row by row, from those known; each names the field's path with
+// its row indexes.
 func (f *Form) refsIn(vals map[string]any, known map[string]adapters.FileRef) []adapters.FileRef {
 	var out []adapters.FileRef
-	for _, fl := range f.files {
-		for _, id := range fileIDs(valueAt(vals, fl.Path)) {
+	for _, s := range f.fileSlots(vals) {
+		for _, id := range fileIDs(s.value()) {
 			if ref, ok := known[id]; ok {
-				ref.Field = fl.Path
+				ref.Field = s.path
 				out = append(out, ref)
 			}
 		}
@@ -320,33 +417,23 @@ func (f *Form) refsIn(vals map[string]any, known map[string]adapters.FileRef) []
 	return out
 }
 
-// valueAt returns the value at a dotted path of nested objects.
-func valueAt(m map[string]any, path string) any {
-	var cur any = m
-	for _, n := range strings.Split(path, ".") {
-		obj, ok := cur.(map[string]any)
-		if !ok {
-			return nil
+// fileField returns the file field a posted path names ("photos",
+// "members.2.proof"), checking each row index: nil when the path names
+// no file field, an ErrRowIndex input error when a row cannot be.
+func (f *Form) fileField(path string) (*Field, error) {
+	if !f.groups {
+		if fl := f.byPath[path]; fl != nil && fl.Widget == "file" {
+			return fl, nil
 		}
-		cur = obj[n]
+		return nil, nil
 	}
-	return cur
-}
-
-// setAt replaces the value at a dotted path; a nil v removes it. The
-// objects on the path must exist.
-func setAt(m map[string]any, path string, v any) {
 	names := strings.Split(path, ".")
-	for _, n := range names[:len(names)-1] {
-		next, ok := m[n].(map[string]any)
-		if !ok {
-			return
-		}
-		m = next
+	if len(names) > f.limits.maxDepth {
+		return nil, &inputError{kind: ErrTooDeep, offset: -1, detail: "field name nested too deeply"}
 	}
-	if v == nil {
-		delete(m, names[len(names)-1])
-		return
+	fl, _, err := f.postedField(names)
+	if err != nil || fl == nil || fl.Widget != "file" {
+		return nil, err
 	}
-	m[names[len(names)-1]] = v
+	return fl, nil
 }

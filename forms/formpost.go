@@ -25,7 +25,7 @@ import (
 // the "Add" and "Remove" buttons of a repeating group; ReadPost applies
 // them.
 func (f *Form) DecodeForm(vals url.Values) (map[string]any, error) {
-	m, err := f.decodeForm(vals, nil)
+	m, err := f.decodeForm(vals, nil, nil)
 	if ie, ok := err.(*inputError); ok {
 		ie.form = f // ProblemFor answers in the form's languages
 	}
@@ -33,8 +33,9 @@ func (f *Form) DecodeForm(vals url.Values) (map[string]any, error) {
 }
 
 // decodeForm is DecodeForm; rm, when set, is a row of a repeating group
-// to leave out, which must have been posted.
-func (f *Form) decodeForm(vals url.Values, rm *rowRef) (map[string]any, error) {
+// to leave out, which must have been posted; moved, when set, records
+// the rows whose index changed (see rows).
+func (f *Form) decodeForm(vals url.Values, rm *rowRef, moved map[string]string) (map[string]any, error) {
 	out := map[string]any{}
 	keys := make([]string, 0, len(vals))
 	n := 0
@@ -109,7 +110,7 @@ func (f *Form) decodeForm(vals url.Values, rm *rowRef) (map[string]any, error) {
 		m[last] = v
 	}
 	if f.groups {
-		removed, err := f.rows(f.root, out, nil, rm)
+		removed, err := f.rows(f.root, out, nil, "", rm, moved)
 		if err != nil {
 			return nil, err
 		}

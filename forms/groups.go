@@ -233,7 +233,10 @@ func (f *Form) rowEdit(vals url.Values) (*rowRef, bool, error) {
 // rows turns each group's rows, posted as an object keyed by index, into
 // a list in index order, leaving out the row to remove (which must have
 // been posted). A list never grows by an index: only rows posted count.
-func (f *Form) rows(parent *Field, m map[string]any, at []string, rm *rowRef) (removed bool, err error) {
+// at is the path of m as posted, final its path once rows close up; when
+// moved is set, it maps the posted path of each row whose path changed
+// to its new one ("members.3" to "members.2"), "" for the row removed.
+func (f *Form) rows(parent *Field, m map[string]any, at []string, final string, rm *rowRef, moved map[string]string) (removed bool, err error) {
 	for _, fl := range parent.Fields {
 		v, ok := m[fl.Name]
 		if !ok {
@@ -244,8 +247,9 @@ func (f *Form) rows(parent *Field, m map[string]any, at []string, rm *rowRef) (r
 			continue // a value where a group belongs: validation reports it
 		}
 		here := append(at, fl.Name)
+		finalHere := joinPath(final, fl.Name)
 		if fl.Type == "object" {
-			r, err := f.rows(fl, child, here, rm)
+			r, err := f.rows(fl, child, here, finalHere, rm, moved)
 			if err != nil {
 				return false, err
 			}
@@ -263,14 +267,21 @@ func (f *Form) rows(parent *Field, m map[string]any, at []string, rm *rowRef) (r
 		slices.Sort(idx)
 		list := make([]any, 0, len(idx))
 		for _, n := range idx {
+			key := strconv.Itoa(n)
 			if rm != nil && rm.group == fl && n == rm.index && slices.Equal(rm.toks, here) {
 				removed = true
+				if moved != nil {
+					moved[strings.Join(here, ".")+"."+key] = ""
+				}
 				continue
 			}
-			key := strconv.Itoa(n)
+			rowFinal := finalHere + "." + strconv.Itoa(len(list))
+			if posted := strings.Join(here, ".") + "." + key; moved != nil && posted != rowFinal {
+				moved[posted] = rowFinal
+			}
 			row := child[key]
 			if rowMap, ok := row.(map[string]any); ok {
-				r, err := f.rows(fl, rowMap, append(here, key), rm)
+				r, err := f.rows(fl, rowMap, append(here, key), rowFinal, rm, moved)
 				if err != nil {
 					return false, err
 				}
@@ -284,8 +295,9 @@ func (f *Form) rows(parent *Field, m map[string]any, at []string, rm *rowRef) (r
 }
 
 // decodePost is DecodeForm for ReadPost: it also applies an "Add
-// another" or "Remove" button, returning the edit made.
-func (f *Form) decodePost(vals url.Values) (map[string]any, *RowEdit, error) {
+// another" or "Remove" button, returning the edit made; moved, when set,
+// records the rows whose index changed (see rows).
+func (f *Form) decodePost(vals url.Values, moved map[string]string) (map[string]any, *RowEdit, error) {
 	ref, remove, err := f.rowEdit(vals)
 	if err != nil {
 		return nil, nil, err
@@ -294,7 +306,7 @@ func (f *Form) decodePost(vals url.Values) (map[string]any, *RowEdit, error) {
 	if remove {
 		rm = ref
 	}
-	m, err := f.decodeForm(vals, rm)
+	m, err := f.decodeForm(vals, rm, moved)
 	if err != nil || ref == nil {
 		return m, nil, err
 	}

@@ -39,6 +39,10 @@ type Language struct {
 	// pattern with one %s, the row's title ("Add %s" draws "Add
 	// Household member 3"). Either left empty is drawn in English.
 	AddRow, RemoveRow string
+	// RemoveFile labels the checkbox beside a file already uploaded, a
+	// pattern with one %s, the file's name ("Remove %s" draws "Remove
+	// fence.jpg"). Left empty, it is drawn in English.
+	RemoveFile string
 	// Shell holds the page shell's texts.
 	Shell ShellText
 	// Messages are the default validation messages in the language.
@@ -145,7 +149,7 @@ func (lg Language) validate() error {
 	if strings.Count(lg.StepOf, "%d") != 2 || strings.Count(lg.StepOf, "%") != 2 {
 		errs = append(errs, fmt.Errorf("forms: language %q: StepOf must hold exactly two %%d", lg.Tag))
 	}
-	for name, v := range map[string]string{"AddRow": lg.AddRow, "RemoveRow": lg.RemoveRow} {
+	for name, v := range map[string]string{"AddRow": lg.AddRow, "RemoveRow": lg.RemoveRow, "RemoveFile": lg.RemoveFile} {
 		if v != "" && (strings.Count(v, "%s") != 1 || strings.Count(v, "%") != 1) {
 			errs = append(errs, fmt.Errorf("forms: language %q: %s must hold exactly one %%s", lg.Tag, name))
 		}

@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"mime/multipart"
 	"net/url"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/civickit/civickit/adapters"
@@ -53,12 +56,17 @@ type fileSet struct {
 	owner  uploaderID
 	stored []string // ids stored by this post, in order
 	refs   map[string]adapters.FileRef
-	fresh  map[string][]string // field path -> ids stored by this post
+	fresh  map[string][]string // field path ("members.2.proof") -> ids stored by this post
 	probs  map[string]fileProblem
 	total  int64
+	// gone are carried ids the post took out: ticked "_drop." boxes and
+	// the files of a removed row. Those no field keeps are discarded
+	// once the post is read (settle).
+	gone []string
 }
 
 type fileProblem struct {
+	fl    *Field
 	code  string
 	limit int64
 }
@@ -73,10 +81,36 @@ func (f *Form) newFileSet(ctx context.Context) *fileSet {
 }
 
 // fail records a field's first problem.
-func (s *fileSet) fail(path, code string, limit int64) {
+func (s *fileSet) fail(fl *Field, path, code string, limit int64) {
 	if _, ok := s.probs[path]; !ok {
-		s.probs[path] = fileProblem{code: code, limit: limit}
+		s.probs[path] = fileProblem{fl: fl, code: code, limit: limit}
 	}
+}
+
+// renumber moves the problems of files in rows whose index changed as
+// the rows closed up (moved, from rows) to the rows' new paths; those of
+// a removed row go with it.
+func (s *fileSet) renumber(moved map[string]string) {
+	if len(moved) == 0 || len(s.probs) == 0 {
+		return
+	}
+	probs := make(map[string]fileProblem, len(s.probs))
+	for path, p := range s.probs {
+		at := path
+		for i := strings.LastIndexByte(path, '.'); i > 0; i = strings.LastIndexByte(path[:i], '.') {
+			if to, ok := moved[path[:i]]; ok {
+				at = ""
+				if to != "" {
+					at = to + path[i:]
+				}
+				break
+			}
+		}
+		if at != "" {
+			probs[at] = p
+		}
+	}
+	s.probs = probs
 }
 
 // discard removes files stored by this post, even when the request's
@@ -243,17 +277,14 @@ func (f *Form) readParts(ctx context.Context, body io.Reader, boundary string, f
 			vals.Add(name, string(v))
 			continue
 		}
-		fl := f.byPath[name]
-		switch {
-		case fl == nil:
-			return nil, &inputError{kind: ErrSyntax, offset: -1, detail: "a file for a name the form does not declare"}
-		case fl.Widget != "file":
-			return nil, &inputError{kind: ErrSyntax, offset: -1, pointer: fl.Pointer, detail: "a file for a field that takes no file"}
+		fl, err := f.partField(name)
+		if err != nil {
+			return nil, err
 		}
 		if count[name]++; count[name] > 1 && fl.MaxFiles == 1 {
-			return nil, &inputError{kind: ErrSyntax, offset: -1, pointer: fl.Pointer, detail: "two files for a field that takes one"}
+			return nil, &inputError{kind: ErrSyntax, offset: -1, pointer: pointerOf(strings.Split(name, ".")), detail: "two files for a field that takes one"}
 		}
-		if err := f.storePart(ctx, part, fl, fileName, files); err != nil {
+		if err := f.storePart(ctx, part, fl, name, fileName, files); err != nil {
 			if bb, ok := err.(brokenBody); ok {
 				return nil, broken(bb.err, "truncated multipart body")
 			}
@@ -267,6 +298,32 @@ func (f *Form) readParts(ctx context.Context, body io.Reader, boundary string, f
 	}
 }
 
+// partField finds the file field of a file part's name: a field's path,
+// with row indexes in a repeating group ("members.2.proof"), each read as
+// the renderer writes it (a bad one is ErrRowIndex).
+func (f *Form) partField(name string) (*Field, error) {
+	var fl *Field
+	if f.groups {
+		names := strings.Split(name, ".")
+		if len(names) > f.limits.maxDepth {
+			return nil, &inputError{kind: ErrTooDeep, offset: -1, detail: "field name nested too deeply"}
+		}
+		var err error
+		if fl, _, err = f.postedField(names); err != nil {
+			return nil, err
+		}
+	} else {
+		fl = f.byPath[name]
+	}
+	switch {
+	case fl == nil:
+		return nil, &inputError{kind: ErrSyntax, offset: -1, detail: "a file for a name the form does not declare"}
+	case fl.Widget != "file":
+		return nil, &inputError{kind: ErrSyntax, offset: -1, pointer: fl.Pointer, detail: "a file for a field that takes no file"}
+	}
+	return fl, nil
+}
+
 // headerBytes counts the bytes of a part's headers.
 func headerBytes(p *multipart.Part) int {
 	n := 0
@@ -278,10 +335,11 @@ func headerBytes(p *multipart.Part) int {
 	return n
 }
 
-// storePart hands one file part to the store. It returns an error only
-// when the request fails as a whole: the body broke under the store, or
-// the store itself failed; a refused file is a problem of its field.
-func (f *Form) storePart(ctx context.Context, part io.Reader, fl *Field, fileName string, files *fileSet) error {
+// storePart hands one file part for fl, posted as path, to the store. It
+// returns an error only when the request fails as a whole: the body broke
+// under the store, or the store itself failed; a refused file is a
+// problem of its field.
+func (f *Form) storePart(ctx context.Context, part io.Reader, fl *Field, path, fileName string, files *fileSet) error {
 	// a file input left empty posts a part with no file name and no bytes
 	var first [1]byte
 	n, err := io.ReadFull(part, first[:])
@@ -296,18 +354,18 @@ func (f *Form) storePart(ctx context.Context, part io.Reader, fl *Field, fileNam
 	if files.store == nil {
 		return fmt.Errorf("forms: a file part and no file store: %w", ErrUnsupportedMediaType)
 	}
-	if len(files.fresh[fl.Path]) >= fl.MaxFiles {
-		files.fail(fl.Path, codeTooManyFiles, 0)
+	if len(files.fresh[path]) >= fl.MaxFiles {
+		files.fail(fl, path, codeTooManyFiles, 0)
 		return nil
 	}
 	room := f.maxTotal - files.total
 	if room <= 0 {
-		files.fail(fl.Path, codeFilesTooLarge, f.maxTotal)
+		files.fail(fl, path, codeFilesTooLarge, f.maxTotal)
 		return nil
 	}
 	limit := min(fl.MaxFileSize, room)
 	pr := &partReader{r: io.MultiReader(bytes.NewReader(first[:n]), part), limit: limit}
-	up := Upload{Field: fl.Path, Name: clipName(fileName), Accept: slices.Clone(fl.Accept), MaxSize: limit,
+	up := Upload{Field: path, Name: clipName(fileName), Accept: slices.Clone(fl.Accept), MaxSize: limit,
 		Sealed: fl.PII != "", Owner: files.owner.subject, OwnerIssuer: files.owner.issuer, Body: pr}
 	ref, err := files.store.Put(ctx, up)
 	var fe *FileError
@@ -323,30 +381,30 @@ func (f *Form) storePart(ctx context.Context, part io.Reader, fl *Field, fileNam
 		if err == nil {
 			files.discard(ctx, ref.ID)
 		}
-		f.tooLarge(fl, limit, files)
+		f.tooLarge(fl, path, limit, files)
 		return nil
 	case errors.As(err, &fe):
 		if fe.Kind == FileTooLarge {
-			f.tooLarge(fl, limit, files)
+			f.tooLarge(fl, path, limit, files)
 		} else if code, ok := fileCodes[fe.Kind]; ok {
-			files.fail(fl.Path, code, 0)
+			files.fail(fl, path, code, 0)
 		} else {
-			files.fail(fl.Path, codeFileRejected, 0)
+			files.fail(fl, path, codeFileRejected, 0)
 		}
 		return nil
 	case err != nil:
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return fmt.Errorf("forms: store a file of %s: %w", fl.Path, err)
+		return fmt.Errorf("forms: store a file of %s: %w", path, err)
 	}
 	if ref.ID == "" {
-		return fmt.Errorf("forms: the file store returned no id for a file of %s", fl.Path)
+		return fmt.Errorf("forms: the file store returned no id for a file of %s", path)
 	}
-	ref.Field = fl.Path
+	ref.Field = path
 	files.stored = append(files.stored, ref.ID)
 	files.refs[ref.ID] = ref
-	files.fresh[fl.Path] = append(files.fresh[fl.Path], ref.ID)
+	files.fresh[path] = append(files.fresh[path], ref.ID)
 	files.total += pr.n
 	return nil
 }
@@ -359,12 +417,12 @@ func (b brokenBody) Error() string { return b.err.Error() }
 
 // tooLarge records a file over limit: over its own field's bound, or
 // over what the form's other files left of the total.
-func (f *Form) tooLarge(fl *Field, limit int64, files *fileSet) {
+func (f *Form) tooLarge(fl *Field, path string, limit int64, files *fileSet) {
 	if limit < fl.MaxFileSize {
-		files.fail(fl.Path, codeFilesTooLarge, f.maxTotal)
+		files.fail(fl, path, codeFilesTooLarge, f.maxTotal)
 		return
 	}
-	files.fail(fl.Path, codeFileTooLarge, fl.MaxFileSize)
+	files.fail(fl, path, codeFileTooLarge, fl.MaxFileSize)
 }
 
 // clipName bounds a client's file name on a rune boundary; the store
@@ -380,18 +438,51 @@ func clipName(s string) string {
 	return s[:cut]
 }
 
-// formFiles sets the value of each file field of an HTML post: the files
-// this post stored and those carried from an earlier post ("_file."
-// inputs). A new file replaces the carried one of a field that takes
-// one; a list keeps its carried files first.
-func (f *Form) formFiles(vals url.Values, files *fileSet) {
-	for _, fl := range f.files {
-		carried := vals[carriedPrefix+fl.Path]
-		fresh := files.fresh[fl.Path]
-		if len(carried) == 0 && len(fresh) == 0 {
-			continue
+// dropPrefix starts the name of the checkbox drawn beside each carried
+// file: ticked, it posts "_drop." and the field's path with the file's
+// id, and the post takes that file out.
+const dropPrefix = "_drop."
+
+// formFiles sets the value of each file field of an HTML post, in rows
+// too ("members.2.proof"): the files this post stored and those carried
+// from an earlier post ("_file." inputs), less those whose "_drop." box
+// is ticked. A new file replaces the carried one of a field that takes
+// one; a list keeps its carried files first. The error is a row index
+// that cannot be (ErrRowIndex).
+func (f *Form) formFiles(vals url.Values, files *fileSet) error {
+	if len(f.files) == 0 {
+		return nil
+	}
+	paths := map[string]bool{}
+	for p := range files.fresh {
+		paths[p] = true
+	}
+	for k := range vals {
+		if p, ok := strings.CutPrefix(k, carriedPrefix); ok {
+			paths[p] = true
+		} else if p, ok := strings.CutPrefix(k, dropPrefix); ok {
+			paths[p] = true
 		}
-		ids := slices.Concat(vals[fl.Path], carried)
+	}
+	for _, p := range slices.Sorted(maps.Keys(paths)) {
+		fl, err := f.fileField(p)
+		if err != nil {
+			return err
+		}
+		if fl == nil {
+			continue // a name the form does not declare: no value to set
+		}
+		fresh := files.fresh[p]
+		ids := slices.Concat(vals[p], vals[carriedPrefix+p])
+		if drops := vals[dropPrefix+p]; len(drops) > 0 {
+			ids = slices.DeleteFunc(ids, func(id string) bool {
+				if slices.Contains(drops, id) {
+					files.gone = append(files.gone, id)
+					return true
+				}
+				return false
+			})
+		}
 		if fl.MaxFiles == 1 && len(fresh) > 0 {
 			ids = nil
 		}
@@ -400,22 +491,43 @@ func (f *Form) formFiles(vals url.Values, files *fileSet) {
 				ids = append(ids, id)
 			}
 		}
-		vals[fl.Path] = ids
+		if len(ids) == 0 {
+			delete(vals, p)
+			continue
+		}
+		vals[p] = ids
+	}
+	return nil
+}
+
+// removedFiles records as gone the files of the row a post removed:
+// vals holds them, by their paths as posted, after formFiles.
+func (f *Form) removedFiles(vals url.Values, edit *RowEdit, files *fileSet) {
+	if edit == nil || !edit.Remove || len(f.files) == 0 {
+		return
+	}
+	row := edit.Group + "." + strconv.Itoa(edit.Row) + "."
+	for k, ids := range vals {
+		if strings.HasPrefix(k, row) {
+			if fl, _ := f.fileField(k); fl != nil {
+				files.gone = append(files.gone, ids...)
+			}
+		}
 	}
 }
 
-// attachFiles checks the file ids of entered, a post's decoded values:
-// each is a file this post stored or one the uploader stored before
-// (FileStore.Ref), else a problem of its field, and the id is dropped. A
-// field given more files than it takes keeps the first ones. The error
-// is the store's failure.
+// attachFiles checks the file ids of entered, a post's decoded values,
+// in every row: each is a file this post stored or one the uploader
+// stored before (FileStore.Ref), else a problem of its field, and the id
+// is dropped. A field given more files than it takes keeps the first
+// ones. The error is the store's failure.
 func (f *Form) attachFiles(ctx context.Context, entered any, files *fileSet) error {
 	m, ok := entered.(map[string]any)
 	if !ok || len(f.files) == 0 {
 		return nil
 	}
-	for _, fl := range f.files {
-		v := valueAt(m, fl.Path)
+	for _, slot := range f.fileSlots(m) {
+		fl, path, v := slot.fl, slot.path, slot.value()
 		if v == nil {
 			continue
 		}
@@ -424,7 +536,7 @@ func (f *Form) attachFiles(ctx context.Context, entered any, files *fileSet) err
 			continue // not ids at all: validation refuses the value and it is never submitted
 		}
 		if len(ids) > fl.MaxFiles {
-			files.fail(fl.Path, codeTooManyFiles, 0)
+			files.fail(fl, path, codeTooManyFiles, 0)
 			var drop []string
 			for _, id := range ids[fl.MaxFiles:] {
 				if slices.Contains(files.stored, id) {
@@ -441,40 +553,68 @@ func (f *Form) attachFiles(ctx context.Context, entered any, files *fileSet) err
 				continue
 			}
 			if files.store == nil || id == "" || len(id) > 200 {
-				files.fail(fl.Path, codeFileUnknown, 0)
+				files.fail(fl, path, codeFileUnknown, 0)
 				continue
 			}
 			ref, err := files.store.Ref(ctx, id, files.owner.subject, files.owner.issuer)
 			switch {
 			case errors.Is(err, adapters.ErrNotFound):
-				files.fail(fl.Path, codeFileUnknown, 0)
+				files.fail(fl, path, codeFileUnknown, 0)
 				continue
 			case err != nil:
 				return fmt.Errorf("forms: find a carried file of %s: %w", fl.Path, err)
 			}
-			ref.Field = fl.Path
+			ref.Field = path
 			files.refs[id] = ref
 			kept = append(kept, id)
 		}
 		switch {
+		case len(kept) == 0:
+			slot.set(nil)
 		case fl.MaxFiles > 1:
-			setAt(m, fl.Path, kept)
-			if len(kept) == 0 {
-				setAt(m, fl.Path, nil)
-			}
-		case len(kept) == 1:
-			setAt(m, fl.Path, kept[0])
+			slot.set(kept)
 		default:
-			setAt(m, fl.Path, nil)
+			slot.set(kept[0])
 		}
 	}
 	return nil
 }
 
+// settle discards the files the post took out (gone) that no field of
+// vals still names: those this post stored, and carried ones the store
+// confirms as the uploader's own and not yet submitted (FileStore.Ref),
+// so a post can never discard someone else's file. A failure here fails
+// nothing: the store's orphan sweep removes what is left.
+func (f *Form) settle(ctx context.Context, vals map[string]any, files *fileSet) {
+	if len(files.gone) == 0 || files.store == nil {
+		return
+	}
+	kept := map[string]bool{}
+	for _, s := range f.fileSlots(vals) {
+		for _, id := range fileIDs(s.value()) {
+			kept[id] = true
+		}
+	}
+	var drop []string
+	for _, id := range files.gone {
+		switch {
+		case kept[id] || slices.Contains(drop, id) || id == "" || len(id) > 200:
+		case slices.Contains(files.stored, id):
+			drop = append(drop, id)
+		default:
+			if _, err := files.store.Ref(ctx, id, files.owner.subject, files.owner.issuer); err == nil {
+				drop = append(drop, id)
+			}
+		}
+	}
+	files.discard(ctx, drop...)
+	files.gone = nil
+}
+
 // withFileErrors adds the file problems to a refusal (or makes one), one
 // error per field: a field's file problem replaces what validation said
 // of it, since its file never reached the values. Errors stay in form
-// order.
+// order, row by row.
 func (f *Form) withFileErrors(ve *ValidationError, files *fileSet, l *lang, upTo int) *ValidationError {
 	if files == nil || len(files.probs) == 0 {
 		return ve
@@ -488,25 +628,30 @@ func (f *Form) withFileErrors(ve *ValidationError, files *fileSet, l *lang, upTo
 		_, ok := files.probs[fe.Field]
 		return ok
 	})
-	for path, p := range files.probs {
-		fl := f.byPath[path]
+	for _, path := range slices.Sorted(maps.Keys(files.probs)) {
+		p := files.probs[path]
+		fl := p.fl
 		if upTo >= 0 && f.stepOf(splitPath(path)) > upTo {
 			continue
 		}
+		ptr := fl.Pointer
+		if path != fl.Path {
+			ptr = pointerOf(strings.Split(path, "."))
+		}
 		params := fileParams(fl, p.code, p.limit)
-		ve.Errors = append(ve.Errors, FieldError{Pointer: fl.Pointer, Field: fl.Path, Code: p.code, Params: params,
+		ve.Errors = append(ve.Errors, FieldError{Pointer: ptr, Field: path, Code: p.code, Params: params,
 			Message: l.fieldMessage(fl, p.code, params)})
 	}
-	order := func(fe FieldError) int {
-		switch fl := f.byPath[fe.Field]; {
-		case fe.Code == "moreErrors":
-			return len(f.ordered) + 1
-		case fl != nil:
-			return fl.order
+	rank := func(fe FieldError) []int {
+		if fe.Code == "moreErrors" {
+			return []int{len(f.ordered) + 1}
 		}
-		return len(f.ordered)
+		if fe.Field == "" {
+			return []int{len(f.ordered)}
+		}
+		return f.errorRank(strings.Split(fe.Field, "."))
 	}
-	sort.SliceStable(ve.Errors, func(i, j int) bool { return order(ve.Errors[i]) < order(ve.Errors[j]) })
+	sort.SliceStable(ve.Errors, func(i, j int) bool { return slices.Compare(rank(ve.Errors[i]), rank(ve.Errors[j])) < 0 })
 	if len(ve.Errors) == 0 {
 		return nil
 	}

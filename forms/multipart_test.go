@@ -165,8 +165,10 @@ func TestCarriedFilesAreNotUploadedAgain(t *testing.T) {
 	require.NoError(t, r.Render(&page, first.Page()))
 	html := page.String()
 	assert.Contains(t, html, `enctype="multipart/form-data"`)
-	assert.Contains(t, html, `<li>&lt;img src=x onerror=1&gt;.jpg<input type="hidden" name="_file.photo" value="`+id+`"></li>`,
+	assert.Contains(t, html, `<li>&lt;img src=x onerror=1&gt;.jpg<input type="hidden" name="_file.photo" value="`+id+`">`,
 		"the file is listed by its escaped name and carried")
+	assert.Contains(t, html, `<input class="usa-checkbox__input" id="f-photo-remove-0" name="_drop.photo" type="checkbox" value="`+id+`">
+<label class="usa-checkbox__label" for="f-photo-remove-0">Remove &lt;img src=x onerror=1&gt;.jpg</label>`, "with a box that takes it out")
 	assert.NotContains(t, html, "<img src=x")
 
 	// the next post carries the id and no file
@@ -438,8 +440,10 @@ func TestRenderFileField(t *testing.T) {
 	assert.Contains(t, html, `<input class="usa-file-input" id="f-photo" name="photo" type="file" accept="image/jpeg,image/png" required aria-describedby="f-photo-hint">`)
 	assert.Contains(t, html, `<label class="usa-label" for="f-photo">Foto <span class="usa-hint usa-hint--required">(obligatorio)</span></label>`)
 	assert.Contains(t, html, `<input class="usa-file-input" id="f-documents" name="documents" type="file" accept="application/pdf" multiple>`)
-	assert.Contains(t, html, `<li>presupuesto.pdf<input type="hidden" name="_file.documents" value="id-1"></li>`)
-	assert.Contains(t, html, `<li>id-2<input type="hidden" name="_file.documents" value="id-2"></li>`, "a file without its reference is listed by id")
+	assert.Contains(t, html, `<li>presupuesto.pdf<input type="hidden" name="_file.documents" value="id-1">`)
+	assert.Contains(t, html, `<label class="usa-checkbox__label" for="f-documents-remove-0">Quitar presupuesto.pdf</label>`)
+	assert.Contains(t, html, `<li>id-2<input type="hidden" name="_file.documents" value="id-2">`, "a file without its reference is listed by id")
+	assert.Contains(t, html, `<input class="usa-checkbox__input" id="f-documents-remove-1" name="_drop.documents" type="checkbox" value="id-2">`)
 
 	// a form without file fields keeps its url-encoded form
 	b.Reset()

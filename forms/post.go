@@ -42,11 +42,14 @@ type Post struct {
 	// Hidden are the inputs of an HTML form post whose names start with
 	// "_" (the first value of each), which DecodeForm skips: a CSRF
 	// token, an idempotency key, the "_step" marker; not the "_file."
-	// inputs that carry files. Nil for JSON.
+	// inputs that carry files nor the "_drop." boxes that take them out.
+	// Nil for JSON.
 	Hidden map[string]string
 	// Files are the references of the files Values names (the ids of
-	// file fields), in form order: the files this post stored and those
-	// carried from an earlier post. Pass them to Form.Submission. On a
+	// file fields), in form order and row by row, each Field the path
+	// with its row indexes ("members.2.proof"): the files this post
+	// stored and those carried from an earlier post. Pass them to
+	// Form.Submission. On a
 	// post with errors they are the files kept for the page drawn again.
 	Files []adapters.FileRef
 	// Edit is set when the post pressed a repeating group's "Add
@@ -150,16 +153,25 @@ func (f *Form) readPost(ctx context.Context, r *http.Request, locale string, pag
 				return nil, f.inputFailure(&inputError{kind: ErrSyntax, offset: -1, detail: "malformed form data"}, l)
 			}
 		}
-		f.formFiles(vals, files)
-		m, e, err := f.decodePost(vals)
+		if err := f.formFiles(vals, files); err != nil {
+			return nil, f.inputFailure(err, l)
+		}
+		var moved map[string]string
+		if f.groups && len(f.files) > 0 {
+			moved = map[string]string{}
+		}
+		m, e, err := f.decodePost(vals, moved)
 		if err != nil {
 			return nil, f.inputFailure(err, l)
 		}
 		entered, edit = m, e
+		f.removedFiles(vals, edit, files)
+		files.renumber(moved)
 		for k, v := range vals {
 			// the buttons pressed belong to this post only; carried
-			// files are the post's values, not hidden inputs
-			if strings.HasPrefix(k, "_") && len(v) > 0 && k != addName && k != removeName && !strings.HasPrefix(k, carriedPrefix) {
+			// and dropped files are the post's values, not hidden inputs
+			if strings.HasPrefix(k, "_") && len(v) > 0 && k != addName && k != removeName &&
+				!strings.HasPrefix(k, carriedPrefix) && !strings.HasPrefix(k, dropPrefix) {
 				if hidden == nil {
 					hidden = map[string]string{}
 				}
@@ -187,7 +199,11 @@ func (f *Form) readPost(ctx context.Context, r *http.Request, locale string, pag
 		}
 		// the files stored are kept, for the page drawn again to carry
 		m := entered.(map[string]any)
+		f.settle(ctx, m, files)
 		return &Post{Values: m, Step: step, Hidden: hidden, Edit: edit, Files: f.refsIn(m, files.refs), form: f}, nil
+	}
+	if m, ok := entered.(map[string]any); ok {
+		f.settle(ctx, m, files)
 	}
 	var kept map[string]any
 	if m, ok := entered.(map[string]any); ok && page {

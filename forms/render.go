@@ -322,10 +322,10 @@ func onlyIn(l *lang) *lang {
 // pageTexts are the built-in languages, in messageLocales order.
 var pageTexts = []Language{
 	{Tag: "en", ErrorHeading: "There is a problem", Submit: "Submit", Continue: "Continue", StepOf: "Step %d of %d",
-		Required: "(required)", Choose: "- Select -", Yes: "Yes", No: "No", AddRow: "Add %s", RemoveRow: "Remove %s",
+		Required: "(required)", Choose: "- Select -", Yes: "Yes", No: "No", AddRow: "Add %s", RemoveRow: "Remove %s", RemoveFile: "Remove %s",
 		Shell: ShellText{SkipLink: "Skip to main content", Back: "Back", ErrorPrefix: "Error: "}},
 	{Tag: "es", ErrorHeading: "Hay un problema", Submit: "Enviar", Continue: "Continuar", StepOf: "Paso %d de %d",
-		Required: "(obligatorio)", Choose: "- Seleccione -", Yes: "Sí", No: "No", AddRow: "Añadir %s", RemoveRow: "Quitar %s",
+		Required: "(obligatorio)", Choose: "- Seleccione -", Yes: "Sí", No: "No", AddRow: "Añadir %s", RemoveRow: "Quitar %s", RemoveFile: "Quitar %s",
 		Shell: ShellText{SkipLink: "Saltar al contenido principal", Back: "Volver", ErrorPrefix: "Error: "}},
 }
 
@@ -519,7 +519,7 @@ func buildView(p Page, more []*addedLang) (*FormView, Language, error) {
 		for _, fl := range f.root.Fields {
 			if !slices.Contains(fields, fl) {
 				if val, ok := p.Values[fl.Name]; ok {
-					v.Carried = f.carryField(fl, val, v.Carried)
+					v.Carried = f.carryField(fl, fl.Path, val, v.Carried)
 				}
 			}
 		}
@@ -541,12 +541,15 @@ func buildView(p Page, more []*addedLang) (*FormView, Language, error) {
 		}
 	}
 	b := viewBuilder{l: l, errs: errs, required: txt.Required, choose: txt.Choose, yes: txt.Yes, no: txt.No,
-		addRow: txt.AddRow, removeRow: txt.RemoveRow, level: 2, files: p.Files}
+		addRow: txt.AddRow, removeRow: txt.RemoveRow, removeFile: txt.RemoveFile, level: 2, files: p.Files}
 	if b.addRow == "" {
 		b.addRow = pageTexts[0].AddRow
 	}
 	if b.removeRow == "" {
 		b.removeRow = pageTexts[0].RemoveRow
+	}
+	if b.removeFile == "" {
+		b.removeFile = pageTexts[0].RemoveFile
 	}
 	if p.Step != "" {
 		b.level = 3 // under the step's h2
@@ -625,7 +628,8 @@ type viewBuilder struct {
 	required, choose string
 	yes, no          string // the language's labels of a yes-or-no question
 	files            []adapters.FileRef
-	multipart        bool // a file field was drawn
+	multipart        bool   // a file field was drawn
+	removeFile       string // the pattern of a carried file's "Remove" checkbox
 	// repeating groups: the button patterns, the heading level of rows,
 	// and whether a button was drawn
 	addRow, removeRow string
