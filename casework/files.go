@@ -79,12 +79,7 @@ func NewFiles(cfg FilesConfig) (http.Handler, error) {
 	if cfg.Pages == nil {
 		errs = append(errs, errors.New("casework: files: Pages is required"))
 	}
-	if !strings.HasPrefix(cfg.Path, "/") || !strings.HasSuffix(cfg.Path, "/") {
-		errs = append(errs, fmt.Errorf("casework: files: Path %q must start and end with /", cfg.Path))
-	}
-	if len(cfg.Roles) == 0 || slices.Contains(cfg.Roles, "") {
-		errs = append(errs, errors.New("casework: files: Roles must name at least one role, none empty"))
-	}
+	errs = append(errs, checkMount("files", cfg.Path, cfg.Roles)...)
 	tx, err := newTexts(cfg.Texts)
 	if err != nil {
 		errs = append(errs, err)

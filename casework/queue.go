@@ -62,12 +62,7 @@ func NewQueue(cfg QueueConfig) (http.Handler, error) {
 	if cfg.Pages == nil {
 		errs = append(errs, errors.New("casework: queue: Pages is required"))
 	}
-	if !strings.HasPrefix(cfg.Path, "/") || !strings.HasSuffix(cfg.Path, "/") {
-		errs = append(errs, fmt.Errorf("casework: queue: Path %q must start and end with /", cfg.Path))
-	}
-	if len(cfg.Roles) == 0 || slices.Contains(cfg.Roles, "") {
-		errs = append(errs, errors.New("casework: queue: Roles must name at least one role, none empty"))
-	}
+	errs = append(errs, checkMount("queue", cfg.Path, cfg.Roles)...)
 	if err := cfg.Query.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("casework: queue: Query: %w", err))
 	}
@@ -332,4 +327,17 @@ func (f *definitionFacts) stateTitle(state string) string {
 		return s
 	}
 	return state
+}
+
+// checkMount reports the problems of a staff handler's Path (it starts
+// and ends with "/") and Roles (at least one, none empty).
+func checkMount(handler, path string, roles []string) []error {
+	var errs []error
+	if !strings.HasPrefix(path, "/") || !strings.HasSuffix(path, "/") {
+		errs = append(errs, fmt.Errorf("casework: %s: Path %q must start and end with /", handler, path))
+	}
+	if len(roles) == 0 || slices.Contains(roles, "") {
+		errs = append(errs, fmt.Errorf("casework: %s: Roles must name at least one role, none empty", handler))
+	}
+	return errs
 }

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -90,48 +89,19 @@ func scanSubmission(row pgx.Row) (adapters.Submission, error) {
 	err := row.Scan(&s.ID, &s.CaseID, &s.FormID, &s.FormVersion, &s.FormHash, &data, &s.Submitter, &s.Channel, &at, &s.SubmitterIssuer, &files)
 	s.SubmittedAt, s.Data = fromTS(at), rawJSON(data)
 	if err == nil {
-		s.Files, err = decodeFiles(files)
+		s.Files, err = adapters.UnmarshalFiles(files)
 	}
 	return s, err
-}
-
-// fileJSON is how a submission's files column names a FileRef's fields:
-// its own names, so that renaming a Go field never orphans stored rows.
-type fileJSON struct {
-	ID     string `json:"id"`
-	Field  string `json:"field"`
-	Name   string `json:"name"`
-	Type   string `json:"type"`
-	Size   int64  `json:"size"`
-	SHA256 string `json:"sha256"`
 }
 
 // filesArg is a submission's files as a jsonb argument: an array in
 // their order, NULL for none.
 func filesArg(files []adapters.FileRef) (any, error) {
-	if len(files) == 0 {
-		return nil, nil
+	b, err := adapters.MarshalFiles(files)
+	if b == nil || err != nil {
+		return nil, err
 	}
-	out := make([]fileJSON, len(files))
-	for i, f := range files {
-		out[i] = fileJSON(f)
-	}
-	return json.Marshal(out)
-}
-
-func decodeFiles(b []byte) ([]adapters.FileRef, error) {
-	if b == nil {
-		return nil, nil
-	}
-	var in []fileJSON
-	if err := json.Unmarshal(b, &in); err != nil {
-		return nil, fmt.Errorf("submission files: %w", err)
-	}
-	out := make([]adapters.FileRef, len(in))
-	for i, f := range in {
-		out[i] = adapters.FileRef(f)
-	}
-	return out, nil
+	return b, nil
 }
 
 func scanAttachment(row pgx.Row) (adapters.Attachment, error) {

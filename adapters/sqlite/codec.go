@@ -100,29 +100,11 @@ func submissionDest(s *adapters.Submission) []any {
 	return []any{&s.ID, &s.CaseID, &s.FormID, &s.FormVersion, &s.FormHash, nullJSON{&s.Data}, &s.Submitter, &s.Channel, nullTime{&s.SubmittedAt}, &s.SubmitterIssuer, nullFiles{&s.Files}}
 }
 
-// fileJSON is how a submission's files column names a FileRef's fields:
-// its own names, so that renaming a Go field never orphans stored rows.
-type fileJSON struct {
-	ID     string `json:"id"`
-	Field  string `json:"field"`
-	Name   string `json:"name"`
-	Type   string `json:"type"`
-	Size   int64  `json:"size"`
-	SHA256 string `json:"sha256"`
-}
-
 // filesArg is a submission's files as a column value: a JSON array, or
 // NULL for none.
 func filesArg(files []adapters.FileRef) (any, error) {
-	if len(files) == 0 {
-		return nil, nil
-	}
-	out := make([]fileJSON, len(files))
-	for i, f := range files {
-		out[i] = fileJSON(f)
-	}
-	b, err := json.Marshal(out)
-	if err != nil {
+	b, err := adapters.MarshalFiles(files)
+	if b == nil || err != nil {
 		return nil, err
 	}
 	return string(b), nil
@@ -144,14 +126,11 @@ func (n nullFiles) Scan(v any) error {
 	default:
 		return fmt.Errorf("files column holds %T", v)
 	}
-	var in []fileJSON
-	if err := json.Unmarshal(b, &in); err != nil {
+	files, err := adapters.UnmarshalFiles(b)
+	if err != nil {
 		return fmt.Errorf("files column: %w", err)
 	}
-	*n.files = make([]adapters.FileRef, len(in))
-	for i, f := range in {
-		(*n.files)[i] = adapters.FileRef(f)
-	}
+	*n.files = files
 	return nil
 }
 
