@@ -72,6 +72,7 @@ const (
 	FileRejected = "rejected"
 )
 
+// Error implements error.
 func (e *FileError) Error() string {
 	if e.Type != "" {
 		return "forms: file refused: " + e.Kind + " (" + e.Type + ")"
