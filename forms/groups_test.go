@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
@@ -724,4 +725,37 @@ func TestGroupRowWithAnObject(t *testing.T) {
 	assert.Equal(t, map[string]any{"members": []any{
 		map[string]any{"addr": map[string]any{"city": "[redacted:location]"}}, map[string]any{"addr": map[string]any{"city": "[redacted:location]"}}}},
 		f.Redact(values))
+}
+
+func TestFileMessagesOfAnAddedLanguage(t *testing.T) {
+	t.Parallel()
+	en, _ := DefaultMessages("en")
+	// a language written before file fields lacks their keys
+	for _, set := range []map[string]string{en.Named, en.Plain} {
+		for _, k := range []string{"required.file", "fileTooLarge", "fileType", "fileEmpty", "fileRejected", "tooManyFiles", "filesTooLarge", "fileUnknown"} {
+			delete(set, k)
+		}
+		set["invalid"] = "Réponse non valable."
+		set["required"] = "Répondez."
+	}
+	fr := Language{Tag: "fr", ErrorHeading: "Il y a un problème", Submit: "Envoyer", Continue: "Continuer", StepOf: "Étape %d sur %d",
+		Required: "(obligatoire)", Choose: "- Choisir -", Yes: "Oui", No: "Non",
+		Shell: ShellText{SkipLink: "Aller au contenu", Back: "Retour", ErrorPrefix: "Erreur : "}, Messages: en}
+	store := newMemFiles()
+	reg, err := NewRegistry(&RegistryConfig{Languages: []Language{fr}, Files: store})
+	require.NoError(t, err, "the keys of file fields may be left out")
+	f, err := reg.Load(context.Background(), "p.json", []byte(`{"x-form": {"id": "p", "version": 1}, "type": "object", "title": "P", "x-title": {"fr": "P"},
+		"required": ["photo"], "properties": {"photo": {"type": "string", "title": "Photo", "x-title": {"fr": "Photo"},
+		"x-widget": "file", "x-accept": ["image/png"]}}}`))
+	require.NoError(t, err)
+	_, err = f.ValidateJSON(context.Background(), []byte(`{}`), "fr")
+	var ve *ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "Répondez.", ve.Errors[0].Message, "a missing file falls back to the message of required")
+	r := httptest.NewRequest(http.MethodPost, "/p", strings.NewReader(`{"photo": "someone-elses-file"}`))
+	r.Header.Set("Content-Type", "application/json")
+	p, err := f.ReadPost(r.WithContext(WithUploader(r.Context(), "ana", "https://id.example")), "fr")
+	require.NoError(t, err)
+	require.NotNil(t, p.Errors)
+	assert.Equal(t, "Réponse non valable.", p.Errors.Errors[0].Message, "a file error falls back to invalid, in the language")
 }

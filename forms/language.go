@@ -53,8 +53,13 @@ type Language struct {
 	// languages; NewRegistry and NewRenderer refuse them otherwise,
 	// naming the keys missing. The keys of repeating groups,
 	// "minItems.group", "maxItems.group" (Named and Plain) and "rowIndex"
-	// (Submission), came later and may be left out: the first two then
-	// fall back to "minItems" and "maxItems", the last to "invalid".
+	// (Submission), and of file fields, "required.file", "fileTooLarge",
+	// "fileType", "fileEmpty", "fileRejected", "tooManyFiles",
+	// "filesTooLarge" and "fileUnknown" (Named and Plain), came later and
+	// may be left out: "minItems.group", "maxItems.group" and
+	// "required.file" then fall back to "minItems", "maxItems" and
+	// "required", the others to "invalid", so a language written before
+	// them still loads (give them for pages with such fields).
 	Messages Messages
 }
 
@@ -206,9 +211,12 @@ func (m Messages) check(tag string) error {
 
 // optionalKeys are message keys added after languages could first be
 // added, so a language written before them stays valid: a missing
-// "minItems.group" or "maxItems.group" falls back to the message of the
-// code alone, a missing "rowIndex" to "invalid".
-var optionalKeys = map[string]bool{"minItems.group": true, "maxItems.group": true, "rowIndex": true}
+// "minItems.group", "maxItems.group" or "required.file" falls back to the
+// message of the code alone, a missing "rowIndex" or file error to
+// "invalid".
+var optionalKeys = map[string]bool{"minItems.group": true, "maxItems.group": true, "rowIndex": true,
+	"required.file": true, "fileTooLarge": true, "fileType": true, "fileEmpty": true, "fileRejected": true,
+	"tooManyFiles": true, "filesTooLarge": true, "fileUnknown": true}
 
 // placeholders lists the {names} of a message text, as fill reads them.
 func placeholders(s string) []string {

@@ -18,6 +18,12 @@ import (
 // fields a condition hides dropped. A refused submission returns a
 // *ValidationError with messages in the locale (an Accept-Language
 // string; English when nothing matches).
+//
+// A file field's value is checked here as the string its schema asks
+// for, not as a file: only ReadPost and ValidateRequest confirm each file
+// id with the RegistryConfig.Files store as the uploader's own and return
+// the references a submission needs (Post.Files). Use those for a form
+// with file fields.
 func (f *Form) ValidateJSON(ctx context.Context, data []byte, locale string) (json.RawMessage, error) {
 	v, err := f.validateBytes(ctx, data, locale, -1)
 	if err != nil {
