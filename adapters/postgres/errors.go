@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"syscall"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -101,7 +102,14 @@ func isSentinel(err error) bool {
 // the context ended: a canceled query may surface as a server error.
 func fail(ctx context.Context, err error) error {
 	err = translate(err)
-	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+	cerr := ctx.Err()
+	if d, ok := ctx.Deadline(); ok && cerr == nil && !time.Now().Before(d) {
+		// the deadline has passed but the context's timer has not run
+		// yet (a busy machine): the server's statement_timeout, set to
+		// the same deadline, is the caller's deadline all the same
+		cerr = context.DeadlineExceeded
+	}
+	if cerr != nil && !errors.Is(err, cerr) {
 		return fmt.Errorf("%w: %w", cerr, err)
 	}
 	return err

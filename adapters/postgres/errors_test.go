@@ -8,6 +8,7 @@ import (
 	"net"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -79,6 +80,22 @@ func TestFailNamesTheEndedContext(t *testing.T) {
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.ErrorIs(t, fail(context.Background(), context.Canceled), context.Canceled)
 	assert.NotErrorIs(t, fail(context.Background(), errors.New("x")), context.Canceled)
+}
+
+// lateContext is a context whose deadline has passed but whose timer has
+// not run yet, as on a busy machine: Err is still nil.
+type lateContext struct{ context.Context }
+
+func (lateContext) Deadline() (time.Time, bool) { return time.Now().Add(-time.Millisecond), true }
+
+func TestFailNamesAPassedDeadline(t *testing.T) {
+	t.Parallel()
+	ctx := lateContext{context.Background()}
+	err := fail(ctx, &pgconn.PgError{Code: "57014", Message: "canceling statement due to statement timeout"})
+	assert.ErrorIs(t, err, context.DeadlineExceeded, "the statement timeout set from the deadline is the deadline")
+	future, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	assert.NotErrorIs(t, fail(future, errors.New("x")), context.DeadlineExceeded)
 }
 
 // Errors from the server arrive translated and wrapped once with the
