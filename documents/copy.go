@@ -244,7 +244,7 @@ func WriteCopy(w io.Writer, f *forms.Form, sub adapters.Submission, opts CopyOpt
 
 	pdf := fpdf.New("P", "mm", "Letter", "")
 	c := &copyWriter{
-		pdf: pdf, tr: pdf.UnicodeTranslatorFromDescriptor("cp1252"), text: text, locale: locale,
+		pdf: pdf, tr: pdf.UnicodeTranslatorFromDescriptor("cp1252"), text: text, locale: locale, form: f,
 		tz: tz, public: opts.Audience == Public, files: map[string]adapters.FileRef{}, shown: map[string]bool{},
 		printer: message.NewPrinter(language.Make(text.Tag)),
 	}
@@ -321,15 +321,11 @@ type copyWriter struct {
 	locale  string
 	tz      *time.Location
 	public  bool
+	form    *forms.Form
 	files   map[string]adapters.FileRef // by id
 	shown   map[string]bool             // file ids drawn under their field
 	printer *message.Printer
 	err     error
-}
-
-// rowTitler is a repeating group's field: it names its rows.
-type rowTitler interface {
-	RowTitle(locale string, n int) string
 }
 
 // answered reports whether any of the fields has an answer in values.
@@ -356,7 +352,7 @@ func (c *copyWriter) fields(fields []*forms.Field, values map[string]any, depth 
 
 func (c *copyWriter) field(fl *forms.Field, v any, depth int, personal bool) {
 	withhold := personal && c.public
-	if !withhold && sealed(v) {
+	if !withhold && forms.Sealed(v) {
 		c.err = fmt.Errorf("documents: copy: field %s is sealed; open the data with forms.Form.Open first: %w", fl.Path, adapters.ErrInvalidArgument)
 		return
 	}
@@ -381,14 +377,14 @@ func (c *copyWriter) field(fl *forms.Field, v any, depth int, personal bool) {
 		rows, _ := v.([]any)
 		for i, row := range rows {
 			m, _ := row.(map[string]any)
-			if sealed(m) {
+			if forms.Sealed(m) {
 				c.err = fmt.Errorf("documents: copy: a row of %s is sealed; open the data with forms.Form.Open first: %w", fl.Path, adapters.ErrInvalidArgument)
 				return
 			}
-			c.heading(depth+1, rowTitle(fl, c.locale, i+1), 11)
+			c.heading(depth+1, fl.RowTitle(c.locale, i+1), 11)
 			c.fields(fl.Fields, m, depth+2, personal)
 		}
-	case c.isFile(fl, v):
+	case fl.Widget == "file":
 		c.question(depth, fl.Label(c.locale))
 		if withhold {
 			c.answer(depth, c.text.Withheld)
@@ -413,36 +409,10 @@ func (c *copyWriter) field(fl *forms.Field, v any, depth int, personal bool) {
 // listed apart either.
 func (c *copyWriter) hide(path string) {
 	for id, fr := range c.files {
-		if p := templatePath(fr.Field); p == path || strings.HasPrefix(p, path+".") {
+		if tf, ok := c.form.Field(fr.Field); ok && (tf.Path == path || strings.HasPrefix(tf.Path, path+".")) {
 			c.shown[id] = true
 		}
 	}
-}
-
-// rowTitle names row n (from 1) of a repeating group.
-func rowTitle(fl *forms.Field, locale string, n int) string {
-	if rt, ok := any(fl).(rowTitler); ok {
-		return rt.RowTitle(locale, n)
-	}
-	return fmt.Sprintf("%s %d", fl.Label(locale), n)
-}
-
-// isFile reports whether the field holds files: a file widget, or a
-// value whose every id names a file of the submission.
-func (c *copyWriter) isFile(fl *forms.Field, v any) bool {
-	if fl.Widget == "file" {
-		return true
-	}
-	list := ids(v)
-	if len(list) == 0 {
-		return false
-	}
-	for _, id := range list {
-		if _, ok := c.files[id]; !ok {
-			return false
-		}
-	}
-	return true
 }
 
 // ids returns the file ids a file field's value holds: one id or a list.
@@ -503,7 +473,7 @@ func (c *copyWriter) otherFiles(f *forms.Form) {
 	c.pdf.Ln(2)
 	c.heading(0, c.text.Files, 12)
 	for _, fr := range rest {
-		fl, ok := f.Field(templatePath(fr.Field))
+		fl, ok := f.Field(fr.Field)
 		label := fr.Field
 		if ok {
 			label = fl.Label(c.locale)
@@ -518,23 +488,13 @@ func (c *copyWriter) otherFiles(f *forms.Form) {
 	}
 }
 
-// templatePath turns a row's path ("members.2.proof") into its
-// field's ("members.*.proof").
-func templatePath(path string) string {
-	parts := strings.Split(path, ".")
-	for i, p := range parts {
-		if _, err := strconv.Atoi(p); err == nil && p != "" {
-			parts[i] = "*"
-		}
-	}
-	return strings.Join(parts, ".")
-}
-
 // personalPath reports whether the field at path, or a group around it,
 // is personal.
 func personalPath(f *forms.Form, path string) bool {
-	parts := strings.Split(templatePath(path), ".")
+	parts := strings.Split(path, ".")
 	for i := range parts {
+		// Field finds a row's fields by the row's path ("members.2.dob");
+		// a row itself ("members.2") is no field
 		if fl, ok := f.Field(strings.Join(parts[:i+1], ".")); ok && fl.PII != "" {
 			return true
 		}
@@ -631,16 +591,6 @@ func empty(v any) bool {
 		return len(v) == 0
 	}
 	return false
-}
-
-// sealed reports a value sealed by forms.Form.Seal.
-func sealed(v any) bool {
-	m, ok := v.(map[string]any)
-	if !ok || len(m) != 1 {
-		return false
-	}
-	_, ok = m["$sealed"]
-	return ok
 }
 
 func indent(depth int) float64 {

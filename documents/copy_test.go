@@ -51,8 +51,10 @@ const dogLicence = `{
               "clinic": {"type": "string", "title": "Clinic", "x-title": {"es": "Clínica"}},
               "phone": {"type": "string", "title": "Clinic phone", "x-title": {"es": "Teléfono de la clínica"}}}},
     "notes": {"type": "string", "maxLength": 20000, "title": "Anything else", "x-title": {"es": "Algo más"}},
-    "photo": {"type": "string", "title": "Photo of the dog", "x-title": {"es": "Foto del perro"}},
-    "papers": {"type": "array", "items": {"type": "string"}, "title": "Papers", "x-title": {"es": "Documentos"}, "x-pii": "identity"}
+    "photo": {"type": "string", "title": "Photo of the dog", "x-title": {"es": "Foto del perro"},
+              "x-widget": "file", "x-accept": ["image/jpeg"]},
+    "papers": {"type": "array", "items": {"type": "string"}, "maxItems": 3, "title": "Papers", "x-title": {"es": "Documentos"}, "x-pii": "identity",
+               "x-widget": "file", "x-accept": ["application/pdf"]}
   }
 }`
 
@@ -441,7 +443,8 @@ const household = `{
           "name": {"type": "string", "title": "Name", "x-title": {"es": "Nombre"}},
           "dob": {"type": "string", "format": "date", "title": "Date of birth", "x-title": {"es": "Fecha de nacimiento"}, "x-pii": "demographic"},
           "student": {"type": "boolean", "title": "Student", "x-title": {"es": "Estudiante"}},
-          "proof": {"type": "string", "title": "Proof of income", "x-title": {"es": "Comprobante de ingresos"}}}}},
+          "proof": {"type": "string", "title": "Proof of income", "x-title": {"es": "Comprobante de ingresos"},
+                    "x-widget": "file", "x-accept": ["application/pdf"]}}}},
     "signed": {"type": "boolean", "title": "I confirm this is true", "x-title": {"es": "Confirmo que es verdad"}}
   }
 }`

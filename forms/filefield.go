@@ -5,6 +5,7 @@ import (
 	"math"
 	"mime"
 	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -66,7 +67,7 @@ func (b *builder) fileField(fl *Field, s *jsonschema.Schema, kw *keywords) {
 		switch {
 		case err != nil || len(params) > 0 || mt != t || strings.Count(mt, "/") != 1 || strings.Contains(mt, "*"):
 			b.fail(at, fmt.Sprintf("%q is not a media type such as \"image/jpeg\" (lower case, no parameters, no wildcard)", t))
-		case contains(unsafeTypes, mt):
+		case slices.Contains(unsafeTypes, mt):
 			b.fail(at, fmt.Sprintf("%q is refused: a browser would run the file as a page or a script", t))
 		default:
 			fl.Accept = append(fl.Accept, mt)
@@ -116,15 +117,6 @@ func (b *builder) fileLimits(maxTotal int64) {
 	f.maxTotal = maxTotal
 }
 
-func contains(list []string, s string) bool {
-	for _, e := range list {
-		if e == s {
-			return true
-		}
-	}
-	return false
-}
-
 // int64Of reads an integer keyword; one too large for int64 reads as the
 // largest, which every bound then refuses.
 func int64Of(v any) int64 {
@@ -164,7 +156,7 @@ var fileCodes = map[string]string{FileTooLarge: codeFileTooLarge, FileType: code
 func fileParams(fl *Field, code string, limit int64) map[string]any {
 	switch code {
 	case codeFileTooLarge, codeFilesTooLarge:
-		return map[string]any{"limit": humanSize(limit), "limitBytes": limit}
+		return map[string]any{"limit": FileSize(limit), "limitBytes": limit}
 	case codeFileType:
 		return map[string]any{"accepted": acceptedKinds(fl.Accept), "allowed": fl.Accept}
 	case codeTooManyFiles:
@@ -173,12 +165,13 @@ func fileParams(fl *Field, code string, limit int64) map[string]any {
 	return nil
 }
 
-// humanSize writes a byte count the way people read file sizes, in whole
+// FileSize writes a byte count the way people read file sizes, in whole
 // units so no decimal mark depends on the language: exact ("10 MB",
 // "512 KB"), else rounded down where that loses less than 1% ("9765
 // KB"), else in bytes ("3000 B"). Rounding down never promises more than
-// the limit allows.
-func humanSize(n int64) string {
+// the limit allows. Messages of file fields write their limits with it,
+// and pages that list files their sizes.
+func FileSize(n int64) string {
 	for _, u := range []struct {
 		shift uint
 		name  string
@@ -214,10 +207,6 @@ func FileKind(mediaType string) string {
 	return strings.ToUpper(sub)
 }
 
-// FileSize writes a byte count as the messages of file fields write
-// their limits: in whole units, so no decimal mark depends on the
-// language ("10 MB", "512 KB", "9765 KB", "3000 B").
-func FileSize(n int64) string { return humanSize(n) }
 
 // acceptedKinds names the accepted media types for a message: "JPEG,
 // PNG, PDF".
@@ -225,7 +214,7 @@ func acceptedKinds(accept []string) string {
 	var names []string
 	for _, t := range accept {
 		n := FileKind(t)
-		if !contains(names, n) {
+		if !slices.Contains(names, n) {
 			names = append(names, n)
 		}
 	}

@@ -485,7 +485,7 @@ func TestHumanSize(t *testing.T) {
 	t.Parallel()
 	for n, want := range map[int64]string{1: "1 B", 1023: "1023 B", 1024: "1 KB", 1536: "1536 B", 3000: "3000 B", 10 << 20: "10 MB",
 		(5 << 20) + (512 << 10): "5632 KB", 10_000_000: "9765 KB", 2 << 30: "2 GB"} {
-		assert.Equal(t, want, humanSize(n), "%d bytes", n)
+		assert.Equal(t, want, FileSize(n), "%d bytes", n)
 	}
 	assert.Equal(t, "JPEG, PNG, PDF, Word, AVIF, MS-POWERPOINT", acceptedKinds([]string{"image/jpeg", "image/png", "application/pdf",
 		"application/msword", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "image/avif", "application/vnd.ms-powerpoint"}))

@@ -52,6 +52,17 @@ func redactObject(parent *Field, m map[string]any) map[string]any {
 // key is not a declared property.
 const sealedKey = "$sealed"
 
+// Sealed reports whether v is a value Seal sealed, as it stands in sealed
+// data: {"$sealed": "..."}. Open such data before showing it.
+func Sealed(v any) bool {
+	m, ok := v.(map[string]any)
+	if !ok || len(m) != 1 {
+		return false
+	}
+	_, ok = m[sealedKey].(string)
+	return ok
+}
+
 // Seal returns a copy of values whose PII fields are encrypted with the
 // ring's primary key, each as {"$sealed": "<sealed value>"} bound to the
 // form id and the field's pointer. Other fields are copied as they are.

@@ -36,6 +36,10 @@ func TestSealBindsValuesToFields(t *testing.T) {
 	sealed, err := f.Seal(map[string]any{"applicant": map[string]any{"firstName": "Ana", "lastName": "G"}}, ring)
 	require.NoError(t, err)
 	app := sealed["applicant"].(map[string]any)
+	assert.True(t, Sealed(app["firstName"]), "a sealed value reads as sealed")
+	assert.False(t, Sealed("Ana"))
+	assert.False(t, Sealed(app), "a group holding sealed values is not itself sealed")
+	assert.False(t, Sealed(map[string]any{"$sealed": 42}))
 
 	// a ciphertext moved to another field does not open
 	swapped := map[string]any{"applicant": map[string]any{"firstName": app["lastName"], "lastName": app["firstName"]}}
