@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"math"
 	"mime"
-	"sort"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -206,7 +206,6 @@ func FileKind(mediaType string) string {
 	sub = sub[strings.LastIndexByte(sub, '.')+1:]
 	return strings.ToUpper(sub)
 }
-
 
 // acceptedKinds names the accepted media types for a message: "JPEG,
 // PNG, PDF".

@@ -631,7 +631,7 @@ func (f *Form) withFileErrors(ve *ValidationError, files *fileSet, l *lang, upTo
 	for _, path := range slices.Sorted(maps.Keys(files.probs)) {
 		p := files.probs[path]
 		fl := p.fl
-		if upTo >= 0 && f.stepOf(splitPath(path)) > upTo {
+		if top, _, _ := strings.Cut(path, "."); upTo >= 0 && f.stepOf(top) > upTo {
 			continue
 		}
 		ptr := fl.Pointer
@@ -656,14 +656,4 @@ func (f *Form) withFileErrors(ve *ValidationError, files *fileSet, l *lang, upTo
 		return nil
 	}
 	return ve
-}
-
-// splitPath returns the top-level name of a dotted path.
-func splitPath(path string) string {
-	for i := 0; i < len(path); i++ {
-		if path[i] == '.' {
-			return path[:i]
-		}
-	}
-	return path
 }
