@@ -18,6 +18,9 @@ const (
 	TopicArea = "area"
 	TopicIdea = "idea"
 	TopicBody = "body"
+	// TopicAgenda is an agenda item of a public meeting:
+	// "agenda:<meeting>/<item>".
+	TopicAgenda = "agenda"
 )
 
 // CaseTopic is the topic of one case.
@@ -34,6 +37,11 @@ func IdeaTopic(ideaID string) Topic { return Topic(TopicIdea + ":" + ideaID) }
 
 // BodyTopic is the topic of a public body (a council, a board).
 func BodyTopic(bodyID string) Topic { return Topic(TopicBody + ":" + bodyID) }
+
+// AgendaTopic is the topic of one item on a meeting's agenda.
+func AgendaTopic(meetingID, item string) Topic {
+	return Topic(TopicAgenda + ":" + meetingID + "/" + item)
+}
 
 // Kind and ID split a topic; a topic without a colon has no kind.
 func (t Topic) Kind() string {
@@ -53,7 +61,7 @@ func (t Topic) ID() string {
 // Valid reports whether the topic has a known kind and a non-empty id.
 func (t Topic) Valid() bool {
 	switch t.Kind() {
-	case TopicCase, TopicType, TopicArea, TopicIdea, TopicBody:
+	case TopicCase, TopicType, TopicArea, TopicIdea, TopicBody, TopicAgenda:
 		return t.ID() != "" && len(t) <= 300
 	}
 	return false
