@@ -180,7 +180,8 @@ type Reach struct {
 }
 
 // PeopleStore keeps people's preferences, consents and opt-outs. It is safe
-// for concurrent use; every method is one transaction.
+// for concurrent use; every method is one transaction. Records that fail
+// their Validate method return ErrInvalidArgument and nothing is written.
 type PeopleStore interface {
 	// PutPerson writes a person's preferences, replacing what was there.
 	// An empty ID is ErrInvalidArgument.
@@ -189,21 +190,28 @@ type PeopleStore interface {
 	// are absent (not an error). At most MaxClaim ids.
 	GetPeople(ctx context.Context, ids []string) (map[string]Person, error)
 	// FindPerson returns the person whose address on the channel is
-	// address, or ErrNotFound.
+	// address, or ErrNotFound. When several people share the address, it
+	// returns the one whose preferences changed last (ties: the smallest
+	// id).
 	FindPerson(ctx context.Context, channel, address string) (Person, error)
 	// RecordConsent appends a consent record. Consent does not undo an
 	// opt-out: only an opt-in (SetOptOut with Out false) does.
 	RecordConsent(ctx context.Context, c Consent) error
-	// SetOptOut records an opt-out or an opt-in and, with an opt-out,
-	// writes c.Confirmation in the same transaction. It reports whether
-	// the address's state changed: a second STOP changes nothing and
-	// writes no confirmation.
+	// SetOptOut records an opt-out or an opt-in of the address on the
+	// channel, whoever the address belongs to, and reports whether the
+	// address's state changed. Only a change is recorded: a second STOP,
+	// or an opt-in of an address not opted out, changes nothing and
+	// writes nothing. A change writes c.Confirmation, when its ID is set,
+	// into the outbox in the same transaction (an opt-out's is kept as
+	// Reach.ConfirmationID); a confirmation whose id or idempotency key
+	// is taken returns ErrDuplicate and writes nothing.
 	SetOptOut(ctx context.Context, c OptOutChange) (changed bool, err error)
 	// Reach returns, for each address on the channel, whether it consented
 	// and whether it is opted out, keyed by address. At most MaxClaim
-	// addresses.
+	// addresses; every address given is in the map.
 	Reach(ctx context.Context, channel string, addresses []string) (map[string]Reach, error)
 	// ListOptOutChanges returns the opt-out history of an address, oldest
-	// first.
+	// first (ties in the order recorded). A change's Confirmation holds
+	// only its ID.
 	ListOptOutChanges(ctx context.Context, channel, address string) ([]OptOutChange, error)
 }

@@ -50,6 +50,8 @@ type Store struct {
 
 	sessions map[string]adapters.SessionRecord // see sessions.go
 	flows    map[string]time.Time
+
+	people people // see people.go
 }
 
 // entry is a case with its audit trail and timers, found with one lookup.
@@ -92,6 +94,8 @@ func New() *Store {
 		drafts:   map[string]adapters.Draft{},
 
 		attachments: map[string]*adapters.Attachment{},
+
+		people: newPeople(),
 	}
 }
 
@@ -106,6 +110,7 @@ func (s *Store) Close() error {
 	s.cases, s.subs, s.subOrder = nil, nil, nil
 	s.msgs, s.msgNames, s.requests, s.drafts = log[adapters.Message]{}, nil, nil, nil
 	s.sessions, s.flows, s.attachments = nil, nil, nil
+	s.people = people{}
 	return nil
 }
 
