@@ -185,5 +185,8 @@ func (s *Store) ListOptOutChanges(ctx context.Context, channel, address string) 
 		return nil, fmt.Errorf("memory: list %s opt-out changes: %w", channel, err)
 	}
 	defer s.mu.RUnlock()
-	return slices.Clone(s.people.optOuts[chanAddr{channel, address}]), nil
+	out := slices.Clone(s.people.optOuts[chanAddr{channel, address}])
+	// Recorded order breaks ties, as SQL stores' sequence numbers do.
+	slices.SortStableFunc(out, func(a, b adapters.OptOutChange) int { return a.At.Compare(b.At) })
+	return out, nil
 }
