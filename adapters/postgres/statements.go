@@ -27,6 +27,8 @@ type statements struct {
 	putAttachment, getAttachment, linkAttachments, attachmentCases string
 	updateAttachment, deleteAttachment, listAttachments            string
 	listAttachmentsByStatus, listOrphanAttachments                 string
+
+	people *peopleStatements // see people.go
 }
 
 const caseCols = `id, type, definition_version, state, version, submitter, team, assignee, channel, due, data, created_at, updated_at, closed_at, submitter_issuer`
@@ -204,6 +206,8 @@ func newStatements(schema string) *statements {
 	st.listCasesFrom = `SELECT ` + caseCols + ` FROM {s}.cases`
 	st.countCasesFrom = `SELECT state, count(*) FROM {s}.cases`
 	st.stats = statsSQL
+
+	st.people = newPeopleStatements(schema)
 
 	q := quoteIdent(schema)
 	for _, p := range []*string{
