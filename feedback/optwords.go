@@ -85,12 +85,15 @@ func set(words ...string) map[string]bool {
 	return m
 }
 
-// fold turns text into its first MaxOptWordsRunes runes, compatibility
-// decomposed with the accents dropped, so that "SÍ", "sí" and "ＳＩ" all
-// read "si".
-var fold = transform.Chain(norm.NFKD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+// fold returns a transformer that compatibility-decomposes text and
+// drops its accents, so that "SÍ", "sí" and "ＳＩ" all read "si". A chain
+// keeps state, so each call gets its own.
+func fold() transform.Transformer {
+	return transform.Chain(norm.NFKD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+}
 
-// words splits text into folded, lower-case words; apostrophes join
+// words splits the first MaxOptWordsRunes runes of text into folded,
+// lower-case words; apostrophes join
 // ("don't" is "dont") and everything else that is not a letter or a digit
 // separates.
 func words(text string) []string {
@@ -102,7 +105,7 @@ func words(text string) []string {
 		}
 		count++
 	}
-	folded, _, err := transform.String(fold, text)
+	folded, _, err := transform.String(fold(), text)
 	if err != nil {
 		folded = text
 	}

@@ -159,3 +159,21 @@ func FuzzParseOptWords(f *testing.F) {
 		}
 	})
 }
+
+// ParseOptWords is safe for concurrent use: inbound texts arrive at once.
+func TestParseOptWordsConcurrently(t *testing.T) {
+	t.Parallel()
+	done := make(chan feedback.OptWords)
+	for i := range 16 {
+		go func() {
+			text := "STOP"
+			if i%2 == 1 {
+				text = "no más mensajes " + strings.Repeat("ñ", 200)
+			}
+			done <- feedback.ParseOptWords(text)
+		}()
+	}
+	for range 16 {
+		assert.Equal(t, feedback.OptOut, <-done)
+	}
+}
