@@ -3,6 +3,7 @@ package adapters
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Bounds on people records, which every PeopleStore enforces through the
@@ -64,24 +65,25 @@ func (p Person) Validate() error {
 	errs = appendErr(errs, bounded("person issuer", p.Issuer, MaxPersonIDLen, false))
 	errs = appendErr(errs, bounded("person locale", p.Locale, MaxLocaleLen, false))
 	errs = appendErr(errs, bounded("person time zone", p.TimeZone, MaxTimeZoneLen, false))
+	// Past the bound, the items are not checked one by one: the error
+	// stays as small as the record should have been.
 	if len(p.Channels) > MaxPersonChannels {
 		errs = append(errs, invalid("person has %d channels, above the maximum %d", len(p.Channels), MaxPersonChannels))
-	}
-	for i, c := range p.Channels {
-		errs = appendErr(errs, bounded(fmt.Sprintf("person channel %d", i), c, MaxChannelLen, true))
-		for _, prev := range p.Channels[:i] {
-			if prev == c {
+	} else {
+		for i, c := range p.Channels {
+			errs = appendErr(errs, bounded(fmt.Sprintf("person channel %d", i), c, MaxChannelLen, true))
+			if c != "" && slices.Contains(p.Channels[:i], c) {
 				errs = append(errs, invalid("person channel %q listed twice", c))
-				break
 			}
 		}
 	}
 	if len(p.Addresses) > MaxPersonChannels {
 		errs = append(errs, invalid("person has %d addresses, above the maximum %d", len(p.Addresses), MaxPersonChannels))
-	}
-	for c, a := range p.Addresses {
-		errs = appendErr(errs, bounded("person address channel", c, MaxChannelLen, true))
-		errs = appendErr(errs, bounded(fmt.Sprintf("person %s address", c), a, MaxAddressLen, true))
+	} else {
+		for c, a := range p.Addresses {
+			errs = appendErr(errs, bounded("person address channel", c, MaxChannelLen, true))
+			errs = appendErr(errs, bounded(fmt.Sprintf("person %s address", c), a, MaxAddressLen, true))
+		}
 	}
 	if p.QuietStart < 0 || p.QuietStart >= MinutesPerDay || p.QuietEnd < 0 || p.QuietEnd >= MinutesPerDay {
 		errs = append(errs, invalid("quiet hours %d..%d are outside 0..%d minutes", p.QuietStart, p.QuietEnd, MinutesPerDay-1))
