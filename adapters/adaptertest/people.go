@@ -216,6 +216,7 @@ func testConsentKeepsOptOut(t *testing.T, open Opener) {
 func testOptOut(t *testing.T, open Opener) {
 	s, ctx := open(t), ctxFor(t)
 	c := stop("confirm-1", base)
+	c.Confirmation.CaseID = "case-1" // a reply on a case's thread keeps its case
 	changed, err := s.SetOptOut(ctx, c)
 	must(t, err, "SetOptOut")
 	if !changed {

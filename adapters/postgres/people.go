@@ -26,7 +26,8 @@ const personCols = `id, issuer, locale, time_zone, channels, addresses, quiet_st
 
 // setOptOut is the statement of one opt-out change: state changes the
 // current state and returns a row only when it changed, so the history
-// entry and the confirmation ($8.., written as the outbox writes messages)
+// entry and the confirmation ($8..$16 and its case $17, written as the
+// outbox writes messages)
 // follow only a change. The row lock the change takes makes racing changes
 // of one address queue, each seeing the state the previous one left.
 func setOptOut(state string) string {
@@ -36,7 +37,7 @@ func setOptOut(state string) string {
 		INSERT INTO {s}.opt_out_changes (channel, address, opted_out, via, words, at, confirmation_id)
 		SELECT $1, $2, $3, $5, $6, $4, $7 FROM st
 	), msg AS (
-		` + insertMessage("''", "st WHERE $8::text <> ''", 8) + `
+		` + insertMessage("$17::text", "st WHERE $8::text <> ''", 8) + `
 	)
 	SELECT EXISTS (SELECT FROM st)`
 }
@@ -240,7 +241,7 @@ func (s *Store) setOptOut(ctx context.Context, c adapters.OptOutChange) (bool, e
 	}
 	m := c.Confirmation
 	args := []any{c.Channel, c.Address, c.Out, ts(c.At), c.Via, c.Words, kept,
-		m.ID, m.Channel, m.Recipient, m.Template, m.Locale, jsonText(m.Data), m.IdempotencyKey, ts(m.NextAttemptAt), ts(m.CreatedAt)}
+		m.ID, m.Channel, m.Recipient, m.Template, m.Locale, jsonText(m.Data), m.IdempotencyKey, ts(m.NextAttemptAt), ts(m.CreatedAt), m.CaseID}
 	var changed bool
 	err := s.write(ctx, func(q querier) error {
 		return q.QueryRow(ctx, query, args...).Scan(&changed)
