@@ -62,6 +62,7 @@ func RunStoreTests(t *testing.T, open Opener, f Features) {
 		{"Cases", caseClauses},
 		{"RequestKeys", requestKeyClauses},
 		{"Outbox", outboxClauses},
+		{"Delivery", deliveryClauses},
 		{"Timers", timerClauses},
 		{"Drafts", draftClauses},
 		{"Attachments", attachmentClauses},
@@ -218,6 +219,9 @@ func checkMessage(t *testing.T, got, want adapters.Message, rule string) {
 	sameTime(t, got.LeaseExpiresAt, want.LeaseExpiresAt, rule+": LeaseExpiresAt")
 	sameTime(t, got.CreatedAt, want.CreatedAt, rule+": CreatedAt")
 	sameTime(t, got.SentAt, want.SentAt, rule+": SentAt")
+	sameString(t, got.ProviderID, want.ProviderID, rule+": ProviderID")
+	sameString(t, got.Via, want.Via, rule+": Via")
+	sameString(t, got.Address, want.Address, rule+": Address")
 }
 
 func checkTimer(t *testing.T, got, want adapters.Timer, rule string) {

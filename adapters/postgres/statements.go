@@ -17,6 +17,7 @@ type statements struct {
 	getCase, listEvents                    string
 	getSubmission, listSubmissions         string
 	enqueue, claimMessages, markMessage    string
+	markMessages, recordReceipt            string // see delivery.go
 	getMessage, listMessages               string
 	claimTimers, completeTimer, listTimers string
 	timerExists                            string
@@ -43,7 +44,7 @@ const (
 	attachmentSelect = `id, field, name, type, size, sha256, coalesce(case_id, ''), coalesce(submission_id, ''), owner, owner_issuer, status, reason, blob_key, sealed, public_key, created_at, updated_at`
 )
 
-const msgCols = `id, case_id, channel, recipient, template, locale, data, idempotency_key, status, attempts, next_attempt_at, last_error, lease_owner, lease_expires_at, created_at, sent_at`
+const msgCols = `id, case_id, channel, recipient, template, locale, data, idempotency_key, status, attempts, next_attempt_at, last_error, lease_owner, lease_expires_at, created_at, sent_at, provider_id, via, address`
 
 const timerCols = `case_id, name, due_at, trigger, lease_owner, lease_expires_at`
 
@@ -147,12 +148,14 @@ func newStatements(schema string) *statements {
 	st.markMessage = `WITH marked AS (
 		UPDATE {s}.messages SET
 			status = $3, last_error = $4, lease_owner = '', lease_expires_at = NULL,
-			sent_at = CASE WHEN $3 = 'sent' THEN $5::timestamptz ELSE sent_at END,
-			next_attempt_at = CASE WHEN $3 = 'pending' THEN $6::timestamptz ELSE next_attempt_at END
+			sent_at = CASE WHEN $3 IN ('sent', 'delivered') THEN $5::timestamptz ELSE sent_at END,
+			next_attempt_at = CASE WHEN $3 = 'pending' THEN $6::timestamptz ELSE next_attempt_at END,
+			provider_id = $7, via = $8, address = $9
 		WHERE id = $1 AND lease_owner = $2 AND status = 'pending'
 		RETURNING 1
 	)
 	SELECT EXISTS (SELECT FROM marked), EXISTS (SELECT FROM {s}.messages WHERE id = $1)`
+	st.markMessages, st.recordReceipt = markMessagesSQL, recordReceiptSQL
 	st.getMessage = `SELECT ` + msgCols + ` FROM {s}.messages WHERE id = $1`
 	st.listMessages = `SELECT ` + msgCols + ` FROM {s}.messages WHERE case_id = $1 AND case_id <> '' ORDER BY created_at, id`
 
@@ -214,6 +217,7 @@ func newStatements(schema string) *statements {
 		&st.createCase, &st.claimRequest, &st.readRequest, &st.saveResult, &st.deleteExpiredRequests,
 		&st.getCase, &st.listEvents, &st.getSubmission, &st.listSubmissions,
 		&st.enqueue, &st.claimMessages, &st.markMessage, &st.getMessage, &st.listMessages,
+		&st.markMessages, &st.recordReceipt,
 		&st.claimTimers, &st.completeTimer, &st.listTimers, &st.timerExists,
 		&st.saveDraft, &st.getDraft, &st.listDrafts, &st.deleteDraft, &st.deleteExpiredDrafts,
 		&st.listCasesFrom, &st.countCasesFrom, &st.stats,
