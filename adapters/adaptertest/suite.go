@@ -13,6 +13,10 @@
 // Session stores run RunSessionStoreTests the same way, with a factory
 // returning an adapters.SessionStore.
 //
+// Channels (email, SMS, webhooks, letters) run RunChannelTests with a
+// factory returning an adapters.Channel and ChannelFeatures saying how the
+// suite can count deliveries and make the channel fail.
+//
 // Subtests are named after the contract clause they check
 // (StaleVersionReturnsErrConflict, ...) and every failure says which rule
 // broke. The factory receives the subtest's t, so each subtest gets a fresh,
