@@ -374,6 +374,11 @@ type MarkParams struct {
 	// those names: the provider's id, the channel used and the address
 	// sent to. Empty values clear them.
 	ProviderID, Via, Address string
+	// Release, only with MessagePending, reports that the claimer did not
+	// attempt delivery (it is shutting down, or the message waits for
+	// quiet hours to end): the store takes back the attempt the claim
+	// counted, so Attempts counts real attempts.
+	Release bool
 }
 
 // AttachmentStore keeps the records of uploaded files (the bytes are in a

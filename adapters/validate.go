@@ -492,6 +492,9 @@ func (p MarkParams) Validate() error {
 	if p.At.IsZero() {
 		errs = append(errs, invalid("mark time is zero"))
 	}
+	if p.Release && p.Status != MessagePending {
+		errs = append(errs, invalid("only a pending mark releases a message"))
+	}
 	if len(p.ProviderID) > MaxDeliveryField || len(p.Via) > MaxDeliveryField || len(p.Address) > MaxDeliveryField {
 		errs = append(errs, invalid("provider id, channel or address longer than %d bytes", MaxDeliveryField))
 	}

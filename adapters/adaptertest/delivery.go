@@ -13,6 +13,7 @@ var deliveryClauses = []clause{
 	{"MarkKeepsProviderIDChannelAndAddress", testMarkDeliveryFields},
 	{"DeliveredAndDeadMessagesAreNeverClaimedAgain", testFinalStatuses},
 	{"DeliveryStateDerivesSendingAndFailedTemporary", testDeliveryState},
+	{"ReleaseTakesBackTheClaimsAttempt", testRelease},
 	{"MarkMessagesRecordsEachMarkAndReportsErrorsPerMark", testMarkMessages},
 	{"MarkMessagesIsAllOrNothingForTheCall", testMarkMessagesTooMany},
 	{"ReceiptsMoveSentMessagesToDeliveredOrFailed", testReceipts},
@@ -221,4 +222,32 @@ func testReceiptUnknown(t *testing.T, open Opener) {
 	}
 	err := rs.RecordReceipt(ctx, adapters.Receipt{Channel: "sms", ProviderID: "nobody", Delivered: true, At: base})
 	wantErr(t, err, adapters.ErrNotFound, "a receipt for an unknown provider id")
+}
+
+func testRelease(t *testing.T, open Opener) {
+	s, ctx := open(t), ctxFor(t)
+	must(t, s.EnqueueMessages(ctx, []adapters.Message{message("a", base), message("b", base)}), "EnqueueMessages")
+	claim(t, s, "w", 2, base)
+	must(t, s.MarkMessage(ctx, adapters.MarkParams{ID: "a", Owner: "w", Status: adapters.MessagePending, At: base, RetryAt: base, Release: true}), "release")
+	a, err := s.GetMessage(ctx, "a")
+	must(t, err, "GetMessage")
+	sameInt(t, a.Attempts, 0, "a released message has its claim's attempt taken back")
+	sameString(t, a.LeaseOwner, "", "a released message is not leased")
+	releaseB := adapters.MarkParams{ID: "b", Owner: "w", Status: adapters.MessagePending, At: base, RetryAt: base, Release: true}
+	if b, ok := s.(adapters.OutboxBatch); ok {
+		errs, err := b.MarkMessages(ctx, []adapters.MarkParams{releaseB})
+		must(t, err, "MarkMessages release")
+		must(t, errs[0], "MarkMessages release of b")
+	} else {
+		must(t, s.MarkMessage(ctx, releaseB), "release b")
+	}
+	bm, err := s.GetMessage(ctx, "b")
+	must(t, err, "GetMessage")
+	sameInt(t, bm.Attempts, 0, "a batch release takes the attempt back too")
+	got := claim(t, s, "w2", 2, base)
+	if len(got) != 2 || got[0].Attempts != 1 {
+		t.Fatalf("released messages are claimable at once, counting one attempt: %+v", got)
+	}
+	err = s.MarkMessage(ctx, adapters.MarkParams{ID: "a", Owner: "w2", Status: adapters.MessageSent, At: base, Release: true})
+	wantErr(t, err, adapters.ErrInvalidArgument, "only a pending mark releases")
 }

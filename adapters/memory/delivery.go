@@ -33,6 +33,9 @@ func (s *Store) markLocked(p adapters.MarkParams) error {
 	}
 	m.Status = p.Status
 	m.LastError = p.Error
+	if p.Release && m.Attempts > 0 {
+		m.Attempts--
+	}
 	m.LeaseOwner, m.LeaseExpiresAt = "", time.Time{}
 	switch p.Status {
 	case adapters.MessageSent, adapters.MessageDelivered:

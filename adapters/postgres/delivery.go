@@ -23,13 +23,13 @@ var (
 // order.
 const markMessagesSQL = `WITH input AS (
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[],
-			$7::text[], $8::text[], $9::text[]) AS i (id, owner, status, error, at, retry_at, provider_id, via, address)
+			$7::text[], $8::text[], $9::text[], $10::integer[]) AS i (id, owner, status, error, at, retry_at, provider_id, via, address, release)
 	), marked AS (
 		UPDATE {s}.messages m SET
 			status = i.status, last_error = i.error, lease_owner = '', lease_expires_at = NULL,
 			sent_at = CASE WHEN i.status IN ('sent', 'delivered') THEN i.at ELSE m.sent_at END,
 			next_attempt_at = CASE WHEN i.status = 'pending' THEN i.retry_at ELSE m.next_attempt_at END,
-			provider_id = i.provider_id, via = i.via, address = i.address
+			provider_id = i.provider_id, via = i.via, address = i.address, attempts = greatest(m.attempts - i.release, 0)
 		FROM input i
 		WHERE m.id = i.id AND m.lease_owner = i.owner AND m.status = 'pending'
 		RETURNING m.id
@@ -84,16 +84,18 @@ func (s *Store) markMessages(ctx context.Context, marks []adapters.MarkParams) (
 	id, owner, status, msg := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	at, retry := make([]pgtype.Timestamptz, n), make([]pgtype.Timestamptz, n)
 	provider, via, address := make([]string, n), make([]string, n), make([]string, n)
+	release := make([]int32, n)
 	index := make(map[string]int, n)
 	for k, i := range valid {
 		p := marks[i]
 		id[k], owner[k], status[k], msg[k] = p.ID, p.Owner, string(p.Status), p.Error
 		at[k], retry[k] = ts(p.At), ts(p.RetryAt)
 		provider[k], via[k], address[k] = p.ProviderID, p.Via, p.Address
+		release[k] = releaseArg(p.Release)
 		index[p.ID] = i
 	}
 	err = s.write(ctx, func(q querier) error {
-		rows, err := q.Query(ctx, s.sql.markMessages, id, owner, status, msg, at, retry, provider, via, address)
+		rows, err := q.Query(ctx, s.sql.markMessages, id, owner, status, msg, at, retry, provider, via, address, release)
 		if err != nil {
 			return err
 		}
@@ -143,4 +145,12 @@ func (s *Store) recordReceipt(ctx context.Context, r adapters.Receipt) error {
 		return adapters.ErrNotFound
 	}
 	return err
+}
+
+// releaseArg is the attempt a Release mark takes back.
+func releaseArg(release bool) int32 {
+	if release {
+		return 1
+	}
+	return 0
 }

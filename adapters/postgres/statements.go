@@ -150,7 +150,7 @@ func newStatements(schema string) *statements {
 			status = $3, last_error = $4, lease_owner = '', lease_expires_at = NULL,
 			sent_at = CASE WHEN $3 IN ('sent', 'delivered') THEN $5::timestamptz ELSE sent_at END,
 			next_attempt_at = CASE WHEN $3 = 'pending' THEN $6::timestamptz ELSE next_attempt_at END,
-			provider_id = $7, via = $8, address = $9
+			provider_id = $7, via = $8, address = $9, attempts = greatest(attempts - $10::integer, 0)
 		WHERE id = $1 AND lease_owner = $2 AND status = 'pending'
 		RETURNING 1
 	)

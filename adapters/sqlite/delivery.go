@@ -22,8 +22,12 @@ const recordReceipt = `UPDATE messages INDEXED BY messages_receipt
 func markOne(ctx context.Context, w *writer, p adapters.MarkParams) error {
 	sent := p.Status == adapters.MessageSent || p.Status == adapters.MessageDelivered
 	retry := p.Status == adapters.MessagePending
+	release := 0
+	if p.Release {
+		release = 1
+	}
 	n, err := w.execN(ctx, markMessage, string(p.Status), p.Error, sent, timeArg(p.At), retry, timeArg(p.RetryAt),
-		p.ProviderID, p.Via, p.Address, p.ID, p.Owner)
+		p.ProviderID, p.Via, p.Address, release, p.ID, p.Owner)
 	if err != nil || n == 1 {
 		return err
 	}

@@ -25,7 +25,7 @@ const (
 	markMessage = `UPDATE messages SET status = ?, last_error = ?, lease_owner = '', lease_expires_at = NULL,
 		sent_at = CASE WHEN ? THEN ? ELSE sent_at END,
 		next_attempt_at = CASE WHEN ? THEN ? ELSE next_attempt_at END,
-		provider_id = ?, via = ?, address = ?
+		provider_id = ?, via = ?, address = ?, attempts = max(attempts - ?, 0)
 		WHERE id = ? AND lease_owner = ? AND status = 'pending'`
 	claimTimers = `UPDATE timers SET lease_owner = ?, lease_expires_at = ?
 		WHERE rowid IN (
