@@ -189,8 +189,8 @@ func TestDispatchChoosesTheChannel(t *testing.T) {
 				f.optOut(t, "sms", "+15550000001", "confirm-1")
 			}, wantStatus: adapters.MessageFailed, wantError: "sms: opted out"},
 		{name: "no template for a channel falls back", msg: adapters.Message{ID: "m", Recipient: "ana"},
-			setup: func(t *testing.T, f *fixture) { f.consent(t, "sms", "+15550000001") },
-			edit:  func(c *feedback.DispatcherConfig) { c.Renderer = testRenderer{missing: map[string]bool{"sms": true}} },
+			setup:      func(t *testing.T, f *fixture) { f.consent(t, "sms", "+15550000001") },
+			edit:       func(c *feedback.DispatcherConfig) { c.Renderer = testRenderer{missing: map[string]bool{"sms": true}} },
 			wantStatus: adapters.MessageDelivered, wantVia: "email"},
 		{name: "a direct email address", msg: adapters.Message{ID: "m", Recipient: "email:bo@example.org"},
 			wantStatus: adapters.MessageDelivered, wantVia: "email"},
@@ -200,7 +200,9 @@ func TestDispatchChoosesTheChannel(t *testing.T) {
 			wantStatus: adapters.MessageFailed, wantError: "recipient is neither"},
 		{name: "no channel left fails with every reason", msg: adapters.Message{ID: "m", Recipient: "ana"},
 			setup: func(t *testing.T, f *fixture) { f.optOut(t, "email", "ana@example.org", "") },
-			edit:  func(c *feedback.DispatcherConfig) { c.Renderer = testRenderer{missing: map[string]bool{"letter": true}} },
+			edit: func(c *feedback.DispatcherConfig) {
+				c.Renderer = testRenderer{missing: map[string]bool{"letter": true}}
+			},
 			wantStatus: adapters.MessageFailed, wantError: "sms: no consent; email: opted out; letter: no template"},
 	}
 	for _, impl := range storeImpls {
