@@ -16,7 +16,7 @@ var (
 	_ adapters.DeliveryReceipts = (*Store)(nil)
 )
 
-// markMessagesSQL marks a batch in one statement from nine arrays. It
+// markMessagesSQL marks a batch in one statement from ten arrays. It
 // says, per id, whether the mark was recorded and whether the message
 // exists, which tells a conflict from an unknown id. Marks are sent
 // sorted by id so that batches racing on the same rows lock them in one
@@ -34,8 +34,8 @@ const markMessagesSQL = `WITH input AS (
 		WHERE m.id = i.id AND m.lease_owner = i.owner AND m.status = 'pending'
 		RETURNING m.id
 	)
-	SELECT i.id, mk.id IS NOT NULL, EXISTS (SELECT FROM {s}.messages e WHERE e.id = i.id)
-	FROM input i LEFT JOIN marked mk ON mk.id = i.id`
+	SELECT i.id, mk.id IS NOT NULL, e.id IS NOT NULL
+	FROM input i LEFT JOIN marked mk ON mk.id = i.id LEFT JOIN {s}.messages e ON e.id = i.id`
 
 // recordReceiptSQL moves a sent message forward and says whether any
 // message has the channel and provider id.

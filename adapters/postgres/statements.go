@@ -133,15 +133,20 @@ func newStatements(schema string) *statements {
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::text[])
 			AS m (id, channel, recipient, template, locale, data, key, next_attempt_at, created_at, case_id)`
 
+	// The claim joins the locked rows back by ctid, not id: a TID scan
+	// instead of a primary key probe per row. A locked row keeps its
+	// ctid until the statement ends; a row updated by a commit after
+	// this statement's snapshot is not found by ctid and is simply left
+	// for the next claim.
 	st.claimMessages = `WITH due AS (
-		SELECT id FROM {s}.messages
+		SELECT ctid FROM {s}.messages
 		WHERE status = 'pending' AND ready_at <= $1 AND (lease_owner = '' OR lease_expires_at <= $1)
 		ORDER BY ready_at, seq
 		LIMIT $2
 		FOR UPDATE SKIP LOCKED
 	), claimed AS (
 		UPDATE {s}.messages m SET lease_owner = $3, lease_expires_at = $4, attempts = m.attempts + 1
-		FROM due WHERE m.id = due.id
+		FROM due WHERE m.ctid = due.ctid
 		RETURNING m.ready_at, m.seq, ` + prefixed("m.", msgCols) + `
 	)
 	SELECT ` + msgCols + ` FROM claimed ORDER BY ready_at, seq`
