@@ -340,6 +340,22 @@ type job struct {
 	person adapters.Person
 	known  bool
 	mark   adapters.MarkParams
+	// direct is the channel and address of a "<channel>:<address>"
+	// recipient the people store does not know; person.Channels then
+	// points into it, so such a recipient costs no allocation.
+	direct [1]string
+	addr   string
+}
+
+// address is the job's recipient's address on the channel.
+func (j *job) address(c string) string {
+	if j.addr != "" {
+		if c == j.direct[0] {
+			return j.addr
+		}
+		return ""
+	}
+	return j.person.Addresses[c]
 }
 
 // reachMap is what PeopleStore.Reach said, per channel and address.
@@ -359,10 +375,12 @@ func (d *Dispatcher) dispatch(ctx context.Context, msgs []adapters.Message) erro
 		}
 		return errors.Join(fmt.Errorf("feedback: look up recipients: %w", err), d.markAll(ctx, jobs))
 	}
+	// Sends run to their own timeout even while ctx is cancelled.
+	base := context.WithoutCancel(ctx)
 	workers := min(d.cfg.Workers, len(jobs))
 	if workers == 1 {
 		for i := range jobs {
-			d.deliverTurn(ctx, &jobs[i], reach)
+			d.deliverTurn(ctx, base, &jobs[i], reach)
 		}
 	} else {
 		var next atomic.Int64
@@ -376,7 +394,7 @@ func (d *Dispatcher) dispatch(ctx context.Context, msgs []adapters.Message) erro
 					if i >= len(jobs) {
 						return
 					}
-					d.deliverTurn(ctx, &jobs[i], reach)
+					d.deliverTurn(ctx, base, &jobs[i], reach)
 				}
 			}()
 		}
@@ -408,13 +426,13 @@ func (d *Dispatcher) resolve(ctx context.Context, jobs []job) (reachMap, error) 
 		j := &jobs[i]
 		j.person, j.known = people[j.m.Recipient]
 		if !j.known {
-			j.person, j.known = d.directPerson(j.m.Recipient)
+			j.known = d.directPerson(j)
 		}
 		if !j.known {
 			continue
 		}
-		for _, c := range d.order(&j.m, &j.person, buf[:0]) {
-			a := j.person.Addresses[c]
+		for _, c := range d.order(j, buf[:0]) {
+			a := j.address(c)
 			if a == "" {
 				continue
 			}
@@ -443,23 +461,25 @@ func (d *Dispatcher) resolve(ctx context.Context, jobs []job) (reachMap, error) 
 	return reach, nil
 }
 
-// directPerson reads a recipient of the form "<channel>:<address>" on a
-// configured channel.
-func (d *Dispatcher) directPerson(recipient string) (adapters.Person, bool) {
-	c, addr, ok := strings.Cut(recipient, ":")
+// directPerson reads the job's recipient of the form
+// "<channel>:<address>" on a configured channel.
+func (d *Dispatcher) directPerson(j *job) bool {
+	c, addr, ok := strings.Cut(j.m.Recipient, ":")
 	if !ok || addr == "" || d.channels[c] == nil {
-		return adapters.Person{}, false
+		return false
 	}
-	return adapters.Person{ID: recipient, Channels: []string{c}, Addresses: map[string]string{c: addr}}, true
+	j.direct[0], j.addr = c, addr
+	j.person = adapters.Person{ID: j.m.Recipient, Channels: j.direct[:]}
+	return true
 }
 
 // order is the channels to try for m, in order: the hint when the person
 // has an address on it, then the person's channels, configured ones only.
-func (d *Dispatcher) order(m *adapters.Message, p *adapters.Person, out []string) []string {
-	if h := m.Channel; h != "" && d.channels[h] != nil && p.Addresses[h] != "" {
+func (d *Dispatcher) order(j *job, out []string) []string {
+	if h := j.m.Channel; h != "" && d.channels[h] != nil && j.address(h) != "" {
 		out = append(out, h)
 	}
-	for _, c := range p.Channels {
+	for _, c := range j.person.Channels {
 		if d.channels[c] == nil || (len(out) > 0 && out[0] == c) {
 			continue
 		}
@@ -476,7 +496,7 @@ func (d *Dispatcher) order(m *adapters.Message, p *adapters.Person, out []string
 
 // deliverTurn runs deliver holding a worker slot; a panic outside the
 // channel (a renderer's, a linker's) is a temporary failure.
-func (d *Dispatcher) deliverTurn(ctx context.Context, j *job, reach reachMap) {
+func (d *Dispatcher) deliverTurn(ctx, base context.Context, j *job, reach reachMap) {
 	d.sem <- struct{}{}
 	defer func() { <-d.sem }()
 	defer func() {
@@ -484,10 +504,10 @@ func (d *Dispatcher) deliverTurn(ctx context.Context, j *job, reach reachMap) {
 			j.mark = d.retry(&j.m, d.cfg.Now(), "", "", fmt.Sprintf("panic while preparing the message: %v", r))
 		}
 	}()
-	j.mark = d.deliver(ctx, j, reach)
+	j.mark = d.deliver(ctx, base, j, reach)
 }
 
-func (d *Dispatcher) deliver(ctx context.Context, j *job, reach reachMap) adapters.MarkParams {
+func (d *Dispatcher) deliver(ctx, base context.Context, j *job, reach reachMap) adapters.MarkParams {
 	m, p := &j.m, &j.person
 	now := d.cfg.Now()
 	if m.Attempts > d.cfg.MaxAttempts {
@@ -504,8 +524,8 @@ func (d *Dispatcher) deliver(ctx context.Context, j *job, reach reachMap) adapte
 	var buf [8]string
 	var reasons strings.Builder
 	via, to := "", ""
-	for _, c := range d.order(m, p, buf[:0]) {
-		addr := p.Addresses[c]
+	for _, c := range d.order(j, buf[:0]) {
+		addr := j.address(c)
 		if addr == "" {
 			note(&reasons, c, "no address")
 			continue
@@ -536,7 +556,7 @@ func (d *Dispatcher) deliver(ctx context.Context, j *job, reach reachMap) adapte
 			return d.retry(m, now, c, addr, err.Error())
 		}
 		via, to = c, addr
-		sent, err := d.send(ctx, d.channels[c], out)
+		sent, err := d.send(base, d.channels[c], out)
 		if err == nil {
 			status := adapters.MessageSent
 			if sent.Delivered {
@@ -597,10 +617,11 @@ func (d *Dispatcher) render(m *adapters.Message, p *adapters.Person, c, addr str
 	return out, nil
 }
 
-// send runs one Send under SendTimeout, even while the dispatcher shuts
-// down, and turns a panic into a temporary error.
-func (d *Dispatcher) send(ctx context.Context, ch adapters.Channel, out adapters.Outgoing) (sent adapters.Sent, err error) {
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.cfg.SendTimeout)
+// send runs one Send under SendTimeout (base is never cancelled, so that
+// a shutdown lets the send finish) and turns a panic into a temporary
+// error.
+func (d *Dispatcher) send(base context.Context, ch adapters.Channel, out adapters.Outgoing) (sent adapters.Sent, err error) {
+	sctx, cancel := context.WithTimeout(base, d.cfg.SendTimeout)
 	defer cancel()
 	defer func() {
 		if r := recover(); r != nil {
