@@ -301,8 +301,7 @@ func TestDispatchOutcomesFollowTheFailureClass(t *testing.T) {
 			t.Run(impl.name+"/"+tt.name, func(t *testing.T) {
 				t.Parallel()
 				sms := &scriptChannel{name: "sms", do: tt.sms}
-				var f *fixture
-				f = newFixture(t, impl, func(c *feedback.DispatcherConfig) {
+				f := newFixture(t, impl, func(c *feedback.DispatcherConfig) {
 					c.Channels = []adapters.Channel{sms, c.Channels[0]}
 				})
 				p := ana
