@@ -1,9 +1,11 @@
 package feedback_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -712,4 +714,77 @@ func TestOutgoingCarriesIdsLocaleAndUnsubscribeLink(t *testing.T) {
 	assert.Equal(t, adapters.Outgoing{MessageID: "m", IdempotencyKey: "key-m", CaseID: "c1", To: "ana@example.org", Locale: "es",
 		Subject: "About c1", Text: "case-update via email", UnsubscribeURL: "https://city.example/unsubscribe/email/token"}, got[0],
 		"the person's locale wins over the message's")
+}
+
+// A dispatcher whose lease was taken over while it sent logs the refused
+// mark and carries on; the message stays with its new owner.
+func TestMarkRefusedAfterLeaseTakeoverIsSkipped(t *testing.T) {
+	t.Parallel()
+	for _, impl := range storeImpls {
+		t.Run(impl.name, func(t *testing.T) {
+			t.Parallel()
+			var logs syncBuffer
+			var f *fixture
+			slow := &scriptChannel{name: "email", do: func(ctx context.Context, m adapters.Outgoing) (adapters.Sent, error) {
+				f.clock.Advance(2 * time.Minute) // the lease expires meanwhile
+				_, err := f.store.ClaimMessages(ctx, adapters.ClaimParams{Owner: "thief", Limit: 1, Now: f.clock.Now(), Lease: time.Minute})
+				require.NoError(t, err)
+				return adapters.Sent{ProviderID: "p"}, nil
+			}}
+			f = newFixture(t, impl, func(c *feedback.DispatcherConfig) {
+				c.Channels = []adapters.Channel{slow}
+				c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+			})
+			f.enqueue(t, adapters.Message{ID: "m", Recipient: "email:bo@example.org"})
+			n, err := f.d.DispatchOnce(context.Background())
+			require.NoError(t, err, "a refused mark is not an error of the dispatch")
+			assert.Equal(t, 1, n)
+			m := f.get(t, "m")
+			assert.Equal(t, adapters.MessagePending, m.Status)
+			assert.Equal(t, "thief", m.LeaseOwner, "the new owner keeps the message")
+			assert.Contains(t, logs.String(), "taken by another dispatcher")
+		})
+	}
+}
+
+// The dispatcher's logs carry ids, channels and states, never addresses
+// or message text.
+func TestDispatcherLogsNoPII(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	failing := &scriptChannel{name: "sms", do: func(ctx context.Context, m adapters.Outgoing) (adapters.Sent, error) {
+		return adapters.Sent{}, errors.New("carrier rejected " + m.To + ": " + m.Text)
+	}}
+	f := newFixture(t, storeImpls[0], func(c *feedback.DispatcherConfig) {
+		c.Channels = append(c.Channels[:1], failing)
+		c.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	f.put(t, ana)
+	f.consent(t, "sms", "+15550000001")
+	f.enqueue(t, adapters.Message{ID: "m1", Recipient: "ana"}, adapters.Message{ID: "m2", Recipient: "email:bo@example.org"},
+		adapters.Message{ID: "m3", Recipient: "nobody"})
+	f.drain(t, 10)
+	out := logs.String()
+	assert.Contains(t, out, "m1", "logs name the message")
+	for _, pii := range []string{"+15550000001", "ana@example.org", "bo@example.org", "case-update via"} {
+		assert.NotContains(t, out, pii)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger's concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
