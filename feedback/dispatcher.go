@@ -156,6 +156,8 @@ func (c *DispatcherConfig) Validate() error {
 // "sms" and the number has no consent record, or the template has no
 // version for it (ErrNoTemplate).
 //
+// A message is rendered in the person's Locale, else the message's own.
+//
 // When the first channel left is "sms" and it is quiet hours in the
 // person's zone, the message waits: it is retried when quiet hours end,
 // without using up an attempt, rather than falling back to a later
