@@ -18,7 +18,8 @@ var (
 
 // markMessagesSQL marks a batch in one statement from ten arrays. It
 // says, per id, whether the mark was recorded and whether the message
-// exists, which tells a conflict from an unknown id. Marks are sent
+// exists, which tells a conflict from an unknown id; the existence probe
+// runs only for refused marks. Marks are sent
 // sorted by id so that batches racing on the same rows lock them in one
 // order.
 const markMessagesSQL = `WITH input AS (
@@ -34,8 +35,9 @@ const markMessagesSQL = `WITH input AS (
 		WHERE m.id = i.id AND m.lease_owner = i.owner AND m.status = 'pending'
 		RETURNING m.id
 	)
-	SELECT i.id, mk.id IS NOT NULL, e.id IS NOT NULL
-	FROM input i LEFT JOIN marked mk ON mk.id = i.id LEFT JOIN {s}.messages e ON e.id = i.id`
+	SELECT i.id, mk.id IS NOT NULL, mk.id IS NOT NULL OR e.found IS NOT NULL
+	FROM input i LEFT JOIN marked mk ON mk.id = i.id
+	LEFT JOIN LATERAL (SELECT true AS found FROM {s}.messages e WHERE e.id = i.id AND mk.id IS NULL) e ON true`
 
 // recordReceiptSQL moves a sent message forward and says whether any
 // message has the channel and provider id.
