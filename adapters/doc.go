@@ -43,7 +43,14 @@
 // makes retrying a write whose answer was lost safe. Stores offering the
 // optional RequestKeys capability say what a key answered and forget keys
 // past their time (workflow purges them after 24 hours by default).
-// CaseStats is the other optional capability.
+// CaseStats is another optional capability, and so are OutboxBatch (many
+// delivery outcomes marked in one round trip) and DeliveryReceipts (a
+// provider's later word moving a sent message to delivered or failed).
+//
+// An outbox message's stored Status is pending, sent, delivered, failed or
+// dead; Message.DeliveryState derives what people call it (queued,
+// sending, sent, delivered, failed-temporary, failed-permanent, dead)
+// from the status, the lease and the last error.
 //
 // # Errors
 //

@@ -111,8 +111,16 @@ const (
 	MessagePending MessageStatus = "pending"
 	// MessageSent messages were delivered; they are never claimed again.
 	MessageSent MessageStatus = "sent"
-	// MessageFailed messages failed for good; they are never claimed again.
+	// MessageFailed messages failed for good (a permanent failure on
+	// every channel, or a receipt saying so); they are never claimed
+	// again. DeliveryState calls this DeliveryFailedPermanent.
 	MessageFailed MessageStatus = "failed"
+	// MessageDelivered messages are known to have arrived (the channel
+	// said so, or a receipt did); they are never claimed again.
+	MessageDelivered MessageStatus = "delivered"
+	// MessageDead messages ran out of attempts on temporary failures;
+	// they are never claimed again.
+	MessageDead MessageStatus = "dead"
 )
 
 // Message is an outbox entry: a notification to deliver at least once,
@@ -150,8 +158,15 @@ type Message struct {
 	LeaseExpiresAt time.Time
 	// CreatedAt is when the message was written.
 	CreatedAt time.Time
-	// SentAt is when the message was marked sent.
+	// SentAt is when the message was marked sent (or delivered).
 	SentAt time.Time
+	// ProviderID is the provider's id for the message as Sent reported
+	// it; receipts find the message by Via and ProviderID.
+	ProviderID string
+	// Via is the channel the last attempt used ("email", "sms"), which
+	// may differ from the Channel hint; Address is the address it went
+	// to. Both are empty until an attempt is marked.
+	Via, Address string
 }
 
 // Timer fires a workflow trigger on a case at a due time: SLA reminders,

@@ -360,15 +360,26 @@ type MarkParams struct {
 	// ID is the message; Owner the worker holding its lease.
 	ID    string
 	Owner string
-	// Status is MessageSent, MessageFailed (give up), or MessagePending
-	// (retry at RetryAt).
+	// Status is MessageSent, MessageDelivered, MessageFailed (give up
+	// after a permanent failure), MessageDead (give up after too many
+	// attempts), or MessagePending (retry at RetryAt).
 	Status MessageStatus
-	// At is when the outcome happened (SentAt for MessageSent).
+	// At is when the outcome happened (SentAt for MessageSent and
+	// MessageDelivered).
 	At time.Time
 	// RetryAt is the next attempt, for MessagePending.
 	RetryAt time.Time
 	// Error is the attempt's error, kept as LastError.
 	Error string
+	// ProviderID, Via and Address are kept as the message's fields of
+	// those names: the provider's id, the channel used and the address
+	// sent to. Empty values clear them.
+	ProviderID, Via, Address string
+	// Release, only with MessagePending, reports that the claimer did not
+	// attempt delivery (it is shutting down, or the message waits for
+	// quiet hours to end): the store takes back the attempt the claim
+	// counted, so Attempts counts real attempts.
+	Release bool
 }
 
 // AttachmentStore keeps the records of uploaded files (the bytes are in a

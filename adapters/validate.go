@@ -481,7 +481,7 @@ func (p MarkParams) Validate() error {
 		errs = append(errs, invalid("lease owner is empty"))
 	}
 	switch p.Status {
-	case MessageSent, MessageFailed:
+	case MessageSent, MessageDelivered, MessageFailed, MessageDead:
 	case MessagePending:
 		if p.RetryAt.IsZero() {
 			errs = append(errs, invalid("retry time is zero"))
@@ -491,6 +491,12 @@ func (p MarkParams) Validate() error {
 	}
 	if p.At.IsZero() {
 		errs = append(errs, invalid("mark time is zero"))
+	}
+	if p.Release && p.Status != MessagePending {
+		errs = append(errs, invalid("only a pending mark releases a message"))
+	}
+	if len(p.ProviderID) > MaxDeliveryField || len(p.Via) > MaxDeliveryField || len(p.Address) > MaxDeliveryField {
+		errs = append(errs, invalid("provider id, channel or address longer than %d bytes", MaxDeliveryField))
 	}
 	return errors.Join(errs...)
 }

@@ -2,8 +2,24 @@
 // and official updates on cases, subscriptions, notifications delivered
 // through the outbox (adapters.Outbox), surveys, ideas and moderation.
 //
-// Today the package holds no API of its own: notifications are already
-// written to the outbox atomically with the case changes that cause them
-// (see adapters.CaseStore.ApplyTransition), and any worker can deliver
-// them with adapters.Outbox.ClaimMessages and MarkMessage.
+// Notifications are written to the outbox atomically with the case changes
+// that cause them (see adapters.CaseStore.ApplyTransition). A Dispatcher
+// delivers them: it claims due messages, picks each recipient's channel
+// from their preferences, consents, opt-outs and quiet hours
+// (adapters.PeopleStore), renders them with a Renderer, sends them through
+// adapters.Channel implementations, and records each outcome, retrying
+// temporary failures with backoff. See Dispatcher for the rules.
+//
+// # Errors
+//
+// Configuration problems are reported by DispatcherConfig.Validate, every
+// one of them joined. A message's own failures are recorded on the
+// message (its Status and LastError), never returned; Dispatcher methods
+// return the store's errors wrapped with "feedback: ...".
+//
+// # Concurrency
+//
+// A Dispatcher is safe for concurrent use; any number of dispatchers in
+// any number of processes may share one outbox. Run stops on its
+// context, finishing sends in flight and releasing what it holds.
 package feedback

@@ -13,6 +13,10 @@
 // Session stores run RunSessionStoreTests the same way, with a factory
 // returning an adapters.SessionStore.
 //
+// Channels (email, SMS, webhooks, letters) run RunChannelTests with a
+// factory returning an adapters.Channel and ChannelFeatures saying how the
+// suite can count deliveries and make the channel fail.
+//
 // Subtests are named after the contract clause they check
 // (StaleVersionReturnsErrConflict, ...) and every failure says which rule
 // broke. The factory receives the subtest's t, so each subtest gets a fresh,
@@ -62,6 +66,7 @@ func RunStoreTests(t *testing.T, open Opener, f Features) {
 		{"Cases", caseClauses},
 		{"RequestKeys", requestKeyClauses},
 		{"Outbox", outboxClauses},
+		{"Delivery", deliveryClauses},
 		{"Timers", timerClauses},
 		{"Drafts", draftClauses},
 		{"Attachments", attachmentClauses},
@@ -219,6 +224,9 @@ func checkMessage(t *testing.T, got, want adapters.Message, rule string) {
 	sameTime(t, got.LeaseExpiresAt, want.LeaseExpiresAt, rule+": LeaseExpiresAt")
 	sameTime(t, got.CreatedAt, want.CreatedAt, rule+": CreatedAt")
 	sameTime(t, got.SentAt, want.SentAt, rule+": SentAt")
+	sameString(t, got.ProviderID, want.ProviderID, rule+": ProviderID")
+	sameString(t, got.Via, want.Via, rule+": Via")
+	sameString(t, got.Address, want.Address, rule+": Address")
 }
 
 func checkTimer(t *testing.T, got, want adapters.Timer, rule string) {

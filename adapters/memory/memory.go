@@ -48,6 +48,8 @@ type Store struct {
 
 	attachments map[string]*adapters.Attachment // see attachments.go
 
+	receipts receiptIndex // see delivery.go
+
 	sessions map[string]adapters.SessionRecord // see sessions.go
 	flows    map[string]time.Time
 
@@ -96,6 +98,7 @@ func New() *Store {
 		attachments: map[string]*adapters.Attachment{},
 
 		people: newPeople(),
+		receipts: receiptIndex{},
 	}
 }
 
@@ -111,6 +114,7 @@ func (s *Store) Close() error {
 	s.msgs, s.msgNames, s.requests, s.drafts = log[adapters.Message]{}, nil, nil, nil
 	s.sessions, s.flows, s.attachments = nil, nil, nil
 	s.people = people{}
+	s.receipts = nil
 	return nil
 }
 
@@ -378,6 +382,7 @@ func (s *Store) addMessages(caseID string, msgs []adapters.Message) {
 		m.Status = adapters.MessagePending
 		m.Attempts = 0
 		m.LeaseOwner, m.LeaseExpiresAt = "", time.Time{}
+		m.ProviderID, m.Via, m.Address = "", "", ""
 		n := s.msgs.len() + 1
 		if m.ID == m.IdempotencyKey {
 			s.msgNames[m.ID] = msgName{byID: n, byKey: n}
@@ -630,22 +635,8 @@ func (s *Store) MarkMessage(ctx context.Context, p adapters.MarkParams) error {
 		return fmt.Errorf("memory: mark message %q: %w", p.ID, err)
 	}
 	defer s.mu.Unlock()
-	i := s.msgNames[p.ID].byID - 1
-	if i < 0 {
-		return fmt.Errorf("memory: mark message %q: %w", p.ID, adapters.ErrNotFound)
-	}
-	m := s.msgs.at(i)
-	if m.LeaseOwner != p.Owner || m.Status != adapters.MessagePending {
-		return fmt.Errorf("memory: mark message %q: %w: not leased by %q", p.ID, adapters.ErrConflict, p.Owner)
-	}
-	m.Status = p.Status
-	m.LastError = p.Error
-	m.LeaseOwner, m.LeaseExpiresAt = "", time.Time{}
-	switch p.Status {
-	case adapters.MessageSent:
-		m.SentAt = adapters.StoredTime(p.At)
-	case adapters.MessagePending:
-		m.NextAttemptAt = adapters.StoredTime(p.RetryAt)
+	if err := s.markLocked(p); err != nil {
+		return fmt.Errorf("memory: mark message %q: %w", p.ID, err)
 	}
 	return nil
 }

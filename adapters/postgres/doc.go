@@ -74,5 +74,8 @@
 // state, team, assignee, type and submitter has an index in (created_at,
 // id) order, and state, team and assignee also in (due, id) order, which
 // keyset pagination walks with row comparisons. Pending messages have a
-// partial index that is their claim queue.
+// partial index that is their claim queue; a claim is one statement that
+// walks it with FOR UPDATE SKIP LOCKED, and a batch of delivery outcomes
+// (MarkMessages) is one statement over arrays. Receipts find their
+// message through a partial (via, provider_id) index.
 package postgres

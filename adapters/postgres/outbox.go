@@ -70,7 +70,8 @@ func (s *Store) markMessage(ctx context.Context, p adapters.MarkParams) error {
 	}
 	var marked, exists bool
 	err := s.write(ctx, func(q querier) error {
-		return q.QueryRow(ctx, s.sql.markMessage, p.ID, p.Owner, string(p.Status), p.Error, ts(p.At), ts(p.RetryAt)).Scan(&marked, &exists)
+		return q.QueryRow(ctx, s.sql.markMessage, p.ID, p.Owner, string(p.Status), p.Error, ts(p.At), ts(p.RetryAt),
+			p.ProviderID, p.Via, p.Address, releaseArg(p.Release)).Scan(&marked, &exists)
 	})
 	switch {
 	case err != nil:

@@ -120,7 +120,8 @@ func scanMessage(row pgx.Row) (adapters.Message, error) {
 	var data []byte
 	var status string
 	err := row.Scan(&m.ID, &m.CaseID, &m.Channel, &m.Recipient, &m.Template, &m.Locale, &data,
-		&m.IdempotencyKey, &status, &m.Attempts, &next, &m.LastError, &m.LeaseOwner, &lease, &created, &sent)
+		&m.IdempotencyKey, &status, &m.Attempts, &next, &m.LastError, &m.LeaseOwner, &lease, &created, &sent,
+		&m.ProviderID, &m.Via, &m.Address)
 	m.Data, m.Status = rawJSON(data), adapters.MessageStatus(status)
 	m.NextAttemptAt, m.LeaseExpiresAt, m.CreatedAt, m.SentAt = fromTS(next), fromTS(lease), fromTS(created), fromTS(sent)
 	return m, err

@@ -17,6 +17,7 @@ type statements struct {
 	getCase, listEvents                    string
 	getSubmission, listSubmissions         string
 	enqueue, claimMessages, markMessage    string
+	markMessages, recordReceipt            string // see delivery.go
 	getMessage, listMessages               string
 	claimTimers, completeTimer, listTimers string
 	timerExists                            string
@@ -45,7 +46,7 @@ const (
 	attachmentSelect = `id, field, name, type, size, sha256, coalesce(case_id, ''), coalesce(submission_id, ''), owner, owner_issuer, status, reason, blob_key, sealed, public_key, created_at, updated_at`
 )
 
-const msgCols = `id, case_id, channel, recipient, template, locale, data, idempotency_key, status, attempts, next_attempt_at, last_error, lease_owner, lease_expires_at, created_at, sent_at`
+const msgCols = `id, case_id, channel, recipient, template, locale, data, idempotency_key, status, attempts, next_attempt_at, last_error, lease_owner, lease_expires_at, created_at, sent_at, provider_id, via, address`
 
 const timerCols = `case_id, name, due_at, trigger, lease_owner, lease_expires_at`
 
@@ -134,27 +135,34 @@ func newStatements(schema string) *statements {
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::text[])
 			AS m (id, channel, recipient, template, locale, data, key, next_attempt_at, created_at, case_id)`
 
+	// The claim joins the locked rows back by ctid, not id: a TID scan
+	// instead of a primary key probe per row. A locked row keeps its
+	// ctid until the statement ends; a row updated by a commit after
+	// this statement's snapshot is not found by ctid and is simply left
+	// for the next claim.
 	st.claimMessages = `WITH due AS (
-		SELECT id FROM {s}.messages
+		SELECT ctid FROM {s}.messages
 		WHERE status = 'pending' AND ready_at <= $1 AND (lease_owner = '' OR lease_expires_at <= $1)
 		ORDER BY ready_at, seq
 		LIMIT $2
 		FOR UPDATE SKIP LOCKED
 	), claimed AS (
 		UPDATE {s}.messages m SET lease_owner = $3, lease_expires_at = $4, attempts = m.attempts + 1
-		FROM due WHERE m.id = due.id
+		FROM due WHERE m.ctid = due.ctid
 		RETURNING m.ready_at, m.seq, ` + prefixed("m.", msgCols) + `
 	)
 	SELECT ` + msgCols + ` FROM claimed ORDER BY ready_at, seq`
 	st.markMessage = `WITH marked AS (
 		UPDATE {s}.messages SET
 			status = $3, last_error = $4, lease_owner = '', lease_expires_at = NULL,
-			sent_at = CASE WHEN $3 = 'sent' THEN $5::timestamptz ELSE sent_at END,
-			next_attempt_at = CASE WHEN $3 = 'pending' THEN $6::timestamptz ELSE next_attempt_at END
+			sent_at = CASE WHEN $3 IN ('sent', 'delivered') THEN $5::timestamptz ELSE sent_at END,
+			next_attempt_at = CASE WHEN $3 = 'pending' THEN $6::timestamptz ELSE next_attempt_at END,
+			provider_id = $7, via = $8, address = $9, attempts = greatest(attempts - $10::integer, 0)
 		WHERE id = $1 AND lease_owner = $2 AND status = 'pending'
 		RETURNING 1
 	)
 	SELECT EXISTS (SELECT FROM marked), EXISTS (SELECT FROM {s}.messages WHERE id = $1)`
+	st.markMessages, st.recordReceipt = markMessagesSQL, recordReceiptSQL
 	st.getMessage = `SELECT ` + msgCols + ` FROM {s}.messages WHERE id = $1`
 	st.listMessages = `SELECT ` + msgCols + ` FROM {s}.messages WHERE case_id = $1 AND case_id <> '' ORDER BY created_at, id`
 
@@ -218,6 +226,7 @@ func newStatements(schema string) *statements {
 		&st.createCase, &st.claimRequest, &st.readRequest, &st.saveResult, &st.deleteExpiredRequests,
 		&st.getCase, &st.listEvents, &st.getSubmission, &st.listSubmissions,
 		&st.enqueue, &st.claimMessages, &st.markMessage, &st.getMessage, &st.listMessages,
+		&st.markMessages, &st.recordReceipt,
 		&st.claimTimers, &st.completeTimer, &st.listTimers, &st.timerExists,
 		&st.saveDraft, &st.getDraft, &st.listDrafts, &st.deleteDraft, &st.deleteExpiredDrafts,
 		&st.listCasesFrom, &st.countCasesFrom, &st.stats,

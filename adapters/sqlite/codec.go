@@ -158,12 +158,12 @@ func (n nullString) Scan(v any) error {
 	return nil
 }
 
-const messageCols = `id, case_id, channel, recipient, template, locale, data, idempotency_key, status, attempts, next_attempt_at, last_error, lease_owner, lease_expires_at, created_at, sent_at`
+const messageCols = `id, case_id, channel, recipient, template, locale, data, idempotency_key, status, attempts, next_attempt_at, last_error, lease_owner, lease_expires_at, created_at, sent_at, provider_id, via, address`
 
 func messageDest(m *adapters.Message) []any {
 	return []any{&m.ID, &m.CaseID, &m.Channel, &m.Recipient, &m.Template, &m.Locale, nullJSON{&m.Data}, &m.IdempotencyKey,
 		(*string)(&m.Status), &m.Attempts, nullTime{&m.NextAttemptAt}, &m.LastError, &m.LeaseOwner, nullTime{&m.LeaseExpiresAt},
-		nullTime{&m.CreatedAt}, nullTime{&m.SentAt}}
+		nullTime{&m.CreatedAt}, nullTime{&m.SentAt}, &m.ProviderID, &m.Via, &m.Address}
 }
 
 const timerCols = `case_id, name, due_at, trigger_name, lease_owner, lease_expires_at`

@@ -24,7 +24,8 @@ const (
 		RETURNING ` + messageCols + `, ` + dueKey + `, seq`
 	markMessage = `UPDATE messages SET status = ?, last_error = ?, lease_owner = '', lease_expires_at = NULL,
 		sent_at = CASE WHEN ? THEN ? ELSE sent_at END,
-		next_attempt_at = CASE WHEN ? THEN ? ELSE next_attempt_at END
+		next_attempt_at = CASE WHEN ? THEN ? ELSE next_attempt_at END,
+		provider_id = ?, via = ?, address = ?, attempts = max(attempts - ?, 0)
 		WHERE id = ? AND lease_owner = ? AND status = 'pending'`
 	claimTimers = `UPDATE timers SET lease_owner = ?, lease_expires_at = ?
 		WHERE rowid IN (
@@ -86,15 +87,7 @@ func (s *Store) MarkMessage(ctx context.Context, p adapters.MarkParams) error {
 	if err := p.Validate(); err != nil {
 		return fmt.Errorf("sqlite: mark message %q: %w", p.ID, err)
 	}
-	sent, retry := p.Status == adapters.MessageSent, p.Status == adapters.MessagePending
-	err := s.write(ctx, func(w *writer) error {
-		n, err := w.execN(ctx, markMessage, string(p.Status), p.Error, sent, timeArg(p.At), retry, timeArg(p.RetryAt), p.ID, p.Owner)
-		if err != nil || n == 1 {
-			return err
-		}
-		return missingOr(ctx, w, `SELECT 1 FROM messages WHERE id = ?`, []any{p.ID},
-			fmt.Errorf("%w: message is not leased by %q", adapters.ErrConflict, p.Owner))
-	})
+	err := s.write(ctx, func(w *writer) error { return markOne(ctx, w, p) })
 	if err != nil {
 		return fmt.Errorf("sqlite: mark message %q: %w", p.ID, err)
 	}
