@@ -97,7 +97,7 @@ func New() *Store {
 
 		attachments: map[string]*adapters.Attachment{},
 
-		people: newPeople(),
+		people:   newPeople(),
 		receipts: receiptIndex{},
 	}
 }
