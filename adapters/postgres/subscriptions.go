@@ -15,7 +15,7 @@ import (
 // qualified with the store's schema.
 type subscriptionStatements struct {
 	subscribe, unsubscribe, listSubscriptions, listSubscribers, countSubscribers string
-	postUpdate, getUpdate, listUpdates, listUpdatesAfter                        string
+	postUpdate, getUpdate, listUpdates, listUpdatesAfter                         string
 	// enqueueExpanding is statements.enqueue that also expands the
 	// addressed messages of its parameters $11..$20.
 	enqueueExpanding string
