@@ -17,7 +17,9 @@ const (
 )
 
 // CaseStore keeps cases and their audit trails. It is safe for concurrent
-// use; every method is one transaction.
+// use; every method is one transaction. CreateCase and ApplyTransition
+// expand messages addressed to subscribers (see SubscribersOf) in that
+// transaction; an expanded id or key already in use is ErrDuplicate.
 type CaseStore interface {
 	// CreateCase writes a new case (Version 1), its first events, its
 	// submission (if any), its outbox messages and its timers, all or
@@ -86,7 +88,9 @@ type SubmissionStore interface {
 
 // Outbox keeps messages waiting for delivery. Delivery is at least once:
 // a message whose lease expires before it is marked becomes claimable
-// again.
+// again. EnqueueMessages expands messages addressed to subscribers (see
+// SubscribersOf) in its transaction; an expanded id or key already in use
+// is ErrDuplicate.
 type Outbox interface {
 	// EnqueueMessages writes messages not tied to a transition, all or
 	// nothing. A message id or idempotency key already in use returns
@@ -159,6 +163,8 @@ type Store interface {
 	DraftStore
 	AttachmentStore
 	PeopleStore
+	SubscriptionStore
+	UpdateStore
 	// Close releases what the store owns. Later calls return ErrClosed.
 	// Close never closes a database handle the caller passed in.
 	Close() error

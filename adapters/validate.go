@@ -229,6 +229,7 @@ func validateMessages(caseID string, msgs []Message) error {
 		if len(m.Data) > 0 && !json.Valid(m.Data) {
 			errs = append(errs, invalid("message %d data is not valid JSON", i))
 		}
+		errs = appendErr(errs, validateAddressed(i, caseID, m))
 	}
 	return errors.Join(errs...)
 }

@@ -71,6 +71,7 @@ func RunStoreTests(t *testing.T, open Opener, f Features) {
 		{"Drafts", draftClauses},
 		{"Attachments", attachmentClauses},
 		{"People", peopleClauses},
+		{"Subscriptions", subscriptionClauses},
 		{"Lifecycle", lifecycleClauses},
 		{"Races", raceClauses},
 	}

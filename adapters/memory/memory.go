@@ -48,7 +48,9 @@ type Store struct {
 
 	attachments map[string]*adapters.Attachment // see attachments.go
 
-	receipts receiptIndex // see delivery.go
+	receipts      receiptIndex      // see delivery.go
+	subscriptions subscriptionState // see subscriptions.go
+	updates       updateState
 
 	sessions map[string]adapters.SessionRecord // see sessions.go
 	flows    map[string]time.Time
@@ -97,8 +99,10 @@ func New() *Store {
 
 		attachments: map[string]*adapters.Attachment{},
 
-		people:   newPeople(),
-		receipts: receiptIndex{},
+		people:        newPeople(),
+		receipts:      receiptIndex{},
+		subscriptions: newSubscriptionState(),
+		updates:       newUpdateState(),
 	}
 }
 
@@ -194,7 +198,11 @@ func (s *Store) createCase(ctx context.Context, p adapters.CreateCaseParams) (ad
 			return adapters.Case{}, fmt.Errorf("%w: submission %q already exists", adapters.ErrDuplicate, p.Submission.ID)
 		}
 	}
-	if err := s.checkMessages(p.Messages); err != nil {
+	msgs, err := s.expand(p.Case.ID, p.Messages)
+	if err != nil {
+		return adapters.Case{}, err
+	}
+	if err := s.checkMessages(msgs); err != nil {
 		return adapters.Case{}, err
 	}
 	if p.Submission.ID != "" {
@@ -218,7 +226,7 @@ func (s *Store) createCase(ctx context.Context, p adapters.CreateCaseParams) (ad
 		s.linkFiles(sub.Files, c.ID, sub.ID, c.CreatedAt)
 	}
 	e.appendEvents(p.Events)
-	s.addMessages(c.ID, p.Messages)
+	s.addMessages(c.ID, msgs)
 	e.setTimers(p.Timers)
 	if p.RequestKey != "" {
 		s.requests[p.RequestKey] = request{caseID: c.ID, fingerprint: fp, at: c.CreatedAt, created: true}
@@ -264,7 +272,11 @@ func (s *Store) applyTransition(ctx context.Context, p adapters.TransitionParams
 	if c.Version != p.ExpectedVersion {
 		return adapters.TransitionResult{}, fmt.Errorf("%w: expected version %d, stored version %d", adapters.ErrConflict, p.ExpectedVersion, c.Version)
 	}
-	if err := s.checkMessages(p.Messages); err != nil {
+	msgs, err := s.expand(p.CaseID, p.Messages)
+	if err != nil {
+		return adapters.TransitionResult{}, err
+	}
+	if err := s.checkMessages(msgs); err != nil {
 		return adapters.TransitionResult{}, err
 	}
 
@@ -292,7 +304,7 @@ func (s *Store) applyTransition(ctx context.Context, p adapters.TransitionParams
 		}
 	}
 	evs := e.appendEvents(p.Events)
-	s.addMessages(c.ID, p.Messages)
+	s.addMessages(c.ID, msgs)
 	e.setTimers(p.SetTimers)
 	for _, name := range p.CancelTimers {
 		delete(e.timers, name)
@@ -582,10 +594,14 @@ func (s *Store) EnqueueMessages(ctx context.Context, msgs []adapters.Message) er
 		return fmt.Errorf("memory: enqueue %d messages: %w", len(msgs), err)
 	}
 	defer s.mu.Unlock()
-	if err := s.checkMessages(msgs); err != nil {
+	expanded, err := s.expand("", msgs)
+	if err == nil {
+		err = s.checkMessages(expanded)
+	}
+	if err != nil {
 		return fmt.Errorf("memory: enqueue %d messages: %w", len(msgs), err)
 	}
-	s.addMessages("", msgs)
+	s.addMessages("", expanded)
 	return nil
 }
 

@@ -63,6 +63,14 @@ func BenchmarkApplyTransitionParallel(b *testing.B) {
 	})
 }
 
+// BenchmarkExpandSubscribers posts one update to BenchSubscribers
+// followers per iteration (sqlite and memory run the same benchmark).
+func BenchmarkExpandSubscribers(b *testing.B) {
+	b.Run("postgres", func(b *testing.B) {
+		adaptertest.BenchExpandSubscribers(b, openTestStore(b))
+	})
+}
+
 // rawSchema is a fresh schema with the store's tables, for the raw
 // baselines; the schema name comes back quoted for SQL text.
 func rawSchema(b *testing.B) (*pgxpool.Pool, string) {

@@ -46,15 +46,21 @@ func (s *Store) createCase(ctx context.Context, p adapters.CreateCaseParams) (ad
 		ts(c.Due), jsonArg(c.Data), ts(c.CreatedAt), ts(updated), ts(c.ClosedAt),
 		sub.ID, sub.FormID, sub.FormVersion, sub.FormHash, jsonArg(sub.Data), sub.Submitter, sub.Channel, ts(sub.SubmittedAt))
 	args = append(args, eventArgs(p.Events)...)
-	args = append(args, messageArgs(p.Messages)...)
+	direct, addressed := splitAddressed(c.ID, p.Messages)
+	args = append(args, messageArgs(direct)...)
 	args = append(args, timerArgs(p.Timers)...)
 	args = append(args, c.SubmitterIssuer, sub.SubmitterIssuer, files)
+	createSQL := s.sql.createCase
+	if len(addressed) > 0 {
+		createSQL = s.sql.subscriptions.createCaseExpanding
+		args = append(args, messageArgs(addressed)...)
+	}
 
 	var out adapters.Case
 	linking := sub.ID != "" && len(sub.Files) > 0
 	create := func(q querier) error {
 		var err error
-		if out, err = scanCase(q.QueryRow(ctx, s.sql.createCase, args...)); err != nil || !linking {
+		if out, err = scanCase(q.QueryRow(ctx, createSQL, args...)); err != nil || !linking {
 			return err
 		}
 		return s.linkFiles(ctx, q, sub.Files, c.ID, sub.ID, c.CreatedAt)
@@ -65,7 +71,7 @@ func (s *Store) createCase(ctx context.Context, p adapters.CreateCaseParams) (ad
 	if p.RequestKey == "" {
 		err := s.write(ctx, func(q querier) error {
 			var err error
-			out, err = scanCase(q.QueryRow(ctx, s.sql.createCase, args...))
+			out, err = scanCase(q.QueryRow(ctx, createSQL, args...))
 			return err
 		})
 		return out, err
@@ -183,16 +189,17 @@ func transitionArgs(p adapters.TransitionParams) []any {
 	args := make([]any, 0, 32)
 	args = append(args, p.CaseID, p.ExpectedVersion, p.State, ts(p.At), u.Team, u.Assignee,
 		u.Due != nil, ts(due), u.Data != nil, jsonArg(u.Data), u.Closed)
+	direct, addressed := splitAddressed(p.CaseID, p.Messages)
 	if transitionVariant(&p)&oneRow != 0 {
 		e := p.Events[0]
 		args = append(args, e.Kind, e.FromState, e.ToState, e.Trigger, e.Actor, ts(e.At), e.Comment, jsonArg(e.Payload))
-		for _, m := range p.Messages {
+		for _, m := range direct {
 			args = append(args, m.ID, m.Channel, m.Recipient, m.Template, m.Locale, jsonArg(m.Data), m.IdempotencyKey, ts(m.NextAttemptAt), ts(m.CreatedAt))
 		}
 	} else {
 		args = append(args, eventArgs(p.Events)...)
-		if len(p.Messages) > 0 {
-			args = append(args, messageArgs(p.Messages)...)
+		if len(direct) > 0 {
+			args = append(args, messageArgs(direct)...)
 		}
 	}
 	if len(p.SetTimers) > 0 {
@@ -200,6 +207,9 @@ func transitionArgs(p adapters.TransitionParams) []any {
 	}
 	if len(p.CancelTimers) > 0 {
 		args = append(args, p.CancelTimers)
+	}
+	if len(addressed) > 0 {
+		args = append(args, messageArgs(addressed)...)
 	}
 	return args
 }

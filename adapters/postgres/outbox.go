@@ -23,13 +23,9 @@ func (s *Store) enqueueMessages(ctx context.Context, msgs []adapters.Message) er
 	if err := s.enter(ctx); err != nil {
 		return err
 	}
-	caseIDs := make([]string, len(msgs))
-	for i, m := range msgs {
-		caseIDs[i] = m.CaseID
-	}
-	args := append(messageArgs(msgs), caseIDs)
+	sql, args := s.enqueueStatement(msgs)
 	return s.write(ctx, func(q querier) error {
-		_, err := q.Exec(ctx, s.sql.enqueue, args...)
+		_, err := q.Exec(ctx, sql, args...)
 		return err
 	})
 }

@@ -11,7 +11,7 @@ import (
 // so that pgx prepares and caches each text per connection.
 type statements struct {
 	createCase                             string
-	applyTransition                        [16]string
+	applyTransition                        [32]string
 	claimRequest, readRequest, saveResult  string
 	deleteExpiredRequests                  string
 	getCase, listEvents                    string
@@ -29,7 +29,8 @@ type statements struct {
 	updateAttachment, deleteAttachment, listAttachments            string
 	listAttachmentsByStatus, listOrphanAttachments                 string
 
-	people *peopleStatements // see people.go
+	people        *peopleStatements      // see people.go
+	subscriptions subscriptionStatements // see subscriptions.go
 }
 
 const caseCols = `id, type, definition_version, state, version, submitter, team, assignee, channel, due, data, created_at, updated_at, closed_at, submitter_issuer`
@@ -115,7 +116,7 @@ func newStatements(schema string) *statements {
 	SELECT ` + caseCols + ` FROM c`
 
 	for i := range st.applyTransition {
-		st.applyTransition[i] = transitionSQL(i&hasMessages != 0, i&hasSetTimers != 0, i&hasCancelTimers != 0, i&oneRow != 0)
+		st.applyTransition[i] = transitionSQL(i&hasMessages != 0, i&hasSetTimers != 0, i&hasCancelTimers != 0, i&oneRow != 0, i&hasAddressed != 0)
 	}
 
 	st.claimRequest = `INSERT INTO {s}.requests (key, case_id, fingerprint, used_at) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING`
@@ -214,15 +215,16 @@ func newStatements(schema string) *statements {
 	st.listCasesFrom = `SELECT ` + caseCols + ` FROM {s}.cases`
 	st.countCasesFrom = `SELECT state, count(*) FROM {s}.cases`
 	st.stats = statsSQL
+	st.subscriptions = newSubscriptionStatements(&st)
 
 	st.people = newPeopleStatements(schema)
 
 	q := quoteIdent(schema)
+	for i := range st.applyTransition {
+		st.applyTransition[i] = strings.ReplaceAll(st.applyTransition[i], "{s}", q)
+	}
+	st.subscriptions.qualify(q)
 	for _, p := range []*string{
-		&st.applyTransition[0], &st.applyTransition[1], &st.applyTransition[2], &st.applyTransition[3],
-		&st.applyTransition[4], &st.applyTransition[5], &st.applyTransition[6], &st.applyTransition[7],
-		&st.applyTransition[8], &st.applyTransition[9], &st.applyTransition[10], &st.applyTransition[11],
-		&st.applyTransition[12], &st.applyTransition[13], &st.applyTransition[14], &st.applyTransition[15],
 		&st.createCase, &st.claimRequest, &st.readRequest, &st.saveResult, &st.deleteExpiredRequests,
 		&st.getCase, &st.listEvents, &st.getSubmission, &st.listSubmissions,
 		&st.enqueue, &st.claimMessages, &st.markMessage, &st.getMessage, &st.listMessages,
@@ -253,13 +255,22 @@ const (
 	// parameters rather than arrays, which the server unpacks more
 	// slowly than it runs the rest of the statement.
 	oneRow
+	// hasAddressed: messages addressed to subscribers, expanded by the
+	// statement (see expandMessages); hasMessages and oneRow count only
+	// the other messages.
+	hasAddressed
 )
 
 // transitionVariant is the index into statements.applyTransition.
 func transitionVariant(p *adapters.TransitionParams) int {
 	v := 0
-	if len(p.Messages) > 0 {
+	addressed := countAddressed(p.Messages)
+	direct := len(p.Messages) - addressed
+	if direct > 0 {
 		v |= hasMessages
+	}
+	if addressed > 0 {
+		v |= hasAddressed
 	}
 	if len(p.SetTimers) > 0 {
 		v |= hasSetTimers
@@ -267,7 +278,7 @@ func transitionVariant(p *adapters.TransitionParams) int {
 	if len(p.CancelTimers) > 0 {
 		v |= hasCancelTimers
 	}
-	if len(p.Events) == 1 && len(p.Messages) <= 1 {
+	if len(p.Events) == 1 && direct <= 1 {
 		v |= oneRow
 	}
 	return v
@@ -278,8 +289,9 @@ func transitionVariant(p *adapters.TransitionParams) int {
 // returns the stored row when the version did not match, so no row at all
 // means no such case. Parameters: $1 case id, $2 expected version, $3
 // state, $4 time, $5..$11 the case update, $12..$19 the events, then the
-// messages, set timers and cancelled timers that are present, in order.
-func transitionSQL(msgs, set, cancel, one bool) string {
+// messages, set timers, cancelled timers and addressed messages that are
+// present, in order.
+func transitionSQL(msgs, set, cancel, one, addressed bool) string {
 	events, messages := insertEvents("c.id", "last.seq", "c, last,", 12), insertMessages("c.id", "c,", 20)
 	count := "cardinality($12::text[])"
 	if one {
@@ -330,6 +342,18 @@ func transitionSQL(msgs, set, cancel, one bool) string {
 		fmt.Fprintf(&b, `, ct AS (
 		DELETE FROM {s}.timers WHERE case_id IN (SELECT id FROM c) AND name = ANY ($%d::text[])
 	)`, cancelParam)
+	}
+	if addressed {
+		next := p
+		if set {
+			next += 3
+		}
+		if cancel {
+			next++
+		}
+		b.WriteString(`, xm AS (
+		` + expandMessages("c.id", "c,", next, false) + `
+	)`)
 	}
 	b.WriteString(`
 	SELECT true, ` + caseCols + `, (SELECT seq FROM last) FROM c

@@ -31,6 +31,14 @@ func BenchmarkApplyTransitionParallel(b *testing.B) {
 	})
 }
 
+// BenchmarkExpandSubscribers posts one update to BenchSubscribers
+// followers per iteration.
+func BenchmarkExpandSubscribers(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) {
+		adaptertest.BenchExpandSubscribers(b, openTemp(b))
+	})
+}
+
 func benchRaw(b *testing.B) {
 	ctx := context.Background()
 	path := filepath.Join(b.TempDir(), "raw.db")

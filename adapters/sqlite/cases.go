@@ -134,6 +134,12 @@ func insertMessages(ctx context.Context, w *writer, caseID string, msgs []adapte
 		if m.CaseID == "" {
 			m.CaseID = caseID
 		}
+		if t, ok := m.SubscriberTopic(); ok {
+			if err := expandMessage(ctx, w, t, m); err != nil {
+				return err
+			}
+			continue
+		}
 		if _, err := w.exec(ctx, insertMsg, m.ID, m.CaseID, m.Channel, m.Recipient, m.Template, m.Locale,
 			jsonArg(m.Data), m.IdempotencyKey, timeArg(m.NextAttemptAt), timeArg(m.CreatedAt)); err != nil {
 			return err
