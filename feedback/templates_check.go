@@ -198,7 +198,12 @@ func indexFold(s, sub string) int {
 func nearest(s string, names []string) string {
 	best, bestD := "", -1
 	for _, n := range names {
-		d := editDistance(strings.ToLower(s), strings.ToLower(n))
+		ls, ln := strings.ToLower(s), strings.ToLower(n)
+		d := editDistance(ls, ln)
+		if i := strings.LastIndexByte(ln, '.'); i >= 0 {
+			// ".city" is near "site.city"
+			d = min(d, 1+editDistance(ls, ln[i+1:]))
+		}
 		if bestD < 0 || d < bestD {
 			best, bestD = n, d
 		}
