@@ -12,6 +12,7 @@ import (
 	"strings"
 	texttemplate "text/template"
 	"text/template/parse"
+	"unicode/utf8"
 
 	"github.com/civickit/civickit/adapters"
 )
@@ -239,8 +240,8 @@ func (t *Templates) data(m adapters.Message, set *templateSet, redact bool) (map
 	if len(m.Data) > t.maxData {
 		return nil, fmt.Errorf("feedback: render message %s: data of %d bytes is larger than the limit of %d: %w", m.ID, len(m.Data), t.maxData, adapters.ErrInvalidArgument)
 	}
-	var data map[string]any
-	if len(bytes.TrimSpace(m.Data)) > 0 {
+	data, ok := decodeFlat(m.Data)
+	if !ok && len(bytes.TrimSpace(m.Data)) > 0 {
 		dec := json.NewDecoder(bytes.NewReader(m.Data))
 		dec.UseNumber()
 		err := dec.Decode(&data)
@@ -352,4 +353,80 @@ func fill(data map[string]any, f []string) {
 		}
 		m = next
 	}
+}
+
+// decodeFlat decodes the most common data, a flat object of plain
+// strings such as workflow.MessageFields write, without reflection. It
+// declines (ok false) anything else: other values, escapes, control
+// characters, invalid UTF-8, which encoding/json then decodes. Where it
+// succeeds its result is the same as encoding/json's (a fuzz test
+// compares them).
+func decodeFlat(b []byte) (m map[string]any, ok bool) {
+	i := skipSpace(b, 0)
+	if i == len(b) || b[i] != '{' {
+		return nil, false
+	}
+	i = skipSpace(b, i+1)
+	m = make(map[string]any, 8)
+	if i < len(b) && b[i] == '}' {
+		return m, skipSpace(b, i+1) == len(b)
+	}
+	for {
+		k, j, ok := plainString(b, i)
+		if !ok {
+			return nil, false
+		}
+		i = skipSpace(b, j)
+		if i == len(b) || b[i] != ':' {
+			return nil, false
+		}
+		v, j, ok := plainString(b, skipSpace(b, i+1))
+		if !ok {
+			return nil, false
+		}
+		m[k] = v
+		i = skipSpace(b, j)
+		if i == len(b) {
+			return nil, false
+		}
+		switch b[i] {
+		case ',':
+			i = skipSpace(b, i+1)
+		case '}':
+			return m, skipSpace(b, i+1) == len(b)
+		default:
+			return nil, false
+		}
+	}
+}
+
+// plainString reads a JSON string at b[i] that needs no unescaping and
+// returns it and the index after it.
+func plainString(b []byte, i int) (string, int, bool) {
+	if i >= len(b) || b[i] != '"' {
+		return "", 0, false
+	}
+	ascii := true
+	for j := i + 1; j < len(b); j++ {
+		switch c := b[j]; {
+		case c == '"':
+			s := b[i+1 : j]
+			if !ascii && !utf8.Valid(s) {
+				return "", 0, false
+			}
+			return string(s), j + 1, true
+		case c == '\\' || c < 0x20:
+			return "", 0, false
+		case c >= 0x80:
+			ascii = false
+		}
+	}
+	return "", 0, false
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
 }
