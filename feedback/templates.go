@@ -47,9 +47,9 @@ type PIISource interface {
 	PIIPaths() []string
 }
 
-// TemplatesConfig configures LoadTemplates. The zero value (or nil) loads
-// the shipped templates (DefaultTemplates) with their declared fields,
-// in English by default, redacting nothing.
+// TemplatesConfig configures LoadTemplates. The zero value (or nil)
+// declares only the shipped templates' fields, takes English as the
+// default locale and redacts nothing.
 type TemplatesConfig struct {
 	// Fields maps a template name to the fields its messages' data
 	// supplies: top-level keys ("title"), or dotted paths ("site.city")
@@ -221,6 +221,10 @@ type versions struct {
 // callers passing arbitrary locales cannot grow it.
 const maxChosen = 64
 
+// maxLocaleLen bounds the asked locales remembered: longer tags are rare
+// and are matched each time.
+const maxLocaleLen = 35
+
 // version is a template for one channel in one locale.
 type version struct {
 	locale  string
@@ -320,7 +324,7 @@ func (vs *versions) pick(locale string) *version {
 			v = vs.byLocale[vs.tags[i].String()]
 		}
 	}
-	if vs.nchosen.Add(1) <= maxChosen {
+	if len(locale) <= maxLocaleLen && vs.nchosen.Add(1) <= maxChosen {
 		vs.chosen.Store(locale, v)
 	}
 	return v

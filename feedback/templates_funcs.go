@@ -2,6 +2,7 @@ package feedback
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -30,7 +31,8 @@ func (l *loader) funcs(locale string) map[string]any {
 			if t, err := time.ParseInLocation(time.DateOnly, s, loc); err == nil {
 				return format(t, locale, false), nil
 			}
-			return "", fmt.Errorf("%q is not an RFC 3339 time or a YYYY-MM-DD date", s)
+			// the value stays out of the error, which may be logged
+			return "", errors.New("a value that is not an RFC 3339 time or a YYYY-MM-DD date")
 		}
 	}
 	return map[string]any{

@@ -89,6 +89,9 @@ func TestLoadTemplatesRejects(t *testing.T) {
 		{"define",
 			map[string]string{"notice/sms.en.txt": `{{define "x"}}a{{end}}{{.state}}`}, nil,
 			"notice/sms.en.txt", []string{"define and block are not allowed"}},
+		{"block",
+			map[string]string{"notice/sms.en.txt": `{{block "x" .state}}a{{end}}`}, nil,
+			"notice/sms.en.txt", []string{"define and block are not allowed"}},
 		{"template call",
 			map[string]string{"notice/sms.en.txt": `{{template "x"}}`}, nil,
 			"notice/sms.en.txt", []string{"template is not allowed"}},
@@ -423,7 +426,7 @@ func TestRenderData(t *testing.T) {
 		{"two values", "sms", `{} {}`, "more than one JSON value", adapters.ErrInvalidArgument},
 		{"data too large", "sms", `{"state":"` + strings.Repeat("x", 200) + `"}`, "larger than the limit of 200", adapters.ErrInvalidArgument},
 		{"nested field of a string", "sms", `{"site":"Springfield"}`, "notice/sms.en text", adapters.ErrInvalidArgument},
-		{"not a date", "sms", `{"due":"soon"}`, `"soon" is not an RFC 3339 time`, adapters.ErrInvalidArgument},
+		{"not a date, without the value", "sms", `{"due":"soon"}`, `value that is not an RFC 3339 time`, adapters.ErrInvalidArgument},
 		{"output too large", "email", `{"type":"` + strings.Repeat("x", 20) + `"}`, "longer than the limit", adapters.ErrInvalidArgument},
 	}
 	for _, tt := range tests {
@@ -433,6 +436,7 @@ func TestRenderData(t *testing.T) {
 			if tt.err != nil {
 				require.ErrorIs(t, err, tt.err)
 				assert.Contains(t, err.Error(), tt.want)
+				assert.NotContains(t, err.Error(), "soon", "no data value in the error")
 				return
 			}
 			require.NoError(t, err)
