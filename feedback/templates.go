@@ -189,17 +189,15 @@ func (e *TemplateError) Unwrap() error { return adapters.ErrInvalidArgument }
 // Templates is a checked set of notification templates; it implements
 // Renderer. It is immutable and safe for concurrent use.
 type Templates struct {
-	byName        map[string]*templateSet
-	defaultLocale string
-	maxData       int
-	maxOut        int
+	byName  map[string]*templateSet
+	maxData int
+	maxOut  int
 }
 
 var _ Renderer = (*Templates)(nil)
 
 // templateSet is one template: its versions by channel.
 type templateSet struct {
-	name     string
 	fields   [][]string // declared field paths, split
 	redact   [][]string // PII paths that reach the declared fields
 	channels map[string]*versions
@@ -467,7 +465,7 @@ func LoadTemplates(fsys fs.FS, cfg *TemplatesConfig) (*Templates, error) {
 	if err := l.read(fsys); err != nil {
 		return nil, err
 	}
-	t := &Templates{byName: map[string]*templateSet{}, defaultLocale: c.DefaultLocale, maxData: c.MaxDataBytes, maxOut: c.MaxRenderedBytes}
+	t := &Templates{byName: map[string]*templateSet{}, maxData: c.MaxDataBytes, maxOut: c.MaxRenderedBytes}
 	for _, key := range slices.Sorted(maps.Keys(l.files)) {
 		l.build(t, l.files[key])
 	}
@@ -644,7 +642,7 @@ func (l *loader) build(t *Templates, s *sources) {
 	}
 	set := t.byName[s.template]
 	if set == nil {
-		set = &templateSet{name: s.template, channels: map[string]*versions{}}
+		set = &templateSet{channels: map[string]*versions{}}
 		for _, f := range fields {
 			set.fields = append(set.fields, strings.Split(f, "."))
 		}
