@@ -426,6 +426,9 @@ func LoadTemplates(fsys fs.FS, cfg *TemplatesConfig) (*Templates, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if fsys == nil {
+		return nil, fmt.Errorf("feedback: templates: nil file system: %w", adapters.ErrInvalidArgument)
+	}
 	l := &loader{files: map[string]*sources{}, fields: map[string][]string{}}
 	if cfg != nil {
 		l.cfg = *cfg

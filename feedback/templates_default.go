@@ -74,8 +74,16 @@ func DefaultTemplates() fs.FS {
 // Overlay(DefaultTemplates(), city) keeps every shipped file the city
 // does not replace: a city that writes survey/email.en.txt replaces that
 // one file and keeps the shipped Spanish and sms versions. To replace a
-// whole template, replace each of its files.
-func Overlay(layers ...fs.FS) fs.FS { return overlay(slices.Clone(layers)) }
+// whole template, replace each of its files. Nil layers are skipped.
+func Overlay(layers ...fs.FS) fs.FS {
+	var o overlay
+	for _, l := range layers {
+		if l != nil {
+			o = append(o, l)
+		}
+	}
+	return o
+}
 
 type overlay []fs.FS
 

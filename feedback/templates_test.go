@@ -611,6 +611,11 @@ func TestOverlay(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "Your deck permit is approved.", r.Text)
 
+	_, err = feedback.LoadTemplates(nil, nil)
+	require.ErrorIs(t, err, adapters.ErrInvalidArgument)
+	_, err = feedback.LoadTemplates(feedback.Overlay(nil, feedback.DefaultTemplates(), nil), nil)
+	require.NoError(t, err, "nil layers are skipped")
+
 	_, err = fsys.Open("../x")
 	assert.ErrorIs(t, err, fs.ErrInvalid)
 	_, err = fsys.Open("nothing/here.txt")
