@@ -17,16 +17,6 @@ import (
 	"github.com/civickit/civickit/adapters"
 )
 
-// The templates of the messages Preferences writes when an address opts
-// out or in again. Their data is OptChangeData.
-const (
-	// TemplateOptOutConfirmation confirms an opt-out: the one message an
-	// address gets after it, naming how to opt in again.
-	TemplateOptOutConfirmation = "optout-confirmation"
-	// TemplateOptInConfirmation confirms an opt-in.
-	TemplateOptInConfirmation = "optin-confirmation"
-)
-
 // How a change was asked for: OptOutChange.Via and Consent.Via values.
 const (
 	// ViaKeyword is a keyword text: STOP, START.
@@ -122,7 +112,7 @@ type OptRequest struct {
 }
 
 // OptOut records that the address wants no more messages on the channel,
-// with a confirmation message (TemplateOptOutConfirmation) unless the
+// with a confirmation message (OptOutTemplate) unless the
 // channel skips confirmations. It reports whether the state changed: a
 // second opt-out changes nothing and writes no second confirmation.
 // Invalid requests return an error wrapping adapters.ErrInvalidArgument.
@@ -131,7 +121,7 @@ func (p *Preferences) OptOut(ctx context.Context, r OptRequest) (bool, error) {
 }
 
 // OptIn records that the address wants messages again, clearing its
-// opt-out, with a confirmation (TemplateOptInConfirmation) unless the
+// opt-out, with a confirmation (OptInTemplate) unless the
 // channel skips confirmations. An address not opted out is not changed.
 func (p *Preferences) OptIn(ctx context.Context, r OptRequest) (bool, error) {
 	return p.set(ctx, r, false)
@@ -174,9 +164,9 @@ func (p *Preferences) set(ctx context.Context, r OptRequest, out bool) (bool, er
 // are derived from the channel, address, kind and time, so a retried
 // request makes the same message; the address itself stays out of them.
 func confirmation(c adapters.OptOutChange, locale string) adapters.Message {
-	template := TemplateOptInConfirmation
+	template := OptInTemplate
 	if c.Out {
-		template = TemplateOptOutConfirmation
+		template = OptOutTemplate
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d", template, c.Channel, c.Address, adapters.StoredTime(c.At).UnixMicro())

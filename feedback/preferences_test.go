@@ -60,10 +60,10 @@ func TestHandleWords(t *testing.T) {
 		template    string
 		startOptOut bool
 	}{
-		{name: "stop keyword", text: "STOP", want: feedback.OptOut, changed: true, out: true, via: feedback.ViaKeyword, template: feedback.TemplateOptOutConfirmation},
-		{name: "free text", text: "please stop texting me", want: feedback.OptOut, changed: true, out: true, via: feedback.ViaReply, template: feedback.TemplateOptOutConfirmation},
+		{name: "stop keyword", text: "STOP", want: feedback.OptOut, changed: true, out: true, via: feedback.ViaKeyword, template: feedback.OptOutTemplate},
+		{name: "free text", text: "please stop texting me", want: feedback.OptOut, changed: true, out: true, via: feedback.ViaReply, template: feedback.OptOutTemplate},
 		{name: "repeated stop", text: "stop", want: feedback.OptOut, out: true, startOptOut: true},
-		{name: "start after stop", text: "START", want: feedback.OptIn, changed: true, via: feedback.ViaKeyword, template: feedback.TemplateOptInConfirmation, startOptOut: true},
+		{name: "start after stop", text: "START", want: feedback.OptIn, changed: true, via: feedback.ViaKeyword, template: feedback.OptInTemplate, startOptOut: true},
 		{name: "start when not out", text: "START", want: feedback.OptIn},
 		{name: "help", text: "HELP", want: feedback.OptHelp},
 		{name: "help when out", text: "AYUDA", want: feedback.OptHelp, out: true, startOptOut: true},

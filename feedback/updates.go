@@ -10,23 +10,8 @@ import (
 	"github.com/civickit/civickit/adapters"
 )
 
-// UpdateTemplate is the template name of the message an official update
-// sends to the topic's subscribers when UpdateInput.Template is empty.
-const UpdateTemplate = "official-update"
-
-// UpdateTemplateFields are the fields of the JSON data (Message.Data) of
-// an update's message, which its template may use:
-//
-//   - "topic": the topic the update is about, e.g. "area:ward-3"
-//   - "title": the update's title, plain text
-//   - "body": the update's body, plain text
-//   - "updateId": the update's id, for a link to it
-//
-// A template loader can check that a template's placeholders are among
-// them. Treat the slice as read-only.
-var UpdateTemplateFields = []string{"topic", "title", "body", "updateId"}
-
-// updateData is the message data whose keys UpdateTemplateFields lists.
+// updateData is the message data whose keys OfficialUpdateTemplateFields
+// lists.
 type updateData struct {
 	Topic    adapters.Topic `json:"topic"`
 	Title    string         `json:"title"`
@@ -78,13 +63,13 @@ type UpdateInput struct {
 	// Title (at most adapters.MaxUpdateTitle characters) and Body (at
 	// most adapters.MaxUpdateBody) are plain text.
 	Title, Body string
-	// Template names the message template; empty means UpdateTemplate.
+	// Template names the message template; empty means OfficialUpdateTemplate.
 	Template string
 }
 
 // PostUpdate stores the update and, in the same store call, one message
 // to adapters.SubscribersOf(in.Topic) (template in.Template or
-// UpdateTemplate, data with UpdateTemplateFields), which the store
+// OfficialUpdateTemplate, data with OfficialUpdateTemplateFields), which the store
 // expands into one message per subscriber. The message's id and
 // idempotency key are "update/" and the update's id; its channel and
 // locale are left to the dispatcher, which picks each person's. Invalid
@@ -97,7 +82,7 @@ func (u *Updates) PostUpdate(ctx context.Context, in UpdateInput) (adapters.Upda
 	}
 	template := in.Template
 	if template == "" {
-		template = UpdateTemplate
+		template = OfficialUpdateTemplate
 	}
 	data, err := json.Marshal(updateData{Topic: up.Topic, Title: up.Title, Body: up.Body, UpdateID: up.ID})
 	if err != nil {

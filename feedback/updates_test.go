@@ -52,14 +52,14 @@ func TestPostUpdateReachesEveryFollower(t *testing.T) {
 		require.NoError(t, err, p)
 		assert.Equal(t, p, m.Recipient)
 		assert.Equal(t, "update/u1/"+p, m.IdempotencyKey)
-		assert.Equal(t, feedback.UpdateTemplate, m.Template)
+		assert.Equal(t, feedback.OfficialUpdateTemplate, m.Template)
 		var data map[string]any
 		require.NoError(t, json.Unmarshal(m.Data, &data))
 		keys := make([]string, 0, len(data))
 		for k := range data {
 			keys = append(keys, k)
 		}
-		assert.ElementsMatch(t, feedback.UpdateTemplateFields, keys, "the data holds exactly the documented fields")
+		assert.ElementsMatch(t, feedback.OfficialUpdateTemplateFields, keys, "the data holds exactly the documented fields")
 		assert.Equal(t, map[string]any{"topic": "area:ward-3", "title": "Leaf pickup", "body": "Starts <Monday> & runs two weeks.", "updateId": "u1"}, data)
 	}
 }

@@ -3,6 +3,7 @@ package forms
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/civickit/civickit/keyring"
 )
@@ -45,6 +46,33 @@ func redactObject(parent *Field, m map[string]any) map[string]any {
 		}
 	}
 	return out
+}
+
+// PIIPaths returns the dotted paths of the form's personal data fields
+// (those with x-pii), in form order: "applicant.email", and
+// "members.*.dob" for a field of a repeating group's rows. A field inside
+// a PII object is covered by the object's path and not listed again. It
+// lets other packages redact by these marks without importing forms
+// (feedback.TemplatesConfig.PIIFrom takes a *Form).
+func (f *Form) PIIPaths() []string {
+	var out []string
+	for _, fl := range f.ordered {
+		if fl.PII == "" || coveredBy(out, fl.Path) {
+			continue
+		}
+		out = append(out, fl.Path)
+	}
+	return out
+}
+
+// coveredBy reports whether path is one of paths or lies under one.
+func coveredBy(paths []string, path string) bool {
+	for _, p := range paths {
+		if path == p || strings.HasPrefix(path, p+".") {
+			return true
+		}
+	}
+	return false
 }
 
 // sealedKey marks a sealed value: {"$sealed": "v1.<key>.<data>"}. A

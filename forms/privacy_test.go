@@ -71,3 +71,31 @@ func TestOpenValueSealedByTheEarlierRing(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, map[string]any{"applicant": map[string]any{"firstName": "Ana"}}, opened)
 }
+
+func TestPIIPaths(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		form func(t *testing.T) *Form
+		want []string
+	}{
+		{"permit", func(t *testing.T) *Form { return loadPermit(t) },
+			[]string{"applicant.firstName", "applicant.lastName", "applicant.email", "applicant.phone", "site.street"}},
+		{"household rows", func(t *testing.T) *Form { return loadHousehold(t) },
+			[]string{"applicant", "members.*.name", "members.*.dob"}},
+		{"a PII object covers its fields", func(t *testing.T) *Form {
+			f, err := loadDef(t, `{"x-form": {"id": "p", "version": 1}, "type": "object", "properties": {
+				"contact": {"type": "object", "x-pii": "contact", "properties": {
+					"email": {"type": "string", "x-pii": "contact"}, "phone": {"type": "string"}}},
+				"note": {"type": "string"}}}`)
+			require.NoError(t, err)
+			return f
+		}, []string{"contact"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, tt.want, tt.form(t).PIIPaths())
+		})
+	}
+}

@@ -210,6 +210,14 @@ func (e *Engine) notify(msgs []adapters.Message, c *adapters.Case, ch change, te
 	return msgs
 }
 
+// MessageFields are the keys of the JSON data of every notification the
+// engine writes (a state's notify), for declaring a template's fields:
+// the case type, the state entered, the previous state (absent when the
+// case opens), the trigger, the recipient kind (ToSubmitter, ...) and the
+// due time in RFC 3339 (absent when no service level runs). Pass it as
+// feedback.TemplatesConfig.OtherFields, or per template in Fields.
+var MessageFields = []string{"type", "state", "previousState", "trigger", "recipient", "due"}
+
 // messageData is the JSON a message carries for its template: case type,
 // state, previous state, trigger, recipient kind and due time. Every value
 // is a name the definition's JSON Schema restricts to letters, digits and
