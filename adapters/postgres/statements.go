@@ -27,6 +27,8 @@ type statements struct {
 	putAttachment, getAttachment, linkAttachments, attachmentCases string
 	updateAttachment, deleteAttachment, listAttachments            string
 	listAttachmentsByStatus, listOrphanAttachments                 string
+
+	comments commentStatements // see comments.go
 }
 
 const caseCols = `id, type, definition_version, state, version, submitter, team, assignee, channel, due, data, created_at, updated_at, closed_at, submitter_issuer`
@@ -223,6 +225,7 @@ func newStatements(schema string) *statements {
 	} {
 		*p = strings.ReplaceAll(*p, "{s}", q)
 	}
+	st.comments = newCommentStatements(q)
 	return &st
 }
 
