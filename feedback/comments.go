@@ -236,6 +236,9 @@ func (s *Comments) add(ctx context.Context, by Author, n NewComment) (adapters.C
 	if n.Internal && !by.Staff {
 		return adapters.Comment{}, fmt.Errorf("%w: only staff write internal comments", ErrForbidden)
 	}
+	if !n.Thread.Valid() {
+		return adapters.Comment{}, fmt.Errorf("%w: thread %q is not a valid topic", adapters.ErrInvalidArgument, n.Thread)
+	}
 	if err := errors.Join(checkText("body", n.Body, s.cfg.MaxRunes, true),
 		checkText("name", by.Name, adapters.MaxAuthorNameRunes, false)); err != nil {
 		return adapters.Comment{}, err

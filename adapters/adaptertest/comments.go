@@ -32,7 +32,7 @@ var commentClauses = []clause{
 var commentThread = adapters.CaseTopic("case-1")
 
 // comment is a valid public web comment on commentThread, created at at.
-func comment(id string, at time.Time) adapters.Comment {
+func webComment(id string, at time.Time) adapters.Comment {
 	return adapters.Comment{
 		ID: id, Thread: commentThread, Visibility: adapters.VisibilityPublic,
 		Author: "resident-1", AuthorIssuer: "https://login.example.gov", AuthorName: "Ana",
@@ -98,7 +98,7 @@ func listComments(t *testing.T, s adapters.Store, q adapters.CommentQuery) []ada
 	return p.Comments
 }
 
-func moderation(t *testing.T, s adapters.Store, q adapters.ModerationQuery) []adapters.ModerationAction {
+func moderationOf(t *testing.T, s adapters.Store, q adapters.ModerationQuery) []adapters.ModerationAction {
 	t.Helper()
 	as, err := s.ListModeration(ctxFor(t), q)
 	must(t, err, "ListModeration")
@@ -107,7 +107,7 @@ func moderation(t *testing.T, s adapters.Store, q adapters.ModerationQuery) []ad
 
 func testCommentRoundTrip(t *testing.T, open Opener) {
 	s, ctx := open(t), ctxFor(t)
-	c := comment("cm-1", base)
+	c := webComment("cm-1", base)
 	c.Thread, c.Visibility = adapters.AgendaTopic("council-2026-03", "4b"), adapters.VisibilityInternal
 	c.Via, c.ProviderID, c.Body = "sms", "SM0123456789", "Ñandú «quoted» 🚧\nsecond line"
 	want := c
@@ -122,14 +122,14 @@ func testCommentRoundTrip(t *testing.T, open Opener) {
 
 func testCommentDuplicate(t *testing.T, open Opener) {
 	s, ctx := open(t), ctxFor(t)
-	addComments(t, s, comment("cm-1", base))
-	other := comment("cm-1", base.Add(time.Minute))
+	addComments(t, s, webComment("cm-1", base))
+	other := webComment("cm-1", base.Add(time.Minute))
 	other.Body = "another body"
 	_, err := s.AddComment(ctx, other)
 	wantErr(t, err, adapters.ErrDuplicate, "a comment id in use returns ErrDuplicate")
 	got, err := s.GetComment(ctx, "cm-1")
 	must(t, err, "GetComment")
-	sameString(t, got.Body, comment("cm-1", base).Body, "a duplicate writes nothing")
+	sameString(t, got.Body, webComment("cm-1", base).Body, "a duplicate writes nothing")
 }
 
 func testCommentMissing(t *testing.T, open Opener) {
@@ -150,7 +150,7 @@ func testCommentMissing(t *testing.T, open Opener) {
 
 func testCommentInvalid(t *testing.T, open Opener) {
 	s, ctx := open(t), ctxFor(t)
-	addComments(t, s, comment("cm-0", base))
+	addComments(t, s, webComment("cm-0", base))
 	long := strings.Repeat("é", adapters.MaxCommentRunes+1)
 	cases := []struct {
 		name string
@@ -169,7 +169,7 @@ func testCommentInvalid(t *testing.T, open Opener) {
 		{"ZeroTime", func(c *adapters.Comment) { c.CreatedAt = time.Time{} }},
 	}
 	for i, tc := range cases {
-		c := comment(fmt.Sprintf("cm-bad-%d", i), base)
+		c := webComment(fmt.Sprintf("cm-bad-%d", i), base)
 		tc.edit(&c)
 		_, err := s.AddComment(ctx, c)
 		wantErr(t, err, adapters.ErrInvalidArgument, "AddComment with "+tc.name)
@@ -187,24 +187,24 @@ func testCommentInvalid(t *testing.T, open Opener) {
 	wantErr(t, err, adapters.ErrInvalidArgument, "SetCommentHidden without a reason")
 	_, err = s.ListComments(ctx, adapters.CommentQuery{Thread: commentThread, Limit: adapters.MaxPageSize + 1})
 	wantErr(t, err, adapters.ErrInvalidArgument, "ListComments above the page size")
-	_, err = s.ListComments(ctx, adapters.CommentQuery{Thread: commentThread, Cursor: adapters.FlaggedQuery{}.NextCursor(comment("x", base))})
+	_, err = s.ListComments(ctx, adapters.CommentQuery{Thread: commentThread, Cursor: adapters.FlaggedQuery{}.NextCursor(webComment("x", base))})
 	wantErr(t, err, adapters.ErrInvalidArgument, "ListComments with the cursor of another listing")
 
 	got := listComments(t, s, adapters.CommentQuery{Thread: commentThread, IncludeInternal: true, IncludeHidden: true, IncludeDeleted: true})
 	sameCommentIDs(t, got, []string{"cm-0"}, "refused comments write nothing")
 	c, err := s.GetComment(ctx, "cm-0")
 	must(t, err, "GetComment")
-	want := comment("cm-0", base)
+	want := webComment("cm-0", base)
 	want.Version = 1
 	checkComment(t, c, want, "refused edits, flags, deletes and hides write nothing")
-	if as := moderation(t, s, adapters.ModerationQuery{CommentID: "cm-0"}); len(as) != 0 {
+	if as := moderationOf(t, s, adapters.ModerationQuery{CommentID: "cm-0"}); len(as) != 0 {
 		t.Errorf("refused writes leave no moderation record, got %+v", as)
 	}
 }
 
 func testCommentProviderID(t *testing.T, open Opener) {
 	s, ctx := open(t), ctxFor(t)
-	c := comment("cm-1", base)
+	c := webComment("cm-1", base)
 	c.Via, c.ProviderID, c.Author, c.AuthorIssuer = "sms", "SM42", "sms:+15551234567", ""
 	first, err := s.AddComment(ctx, c)
 	must(t, err, "AddComment")
@@ -228,7 +228,7 @@ func testCommentPagination(t *testing.T, open Opener) {
 	s, ctx := open(t), ctxFor(t)
 	var want []string
 	for i := range 7 {
-		c := comment(fmt.Sprintf("cm-%02d", i), base.Add(time.Duration(i/2)*time.Second)) // ties broken by id
+		c := webComment(fmt.Sprintf("cm-%02d", i), base.Add(time.Duration(i/2)*time.Second)) // ties broken by id
 		addComments(t, s, c)
 		want = append(want, c.ID)
 	}
@@ -242,7 +242,7 @@ func testCommentPagination(t *testing.T, open Opener) {
 		}
 		seen = append(seen, commentIDs(p.Comments)...)
 		// Residents keep writing while someone pages.
-		c := comment(fmt.Sprintf("cm-new-%d", page), base.Add(time.Hour+time.Duration(page)*time.Second))
+		c := webComment(fmt.Sprintf("cm-new-%d", page), base.Add(time.Hour+time.Duration(page)*time.Second))
 		addComments(t, s, c)
 		want = append(want, c.ID)
 		if p.NextCursor == "" {
@@ -260,10 +260,10 @@ func testCommentPagination(t *testing.T, open Opener) {
 
 func testCommentVisibility(t *testing.T, open Opener) {
 	s, ctx := open(t), ctxFor(t)
-	pub, internal, hidden, deleted := comment("cm-1", base), comment("cm-2", base.Add(time.Second)),
-		comment("cm-3", base.Add(2*time.Second)), comment("cm-4", base.Add(3*time.Second))
+	pub, internal, hidden, deleted := webComment("cm-1", base), webComment("cm-2", base.Add(time.Second)),
+		webComment("cm-3", base.Add(2*time.Second)), webComment("cm-4", base.Add(3*time.Second))
 	internal.Visibility = adapters.VisibilityInternal
-	other := comment("cm-5", base)
+	other := webComment("cm-5", base)
 	other.Thread = adapters.IdeaTopic("bike-lanes")
 	addComments(t, s, pub, internal, hidden, deleted, other)
 	_, err := s.SetCommentHidden(ctx, adapters.HideParams{ID: "cm-3", Hidden: true, Actor: "mod-1", Reason: "insult", At: base})
@@ -289,7 +289,7 @@ func testCommentVisibility(t *testing.T, open Opener) {
 
 func testCommentEdit(t *testing.T, open Opener) {
 	s, ctx := open(t), ctxFor(t)
-	c := addComments(t, s, comment("cm-1", base))[0]
+	c := addComments(t, s, webComment("cm-1", base))[0]
 	bodies := []string{c.Body}
 	for i := range 3 {
 		body := fmt.Sprintf("corrected, take %d", i+1)
@@ -314,7 +314,7 @@ func testCommentEdit(t *testing.T, open Opener) {
 		sameString(t, r.EditedBy, "resident-1", "a revision names its editor")
 		sameTime(t, r.EditedAt, base.Add(time.Duration(i+1)*time.Minute), "a revision holds its edit time")
 	}
-	as := moderation(t, s, adapters.ModerationQuery{CommentID: "cm-1"})
+	as := moderationOf(t, s, adapters.ModerationQuery{CommentID: "cm-1"})
 	if len(as) != 3 || as[0].Action != adapters.ModerationEdit {
 		t.Errorf("every edit writes a moderation record: got %+v", as)
 	}
@@ -322,7 +322,7 @@ func testCommentEdit(t *testing.T, open Opener) {
 
 func testCommentStaleEdit(t *testing.T, open Opener) {
 	s, ctx := open(t), ctxFor(t)
-	addComments(t, s, comment("cm-1", base))
+	addComments(t, s, webComment("cm-1", base))
 	_, err := s.EditComment(ctx, adapters.EditParams{ID: "cm-1", ExpectedVersion: 1, Body: "first", Editor: "resident-1", At: base})
 	must(t, err, "EditComment")
 	_, err = s.EditComment(ctx, adapters.EditParams{ID: "cm-1", ExpectedVersion: 1, Body: "second", Editor: "staff-1", At: base})
@@ -340,13 +340,13 @@ func testCommentStaleEdit(t *testing.T, open Opener) {
 
 func testCommentDelete(t *testing.T, open Opener) {
 	s, ctx := open(t), ctxFor(t)
-	addComments(t, s, comment("cm-1", base))
+	addComments(t, s, webComment("cm-1", base))
 	_, err := s.FlagComment(ctx, adapters.FlagParams{ID: "cm-1", Flagger: "resident-2", Reason: "spam", At: base})
 	must(t, err, "FlagComment")
 	at := base.Add(time.Hour)
 	got, err := s.DeleteComment(ctx, adapters.DeleteParams{ID: "cm-1", ExpectedVersion: 1, Actor: "staff-1", ActorIssuer: "https://staff.example.gov", Reason: "personal data", At: at})
 	must(t, err, "DeleteComment")
-	want := comment("cm-1", base)
+	want := webComment("cm-1", base)
 	want.DeletedAt, want.DeletedBy, want.DeleteReason, want.Flags, want.Version = at, "staff-1", "personal data", 1, 2
 	checkComment(t, got, want, "DeleteComment returns the deleted comment")
 	got, err = s.GetComment(ctx, "cm-1")
@@ -361,7 +361,7 @@ func testCommentDelete(t *testing.T, open Opener) {
 	page, err := s.ListFlagged(ctx, adapters.FlaggedQuery{})
 	must(t, err, "ListFlagged")
 	sameCommentIDs(t, page.Comments, nil, "a deleted comment leaves the moderators' queue")
-	as := moderation(t, s, adapters.ModerationQuery{CommentID: "cm-1"})
+	as := moderationOf(t, s, adapters.ModerationQuery{CommentID: "cm-1"})
 	if len(as) != 2 || as[1].Action != adapters.ModerationDelete || as[1].Reason != "personal data" || as[1].Actor != "staff-1" || as[1].ActorIssuer != "https://staff.example.gov" {
 		t.Errorf("a delete writes its moderation record: got %+v", as)
 	}
@@ -369,7 +369,7 @@ func testCommentDelete(t *testing.T, open Opener) {
 
 func testCommentFlagRace(t *testing.T, open Opener) {
 	s, ctx := open(t), ctxFor(t)
-	addComments(t, s, comment("cm-1", base))
+	addComments(t, s, webComment("cm-1", base))
 	const n = 32
 	var wg sync.WaitGroup
 	errs := make([]error, n)
@@ -406,18 +406,18 @@ func testCommentFlagRace(t *testing.T, open Opener) {
 	must(t, err, "GetComment")
 	sameInt(t, got.Flags, n+1, "Flags counts every distinct flagger once")
 	sameInt(t, got.Version, int64(1), "flags do not change the version")
-	sameInt(t, len(moderation(t, s, adapters.ModerationQuery{CommentID: "cm-1", Limit: adapters.MaxPageSize})), n+1, "each recorded flag writes one moderation record")
+	sameInt(t, len(moderationOf(t, s, adapters.ModerationQuery{CommentID: "cm-1", Limit: adapters.MaxPageSize})), n+1, "each recorded flag writes one moderation record")
 }
 
 func testCommentHide(t *testing.T, open Opener) {
 	s, ctx := open(t), ctxFor(t)
-	addComments(t, s, comment("cm-1", base), comment("cm-2", base.Add(time.Second)))
+	addComments(t, s, webComment("cm-1", base), webComment("cm-2", base.Add(time.Second)))
 	_, err := s.FlagComment(ctx, adapters.FlagParams{ID: "cm-1", Flagger: "resident-2", Reason: "insult", At: base.Add(time.Minute)})
 	must(t, err, "FlagComment")
 	hideAt := base.Add(2 * time.Minute)
 	got, err := s.SetCommentHidden(ctx, adapters.HideParams{ID: "cm-1", Hidden: true, Actor: "mod-1", ActorIssuer: "https://staff.example.gov", Reason: "insult", At: hideAt})
 	must(t, err, "SetCommentHidden hide")
-	want := comment("cm-1", base)
+	want := webComment("cm-1", base)
 	want.HiddenAt, want.HiddenBy, want.HiddenReason, want.Flags, want.Version = hideAt, "mod-1", "insult", 1, 2
 	checkComment(t, got, want, "hiding sets who, why and when, and leaves the queue")
 	sameCommentIDs(t, listComments(t, s, adapters.CommentQuery{Thread: commentThread}), []string{"cm-2"}, "a hidden comment leaves the public listing")
@@ -427,7 +427,7 @@ func testCommentHide(t *testing.T, open Opener) {
 	want.HiddenAt, want.HiddenBy, want.HiddenReason, want.Version = time.Time{}, "", "", 3
 	checkComment(t, got, want, "restoring clears the hide fields")
 	sameCommentIDs(t, listComments(t, s, adapters.CommentQuery{Thread: commentThread}), []string{"cm-1", "cm-2"}, "a restored comment is listed again")
-	as := moderation(t, s, adapters.ModerationQuery{CommentID: "cm-1"})
+	as := moderationOf(t, s, adapters.ModerationQuery{CommentID: "cm-1"})
 	if len(as) != 3 {
 		t.Fatalf("flag, hide and restore write one record each: got %+v", as)
 	}
@@ -449,9 +449,9 @@ func testCommentHide(t *testing.T, open Opener) {
 			t.Errorf("moderation records come in Seq order: %d after %d", g.Seq, as[i-1].Seq)
 		}
 	}
-	byThread := moderation(t, s, adapters.ModerationQuery{Thread: commentThread, Limit: 2})
+	byThread := moderationOf(t, s, adapters.ModerationQuery{Thread: commentThread, Limit: 2})
 	sameInt(t, len(byThread), 2, "ListModeration honours its limit")
-	rest := moderation(t, s, adapters.ModerationQuery{Thread: commentThread, AfterSeq: byThread[1].Seq})
+	rest := moderationOf(t, s, adapters.ModerationQuery{Thread: commentThread, AfterSeq: byThread[1].Seq})
 	if len(rest) != 1 || rest[0].Seq != as[2].Seq {
 		t.Errorf("ListModeration pages by Seq: got %+v", rest)
 	}
@@ -461,7 +461,7 @@ func testCommentHide(t *testing.T, open Opener) {
 
 func testCommentHeld(t *testing.T, open Opener) {
 	s, ctx := open(t), ctxFor(t)
-	c := comment("cm-1", base)
+	c := webComment("cm-1", base)
 	c.HiddenAt, c.HiddenBy, c.HiddenReason = base, "content-check", "held for review"
 	got := addComments(t, s, c)[0]
 	want := c
@@ -470,7 +470,7 @@ func testCommentHeld(t *testing.T, open Opener) {
 	page, err := s.ListFlagged(ctx, adapters.FlaggedQuery{})
 	must(t, err, "ListFlagged")
 	sameCommentIDs(t, page.Comments, []string{"cm-1"}, "a held comment is in the moderators' queue")
-	as := moderation(t, s, adapters.ModerationQuery{CommentID: "cm-1"})
+	as := moderationOf(t, s, adapters.ModerationQuery{CommentID: "cm-1"})
 	if len(as) != 1 || as[0].Action != adapters.ModerationHide || as[0].Reason != "held for review" || as[0].Actor != "content-check" {
 		t.Errorf("a held comment's hide is in the audit trail: got %+v", as)
 	}
@@ -484,7 +484,7 @@ func testCommentHeld(t *testing.T, open Opener) {
 func testCommentQueue(t *testing.T, open Opener) {
 	s, ctx := open(t), ctxFor(t)
 	for i := range 5 {
-		addComments(t, s, comment(fmt.Sprintf("cm-%d", i), base))
+		addComments(t, s, webComment(fmt.Sprintf("cm-%d", i), base))
 	}
 	// Flagged in the order 3, 1, 4, 0; a second flag keeps the place.
 	for i, id := range []string{"cm-3", "cm-1", "cm-4", "cm-0"} {
@@ -515,9 +515,9 @@ func testCommentQueue(t *testing.T, open Opener) {
 
 func testCommentCount(t *testing.T, open Opener) {
 	s, ctx := open(t), ctxFor(t)
-	other := comment("cm-9", base.Add(time.Minute))
+	other := webComment("cm-9", base.Add(time.Minute))
 	other.AuthorIssuer = "https://id.state.example"
-	addComments(t, s, comment("cm-1", base), comment("cm-2", base.Add(time.Minute)), comment("cm-3", base.Add(2*time.Minute)), other)
+	addComments(t, s, webComment("cm-1", base), webComment("cm-2", base.Add(time.Minute)), webComment("cm-3", base.Add(2*time.Minute)), other)
 	_, err := s.DeleteComment(ctx, adapters.DeleteParams{ID: "cm-3", Actor: "resident-1", Reason: "oops", At: base})
 	must(t, err, "DeleteComment")
 	n, err := s.CountCommentsBy(ctx, adapters.CommentCount{Author: "resident-1", AuthorIssuer: "https://login.example.gov", Since: base.Add(time.Minute)})

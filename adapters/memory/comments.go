@@ -27,7 +27,7 @@ func newComments() comments {
 	return comments{byID: map[string]*commentEntry{}, providers: map[[2]string]string{}}
 }
 
-func (s *Store) audit(c *adapters.Comment, kind adapters.ModerationKind, actor, issuer, reason string, at time.Time) {
+func (s *Store) auditComment(c *adapters.Comment, kind adapters.ModerationKind, actor, issuer, reason string, at time.Time) {
 	s.comments.audit = append(s.comments.audit, adapters.ModerationAction{
 		Seq: int64(len(s.comments.audit) + 1), CommentID: c.ID, Thread: c.Thread, Action: kind,
 		Actor: actor, ActorIssuer: issuer, Reason: reason, At: adapters.StoredTime(at),
@@ -61,7 +61,7 @@ func (s *Store) AddComment(ctx context.Context, c adapters.Comment) (adapters.Co
 	c.DeletedAt, c.DeletedBy, c.DeleteReason = time.Time{}, "", ""
 	if c.Hidden() {
 		c.FlaggedAt = c.CreatedAt
-		s.audit(&c, adapters.ModerationHide, c.HiddenBy, "", c.HiddenReason, c.HiddenAt)
+		s.auditComment(&c, adapters.ModerationHide, c.HiddenBy, "", c.HiddenReason, c.HiddenAt)
 	}
 	s.comments.byID[c.ID] = &commentEntry{Comment: c, flaggers: map[[2]string]bool{}}
 	if c.ProviderID != "" {
@@ -88,7 +88,7 @@ func (s *Store) GetComment(ctx context.Context, id string) (adapters.Comment, er
 
 // changeable returns the comment with the id unless it is unknown
 // (ErrNotFound) or deleted (ErrConflict); the caller holds the lock.
-func (s *Store) changeable(id string) (*commentEntry, error) {
+func (s *Store) changeableComment(id string) (*commentEntry, error) {
 	e, ok := s.comments.byID[id]
 	if !ok {
 		return nil, adapters.ErrNotFound
@@ -108,7 +108,7 @@ func (s *Store) EditComment(ctx context.Context, p adapters.EditParams) (adapter
 		return adapters.Comment{}, fmt.Errorf("memory: edit comment %q: %w", p.ID, err)
 	}
 	defer s.mu.Unlock()
-	e, err := s.changeable(p.ID)
+	e, err := s.changeableComment(p.ID)
 	switch {
 	case err != nil:
 	case e.Version != p.ExpectedVersion:
@@ -124,7 +124,7 @@ func (s *Store) EditComment(ctx context.Context, p adapters.EditParams) (adapter
 		CommentID: p.ID, Revision: e.Revisions + 1, Body: e.Body, EditedBy: p.Editor, EditedAt: at,
 	})
 	e.Body, e.EditedAt, e.Revisions, e.Version = p.Body, at, e.Revisions+1, e.Version+1
-	s.audit(&e.Comment, adapters.ModerationEdit, p.Editor, p.EditorIssuer, "", at)
+	s.auditComment(&e.Comment, adapters.ModerationEdit, p.Editor, p.EditorIssuer, "", at)
 	return e.Comment, nil
 }
 
@@ -137,7 +137,7 @@ func (s *Store) DeleteComment(ctx context.Context, p adapters.DeleteParams) (ada
 		return adapters.Comment{}, fmt.Errorf("memory: delete comment %q: %w", p.ID, err)
 	}
 	defer s.mu.Unlock()
-	e, err := s.changeable(p.ID)
+	e, err := s.changeableComment(p.ID)
 	if err == nil && p.ExpectedVersion != 0 && e.Version != p.ExpectedVersion {
 		err = fmt.Errorf("%w: version is %d, not %d", adapters.ErrConflict, e.Version, p.ExpectedVersion)
 	}
@@ -146,7 +146,7 @@ func (s *Store) DeleteComment(ctx context.Context, p adapters.DeleteParams) (ada
 	}
 	at := adapters.StoredTime(p.At)
 	e.DeletedAt, e.DeletedBy, e.DeleteReason, e.FlaggedAt, e.Version = at, p.Actor, p.Reason, time.Time{}, e.Version+1
-	s.audit(&e.Comment, adapters.ModerationDelete, p.Actor, p.ActorIssuer, p.Reason, at)
+	s.auditComment(&e.Comment, adapters.ModerationDelete, p.Actor, p.ActorIssuer, p.Reason, at)
 	return e.Comment, nil
 }
 
@@ -232,7 +232,7 @@ func (s *Store) FlagComment(ctx context.Context, p adapters.FlagParams) (int, er
 		return 0, fmt.Errorf("memory: flag comment %q: %w", p.ID, err)
 	}
 	defer s.mu.Unlock()
-	e, err := s.changeable(p.ID)
+	e, err := s.changeableComment(p.ID)
 	flagger := [2]string{p.Flagger, p.FlaggerIssuer}
 	if err == nil && e.flaggers[flagger] {
 		err = fmt.Errorf("%w: the flagger already flagged it", adapters.ErrDuplicate)
@@ -246,7 +246,7 @@ func (s *Store) FlagComment(ctx context.Context, p adapters.FlagParams) (int, er
 	if e.FlaggedAt.IsZero() {
 		e.FlaggedAt = at
 	}
-	s.audit(&e.Comment, adapters.ModerationFlag, p.Flagger, p.FlaggerIssuer, p.Reason, at)
+	s.auditComment(&e.Comment, adapters.ModerationFlag, p.Flagger, p.FlaggerIssuer, p.Reason, at)
 	return e.Flags, nil
 }
 
@@ -259,7 +259,7 @@ func (s *Store) SetCommentHidden(ctx context.Context, p adapters.HideParams) (ad
 		return adapters.Comment{}, fmt.Errorf("memory: %s comment %q: %w", p.Kind(), p.ID, err)
 	}
 	defer s.mu.Unlock()
-	e, err := s.changeable(p.ID)
+	e, err := s.changeableComment(p.ID)
 	if err != nil {
 		return adapters.Comment{}, fmt.Errorf("memory: %s comment %q: %w", p.Kind(), p.ID, err)
 	}
@@ -270,7 +270,7 @@ func (s *Store) SetCommentHidden(ctx context.Context, p adapters.HideParams) (ad
 		e.HiddenAt, e.HiddenBy, e.HiddenReason = time.Time{}, "", ""
 	}
 	e.FlaggedAt, e.Version = time.Time{}, e.Version+1
-	s.audit(&e.Comment, p.Kind(), p.Actor, p.ActorIssuer, p.Reason, at)
+	s.auditComment(&e.Comment, p.Kind(), p.Actor, p.ActorIssuer, p.Reason, at)
 	return e.Comment, nil
 }
 

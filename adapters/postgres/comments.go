@@ -102,7 +102,7 @@ func (s *Store) commentWrite(ctx context.Context, fn func(q querier) error) erro
 	return s.inTransaction(ctx, fn)
 }
 
-func (s *Store) audit(ctx context.Context, q querier, c *adapters.Comment, kind adapters.ModerationKind, actor, issuer, reason string, at pgtype.Timestamptz) error {
+func (s *Store) auditComment(ctx context.Context, q querier, c *adapters.Comment, kind adapters.ModerationKind, actor, issuer, reason string, at pgtype.Timestamptz) error {
 	_, err := q.Exec(ctx, s.sql.comments.audit, c.ID, string(c.Thread), string(kind), actor, issuer, reason, at)
 	return err
 }
@@ -135,7 +135,7 @@ func (s *Store) AddComment(ctx context.Context, c adapters.Comment) (adapters.Co
 				return err
 			}
 			if err == nil && c.Hidden() {
-				err = s.audit(ctx, q, &out, adapters.ModerationHide, c.HiddenBy, "", c.HiddenReason, ts(c.HiddenAt))
+				err = s.auditComment(ctx, q, &out, adapters.ModerationHide, c.HiddenBy, "", c.HiddenReason, ts(c.HiddenAt))
 			}
 			return err
 		})
@@ -184,7 +184,7 @@ func (s *Store) EditComment(ctx context.Context, p adapters.EditParams) (adapter
 			if out, err = scanComment(q.QueryRow(ctx, s.sql.comments.edit, p.ID, p.Body, at)); err != nil {
 				return err
 			}
-			return s.audit(ctx, q, &c, adapters.ModerationEdit, p.Editor, p.EditorIssuer, "", at)
+			return s.auditComment(ctx, q, &c, adapters.ModerationEdit, p.Editor, p.EditorIssuer, "", at)
 		})
 	}
 	if err != nil {
@@ -210,7 +210,7 @@ func (s *Store) DeleteComment(ctx context.Context, p adapters.DeleteParams) (ada
 			if out, err = scanComment(q.QueryRow(ctx, s.sql.comments.del, p.ID, at, p.Actor, p.Reason)); err != nil {
 				return err
 			}
-			return s.audit(ctx, q, &c, adapters.ModerationDelete, p.Actor, p.ActorIssuer, p.Reason, at)
+			return s.auditComment(ctx, q, &c, adapters.ModerationDelete, p.Actor, p.ActorIssuer, p.Reason, at)
 		})
 	}
 	if err != nil {
@@ -287,7 +287,7 @@ func (s *Store) ListRevisions(ctx context.Context, commentID string) ([]adapters
 	}
 	if err == nil && len(revs) == 0 {
 		var found bool
-		if found, err = queryOne(ctx, s, scanBool, s.sql.comments.commentExists, commentID); err == nil && !found {
+		if found, err = queryOne(ctx, s, scanCommentFound, s.sql.comments.commentExists, commentID); err == nil && !found {
 			err = adapters.ErrNotFound
 		}
 	}
@@ -297,7 +297,7 @@ func (s *Store) ListRevisions(ctx context.Context, commentID string) ([]adapters
 	return revs, nil
 }
 
-func scanBool(row pgx.Row) (bool, error) {
+func scanCommentFound(row pgx.Row) (bool, error) {
 	var b bool
 	err := row.Scan(&b)
 	return b, err
@@ -322,7 +322,7 @@ func (s *Store) FlagComment(ctx context.Context, p adapters.FlagParams) (int, er
 			if err := q.QueryRow(ctx, s.sql.comments.flag, p.ID, at).Scan(&flags); err != nil {
 				return err
 			}
-			return s.audit(ctx, q, &c, adapters.ModerationFlag, p.Flagger, p.FlaggerIssuer, p.Reason, at)
+			return s.auditComment(ctx, q, &c, adapters.ModerationFlag, p.Flagger, p.FlaggerIssuer, p.Reason, at)
 		})
 	}
 	if err != nil {
@@ -349,7 +349,7 @@ func (s *Store) SetCommentHidden(ctx context.Context, p adapters.HideParams) (ad
 			if out, err = scanComment(q.QueryRow(ctx, s.sql.comments.hide, p.ID, hiddenAt, by, reason)); err != nil {
 				return err
 			}
-			return s.audit(ctx, q, &c, p.Kind(), p.Actor, p.ActorIssuer, p.Reason, at)
+			return s.auditComment(ctx, q, &c, p.Kind(), p.Actor, p.ActorIssuer, p.Reason, at)
 		})
 	}
 	if err != nil {

@@ -51,7 +51,7 @@ const (
 )
 
 // audit writes one moderation record in the caller's transaction.
-func audit(ctx context.Context, w *writer, c *adapters.Comment, kind adapters.ModerationKind, actor, issuer, reason string, at any) error {
+func auditComment(ctx context.Context, w *writer, c *adapters.Comment, kind adapters.ModerationKind, actor, issuer, reason string, at any) error {
 	_, err := w.exec(ctx, insertModeration, c.ID, string(c.Thread), string(kind), actor, issuer, reason, at)
 	return err
 }
@@ -68,7 +68,7 @@ func readComment(ctx context.Context, w *writer, query string, args ...any) (ada
 
 // changeable reads a comment that may change: an unknown one is
 // ErrNotFound, a deleted one ErrConflict.
-func changeable(ctx context.Context, w *writer, id string) (adapters.Comment, error) {
+func changeableComment(ctx context.Context, w *writer, id string) (adapters.Comment, error) {
 	c, err := readComment(ctx, w, selectComment, id)
 	if err == nil && c.Deleted() {
 		err = fmt.Errorf("%w: the comment is deleted", adapters.ErrConflict)
@@ -104,7 +104,7 @@ func (s *Store) AddComment(ctx context.Context, c adapters.Comment) (adapters.Co
 			return err
 		}
 		if c.Hidden() {
-			if err := audit(ctx, w, &c, adapters.ModerationHide, c.HiddenBy, "", c.HiddenReason, timeArg(c.HiddenAt)); err != nil {
+			if err := auditComment(ctx, w, &c, adapters.ModerationHide, c.HiddenBy, "", c.HiddenReason, timeArg(c.HiddenAt)); err != nil {
 				return err
 			}
 		}
@@ -137,7 +137,7 @@ func (s *Store) EditComment(ctx context.Context, p adapters.EditParams) (adapter
 	}
 	var out adapters.Comment
 	err := s.write(ctx, func(w *writer) error {
-		c, err := changeable(ctx, w, p.ID)
+		c, err := changeableComment(ctx, w, p.ID)
 		switch {
 		case err != nil:
 			return err
@@ -153,7 +153,7 @@ func (s *Store) EditComment(ctx context.Context, p adapters.EditParams) (adapter
 		if _, err := w.exec(ctx, editComment, p.Body, at, p.ID); err != nil {
 			return err
 		}
-		if err := audit(ctx, w, &c, adapters.ModerationEdit, p.Editor, p.EditorIssuer, "", at); err != nil {
+		if err := auditComment(ctx, w, &c, adapters.ModerationEdit, p.Editor, p.EditorIssuer, "", at); err != nil {
 			return err
 		}
 		out, err = readComment(ctx, w, selectComment, p.ID)
@@ -172,7 +172,7 @@ func (s *Store) DeleteComment(ctx context.Context, p adapters.DeleteParams) (ada
 	}
 	var out adapters.Comment
 	err := s.write(ctx, func(w *writer) error {
-		c, err := changeable(ctx, w, p.ID)
+		c, err := changeableComment(ctx, w, p.ID)
 		if err != nil {
 			return err
 		}
@@ -183,7 +183,7 @@ func (s *Store) DeleteComment(ctx context.Context, p adapters.DeleteParams) (ada
 		if _, err := w.exec(ctx, delComment, at, p.Actor, p.Reason, p.ID); err != nil {
 			return err
 		}
-		if err := audit(ctx, w, &c, adapters.ModerationDelete, p.Actor, p.ActorIssuer, p.Reason, at); err != nil {
+		if err := auditComment(ctx, w, &c, adapters.ModerationDelete, p.Actor, p.ActorIssuer, p.Reason, at); err != nil {
 			return err
 		}
 		out, err = readComment(ctx, w, selectComment, p.ID)
@@ -270,7 +270,7 @@ func (s *Store) FlagComment(ctx context.Context, p adapters.FlagParams) (int, er
 	}
 	var flags int
 	err := s.write(ctx, func(w *writer) error {
-		c, err := changeable(ctx, w, p.ID)
+		c, err := changeableComment(ctx, w, p.ID)
 		if err != nil {
 			return err
 		}
@@ -282,7 +282,7 @@ func (s *Store) FlagComment(ctx context.Context, p adapters.FlagParams) (int, er
 			return err
 		}
 		flags = c.Flags + 1
-		return audit(ctx, w, &c, adapters.ModerationFlag, p.Flagger, p.FlaggerIssuer, p.Reason, at)
+		return auditComment(ctx, w, &c, adapters.ModerationFlag, p.Flagger, p.FlaggerIssuer, p.Reason, at)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: flag comment %q: %w", p.ID, err)
@@ -297,7 +297,7 @@ func (s *Store) SetCommentHidden(ctx context.Context, p adapters.HideParams) (ad
 	}
 	var out adapters.Comment
 	err := s.write(ctx, func(w *writer) error {
-		c, err := changeable(ctx, w, p.ID)
+		c, err := changeableComment(ctx, w, p.ID)
 		if err != nil {
 			return err
 		}
@@ -309,7 +309,7 @@ func (s *Store) SetCommentHidden(ctx context.Context, p adapters.HideParams) (ad
 		if _, err := w.exec(ctx, hideComment, hiddenAt, by, reason, p.ID); err != nil {
 			return err
 		}
-		if err := audit(ctx, w, &c, p.Kind(), p.Actor, p.ActorIssuer, p.Reason, at); err != nil {
+		if err := auditComment(ctx, w, &c, p.Kind(), p.Actor, p.ActorIssuer, p.Reason, at); err != nil {
 			return err
 		}
 		out, err = readComment(ctx, w, selectComment, p.ID)
