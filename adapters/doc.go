@@ -36,6 +36,12 @@
 // unknown or already linked. Uploads never submitted are found with
 // ListOrphanAttachments and the scan's work with ListAttachmentsByStatus.
 //
+// Comments (CommentStore) sit on a thread, any Topic: a case, an idea, an
+// agenda item. They are soft-deleted, never removed; each edit keeps the
+// body it replaced, and every flag, hide, restore, delete and edit writes
+// a ModerationAction in its own transaction. Bodies, reasons and names are
+// bounded in runes (MaxCommentRunes, MaxReasonRunes, MaxAuthorNameRunes).
+//
 // A RequestKey on CreateCase or ApplyTransition stands for the whole
 // request (see the params' Fingerprint): a retry with every field equal
 // (the clock's stamps aside) answers with the first result and writes

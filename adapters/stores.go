@@ -165,6 +165,7 @@ type Store interface {
 	PeopleStore
 	SubscriptionStore
 	UpdateStore
+	CommentStore
 	// Close releases what the store owns. Later calls return ErrClosed.
 	// Close never closes a database handle the caller passed in.
 	Close() error

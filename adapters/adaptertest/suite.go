@@ -72,6 +72,7 @@ func RunStoreTests(t *testing.T, open Opener, f Features) {
 		{"Attachments", attachmentClauses},
 		{"People", peopleClauses},
 		{"Subscriptions", subscriptionClauses},
+		{"Comments", commentClauses},
 		{"Lifecycle", lifecycleClauses},
 		{"Races", raceClauses},
 	}

@@ -47,6 +47,7 @@ type Store struct {
 	drafts   map[string]adapters.Draft
 
 	attachments map[string]*adapters.Attachment // see attachments.go
+	comments    comments                        // see comments.go
 
 	receipts      receiptIndex      // see delivery.go
 	subscriptions subscriptionState // see subscriptions.go
@@ -103,6 +104,7 @@ func New() *Store {
 		receipts:      receiptIndex{},
 		subscriptions: newSubscriptionState(),
 		updates:       newUpdateState(),
+		comments:      newComments(),
 	}
 }
 
@@ -119,6 +121,7 @@ func (s *Store) Close() error {
 	s.sessions, s.flows, s.attachments = nil, nil, nil
 	s.people = people{}
 	s.receipts = nil
+	s.comments = comments{}
 	return nil
 }
 

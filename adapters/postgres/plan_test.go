@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -169,6 +170,101 @@ func TestAttachmentListingsWalkTheirIndexes(t *testing.T) {
 		{"ListAttachmentsByStatus", s.sql.listAttachmentsByStatus, "attachments_status_idx", []any{"quarantined", 100}, false},
 		{"ListOrphanAttachments", s.sql.listOrphanAttachments, "attachments_orphan_idx", []any{late, 100}, false},
 	}
+	for _, l := range listings {
+		var raw []byte
+		require.NoError(t, s.db.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+l.sql, l.args...).Scan(&raw), l.name)
+		var plan []map[string]any
+		require.NoError(t, json.Unmarshal(raw, &plan), l.name)
+		used := false
+		var walk func(node map[string]any)
+		walk = func(node map[string]any) {
+			switch typ := node["Node Type"]; typ {
+			case "Seq Scan":
+				t.Errorf("%s: plan has a sequential scan, want its index:\n%s", l.name, raw)
+			case "Sort", "Incremental Sort", "Bitmap Heap Scan":
+				if !l.fewRows {
+					t.Errorf("%s: plan has a %s node, want an ordered index scan:\n%s", l.name, typ, raw)
+				}
+			case "Index Scan", "Index Only Scan", "Bitmap Index Scan":
+				used = used || node["Index Name"] == l.index
+			}
+			children, _ := node["Plans"].([]any)
+			for _, c := range children {
+				walk(c.(map[string]any))
+			}
+		}
+		walk(plan[0]["Plan"].(map[string]any))
+		require.True(t, used, "%s reads %s:\n%s", l.name, l.index, raw)
+	}
+}
+
+// Every comment listing reads its index in order, however many comments
+// the table holds: a busy agenda item's thread in each of its views, the
+// moderators' queue, the moderation trail, and the rate limit's count.
+func TestCommentListingsWalkTheirIndexes(t *testing.T) {
+	t.Parallel()
+	s := openTestStore(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	qs := quoteIdent(s.Schema())
+	// 40,000 comments on 20 threads; one in five internal, one in twenty
+	// hidden, one in thirty deleted, one in ten waiting for a moderator;
+	// two moderation records for each, on 400 threads.
+	_, err := testPool(t).Exec(ctx, `INSERT INTO `+qs+`.comments (`+commentCols+`)
+		SELECT 'cm-' || i, 'agenda:council/' || (i % 20), CASE WHEN i % 5 = 0 THEN 'internal' ELSE 'public' END,
+			'resident-' || (i % 500), 'https://login.example.gov', 'Ana', 'web', '', 'text',
+			timestamptz '2026-01-01' + i * interval '1 second', NULL, 0,
+			CASE WHEN i % 30 = 0 THEN timestamptz '2026-02-01' END, '', '',
+			CASE WHEN i % 20 = 0 THEN timestamptz '2026-02-01' END, '', '', 0,
+			CASE WHEN i % 10 = 0 THEN timestamptz '2026-01-01' + i * interval '1 second' END, 1
+		FROM generate_series(1, 40000) AS i;
+		INSERT INTO `+qs+`.comment_moderation (comment_id, thread, action, actor, actor_issuer, reason, at)
+		SELECT 'cm-' || (i / 2), 'agenda:council/' || (i / 2 % 400), 'flag', 'resident-1', '', 'spam', timestamptz '2026-01-01'
+		FROM generate_series(2, 80001) AS i;
+		ANALYZE `+qs+`.comments; ANALYZE `+qs+`.comment_moderation`)
+	require.NoError(t, err)
+
+	thread := adapters.AgendaTopic("council", "7")
+	after := adapters.Comment{ID: "cm-20007", CreatedAt: time.Date(2026, 1, 1, 5, 33, 27, 0, time.UTC), FlaggedAt: time.Date(2026, 1, 1, 5, 0, 0, 0, time.UTC)}
+	type listing struct {
+		name, sql, index string
+		args             []any
+		fewRows          bool // a sort of the few rows is fine
+	}
+	var listings []listing
+	for _, internal := range []bool{false, true} {
+		for _, hidden := range []bool{false, true} {
+			for _, deleted := range []bool{false, true} {
+				for _, cursor := range []bool{false, true} {
+					q := adapters.CommentQuery{Thread: thread, IncludeInternal: internal, IncludeHidden: hidden, IncludeDeleted: deleted}
+					if cursor {
+						q.Cursor = q.NextCursor(after)
+					}
+					sql, args := s.commentListSQL(q)
+					index := "comments_thread_idx"
+					if !internal && !hidden && !deleted {
+						index = "comments_thread_public_idx"
+					}
+					name := fmt.Sprintf("ListComments internal=%v hidden=%v deleted=%v cursor=%v", internal, hidden, deleted, cursor)
+					listings = append(listings, listing{name: name, sql: sql, index: index, args: args})
+				}
+			}
+		}
+	}
+	for _, cursor := range []bool{false, true} {
+		q := adapters.FlaggedQuery{}
+		if cursor {
+			q.Cursor = q.NextCursor(after)
+		}
+		sql, args := s.flaggedSQL(q)
+		listings = append(listings, listing{name: fmt.Sprintf("ListFlagged cursor=%v", cursor), sql: sql, index: "comments_flagged_idx", args: args})
+	}
+	listings = append(listings,
+		listing{"ListModeration by comment", s.sql.comments.moderationByComment, "comment_moderation_comment_idx", []any{"cm-77", int64(0), 50}, true},
+		listing{"ListModeration by thread", s.sql.comments.moderationByThread, "comment_moderation_thread_idx", []any{string(thread), int64(100), 50}, false},
+		listing{"CountCommentsBy", s.sql.comments.count, "comments_author_idx", []any{"resident-7", "https://login.example.gov", ts(after.CreatedAt)}, true},
+		listing{"ListRevisions", s.sql.comments.listRevisions, "comment_revisions_pkey", []any{"cm-77"}, true},
+	)
 	for _, l := range listings {
 		var raw []byte
 		require.NoError(t, s.db.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+l.sql, l.args...).Scan(&raw), l.name)

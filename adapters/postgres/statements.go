@@ -31,6 +31,7 @@ type statements struct {
 
 	people        *peopleStatements      // see people.go
 	subscriptions subscriptionStatements // see subscriptions.go
+	comments      commentStatements      // see comments.go
 }
 
 const caseCols = `id, type, definition_version, state, version, submitter, team, assignee, channel, due, data, created_at, updated_at, closed_at, submitter_issuer`
@@ -238,6 +239,7 @@ func newStatements(schema string) *statements {
 	} {
 		*p = strings.ReplaceAll(*p, "{s}", q)
 	}
+	st.comments = newCommentStatements(q)
 	return &st
 }
 
