@@ -158,6 +158,8 @@ type Store interface {
 	TimerStore
 	DraftStore
 	AttachmentStore
+	SurveyStore
+	IdeaStore
 	// Close releases what the store owns. Later calls return ErrClosed.
 	// Close never closes a database handle the caller passed in.
 	Close() error

@@ -50,6 +50,9 @@ type Store struct {
 
 	sessions map[string]adapters.SessionRecord // see sessions.go
 	flows    map[string]time.Time
+
+	surveys surveyState // see feedback.go
+	ideas   ideaState   // see feedback.go
 }
 
 // entry is a case with its audit trail and timers, found with one lookup.
@@ -92,6 +95,9 @@ func New() *Store {
 		drafts:   map[string]adapters.Draft{},
 
 		attachments: map[string]*adapters.Attachment{},
+
+		surveys: newSurveyState(),
+		ideas:   newIdeaState(),
 	}
 }
 
@@ -106,6 +112,7 @@ func (s *Store) Close() error {
 	s.cases, s.subs, s.subOrder = nil, nil, nil
 	s.msgs, s.msgNames, s.requests, s.drafts = log[adapters.Message]{}, nil, nil, nil
 	s.sessions, s.flows, s.attachments = nil, nil, nil
+	s.surveys, s.ideas = surveyState{}, ideaState{}
 	return nil
 }
 
