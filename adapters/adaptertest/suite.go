@@ -65,6 +65,8 @@ func RunStoreTests(t *testing.T, open Opener, f Features) {
 		{"Timers", timerClauses},
 		{"Drafts", draftClauses},
 		{"Attachments", attachmentClauses},
+		{"Surveys", surveyClauses},
+		{"Ideas", ideaClauses},
 		{"Lifecycle", lifecycleClauses},
 		{"Races", raceClauses},
 	}
