@@ -36,6 +36,12 @@
 // unknown or already linked. Uploads never submitted are found with
 // ListOrphanAttachments and the scan's work with ListAttachmentsByStatus.
 //
+// A closed case's satisfaction survey has at most one SurveyResponse
+// (SurveyStore), and SurveyStats tallies them per service type inside the
+// store. An Idea is a case of its own workflow with its text beside it
+// (IdeaStore); each principal supports it at most once, the count kept in
+// the same transaction as the support.
+//
 // A RequestKey on CreateCase or ApplyTransition stands for the whole
 // request (see the params' Fingerprint): a retry with every field equal
 // (the clock's stamps aside) answers with the first result and writes
