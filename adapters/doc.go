@@ -41,6 +41,11 @@
 // body it replaced, and every flag, hide, restore, delete and edit writes
 // a ModerationAction in its own transaction. Bodies, reasons and names are
 // bounded in runes (MaxCommentRunes, MaxReasonRunes, MaxAuthorNameRunes).
+// A closed case's satisfaction survey has at most one SurveyResponse
+// (SurveyStore), and SurveyStats tallies them per service type inside the
+// store. An Idea is a case of its own workflow with its text beside it
+// (IdeaStore); each principal supports it at most once, the count kept in
+// the same transaction as the support.
 //
 // A RequestKey on CreateCase or ApplyTransition stands for the whole
 // request (see the params' Fingerprint): a retry with every field equal

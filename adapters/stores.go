@@ -166,6 +166,8 @@ type Store interface {
 	SubscriptionStore
 	UpdateStore
 	CommentStore
+	SurveyStore
+	IdeaStore
 	// Close releases what the store owns. Later calls return ErrClosed.
 	// Close never closes a database handle the caller passed in.
 	Close() error

@@ -19,7 +19,8 @@ import (
 // flag by one person).
 var (
 	// ErrAnonymous reports a write without an author: the caller has no
-	// signed-in principal or inbound identity.
+	// signed-in principal or inbound identity (commenting, proposing or
+	// supporting an idea).
 	ErrAnonymous = errors.New("feedback: anonymous author")
 	// ErrForbidden reports an author who may not do this: edit another
 	// resident's comment, write an internal one, moderate without being

@@ -20,7 +20,7 @@ import (
 	"github.com/civickit/civickit/feedback"
 )
 
-var t0 = time.Date(2026, 6, 1, 15, 0, 0, 0, time.UTC) // 10:00 in Chicago
+var dispatchT0 = time.Date(2026, 6, 1, 15, 0, 0, 0, time.UTC) // 10:00 in Chicago
 
 // testClock is a settable clock.
 type testClock struct {
@@ -76,7 +76,7 @@ type fixture struct {
 // "email", "sms" and "letter", unless cfg's Channels say otherwise.
 func newFixture(t *testing.T, impl storeImpl, edit func(*feedback.DispatcherConfig)) *fixture {
 	t.Helper()
-	f := &fixture{store: impl.open(t), box: devchannel.NewMailbox(), clock: &testClock{t: t0}}
+	f := &fixture{store: impl.open(t), box: devchannel.NewMailbox(), clock: &testClock{t: dispatchT0}}
 	f.people = newTestPeople(f.store)
 	cfg := &feedback.DispatcherConfig{
 		Channels: []adapters.Channel{f.box.Channel("email"), f.box.Channel("sms"), f.box.Channel("letter")},
@@ -141,15 +141,15 @@ func (f *fixture) put(t *testing.T, p adapters.Person) {
 
 func (f *fixture) consent(t *testing.T, channel, address string) {
 	t.Helper()
-	require.NoError(t, f.people.RecordConsent(context.Background(), adapters.Consent{Channel: channel, Address: address, Via: "web", At: t0}))
+	require.NoError(t, f.people.RecordConsent(context.Background(), adapters.Consent{Channel: channel, Address: address, Via: "web", At: dispatchT0}))
 }
 
 func (f *fixture) optOut(t *testing.T, channel, address, confirmationID string) {
 	t.Helper()
-	c := adapters.OptOutChange{Channel: channel, Address: address, Out: true, Via: "keyword", At: t0}
+	c := adapters.OptOutChange{Channel: channel, Address: address, Out: true, Via: "keyword", At: dispatchT0}
 	if confirmationID != "" {
 		c.Confirmation = adapters.Message{ID: confirmationID, IdempotencyKey: confirmationID, Recipient: channel + ":" + address,
-			Channel: channel, Template: "opted-out", CreatedAt: t0}
+			Channel: channel, Template: "opted-out", CreatedAt: dispatchT0}
 	}
 	_, err := f.people.SetOptOut(context.Background(), c)
 	require.NoError(t, err)
@@ -184,7 +184,7 @@ func TestDispatchChoosesTheChannel(t *testing.T) {
 			}, wantStatus: adapters.MessageDelivered, wantVia: "email"},
 		{name: "the opt-out's confirmation reaches the opted-out address", msg: adapters.Message{ID: "confirm", Recipient: "sms:+15550000001"},
 			setup: func(t *testing.T, f *fixture) {
-				require.NoError(t, f.store.EnqueueMessages(context.Background(), []adapters.Message{{ID: "other", IdempotencyKey: "other", Recipient: "sms:+15550000001", Template: "x", CreatedAt: t0}}))
+				require.NoError(t, f.store.EnqueueMessages(context.Background(), []adapters.Message{{ID: "other", IdempotencyKey: "other", Recipient: "sms:+15550000001", Template: "x", CreatedAt: dispatchT0}}))
 				f.consent(t, "sms", "+15550000001")
 				// SetOptOut writes the confirmation "confirm-1"; the test's own
 				// message "confirm" is another one and must not get through.
@@ -421,7 +421,7 @@ func TestQuietHoursDeferSMSWithoutUsingAnAttempt(t *testing.T) {
 			m := f.get(t, "m")
 			assert.Equal(t, adapters.MessagePending, m.Status)
 			assert.Equal(t, 0, m.Attempts, "waiting for quiet hours to end is not an attempt")
-			assert.Equal(t, t0.Add(time.Hour), m.NextAttemptAt, "due when quiet hours end at 11:00 local")
+			assert.Equal(t, dispatchT0.Add(time.Hour), m.NextAttemptAt, "due when quiet hours end at 11:00 local")
 			assert.Equal(t, adapters.DeliveryQueued, m.DeliveryState(f.clock.Now()))
 			assert.Zero(t, f.box.Len(), "nothing is sent in quiet hours, not even on another channel")
 			f.clock.Advance(59 * time.Minute)
@@ -573,13 +573,13 @@ func TestOptOutAndConsentHoldUnderConcurrentDispatchers(t *testing.T) {
 				require.NoError(t, people.PutPerson(ctx, adapters.Person{ID: fmt.Sprintf("p%d", i), Channels: []string{"sms"}, Addresses: map[string]string{"sms": num}}))
 				switch i % 3 {
 				case 0: // consented
-					require.NoError(t, people.RecordConsent(ctx, adapters.Consent{Channel: "sms", Address: num, At: t0}))
+					require.NoError(t, people.RecordConsent(ctx, adapters.Consent{Channel: "sms", Address: num, At: dispatchT0}))
 				case 1: // consented, then opted out
-					require.NoError(t, people.RecordConsent(ctx, adapters.Consent{Channel: "sms", Address: num, At: t0}))
-					_, err := people.SetOptOut(ctx, adapters.OptOutChange{Channel: "sms", Address: num, Out: true, Via: "keyword", At: t0})
+					require.NoError(t, people.RecordConsent(ctx, adapters.Consent{Channel: "sms", Address: num, At: dispatchT0}))
+					_, err := people.SetOptOut(ctx, adapters.OptOutChange{Channel: "sms", Address: num, Out: true, Via: "keyword", At: dispatchT0})
 					require.NoError(t, err)
 				}
-				msgs = append(msgs, adapters.Message{ID: fmt.Sprintf("m%d", i), IdempotencyKey: fmt.Sprintf("m%d", i), Recipient: fmt.Sprintf("p%d", i), Template: "t", CreatedAt: t0})
+				msgs = append(msgs, adapters.Message{ID: fmt.Sprintf("m%d", i), IdempotencyKey: fmt.Sprintf("m%d", i), Recipient: fmt.Sprintf("p%d", i), Template: "t", CreatedAt: dispatchT0})
 			}
 			require.NoError(t, store.EnqueueMessages(ctx, msgs))
 			runCtx, cancel := context.WithCancel(ctx)

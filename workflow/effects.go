@@ -147,6 +147,17 @@ func (e *Engine) effects(w *Workflow, c *adapters.Case, ch change) effects {
 			}
 		}
 	}
+	if e.cfg.OnClose != nil && !ch.internal && ch.trigger != "open" && c.ClosedAt.IsZero() && w.states[ch.to].Terminal == TerminalClosed {
+		after := *c
+		after.State, after.Team, after.Assignee, after.Due, after.ClosedAt = ch.to, team, assignee, due, ch.at
+		after.Version, after.UpdatedAt = ch.version, ch.at
+		fc := &Change{Case: &after, From: ch.from, To: ch.to, Trigger: ch.trigger, Actor: *ch.actor, Payload: ch.payload}
+		var err error
+		if fx.msgs, err = e.closeMessages(fx.msgs, fc, ch.version); err != nil {
+			fx.err = err
+			return fx
+		}
+	}
 	// Follow-ons react to transitions: not to opening, nor to assignment
 	// (which has no trigger).
 	if len(e.followOns) > 0 && ch.trigger != "open" && ch.trigger != "" {

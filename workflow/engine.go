@@ -56,6 +56,15 @@ type EngineConfig struct {
 	// FollowOns open follow-on cases after transitions (proactive
 	// service).
 	FollowOns []FollowOn
+	// OnClose, when set, returns outbox messages to write when a
+	// transition (a timer's included) takes a case from an open state
+	// into a closed one, such as a satisfaction survey: they are written
+	// in the same store call as the transition, so exactly once. It gets
+	// the change with the case as the transition leaves it; it must be
+	// quick, must not block, and a panic in it fails the transition with
+	// ErrPanic. Messages it leaves without an id, idempotency key, case,
+	// time or locale get the engine's.
+	OnClose func(ch *Change) []adapters.Message
 	// CaseCacheSize is how many cases the engine remembers as it last
 	// wrote them, so that a Fire naming its ExpectedVersion skips reading
 	// a case it already knows at that version; 0 means

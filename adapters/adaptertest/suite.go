@@ -73,6 +73,8 @@ func RunStoreTests(t *testing.T, open Opener, f Features) {
 		{"People", peopleClauses},
 		{"Subscriptions", subscriptionClauses},
 		{"Comments", commentClauses},
+		{"Surveys", surveyClauses},
+		{"Ideas", ideaClauses},
 		{"Lifecycle", lifecycleClauses},
 		{"Races", raceClauses},
 	}

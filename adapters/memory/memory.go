@@ -56,7 +56,9 @@ type Store struct {
 	sessions map[string]adapters.SessionRecord // see sessions.go
 	flows    map[string]time.Time
 
-	people people // see people.go
+	people  people      // see people.go
+	surveys surveyState // see feedback.go
+	ideas   ideaState   // see feedback.go
 }
 
 // entry is a case with its audit trail and timers, found with one lookup.
@@ -105,6 +107,8 @@ func New() *Store {
 		subscriptions: newSubscriptionState(),
 		updates:       newUpdateState(),
 		comments:      newComments(),
+		surveys:       newSurveyState(),
+		ideas:         newIdeaState(),
 	}
 }
 
@@ -122,6 +126,7 @@ func (s *Store) Close() error {
 	s.people = people{}
 	s.receipts = nil
 	s.comments = comments{}
+	s.surveys, s.ideas = surveyState{}, ideaState{}
 	return nil
 }
 
