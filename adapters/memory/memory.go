@@ -49,6 +49,7 @@ type Store struct {
 	attachments map[string]*adapters.Attachment // see attachments.go
 
 	sessions map[string]adapters.SessionRecord // see sessions.go
+	meetings meetingState                      // see meetings.go
 	flows    map[string]time.Time
 }
 
@@ -92,6 +93,7 @@ func New() *Store {
 		drafts:   map[string]adapters.Draft{},
 
 		attachments: map[string]*adapters.Attachment{},
+		meetings:    newMeetingState(),
 	}
 }
 
@@ -106,6 +108,7 @@ func (s *Store) Close() error {
 	s.cases, s.subs, s.subOrder = nil, nil, nil
 	s.msgs, s.msgNames, s.requests, s.drafts = log[adapters.Message]{}, nil, nil, nil
 	s.sessions, s.flows, s.attachments = nil, nil, nil
+	s.meetings = meetingState{}
 	return nil
 }
 
