@@ -65,6 +65,7 @@ func RunStoreTests(t *testing.T, open Opener, f Features) {
 		{"Timers", timerClauses},
 		{"Drafts", draftClauses},
 		{"Attachments", attachmentClauses},
+		{"Meetings", meetingClauses},
 		{"Lifecycle", lifecycleClauses},
 		{"Races", raceClauses},
 	}
