@@ -635,7 +635,9 @@ func (q MeetingQuery) NextCursor(m Meeting) string { return encodeKeyset("meetin
 // DecodeCursor reads q.Cursor: the StartsAt and ID of the last meeting of
 // the previous page. An empty cursor is the zero position; a malformed one
 // ErrInvalidArgument.
-func (q MeetingQuery) DecodeCursor() (CursorPosition, error) { return decodeKeyset("meetings", q.Cursor) }
+func (q MeetingQuery) DecodeCursor() (CursorPosition, error) {
+	return decodeKeyset("meetings", q.Cursor)
+}
 
 // Validate reports every way q breaks ListPublicComments' contract.
 func (q CommentQuery) Validate() error {
@@ -661,7 +663,9 @@ func (q CommentQuery) NextCursor(c PublicComment) string {
 
 // DecodeCursor reads q.Cursor: the SubmittedAt and ID of the last comment
 // of the previous page.
-func (q CommentQuery) DecodeCursor() (CursorPosition, error) { return decodeKeyset("comments", q.Cursor) }
+func (q CommentQuery) DecodeCursor() (CursorPosition, error) {
+	return decodeKeyset("comments", q.Cursor)
+}
 
 // CheckCommentWindow is the check every MeetingStore makes, inside its
 // transaction, before it stores a comment or signup on an item of m at

@@ -158,6 +158,7 @@ type Store interface {
 	TimerStore
 	DraftStore
 	AttachmentStore
+	MeetingStore
 	// Close releases what the store owns. Later calls return ErrClosed.
 	// Close never closes a database handle the caller passed in.
 	Close() error
