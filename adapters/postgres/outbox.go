@@ -23,15 +23,22 @@ func (s *Store) enqueueMessages(ctx context.Context, msgs []adapters.Message) er
 	if err := s.enter(ctx); err != nil {
 		return err
 	}
+	return s.write(ctx, func(q querier) error { return s.insertOutbox(ctx, q, msgs) })
+}
+
+// insertOutbox writes messages not tied to a transition: the path of
+// EnqueueMessages, which PublishAgenda shares so that both treat messages
+// alike.
+func (s *Store) insertOutbox(ctx context.Context, q querier, msgs []adapters.Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
 	caseIDs := make([]string, len(msgs))
 	for i, m := range msgs {
 		caseIDs[i] = m.CaseID
 	}
-	args := append(messageArgs(msgs), caseIDs)
-	return s.write(ctx, func(q querier) error {
-		_, err := q.Exec(ctx, s.sql.enqueue, args...)
-		return err
-	})
+	_, err := q.Exec(ctx, s.sql.enqueue, append(messageArgs(msgs), caseIDs)...)
+	return err
 }
 
 // ClaimMessages implements adapters.Outbox.

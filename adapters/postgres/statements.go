@@ -27,6 +27,8 @@ type statements struct {
 	putAttachment, getAttachment, linkAttachments, attachmentCases string
 	updateAttachment, deleteAttachment, listAttachments            string
 	listAttachmentsByStatus, listOrphanAttachments                 string
+
+	meetings meetingStatements // see meetings.go
 }
 
 const caseCols = `id, type, definition_version, state, version, submitter, team, assignee, channel, due, data, created_at, updated_at, closed_at, submitter_issuer`
@@ -206,6 +208,7 @@ func newStatements(schema string) *statements {
 	st.stats = statsSQL
 
 	q := quoteIdent(schema)
+	st.meetings = newMeetingStatements(q)
 	for _, p := range []*string{
 		&st.applyTransition[0], &st.applyTransition[1], &st.applyTransition[2], &st.applyTransition[3],
 		&st.applyTransition[4], &st.applyTransition[5], &st.applyTransition[6], &st.applyTransition[7],
