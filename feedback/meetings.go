@@ -140,6 +140,8 @@ func (s *Meetings) CreateBody(ctx context.Context, b adapters.Body) error {
 type MeetingDraft struct {
 	// Meeting is the meeting and its agenda; an empty ID gets a new one.
 	// Each item's CommentDeadline, when set, must not be after StartsAt.
+	// Its Status is ignored (the store keeps it), so a meeting read from
+	// the store can be changed and passed back.
 	Meeting adapters.Meeting
 	// ExpectedVersion is 0 for a new meeting, else the version read.
 	ExpectedVersion int64
@@ -150,6 +152,7 @@ type MeetingDraft struct {
 // TemplateAgendaChanged.
 func (s *Meetings) DraftMeeting(ctx context.Context, d MeetingDraft) (adapters.Meeting, error) {
 	m := d.Meeting
+	m.Status = ""
 	if m.ID == "" && d.ExpectedVersion == 0 {
 		m.ID = s.ids()
 	}
