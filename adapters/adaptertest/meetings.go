@@ -421,6 +421,9 @@ func testModeration(t *testing.T, open Opener) {
 	got, err := s.ModeratePublicComment(ctx, adapters.ModerateCommentParams{
 		CommentID: "c1", Status: adapters.CommentRejected, Actor: "clerk-1", Reason: "off topic", At: early.Add(time.Minute)})
 	must(t, err, "ModeratePublicComment reject")
+	if got.Status != adapters.CommentRejected || got.ModeratedBy != "clerk-1" || got.Reason != "off topic" {
+		t.Errorf("a rejection returns the rejected comment: %+v", got)
+	}
 	got, err = s.ModeratePublicComment(ctx, adapters.ModerateCommentParams{
 		CommentID: "c1", Status: adapters.CommentPublished, Actor: "clerk-2", Reason: "on appeal", At: early.Add(2 * time.Minute)})
 	must(t, err, "ModeratePublicComment publish")
