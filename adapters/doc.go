@@ -36,6 +36,12 @@
 // unknown or already linked. Uploads never submitted are found with
 // ListOrphanAttachments and the scan's work with ListAttachmentsByStatus.
 //
+// Public bodies meet (MeetingStore): a meeting's agenda is published with
+// its notifications in one transaction, and the store itself refuses a
+// written comment or speaker signup at or after its item's deadline (a
+// *DeadlineError, which is ErrInvalidArgument), so no race with the clock
+// lets one in.
+//
 // A RequestKey on CreateCase or ApplyTransition stands for the whole
 // request (see the params' Fingerprint): a retry with every field equal
 // (the clock's stamps aside) answers with the first result and writes
