@@ -172,12 +172,11 @@ func (s *Store) publishAgenda(ctx context.Context, p adapters.PublishAgendaParam
 	if len(m.Items) == 0 {
 		return adapters.Meeting{}, fmt.Errorf("%w: the agenda has no item", adapters.ErrInvalidArgument)
 	}
-	// The same path as EnqueueMessages, so that whatever it does to
-	// messages (addressing a topic's subscribers) it does here too.
-	if err := s.checkMessages(p.Messages); err != nil {
+	// The path of EnqueueMessages, so that whatever it does to messages
+	// (addressing a topic's subscribers) it does here too.
+	if err := s.enqueueLocked(p.Messages); err != nil {
 		return adapters.Meeting{}, err
 	}
-	s.addMessages("", p.Messages)
 	at := adapters.StoredTime(p.At)
 	m.Status, m.AgendaVersion, m.Version, m.PublishedAt, m.UpdatedAt = adapters.MeetingPublished, m.AgendaVersion+1, m.Version+1, at, at
 	return copyMeeting(m, true), nil

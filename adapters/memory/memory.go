@@ -575,8 +575,18 @@ func (s *Store) EnqueueMessages(ctx context.Context, msgs []adapters.Message) er
 		return fmt.Errorf("memory: enqueue %d messages: %w", len(msgs), err)
 	}
 	defer s.mu.Unlock()
-	if err := s.checkMessages(msgs); err != nil {
+	if err := s.enqueueLocked(msgs); err != nil {
 		return fmt.Errorf("memory: enqueue %d messages: %w", len(msgs), err)
+	}
+	return nil
+}
+
+// enqueueLocked writes messages not tied to a transition: the path of
+// EnqueueMessages, which PublishAgenda shares so that both treat messages
+// alike. The caller holds the lock.
+func (s *Store) enqueueLocked(msgs []adapters.Message) error {
+	if err := s.checkMessages(msgs); err != nil {
+		return err
 	}
 	s.addMessages("", msgs)
 	return nil
