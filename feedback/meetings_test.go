@@ -464,3 +464,21 @@ func TestNewMeetingViewRefusesAnUnknownZone(t *testing.T) {
 	require.ErrorIs(t, err, adapters.ErrInvalidArgument)
 	assert.True(t, slices.Contains(feedback.AgendaTemplateFields, "startsAt"))
 }
+
+func TestCancelMeeting(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, s adapters.Store) {
+		ctx, f := context.Background(), setup(t, s)
+		m := f.published(t, "m1", monday)
+		_, err := f.svc.CancelMeeting(ctx, "m1", m.Version+1)
+		require.ErrorIs(t, err, adapters.ErrConflict)
+		m, err = f.svc.CancelMeeting(ctx, "m1", m.Version)
+		require.NoError(t, err)
+		assert.Equal(t, adapters.MeetingCancelled, m.Status)
+		_, err = f.svc.SubmitComment(ctx, feedback.CommentInput{MeetingID: "m1", Item: "1", Name: "Ada", Body: "x"})
+		require.ErrorIs(t, err, feedback.ErrNotOpen)
+		v, err := f.svc.View(ctx, "m1")
+		require.NoError(t, err)
+		assert.False(t, v.Items[0].Open, "a cancelled meeting's items are closed")
+	})
+}

@@ -29,6 +29,7 @@ var meetingClauses = []clause{
 	{"OneSignupPerPersonPerItemUnder32ConcurrentAttempts", testSignupRace},
 	{"SignUpAfterTheDeadlineOrWithoutSpeakersIsRefused", testSignupRefused},
 	{"SetMinutesMarksTheMeetingHeld", testSetMinutes},
+	{"ACancelledMeetingTakesNoChangeNorComment", testCancelMeeting},
 }
 
 // meetingBase is a meeting time on the eve of a DST change, away from
@@ -650,4 +651,26 @@ func testSetMinutes(t *testing.T, open Opener) {
 	p.ExpectedVersion, p.At = stored.Version, at
 	_, err = s.SaveMeeting(ctx, p)
 	wantErr(t, err, adapters.ErrInvalidArgument, "saving a held meeting")
+}
+
+func testCancelMeeting(t *testing.T, open Opener) {
+	s, ctx := open(t), ctxFor(t)
+	council(t, s)
+	m := publishedMeeting(t, s, "m1", meetingBase)
+	p := draftMeeting("m1", meetingBase)
+	p.ExpectedVersion, p.At, p.Meeting.Status = m.Version, meetingBase.Add(-24*time.Hour), adapters.MeetingCancelled
+	got, err := s.SaveMeeting(ctx, p)
+	must(t, err, "SaveMeeting cancelling")
+	if got.Status != adapters.MeetingCancelled || got.Version != m.Version+1 || got.AgendaVersion != 1 {
+		t.Errorf("cancelling sets the status and a new version, keeping the agenda version: %s %d %d", got.Status, got.Version, got.AgendaVersion)
+	}
+	_, err = s.PublishAgenda(ctx, adapters.PublishAgendaParams{MeetingID: "m1", ExpectedVersion: got.Version, At: p.At})
+	wantErr(t, err, adapters.ErrInvalidArgument, "publishing a cancelled meeting")
+	p.ExpectedVersion, p.Meeting.Status = got.Version, ""
+	_, err = s.SaveMeeting(ctx, p)
+	wantErr(t, err, adapters.ErrInvalidArgument, "saving a cancelled meeting")
+	_, err = s.AddPublicComment(ctx, comment("c1", "1", meetingBase.Add(-10*time.Hour)))
+	wantErr(t, err, adapters.ErrInvalidArgument, "a comment on a cancelled meeting")
+	_, err = s.SetMinutes(ctx, adapters.SetMinutesParams{MeetingID: "m1", ExpectedVersion: got.Version, Minutes: "x", At: p.At})
+	wantErr(t, err, adapters.ErrInvalidArgument, "minutes of a cancelled meeting")
 }
