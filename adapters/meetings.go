@@ -137,17 +137,17 @@ const (
 	PositionNeutral CommentPosition = "neutral"
 )
 
-// CommentStatus is where a public comment is in moderation.
-type CommentStatus string
+// PublicCommentStatus is where a public comment is in moderation.
+type PublicCommentStatus string
 
 // The moderation states of a public comment.
 const (
 	// CommentReceived comments wait for moderation.
-	CommentReceived CommentStatus = "received"
+	CommentReceived PublicCommentStatus = "received"
 	// CommentPublished comments are part of the public record.
-	CommentPublished CommentStatus = "published"
+	CommentPublished PublicCommentStatus = "published"
 	// CommentRejected comments are kept but not published.
-	CommentRejected CommentStatus = "rejected"
+	CommentRejected PublicCommentStatus = "rejected"
 )
 
 // PublicComment is a written comment a resident submitted on an agenda
@@ -168,7 +168,7 @@ type PublicComment struct {
 	Body string
 	// Status is set by the store: CommentReceived when added, then what
 	// moderation decided.
-	Status CommentStatus
+	Status PublicCommentStatus
 	// ModeratedBy and Reason are the last moderation's actor and reason;
 	// ModeratedAt its time (zero: not moderated).
 	ModeratedBy, Reason string
@@ -182,7 +182,7 @@ type CommentModeration struct {
 	// CommentID names the comment.
 	CommentID string
 	// Status is what the moderator decided.
-	Status CommentStatus
+	Status PublicCommentStatus
 	// Actor is the moderator's subject; Reason why.
 	Actor, Reason string
 	// At is when the decision was made.
@@ -248,7 +248,7 @@ type ModerateCommentParams struct {
 	// CommentID names the comment.
 	CommentID string
 	// Status is CommentPublished or CommentRejected.
-	Status CommentStatus
+	Status PublicCommentStatus
 	// Actor is the moderator's subject; Reason why (required to reject).
 	Actor, Reason string
 	// At is when the decision was made.
@@ -288,19 +288,19 @@ type MeetingPage struct {
 	NextCursor string
 }
 
-// CommentQuery filters and pages ListPublicComments.
-type CommentQuery struct {
+// PublicCommentQuery filters and pages ListPublicComments.
+type PublicCommentQuery struct {
 	// MeetingID is required; Item and Status filter when not empty.
 	MeetingID, Item string
-	Status          CommentStatus
+	Status          PublicCommentStatus
 	// Limit and Cursor page as in MeetingQuery.
 	Limit  int
 	Cursor string
 }
 
-// CommentPage is one page of ListPublicComments, oldest first (SubmittedAt,
+// PublicCommentPage is one page of ListPublicComments, oldest first (SubmittedAt,
 // then ID).
-type CommentPage struct {
+type PublicCommentPage struct {
 	Comments []PublicComment
 	// NextCursor continues the listing; empty on the last page.
 	NextCursor string
@@ -377,7 +377,7 @@ type MeetingStore interface {
 	ModeratePublicComment(ctx context.Context, p ModerateCommentParams) (PublicComment, error)
 	// ListPublicComments returns one page of a meeting's comments,
 	// oldest first (SubmittedAt, then ID), filtered by q.
-	ListPublicComments(ctx context.Context, q CommentQuery) (CommentPage, error)
+	ListPublicComments(ctx context.Context, q PublicCommentQuery) (PublicCommentPage, error)
 	// ListCommentModerations returns a comment's moderation decisions,
 	// oldest first; none for an unknown comment.
 	ListCommentModerations(ctx context.Context, commentID string) ([]CommentModeration, error)
@@ -513,7 +513,7 @@ func (p CommentPosition) Valid() bool {
 }
 
 // Valid reports a known status.
-func (s CommentStatus) Valid() bool {
+func (s PublicCommentStatus) Valid() bool {
 	return s == CommentReceived || s == CommentPublished || s == CommentRejected
 }
 
@@ -640,7 +640,7 @@ func (q MeetingQuery) DecodeCursor() (CursorPosition, error) {
 }
 
 // Validate reports every way q breaks ListPublicComments' contract.
-func (q CommentQuery) Validate() error {
+func (q PublicCommentQuery) Validate() error {
 	var errs []error
 	errs = checkText(errs, "meeting id", q.MeetingID, MaxMeetingID, true)
 	if q.Status != "" && !q.Status.Valid() {
@@ -654,16 +654,16 @@ func (q CommentQuery) Validate() error {
 }
 
 // PageSize is the number of comments the page holds at most.
-func (q CommentQuery) PageSize() int { return pageSize(q.Limit) }
+func (q PublicCommentQuery) PageSize() int { return pageSize(q.Limit) }
 
 // NextCursor is the cursor of the page that ends with c.
-func (q CommentQuery) NextCursor(c PublicComment) string {
+func (q PublicCommentQuery) NextCursor(c PublicComment) string {
 	return encodeKeyset("comments", c.SubmittedAt, c.ID)
 }
 
 // DecodeCursor reads q.Cursor: the SubmittedAt and ID of the last comment
 // of the previous page.
-func (q CommentQuery) DecodeCursor() (CursorPosition, error) {
+func (q PublicCommentQuery) DecodeCursor() (CursorPosition, error) {
 	return decodeKeyset("comments", q.Cursor)
 }
 

@@ -96,7 +96,7 @@ func TestMeetingValidation(t *testing.T) {
 // it was made from.
 func FuzzMeetingCursor(f *testing.F) {
 	made := adapters.MeetingQuery{}.NextCursor(adapters.Meeting{ID: "m1", StartsAt: time.Date(2026, 11, 2, 23, 0, 0, 0, time.UTC)})
-	for _, seed := range []string{"", made, "not-a-cursor", "e30", adapters.CommentQuery{}.NextCursor(adapters.PublicComment{ID: "c1"})} {
+	for _, seed := range []string{"", made, "not-a-cursor", "e30", adapters.PublicCommentQuery{}.NextCursor(adapters.PublicComment{ID: "c1"})} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, cursor string) {
@@ -112,7 +112,7 @@ func FuzzMeetingCursor(f *testing.F) {
 			require.NoError(t, err)
 			assert.Equal(t, pos, again)
 		}
-		_, err = adapters.CommentQuery{MeetingID: "m", Cursor: cursor}.DecodeCursor()
+		_, err = adapters.PublicCommentQuery{MeetingID: "m", Cursor: cursor}.DecodeCursor()
 		if cursor != "" {
 			require.Error(t, err, "a meeting cursor is not a comment cursor")
 		}

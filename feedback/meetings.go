@@ -446,7 +446,7 @@ func (s *Meetings) PublishMinutes(ctx context.Context, meetingID string, expecte
 // at most MaxMinutesComments.
 func (s *Meetings) PublishedComments(ctx context.Context, meetingID string) ([]adapters.PublicComment, error) {
 	var out []adapters.PublicComment
-	q := adapters.CommentQuery{MeetingID: meetingID, Status: adapters.CommentPublished, Limit: adapters.MaxPageSize}
+	q := adapters.PublicCommentQuery{MeetingID: meetingID, Status: adapters.CommentPublished, Limit: adapters.MaxPageSize}
 	for len(out) < MaxMinutesComments {
 		page, err := s.store.ListPublicComments(ctx, q)
 		if err != nil {

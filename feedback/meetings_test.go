@@ -277,7 +277,7 @@ func TestSubmitCommentBeforeAndAfterTheDeadline(t *testing.T) {
 		_, err = f.svc.SubmitComment(ctx, feedback.CommentInput{MeetingID: "m1", Item: "2", Name: "Grace", Body: "Parks!"})
 		require.NoError(t, err)
 
-		page, err := s.ListPublicComments(ctx, adapters.CommentQuery{MeetingID: "m1"})
+		page, err := s.ListPublicComments(ctx, adapters.PublicCommentQuery{MeetingID: "m1"})
 		require.NoError(t, err)
 		require.Len(t, page.Comments, 2, "the late comment wrote nothing")
 		v, err := f.svc.View(ctx, "m1")
@@ -319,7 +319,7 @@ func TestTheStoreRefusesACommentThatRacesAnEarlierDeadline(t *testing.T) {
 		require.ErrorIs(t, err, feedback.ErrDeadlinePassed, "the store's own check refuses it")
 		var de *adapters.DeadlineError
 		require.ErrorAs(t, err, &de)
-		page, err := s.ListPublicComments(ctx, adapters.CommentQuery{MeetingID: "m1"})
+		page, err := s.ListPublicComments(ctx, adapters.PublicCommentQuery{MeetingID: "m1"})
 		require.NoError(t, err)
 		assert.Empty(t, page.Comments)
 	})

@@ -332,7 +332,7 @@ func checkComment(t *testing.T, got, want adapters.PublicComment, rule string) {
 	sameTime(t, got.SubmittedAt, want.SubmittedAt, rule+": SubmittedAt")
 }
 
-func listComments(t *testing.T, s adapters.Store, q adapters.CommentQuery) []adapters.PublicComment {
+func listComments(t *testing.T, s adapters.Store, q adapters.PublicCommentQuery) []adapters.PublicComment {
 	t.Helper()
 	page, err := s.ListPublicComments(ctxFor(t), q)
 	must(t, err, "ListPublicComments")
@@ -348,7 +348,7 @@ func testCommentRoundTrip(t *testing.T, open Opener) {
 	must(t, err, "AddPublicComment a microsecond before the deadline")
 	c.Status = adapters.CommentReceived
 	checkComment(t, got, c, "AddPublicComment returns the stored comment")
-	all := listComments(t, s, adapters.CommentQuery{MeetingID: "m1"})
+	all := listComments(t, s, adapters.PublicCommentQuery{MeetingID: "m1"})
 	if len(all) != 1 {
 		t.Fatalf("the comment is listed: got %d", len(all))
 	}
@@ -380,7 +380,7 @@ func testCommentLate(t *testing.T, open Opener) {
 			t.Errorf("the DeadlineError names the item: %+v", de)
 		}
 	}
-	if got := listComments(t, s, adapters.CommentQuery{MeetingID: "m1"}); len(got) != 0 {
+	if got := listComments(t, s, adapters.PublicCommentQuery{MeetingID: "m1"}); len(got) != 0 {
 		t.Errorf("a late comment writes nothing: %+v", got)
 	}
 }
@@ -405,7 +405,7 @@ func testCommentClosed(t *testing.T, open Opener) {
 	c.Body = strings.Repeat("x", adapters.MaxCommentBody+1)
 	_, err = s.AddPublicComment(ctx, c)
 	wantErr(t, err, adapters.ErrInvalidArgument, "a comment above MaxCommentBody")
-	if got := listComments(t, s, adapters.CommentQuery{MeetingID: "m1"}); len(got) != 0 {
+	if got := listComments(t, s, adapters.PublicCommentQuery{MeetingID: "m1"}); len(got) != 0 {
 		t.Errorf("a refused comment writes nothing: %+v", got)
 	}
 }
@@ -431,7 +431,7 @@ func testModeration(t *testing.T, open Opener) {
 	want := comment("c1", "1", early)
 	want.Status, want.ModeratedBy, want.Reason, want.ModeratedAt = adapters.CommentPublished, "clerk-2", "on appeal", early.Add(2*time.Minute)
 	checkComment(t, got, want, "the comment carries the last decision")
-	all := listComments(t, s, adapters.CommentQuery{MeetingID: "m1", Status: adapters.CommentPublished})
+	all := listComments(t, s, adapters.PublicCommentQuery{MeetingID: "m1", Status: adapters.CommentPublished})
 	if len(all) != 1 {
 		t.Fatalf("the published comment is listed as published: %d", len(all))
 	}
@@ -475,7 +475,7 @@ func testListComments(t *testing.T, open Opener) {
 		must(t, err, "AddPublicComment")
 	}
 	var got []string
-	q := adapters.CommentQuery{MeetingID: "m1", Item: "1", Limit: 2}
+	q := adapters.PublicCommentQuery{MeetingID: "m1", Item: "1", Limit: 2}
 	for pages := 0; ; pages++ {
 		if pages > 5 {
 			t.Fatal("paging never ends")
@@ -496,12 +496,12 @@ func testListComments(t *testing.T, open Opener) {
 	if fmt.Sprint(got) != fmt.Sprint(want1) {
 		t.Errorf("paging lists the item's comments oldest first, then by id, each once: got %v, want %v", got, want1)
 	}
-	if n := len(listComments(t, s, adapters.CommentQuery{MeetingID: "m1", Status: adapters.CommentRejected})); n != 0 {
+	if n := len(listComments(t, s, adapters.PublicCommentQuery{MeetingID: "m1", Status: adapters.CommentRejected})); n != 0 {
 		t.Errorf("the status filter keeps only rejected comments: got %d", n)
 	}
-	_, err := s.ListPublicComments(ctx, adapters.CommentQuery{MeetingID: "m1", Cursor: "not-a-cursor"})
+	_, err := s.ListPublicComments(ctx, adapters.PublicCommentQuery{MeetingID: "m1", Cursor: "not-a-cursor"})
 	wantErr(t, err, adapters.ErrInvalidArgument, "a malformed cursor")
-	_, err = s.ListPublicComments(ctx, adapters.CommentQuery{MeetingID: "m1", Limit: adapters.MaxPageSize + 1})
+	_, err = s.ListPublicComments(ctx, adapters.PublicCommentQuery{MeetingID: "m1", Limit: adapters.MaxPageSize + 1})
 	wantErr(t, err, adapters.ErrInvalidArgument, "a page above MaxPageSize")
 }
 

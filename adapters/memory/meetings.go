@@ -327,13 +327,13 @@ func (s *Store) ModeratePublicComment(ctx context.Context, p adapters.ModerateCo
 }
 
 // ListPublicComments implements adapters.MeetingStore.
-func (s *Store) ListPublicComments(ctx context.Context, q adapters.CommentQuery) (adapters.CommentPage, error) {
+func (s *Store) ListPublicComments(ctx context.Context, q adapters.PublicCommentQuery) (adapters.PublicCommentPage, error) {
 	if err := q.Validate(); err != nil {
-		return adapters.CommentPage{}, fmt.Errorf("memory: list comments of meeting %q: %w", q.MeetingID, err)
+		return adapters.PublicCommentPage{}, fmt.Errorf("memory: list comments of meeting %q: %w", q.MeetingID, err)
 	}
 	pos, _ := q.DecodeCursor()
 	if err := s.rlock(ctx); err != nil {
-		return adapters.CommentPage{}, fmt.Errorf("memory: list comments of meeting %q: %w", q.MeetingID, err)
+		return adapters.PublicCommentPage{}, fmt.Errorf("memory: list comments of meeting %q: %w", q.MeetingID, err)
 	}
 	defer s.mu.RUnlock()
 	var hits []adapters.PublicComment
@@ -350,7 +350,7 @@ func (s *Store) ListPublicComments(ctx context.Context, q adapters.CommentQuery)
 		}
 		return cmp.Compare(a.ID, b.ID)
 	})
-	var page adapters.CommentPage
+	var page adapters.PublicCommentPage
 	if n := q.PageSize(); len(hits) > n {
 		hits = hits[:n]
 		page.NextCursor = q.NextCursor(hits[n-1])

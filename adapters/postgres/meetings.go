@@ -475,7 +475,7 @@ func (s *Store) ModeratePublicComment(ctx context.Context, p adapters.ModerateCo
 }
 
 // commentListSQL is ListPublicComments' statement for a valid q.
-func (s *Store) commentListSQL(q adapters.CommentQuery) (string, []any) {
+func (s *Store) commentListSQL(q adapters.PublicCommentQuery) (string, []any) {
 	pos, _ := q.DecodeCursor()
 	var b strings.Builder
 	b.WriteString(s.sql.meetings.listCommentsFrom)
@@ -495,7 +495,7 @@ func (s *Store) commentListSQL(q adapters.CommentQuery) (string, []any) {
 }
 
 // ListPublicComments implements adapters.MeetingStore.
-func (s *Store) ListPublicComments(ctx context.Context, q adapters.CommentQuery) (adapters.CommentPage, error) {
+func (s *Store) ListPublicComments(ctx context.Context, q adapters.PublicCommentQuery) (adapters.PublicCommentPage, error) {
 	err := q.Validate()
 	if err == nil {
 		err = s.enter(ctx)
@@ -506,9 +506,9 @@ func (s *Store) ListPublicComments(ctx context.Context, q adapters.CommentQuery)
 		cs, err = queryAll(ctx, s, scanComment, sql, args...)
 	}
 	if err != nil {
-		return adapters.CommentPage{}, fmt.Errorf("postgres: list comments of meeting %q: %w", q.MeetingID, fail(ctx, err))
+		return adapters.PublicCommentPage{}, fmt.Errorf("postgres: list comments of meeting %q: %w", q.MeetingID, fail(ctx, err))
 	}
-	var page adapters.CommentPage
+	var page adapters.PublicCommentPage
 	if n := q.PageSize(); len(cs) > n {
 		cs = cs[:n]
 		page.NextCursor = q.NextCursor(cs[n-1])

@@ -68,7 +68,7 @@ func (s *serialStore) ModeratePublicComment(ctx context.Context, p adapters.Mode
 	return s.store.ModeratePublicComment(ctx, p)
 }
 
-func (s *serialStore) ListPublicComments(ctx context.Context, q adapters.CommentQuery) (adapters.CommentPage, error) {
+func (s *serialStore) ListPublicComments(ctx context.Context, q adapters.PublicCommentQuery) (adapters.PublicCommentPage, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.store.ListPublicComments(ctx, q)

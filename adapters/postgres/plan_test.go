@@ -233,13 +233,13 @@ func TestMeetingListingsWalkTheirIndexes(t *testing.T) {
 		"MeetingsAfterCursor":     {BodyID: "body-3", Cursor: adapters.MeetingQuery{}.NextCursor(adapters.Meeting{ID: "meeting-100", StartsAt: after})},
 		"MeetingsFromAfterCursor": {BodyID: "body-3", From: after, Cursor: adapters.MeetingQuery{}.NextCursor(adapters.Meeting{ID: "meeting-100", StartsAt: after})},
 	}
-	comments := map[string]adapters.CommentQuery{
+	comments := map[string]adapters.PublicCommentQuery{
 		"CommentsOfAMeeting":    {MeetingID: "meeting-2"},
 		"CommentsOfAnItem":      {MeetingID: "meeting-2", Item: "5"},
 		"CommentsByStatus":      {MeetingID: "meeting-2", Status: adapters.CommentPublished},
 		"CommentsItemAndStatus": {MeetingID: "meeting-2", Item: "5", Status: adapters.CommentReceived},
-		"CommentsAfterCursor":   {MeetingID: "meeting-2", Cursor: adapters.CommentQuery{}.NextCursor(adapters.PublicComment{ID: "comment-100", SubmittedAt: after})},
-		"ItemAfterCursor":       {MeetingID: "meeting-2", Item: "5", Cursor: adapters.CommentQuery{}.NextCursor(adapters.PublicComment{ID: "comment-100", SubmittedAt: after})},
+		"CommentsAfterCursor":   {MeetingID: "meeting-2", Cursor: adapters.PublicCommentQuery{}.NextCursor(adapters.PublicComment{ID: "comment-100", SubmittedAt: after})},
+		"ItemAfterCursor":       {MeetingID: "meeting-2", Item: "5", Cursor: adapters.PublicCommentQuery{}.NextCursor(adapters.PublicComment{ID: "comment-100", SubmittedAt: after})},
 	}
 	type shape struct {
 		sql  string

@@ -409,7 +409,7 @@ func (s *Store) ModeratePublicComment(ctx context.Context, p adapters.ModerateCo
 }
 
 // ListPublicComments implements adapters.MeetingStore.
-func (s *Store) ListPublicComments(ctx context.Context, q adapters.CommentQuery) (adapters.CommentPage, error) {
+func (s *Store) ListPublicComments(ctx context.Context, q adapters.PublicCommentQuery) (adapters.PublicCommentPage, error) {
 	err := q.Validate()
 	var cs []adapters.PublicComment
 	if err == nil {
@@ -438,9 +438,9 @@ func (s *Store) ListPublicComments(ctx context.Context, q adapters.CommentQuery)
 		cs, err = readRows(ctx, s, commentDest, b.String(), args...)
 	}
 	if err != nil {
-		return adapters.CommentPage{}, fmt.Errorf("sqlite: list comments of meeting %q: %w", q.MeetingID, err)
+		return adapters.PublicCommentPage{}, fmt.Errorf("sqlite: list comments of meeting %q: %w", q.MeetingID, err)
 	}
-	var page adapters.CommentPage
+	var page adapters.PublicCommentPage
 	if n := q.PageSize(); len(cs) > n {
 		cs = cs[:n]
 		page.NextCursor = q.NextCursor(cs[n-1])
