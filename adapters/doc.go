@@ -46,6 +46,11 @@
 // store. An Idea is a case of its own workflow with its text beside it
 // (IdeaStore); each principal supports it at most once, the count kept in
 // the same transaction as the support.
+// Public bodies meet (MeetingStore): a meeting's agenda is published with
+// its notifications in one transaction, and the store itself refuses a
+// written comment or speaker signup at or after its item's deadline (a
+// *DeadlineError, which is ErrInvalidArgument), so no race with the clock
+// lets one in.
 //
 // A RequestKey on CreateCase or ApplyTransition stands for the whole
 // request (see the params' Fingerprint): a retry with every field equal

@@ -168,6 +168,7 @@ type Store interface {
 	CommentStore
 	SurveyStore
 	IdeaStore
+	MeetingStore
 	// Close releases what the store owns. Later calls return ErrClosed.
 	// Close never closes a database handle the caller passed in.
 	Close() error

@@ -75,6 +75,7 @@ func RunStoreTests(t *testing.T, open Opener, f Features) {
 		{"Comments", commentClauses},
 		{"Surveys", surveyClauses},
 		{"Ideas", ideaClauses},
+		{"Meetings", meetingClauses},
 		{"Lifecycle", lifecycleClauses},
 		{"Races", raceClauses},
 	}

@@ -54,6 +54,7 @@ type Store struct {
 	updates       updateState
 
 	sessions map[string]adapters.SessionRecord // see sessions.go
+	meetings meetingState                      // see meetings.go
 	flows    map[string]time.Time
 
 	people  people      // see people.go
@@ -109,6 +110,7 @@ func New() *Store {
 		comments:      newComments(),
 		surveys:       newSurveyState(),
 		ideas:         newIdeaState(),
+		meetings:      newMeetingState(),
 	}
 }
 
@@ -127,6 +129,7 @@ func (s *Store) Close() error {
 	s.receipts = nil
 	s.comments = comments{}
 	s.surveys, s.ideas = surveyState{}, ideaState{}
+	s.meetings = meetingState{}
 	return nil
 }
 
@@ -602,12 +605,23 @@ func (s *Store) EnqueueMessages(ctx context.Context, msgs []adapters.Message) er
 		return fmt.Errorf("memory: enqueue %d messages: %w", len(msgs), err)
 	}
 	defer s.mu.Unlock()
+	if err := s.enqueueLocked(msgs); err != nil {
+		return fmt.Errorf("memory: enqueue %d messages: %w", len(msgs), err)
+	}
+	return nil
+}
+
+// enqueueLocked writes messages not tied to a transition, expanding those
+// addressed to subscribers: the path of EnqueueMessages, which
+// PublishAgenda shares so that both treat messages alike. The caller holds
+// the lock.
+func (s *Store) enqueueLocked(msgs []adapters.Message) error {
 	expanded, err := s.expand("", msgs)
 	if err == nil {
 		err = s.checkMessages(expanded)
 	}
 	if err != nil {
-		return fmt.Errorf("memory: enqueue %d messages: %w", len(msgs), err)
+		return err
 	}
 	s.addMessages("", expanded)
 	return nil

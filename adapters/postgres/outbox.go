@@ -23,11 +23,19 @@ func (s *Store) enqueueMessages(ctx context.Context, msgs []adapters.Message) er
 	if err := s.enter(ctx); err != nil {
 		return err
 	}
+	return s.write(ctx, func(q querier) error { return s.insertOutbox(ctx, q, msgs) })
+}
+
+// insertOutbox writes messages not tied to a transition, expanding those
+// addressed to subscribers: the path of EnqueueMessages, which
+// PublishAgenda shares so that both treat messages alike.
+func (s *Store) insertOutbox(ctx context.Context, q querier, msgs []adapters.Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
 	sql, args := s.enqueueStatement(msgs)
-	return s.write(ctx, func(q querier) error {
-		_, err := q.Exec(ctx, sql, args...)
-		return err
-	})
+	_, err := q.Exec(ctx, sql, args...)
+	return err
 }
 
 // ClaimMessages implements adapters.Outbox.

@@ -292,3 +292,90 @@ func TestCommentListingsWalkTheirIndexes(t *testing.T) {
 		require.True(t, used, "%s reads %s:\n%s", l.name, l.index, raw)
 	}
 }
+
+// The meeting listings walk their indexes in order, however many meetings
+// and comments the tables hold: a body's meetings by start, a meeting's
+// comments (all, one item's, one status's, one item's in one status) by
+// time, a meeting's or an item's speakers in the order received, from
+// the first page or after a cursor.
+func TestMeetingListingsWalkTheirIndexes(t *testing.T) {
+	t.Parallel()
+	s := openTestStore(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	qs := quoteIdent(s.Schema())
+	// 20 bodies with 2,000 meetings each; 40,000 comments and as many
+	// signups on 4 meetings, spread over 10 items (and 3 statuses).
+	_, err := testPool(t).Exec(ctx, `INSERT INTO `+qs+`.bodies (id, name, time_zone)
+		SELECT 'body-' || i, 'Body ' || i, 'America/New_York' FROM generate_series(0, 19) AS i;
+		INSERT INTO `+qs+`.meetings (id, body_id, title, starts_at, location, remote_url, mode, status, agenda_version, minutes, published_at, updated_at, version)
+		SELECT 'meeting-' || i, 'body-' || (i % 20), 'Meeting', timestamptz '2026-01-01' + i * interval '1 hour', '', '', 'hybrid',
+			'published', 1, '', timestamptz '2026-01-01', timestamptz '2026-01-01', 2
+		FROM generate_series(1, 40000) AS i;
+		INSERT INTO `+qs+`.public_comments (id, meeting_id, item, author, author_issuer, name, stance, body, status, moderated_by, reason, moderated_at, submitted_at)
+		SELECT 'comment-' || i, 'meeting-' || (1 + i % 4), (i % 10)::text, '', '', 'Ada', 'support', 'text',
+			(ARRAY['received','published','rejected'])[1 + i % 3], '', '', NULL, timestamptz '2026-01-01' + i * interval '1 second'
+		FROM generate_series(1, 40000) AS i;
+		INSERT INTO `+qs+`.speaker_signups (id, meeting_id, item, person, name, mode, created_at)
+		SELECT 'signup-' || i, 'meeting-' || (1 + i % 4), (i % 10)::text, 'person-' || i, 'Ada', 'remote', timestamptz '2026-01-01' + i * interval '1 second'
+		FROM generate_series(1, 40000) AS i;
+		ANALYZE `+qs+`.meetings; ANALYZE `+qs+`.public_comments; ANALYZE `+qs+`.speaker_signups`)
+	require.NoError(t, err)
+
+	after := time.Date(2026, 1, 1, 5, 0, 0, 0, time.UTC)
+	meetings := map[string]adapters.MeetingQuery{
+		"MeetingsOfABody":         {BodyID: "body-3"},
+		"MeetingsBetween":         {BodyID: "body-3", From: after, To: after.Add(1000 * 24 * time.Hour)},
+		"MeetingsAfterCursor":     {BodyID: "body-3", Cursor: adapters.MeetingQuery{}.NextCursor(adapters.Meeting{ID: "meeting-100", StartsAt: after})},
+		"MeetingsFromAfterCursor": {BodyID: "body-3", From: after, Cursor: adapters.MeetingQuery{}.NextCursor(adapters.Meeting{ID: "meeting-100", StartsAt: after})},
+	}
+	comments := map[string]adapters.PublicCommentQuery{
+		"CommentsOfAMeeting":    {MeetingID: "meeting-2"},
+		"CommentsOfAnItem":      {MeetingID: "meeting-2", Item: "5"},
+		"CommentsByStatus":      {MeetingID: "meeting-2", Status: adapters.CommentPublished},
+		"CommentsItemAndStatus": {MeetingID: "meeting-2", Item: "5", Status: adapters.CommentReceived},
+		"CommentsAfterCursor":   {MeetingID: "meeting-2", Cursor: adapters.PublicCommentQuery{}.NextCursor(adapters.PublicComment{ID: "comment-100", SubmittedAt: after})},
+		"ItemAfterCursor":       {MeetingID: "meeting-2", Item: "5", Cursor: adapters.PublicCommentQuery{}.NextCursor(adapters.PublicComment{ID: "comment-100", SubmittedAt: after})},
+	}
+	type shape struct {
+		sql  string
+		args []any
+		// whole marks a listing that returns every row it matches (at
+		// most MaxSpeakers) rather than a page: sorting them is no worse
+		// than walking the index, but reading the whole table is.
+		whole bool
+	}
+	shapes := map[string]shape{}
+	for name, q := range meetings {
+		require.NoError(t, q.Validate(), name)
+		sql, args := s.meetingListSQL(q)
+		shapes[name] = shape{sql: sql, args: args}
+	}
+	for name, q := range comments {
+		require.NoError(t, q.Validate(), name)
+		sql, args := s.publicCommentListSQL(q)
+		shapes[name] = shape{sql: sql, args: args}
+	}
+	shapes["SpeakersOfAMeeting"] = shape{s.sql.meetings.listSpeakers, []any{"meeting-2", adapters.MaxSpeakers}, true}
+	shapes["SpeakersOfAnItem"] = shape{s.sql.meetings.listSpeakersOfItem, []any{"meeting-2", adapters.MaxSpeakers, "5"}, true}
+	for name, sh := range shapes {
+		var raw []byte
+		require.NoError(t, s.db.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+sh.sql, sh.args...).Scan(&raw), name)
+		var plan []map[string]any
+		require.NoError(t, json.Unmarshal(raw, &plan), name)
+		var walk func(node map[string]any)
+		walk = func(node map[string]any) {
+			switch typ := node["Node Type"]; {
+			case typ == "Seq Scan":
+				t.Errorf("listing %s: plan has a sequential scan, want an index:\n%s", name, raw)
+			case !sh.whole && (typ == "Sort" || typ == "Incremental Sort" || typ == "Bitmap Heap Scan"):
+				t.Errorf("listing %s: plan has a %s node, want an ordered index scan:\n%s", name, typ, raw)
+			}
+			children, _ := node["Plans"].([]any)
+			for _, c := range children {
+				walk(c.(map[string]any))
+			}
+		}
+		walk(plan[0]["Plan"].(map[string]any))
+	}
+}

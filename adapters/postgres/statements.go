@@ -32,6 +32,7 @@ type statements struct {
 	people        *peopleStatements      // see people.go
 	subscriptions subscriptionStatements // see subscriptions.go
 	comments      commentStatements      // see comments.go
+	meetings      meetingStatements      // see meetings.go
 }
 
 const caseCols = `id, type, definition_version, state, version, submitter, team, assignee, channel, due, data, created_at, updated_at, closed_at, submitter_issuer`
@@ -225,6 +226,7 @@ func newStatements(schema string) *statements {
 		st.applyTransition[i] = strings.ReplaceAll(st.applyTransition[i], "{s}", q)
 	}
 	st.subscriptions.qualify(q)
+	st.meetings = newMeetingStatements(q)
 	for _, p := range []*string{
 		&st.createCase, &st.claimRequest, &st.readRequest, &st.saveResult, &st.deleteExpiredRequests,
 		&st.getCase, &st.listEvents, &st.getSubmission, &st.listSubmissions,
