@@ -18,25 +18,25 @@ import (
 // Everything civickit-specific lives in this file, so the comparison can
 // move to feedback.Dispatcher here and nowhere else.
 //
-// INTERIM PATH: civickitRound delivers with the store's public outbox
-// primitives (ClaimMessages, then MarkMessage per message), in N worker
-// goroutines that each claim their own batches, the loop any program can
-// write against adapters.Outbox today. When feedback.Dispatcher is on
-// main, deliver becomes
+// INTERIM PATH: until feedback.Dispatcher is in this repository,
+// civickitRound delivers with the store's public outbox primitives
+// (ClaimMessages, then MarkMessage per message) in N worker goroutines
+// that each claim their own batches: the loop any program can write
+// against adapters.Outbox today.
 //
-//	d, err := feedback.NewDispatcher(store, &feedback.DispatcherConfig{
-//		Channels: []adapters.Channel{noopChannel{}}, // Name() "email", Send returns adapters.Sent{}
-//		Renderer: renderer,                         // fixed text for template "noop"
-//		Workers:  workers,
-//		Batch:    civickitBatch,
-//	})
-//	// Run(ctx) until every message is sent, then cancel ctx.
-//
-// and preInsert must also give each message a recipient the dispatcher
-// can resolve: a person in the store's adapters.PeopleStore with an
-// "email" address (written before the round, not timed), named by the
-// message's Recipient. Completion is then judged as here, by counting the
-// messages the store holds as sent, or by a hook the Dispatcher offers.
+// The switch to the Dispatcher replaces deliver and needs, per round:
+//   - a people store (adapters.PeopleStore) that knows each message's
+//     Recipient as a person with an "email" address, written before the
+//     clock starts; or recipients of the direct form "email:<address>";
+//   - a Renderer with fixed text for template "noop", and a no-op
+//     adapters.Channel named "email" whose Send returns adapters.Sent{};
+//   - DispatcherConfig{Workers: workers, Batch: civickitBatch,
+//     PollInterval: civickitIdlePoll}: the default poll interval is far
+//     longer than River's FetchPollInterval here;
+//   - an end condition: Run reports no progress, so the channel counts
+//     sends and, once it has seen n, the round waits until the table
+//     holds n sent messages (marks are recorded after the sends), then
+//     cancels Run's context.
 
 // civickitBatch is how many messages a worker claims at a time.
 const civickitBatch = 100
@@ -109,7 +109,8 @@ func preInsert(ctx context.Context, store adapters.Outbox, n int) error {
 
 // deliver runs workers goroutines, each claiming up to civickitBatch
 // messages, "sending" each (no-op) and marking it sent, until n messages
-// are marked. It is the interim stand-in for feedback.Dispatcher.Run.
+// are marked. It is the interim stand-in for feedback.Dispatcher.Run
+// (see the top of this file).
 func deliver(ctx context.Context, store adapters.Outbox, n, workers int) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
