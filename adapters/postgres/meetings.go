@@ -13,22 +13,22 @@ import (
 )
 
 const (
-	meetingCols = `m.id, m.body_id, m.title, m.starts_at, m.location, m.remote_url, m.mode, m.status, m.agenda_version, m.minutes, m.published_at, m.updated_at, m.version`
+	meetingCols       = `m.id, m.body_id, m.title, m.starts_at, m.location, m.remote_url, m.mode, m.status, m.agenda_version, m.minutes, m.published_at, m.updated_at, m.version`
 	publicCommentCols = `id, meeting_id, item, author, author_issuer, name, stance, body, status, moderated_by, reason, moderated_at, submitted_at`
-	signupCols  = `id, meeting_id, item, person, name, mode, created_at`
+	signupCols        = `id, meeting_id, item, person, name, mode, created_at`
 )
 
 // meetingStatements is the SQL of adapters.MeetingStore, qualified with
 // the store's schema.
 type meetingStatements struct {
-	putBody, getBody, listBodies                    string
-	getMeeting, lockMeeting, shareMeeting           string
-	insertMeeting, updateMeeting, deleteItems       string
-	insertItems, publish, minutes                   string
-	listMeetingsFrom                                string
+	putBody, getBody, listBodies                          string
+	getMeeting, lockMeeting, shareMeeting                 string
+	insertMeeting, updateMeeting, deleteItems             string
+	insertItems, publish, minutes                         string
+	listMeetingsFrom                                      string
 	insertPublicComment, moderate, audit, listModerations string
-	listCommentsFrom                                string
-	insertSignup, listSpeakers, listSpeakersOfItem  string
+	listCommentsFrom                                      string
+	insertSignup, listSpeakers, listSpeakersOfItem        string
 }
 
 // selectMeeting reads a meeting and its items in one statement; a

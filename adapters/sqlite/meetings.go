@@ -32,7 +32,7 @@ const (
 
 	publicCommentCols   = `id, meeting_id, item, author, author_issuer, name, stance, body, status, moderated_by, reason, moderated_at, submitted_at`
 	insertPublicComment = `INSERT INTO public_comments (` + publicCommentCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'received', '', '', NULL, ?)`
-	moderate      = `UPDATE public_comments SET status = ?, moderated_by = ?, reason = ?, moderated_at = ? WHERE id = ?
+	moderate            = `UPDATE public_comments SET status = ?, moderated_by = ?, reason = ?, moderated_at = ? WHERE id = ?
 		RETURNING ` + publicCommentCols
 	insertPublicModeration = `INSERT INTO comment_moderations (comment_id, seq, status, actor, reason, at)
 		SELECT ?, ifnull(max(seq), 0) + 1, ?, ?, ?, ? FROM comment_moderations WHERE comment_id = ?`
