@@ -312,6 +312,8 @@ func TestFireHappyPath(t *testing.T) {
 		f := newFixture(t, impl, nil)
 		ctx := context.Background()
 		c := f.openPermit(t, `{"feePaid":true}`)
+		// A neighbour follows the case: messages to its subscribers reach them.
+		require.NoError(t, f.store.Subscribe(ctx, adapters.Subscription{Topic: adapters.CaseTopic(c.ID), Person: "neighbour-1", CreatedAt: monday}))
 		r := f.fire(t, c.ID, "screen", clerk, "")
 		assert.Equal(t, "screening", r.Case.State)
 		assert.Equal(t, int64(2), r.Case.Version)
@@ -365,9 +367,9 @@ func TestFireHappyPath(t *testing.T) {
 			string(msgs[1].Data))
 		assert.Equal(t, []string{
 			"permit-received→resident-1",
-			"permit-in-review→resident-1", "permit-in-review→subscribers",
+			"permit-in-review→resident-1", "permit-in-review→neighbour-1",
 			"permit-info-requested→resident-1",
-			"permit-approved→resident-1", "permit-approved→subscribers",
+			"permit-approved→resident-1", "permit-approved→neighbour-1",
 		}, sent)
 
 		// Nothing more is possible in a terminal state.
