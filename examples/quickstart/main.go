@@ -7,11 +7,19 @@
 // case's audit trail, the messages waiting to be sent and the service's
 // metrics.
 //
+// Then the feedback part: the resident saves how to reach them, asks a
+// question on the case and a clerk answers it; a neighbour follows the
+// area and staff post an official update there; a dispatcher renders
+// every message due with the example's own templates over the SDK's and
+// delivers it to an in-memory development mailbox; and the resident
+// answers the satisfaction survey that the approval queued when it
+// closed the case, through the signed link in the delivered email.
+//
 //	go run ./examples/quickstart [-db path]
 //
 // Without -db it works in a fresh temporary file and removes it after.
 // With -db the file is kept, and each run adds one more case to the
-// queue and the metrics.
+// queue, the metrics and the survey tally.
 package main
 
 import (
@@ -71,7 +79,15 @@ func run(ctx context.Context, out io.Writer, dbPath string) error {
 		return err
 	}
 	clock := newStoryClock(time.Now())
-	engine, w, err := newEngine(store, reg, clock.Now)
+	surveys, err := newSurveys(store, clock.Now)
+	if err != nil {
+		return err
+	}
+	engine, w, err := newEngine(store, reg, clock.Now, surveys.OnClose)
+	if err != nil {
+		return err
+	}
+	templates, err := loadTemplates(w)
 	if err != nil {
 		return err
 	}
@@ -94,7 +110,10 @@ func run(ctx context.Context, out io.Writer, dbPath string) error {
 	if err := printOutbox(ctx, out, store, c.ID); err != nil {
 		return err
 	}
-	return printMetrics(ctx, out, engine, w.Type())
+	if err := printMetrics(ctx, out, engine, w.Type()); err != nil {
+		return err
+	}
+	return engage(ctx, out, store, templates, surveys, c, clock)
 }
 
 // story plays one application from submission to review and returns the

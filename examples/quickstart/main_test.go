@@ -53,18 +53,39 @@ func TestRunTellsThePermitStory(t *testing.T) {
 		"clerk-3 may: record-payment, comment",
 		"  record-payment: in-review → in-review, version 4, team plan-review, due ",
 		"  approve: in-review → approved, version 5, team plan-review, no due date",
-		"\noutbox: 5 messages waiting for the dispatcher\n",
+		// The workflow's three notifications, and the survey the closing
+		// approval queued in the same store call.
+		"\noutbox: 4 messages waiting for the dispatcher\n",
 		"  permit-received   to resident-42\n",
 		"  permit-approved   to resident-42\n",
+		"  survey            to resident-42\n",
 		"\nmetrics of building-permit: 1 opened, 1 closed\n",
 		"  open cases per state: none\n",
 		"  median time to close: 52h48m0s\n",
 		"  SLA breach rate:      0% (0 of 1)\n",
 		"  share online:         100%\n",
+		// The feedback part: the conversation on the case, the update
+		// to the area's follower, each message delivered once with its
+		// own template, and the survey answered through its link.
+		"  resident-42 commented: \"Thank you! Can the inspection be on a Friday?\"\n",
+		"  clerk-3 replied and noted: residents see 2 comments, staff 3\n",
+		"  resident-57 follows area:harbour-ward; clerk-3 posted \"Deck approved at 12 Harbour Row\"\n",
+		"  dispatcher delivered 5 messages:\n" +
+			"  email  to resident42@example.org   We received your building permit application\n" +
+			"  email  to resident42@example.org   Your building permit application is in plan review\n" +
+			"  email  to resident42@example.org   Your building permit is approved\n" +
+			"  email  to resident42@example.org   How did we do with your building-permit request?\n" +
+			"  email  to neighbour57@example.org  area:harbour-ward: Deck approved at 12 Harbour Row\n",
+		"  resident-42 answered the survey: 5 of 5, resolved\n",
+		"satisfaction with building-permit: mean 5.0 of 5, answers 1, resolved 1\n",
 	} {
 		assert.Contains(t, got, want)
 	}
-	assert.Less(t, strings.Count(got, "\n"), 45, "the output should fit a terminal")
+	assert.Less(t, strings.Count(got, "\n"), 60, "the output should fit a terminal")
+	// The feedback part follows the story's clock: the comments come the
+	// afternoon of the approval, the answer the next morning.
+	assert.Regexp(t, `(?m)^Wed \d\d \w{3} 14:30  resident-42 commented: `, got)
+	assert.Regexp(t, `(?m)^Thu \d\d \w{3} 09:05  resident-42 answered the survey: `, got)
 
 	// The history has exactly the five writes: the refused actions wrote
 	// nothing.
@@ -94,6 +115,10 @@ func TestRunTellsThePermitStory(t *testing.T) {
 	assert.Contains(t, got, "metrics of building-permit: 2 opened, 2 closed\n")
 	assert.Contains(t, got, "  open cases per state: none\n")
 	assert.Contains(t, got, "  SLA breach rate:      0% (0 of 2)\n")
+	// The first run's messages were delivered then: this run's dispatcher
+	// delivers only the second case's, and the update to the follower.
+	assert.Contains(t, got, "  dispatcher delivered 5 messages:\n")
+	assert.Contains(t, got, "satisfaction with building-permit: mean 5.0 of 5, answers 2, resolved 2\n")
 }
 
 func TestRunStoresThePinnedSubmission(t *testing.T) {
@@ -136,7 +161,7 @@ func TestPayloadForms(t *testing.T) {
 	reg, err := loadForms(ctx)
 	require.NoError(t, err)
 	clock := &storyClock{t: time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)}
-	e, _, err := newEngine(memory.New(), reg, clock.Now)
+	e, _, err := newEngine(memory.New(), reg, clock.Now, nil)
 	require.NoError(t, err)
 	for _, tc := range []struct {
 		name, data, payload string

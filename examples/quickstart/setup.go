@@ -73,13 +73,16 @@ func feePaid(_ context.Context, in *workflow.Input) (bool, string) {
 
 // newEngine returns a workflow engine over the store with the permit
 // workflow registered. The engine takes its time from clock so that the
-// story below can span several working days.
-func newEngine(store adapters.Store, reg *forms.Registry, clock func() time.Time) (*workflow.Engine, *workflow.Workflow, error) {
+// story below can span several working days. onClose, when not nil, adds
+// messages to the transition that closes a case, written in the same
+// store call: the quickstart passes feedback.Surveys.OnClose, so the
+// approval that closes the permit also queues the satisfaction survey.
+func newEngine(store adapters.Store, reg *forms.Registry, clock func() time.Time, onClose func(*workflow.Change) []adapters.Message) (*workflow.Engine, *workflow.Workflow, error) {
 	w, err := permitWorkflow(reg)
 	if err != nil {
 		return nil, nil, err
 	}
-	e, err := workflow.New(store, &workflow.EngineConfig{Now: clock})
+	e, err := workflow.New(store, &workflow.EngineConfig{Now: clock, OnClose: onClose})
 	if err != nil {
 		return nil, nil, err
 	}
