@@ -1,49 +1,50 @@
-// Package feedback is where civickit's two-way engagement lives: comments
-// and official updates on cases, subscriptions, notifications delivered
-// through the outbox (adapters.Outbox), surveys, ideas and moderation.
+// Package feedback is civickit's two-way engagement: residents hear back on
+// the channel they prefer and can answer, officials share progress, the
+// city measures satisfaction, and nobody is messaged after opting out.
 //
-// Notifications are written to the outbox atomically with the case changes
-// that cause them (see adapters.CaseStore.ApplyTransition). A Dispatcher
-// delivers them: it claims due messages, picks each recipient's channel
-// from their preferences, consents, opt-outs and quiet hours
-// (adapters.PeopleStore), renders them with a Renderer, sends them through
-// adapters.Channel implementations, and records each outcome, retrying
-// temporary failures with backoff. See Dispatcher for the rules.
+// The parts, each a small service over its store contract in adapters:
 //
-// # Errors
-//
-// Configuration problems are reported by DispatcherConfig.Validate, every
-// one of them joined. A message's own failures are recorded on the
-// message (its Status and LastError), never returned; Dispatcher methods
-// return the store's errors wrapped with "feedback: ...".
-//
-// # Concurrency
-//
-// A Dispatcher is safe for concurrent use; any number of dispatchers in
-// any number of processes may share one outbox. Run stops on its
-// context, finishing sends in flight and releasing what it holds.
-// Notifications are written to the outbox atomically with the case
-// changes that cause them (see adapters.CaseStore.ApplyTransition), and
-// any worker can deliver them with adapters.Outbox.ClaimMessages and
-// MarkMessage. Subscriptions lets people follow topics, and Updates posts
-// official updates to a topic's followers: a message addressed to
-// adapters.SubscribersOf(topic) that the store expands into one message
-// per follower in the same transaction.
-//
-// # Errors
-//
-// Methods return the adapters sentinel errors (ErrInvalidArgument,
-// ErrNotFound, ErrDuplicate, ...) wrapped once with the call's details,
-// e.g. `feedback: unfollow "area:ward-3": memory: ...: not found`; test for
-// them with errors.Is.
-//
-// # Concurrency
-//
-// Subscriptions and Updates are safe for concurrent use.
-// Notifications are written to the outbox atomically with the case
-// changes that cause them (see adapters.CaseStore.ApplyTransition); a
-// Renderer turns each into the text of a channel, and *Templates is the
-// Renderer this package provides.
+//   - Dispatcher delivers the outbox. Notifications are written to the
+//     outbox atomically with the changes that cause them (see
+//     adapters.CaseStore.ApplyTransition); any number of dispatchers, in
+//     any number of processes, claim due messages under a lease, pick each
+//     recipient's channel from their preferences, consents, opt-outs and
+//     quiet hours (adapters.PeopleStore), render them with a Renderer, send
+//     them through adapters.Channel, record each outcome in batches, and
+//     retry temporary failures with exponential backoff and full jitter.
+//     Delivery is at least once; the idempotency key travels to the
+//     channel.
+//   - Templates (LoadTemplates) is the Renderer: text/template for text
+//     channels, html/template for HTML email, placeholders checked at load
+//     against the fields each message's data supplies, personal data
+//     redacted on channels not allowed to carry it. See Templates below.
+//   - Preferences records people's channels, consents, opt-outs and
+//     opt-ins; ParseOptWords reads STOP-style words (English and Spanish)
+//     and free-text requests to stop; Unsubscribe serves signed one-click
+//     unsubscribe links (RFC 8058). Inbound turns replies into opt-outs or
+//     comments.
+//   - Subscriptions lets people follow a case, a service type, an area, an
+//     idea or a public body, and Updates posts official updates to a
+//     topic's followers: a message addressed to adapters.SubscribersOf
+//     that the store expands into one message per follower in the same
+//     transaction.
+//   - Comments keeps public and internal comments on cases, ideas and
+//     agenda items, with edit history, soft deletes, flags, a pluggable
+//     ContentCheck, rate limits counted in the store, and hides and
+//     restores by moderators kept in an audit trail. Who acts is a plain
+//     Author value the caller builds from its principal.
+//   - Surveys asks for satisfaction when a case closes (its OnClose hook
+//     goes in workflow.EngineConfig.OnClose, so the survey is written with
+//     the closing), through a link sealed with the key ring, one answer per
+//     case; KPIs joins the answers with the workflow's metrics per service
+//     type and month.
+//   - Ideas lets residents propose and support ideas, one support per
+//     principal, while staff move each idea through its own workflow
+//     (IdeaDefinition) with the engine.
+//   - Meetings runs public comment for a public body's meetings: agendas
+//     published to the body's followers, written comment and speaker
+//     signups before each item's deadline, moderation and minutes.
+//     Deadlines are instants; MeetingView shows them in the body's zone.
 //
 // # Templates
 //
@@ -88,96 +89,47 @@
 // PIISource interface); they render as RedactedMark on every channel
 // not listed in PIIChannels (or TemplatePIIChannels for the template).
 //
-// DefaultTemplates holds the SDK's own notifications (OptOutTemplate,
-// OptInTemplate, OfficialUpdateTemplate, SurveyTemplate) in English and
-// Spanish for email and sms; Overlay layers a program's files over them.
+// DefaultTemplates holds the SDK's own notifications (opt-out and opt-in
+// confirmations, official updates, surveys, agendas, idea updates) in
+// English and Spanish for email and sms; Overlay layers a program's
+// files over them.
 //
 // # Errors
 //
-// LoadTemplates reports every problem of a set at once, joined, each a
-// *TemplateError wrapping adapters.ErrInvalidArgument. Render returns an
-// error wrapping ErrNoTemplate for a template or channel the set does
-// not hold, and one wrapping adapters.ErrInvalidArgument for data it
-// cannot render (not a JSON object, too large, a date that is not one)
-// or output over the limit.
+// Methods return the adapters sentinel errors (ErrInvalidArgument,
+// ErrNotFound, ErrConflict, ErrDuplicate, ...) wrapped once with the
+// call's details; test for them with errors.Is. Where a caller acts on
+// the details there are typed errors, each matching a sentinel of this
+// package and, where natural, one of adapters:
+//
+//   - Comments: ErrAnonymous, ErrForbidden, ErrRateLimited
+//     (*RateLimitError), ErrRejected (*RejectedError), ErrTooLong and
+//     ErrEmpty (*InputError, also adapters.ErrInvalidArgument).
+//   - Surveys: ErrInvalidToken, ErrAlreadyAnswered (also
+//     adapters.ErrDuplicate), *AnswerError (adapters.ErrInvalidArgument).
+//   - Ideas: ErrAnonymous, and *workflow.DeniedError for refused moves.
+//   - Meetings: ErrDeadlinePassed, ErrNotOpen, ErrNameRequired,
+//     ErrCommentEmpty, ErrCommentTooLong, ErrNoSpeakers (all
+//     adapters.ErrInvalidArgument) and ErrAlreadySignedUp
+//     (adapters.ErrDuplicate).
+//   - Templates: LoadTemplates reports every problem of a set at once,
+//     each a *TemplateError (adapters.ErrInvalidArgument); Render wraps
+//     ErrNoTemplate for a template or channel the set lacks.
+//   - Inbound: ErrUnrouted (adapters.ErrNotFound) for a reply no case can
+//     be found for.
+//
+// A call that returns an error wrote nothing. A message's own delivery
+// failures are recorded on the message (its Status and LastError), never
+// returned by the Dispatcher.
 //
 // # Concurrency
 //
-// A *Templates is immutable once loaded and safe for concurrent use;
-// Render may be called from any number of goroutines.
-// Comments is the comment and moderation service: public and internal
-// comments on cases, ideas and agenda items, edits with their history,
-// soft deletes, flags, a pluggable ContentCheck, rate limits, and hides
-// and restores by moderators, all kept by an adapters.CommentStore. It
-// takes who acts as a plain Author value the caller builds from its own
-// principal, so feedback imports no identity code.
-//
-// Notifications are written to the outbox atomically with the case
-// changes that cause them (see adapters.CaseStore.ApplyTransition), and
-// any worker can deliver them with adapters.Outbox.ClaimMessages and
-// MarkMessage.
-//
-// # Errors
-//
-// Comments returns ErrAnonymous, ErrForbidden, ErrRateLimited (as
-// *RateLimitError), ErrRejected (as *RejectedError), and ErrTooLong or
-// ErrEmpty (as *InputError); the last three also match
-// adapters.ErrInvalidArgument, so an HTTP layer maps them with the store's
-// own errors (adapters.ErrNotFound, ErrConflict, ErrDuplicate), which
-// pass through wrapped.
-//
-// # Concurrency
-//
-// Comments is safe for concurrent use. Its rate limit is counted in the
-// store, so it holds across processes sharing one, but is approximate:
-// adds racing each other may pass the limit together.
-// Surveys ask residents how satisfied they are when their case closes:
-// its OnClose hook (workflow.EngineConfig.OnClose) writes the survey
-// message in the same store call as the closing, the message carries a
-// link sealed with the key ring, and Handler serves the form that records
-// one answer per case. KPIs joins the workflow's metrics with the
-// answers, per service type and month.
-//
-// Ideas lets residents propose ideas and support them, one support per
-// principal, while staff move each idea, a case of type IdeaType, through
-// its own workflow (IdeaDefinition) with the engine.
-//
-// # Errors
-//
-// Calls return the adapters sentinel errors wrapped with their details,
-// and typed errors where a caller acts on them: ErrInvalidToken and
-// ErrAlreadyAnswered (which comes with adapters.ErrDuplicate) for survey
-// links, *AnswerError (adapters.ErrInvalidArgument) for answers out of
-// bounds, ErrAnonymous for supports and proposals without a principal,
-// and *workflow.DeniedError for refused staff moves. A call that returns
-// one of them wrote nothing.
-//
-// # Concurrency
-//
-// Surveys and Ideas are safe for concurrent use; their stores keep one
-// answer per case and one support per principal however many requests
-// race.
-// Notifications are written to the outbox atomically with the changes
-// that cause them (see adapters.CaseStore.ApplyTransition), and any worker
-// can deliver them with adapters.Outbox.ClaimMessages and MarkMessage.
-//
-// Public meetings are run by Meetings: a body's agenda is published to its
-// subscribers (TemplateAgendaPublished, then TemplateAgendaChanged) in the
-// same store call that publishes it, residents comment or sign up to speak
-// before each item's deadline, and moderators publish comments with the
-// minutes. Deadlines are instants; MeetingView shows them in the body's
-// zone.
-//
-// # Errors
-//
-// Methods return the adapters sentinel errors wrapped with the call's
-// details. Meetings adds ErrDeadlinePassed, ErrNotOpen, ErrNameRequired,
-// ErrCommentEmpty, ErrCommentTooLong and ErrNoSpeakers, which wrap
-// adapters.ErrInvalidArgument, and ErrAlreadySignedUp, which wraps
-// adapters.ErrDuplicate.
-//
-// # Concurrency
-//
-// Meetings is safe for concurrent use; the store's transactions settle
-// races (a comment racing its deadline, two signups of one person).
+// Every service here is safe for concurrent use, and so is a loaded
+// *Templates. Races are settled by the stores' transactions: one survey
+// answer per case, one support per principal, one speaker signup per
+// person and item, one flag per flagger, a comment racing its deadline.
+// Any number of Dispatchers may share one outbox; Run stops on its
+// context, finishing sends in flight and releasing what it holds. The
+// comment rate limit is counted in the store, so it holds across
+// processes, but adds racing each other may pass it together.
 package feedback
