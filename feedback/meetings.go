@@ -17,10 +17,10 @@ import (
 // The templates of the messages Meetings writes. Both render the fields
 // AgendaTemplateFields lists (see AgendaNotice).
 const (
-	// TemplateAgendaPublished announces a meeting's first agenda.
-	TemplateAgendaPublished = "agenda-published"
-	// TemplateAgendaChanged announces a change to a published agenda.
-	TemplateAgendaChanged = "agenda-changed"
+	// AgendaPublishedTemplate announces a meeting's first agenda.
+	AgendaPublishedTemplate = "agenda-published"
+	// AgendaChangedTemplate announces a change to a published agenda.
+	AgendaChangedTemplate = "agenda-changed"
 )
 
 // AgendaTemplateFields are the JSON fields of an agenda message's Data,
@@ -149,7 +149,7 @@ type MeetingDraft struct {
 
 // DraftMeeting creates or updates a meeting and its agenda. Updating a
 // published agenda does not tell anyone: call PublishAgenda, which sends
-// TemplateAgendaChanged.
+// AgendaChangedTemplate.
 func (s *Meetings) DraftMeeting(ctx context.Context, d MeetingDraft) (adapters.Meeting, error) {
 	m := d.Meeting
 	m.Status = ""
@@ -188,7 +188,7 @@ func (s *Meetings) CancelMeeting(ctx context.Context, meetingID string, expected
 // PublishAgenda publishes a meeting's agenda, as read at expectedVersion,
 // and, in the same store call, writes one message to the body's
 // subscribers (adapters.SubscribersOf(adapters.BodyTopic(body))):
-// TemplateAgendaPublished the first time, TemplateAgendaChanged after. A
+// AgendaPublishedTemplate the first time, AgendaChangedTemplate after. A
 // remote or hybrid meeting needs a RemoteURL, an in-person or hybrid one
 // a Location (adapters.ErrInvalidArgument).
 func (s *Meetings) PublishAgenda(ctx context.Context, meetingID string, expectedVersion int64) (adapters.Meeting, error) {
@@ -229,9 +229,9 @@ func (s *Meetings) publishAgenda(ctx context.Context, meetingID string, expected
 	if s.link != nil {
 		notice.Link = s.link(m.ID)
 	}
-	template := TemplateAgendaPublished
+	template := AgendaPublishedTemplate
 	if m.AgendaVersion > 0 {
-		template = TemplateAgendaChanged
+		template = AgendaChangedTemplate
 	}
 	data, err := json.Marshal(notice)
 	if err != nil {

@@ -154,7 +154,7 @@ func TestPublishAgendaWritesTheTemplateForFirstAndLaterPublications(t *testing.T
 		assert.Equal(t, 2, m.AgendaVersion)
 
 		require.Len(t, f.store.sent, 2)
-		for i, want := range []string{feedback.TemplateAgendaPublished, feedback.TemplateAgendaChanged} {
+		for i, want := range []string{feedback.AgendaPublishedTemplate, feedback.AgendaChangedTemplate} {
 			require.Len(t, f.store.sent[i], 1)
 			msg := f.store.sent[i][0]
 			assert.Equal(t, want, msg.Template)

@@ -7,6 +7,8 @@ import (
 	"maps"
 	"slices"
 	"sort"
+
+	"github.com/civickit/civickit/workflow"
 )
 
 // The names of the templates DefaultTemplates ships, each with email
@@ -45,10 +47,13 @@ var (
 
 // shippedFields declares the shipped templates' fields.
 var shippedFields = map[string][]string{
-	OptOutTemplate:         OptOutTemplateFields,
-	OptInTemplate:          OptInTemplateFields,
-	OfficialUpdateTemplate: OfficialUpdateTemplateFields,
-	SurveyTemplate:         SurveyTemplateFields,
+	OptOutTemplate:          OptOutTemplateFields,
+	OptInTemplate:           OptInTemplateFields,
+	OfficialUpdateTemplate:  OfficialUpdateTemplateFields,
+	SurveyTemplate:          SurveyTemplateFields,
+	AgendaPublishedTemplate: AgendaTemplateFields,
+	AgendaChangedTemplate:   AgendaTemplateFields,
+	IdeaUpdateTemplate:      workflow.MessageFields,
 }
 
 //go:embed templates
@@ -56,7 +61,8 @@ var shipped embed.FS
 
 // DefaultTemplates returns the SDK's own notification templates
 // (OptOutTemplate, OptInTemplate, OfficialUpdateTemplate,
-// SurveyTemplate) in English and Spanish, for email and sms, in the
+// SurveyTemplate, AgendaPublishedTemplate, AgendaChangedTemplate,
+// IdeaUpdateTemplate) in English and Spanish, for email and sms, in the
 // layout LoadTemplates reads. Layer a program's own templates over them
 // with Overlay.
 func DefaultTemplates() fs.FS {

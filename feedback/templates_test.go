@@ -534,18 +534,27 @@ func TestDefaultTemplates(t *testing.T) {
 	t.Parallel()
 	ts, err := feedback.LoadTemplates(feedback.DefaultTemplates(), nil)
 	require.NoError(t, err)
-	assert.Equal(t, []string{feedback.OfficialUpdateTemplate, feedback.OptInTemplate, feedback.OptOutTemplate, feedback.SurveyTemplate}, ts.Names())
+	assert.Equal(t, []string{feedback.AgendaChangedTemplate, feedback.AgendaPublishedTemplate, feedback.IdeaUpdateTemplate,
+		feedback.OfficialUpdateTemplate, feedback.OptInTemplate, feedback.OptOutTemplate, feedback.SurveyTemplate}, ts.Names())
+	agenda := `{"body":"City Council","bodyId":"council","meeting":"m-1","title":"Regular meeting","startsAt":"2026-11-02T18:00:00-05:00","timeZone":"America/New_York","mode":"hybrid","location":"City Hall","remoteUrl":"https://meet.example/c","link":"https://city.example/m/m-1","agendaVersion":"2"}`
 	data := map[string]string{
-		feedback.OptOutTemplate:         `{"channel":"sms"}`,
-		feedback.OptInTemplate:          `{"channel":"email"}`,
-		feedback.OfficialUpdateTemplate: `{"topic":"Main St. repaving","title":"Work starts Monday","body":"Crews start at 7 AM.","updateId":"u-42"}`,
-		feedback.SurveyTemplate:         `{"caseId":"C-1","type":"pothole","link":"https://city.example/s/C-1"}`,
+		feedback.OptOutTemplate:          `{"channel":"sms"}`,
+		feedback.OptInTemplate:           `{"channel":"email"}`,
+		feedback.OfficialUpdateTemplate:  `{"topic":"Main St. repaving","title":"Work starts Monday","body":"Crews start at 7 AM.","updateId":"u-42"}`,
+		feedback.SurveyTemplate:          `{"caseId":"C-1","type":"pothole","link":"https://city.example/s/C-1"}`,
+		feedback.AgendaPublishedTemplate: agenda,
+		feedback.AgendaChangedTemplate:   agenda,
+		feedback.IdeaUpdateTemplate:      `{"type":"idea","state":"under-review","previousState":"submitted","trigger":"review","recipient":"submitter"}`,
 	}
 	fields := map[string][]string{
 		feedback.OptOutTemplate:         feedback.OptOutTemplateFields,
 		feedback.OptInTemplate:          feedback.OptInTemplateFields,
 		feedback.OfficialUpdateTemplate: feedback.OfficialUpdateTemplateFields,
 		feedback.SurveyTemplate:         feedback.SurveyTemplateFields,
+		// the fields every version shows; the rest are worded or optional
+		feedback.AgendaPublishedTemplate: {"body", "title", "link"},
+		feedback.AgendaChangedTemplate:   {"body", "title", "link"},
+		feedback.IdeaUpdateTemplate:      {"state"},
 	}
 	for _, name := range ts.Names() {
 		assert.Equal(t, []string{"email", "sms"}, ts.Channels(name), name)
