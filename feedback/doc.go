@@ -180,4 +180,26 @@
 //
 // Meetings is safe for concurrent use; the store's transactions settle
 // races (a comment racing its deadline, two signups of one person).
+//
+// Inbound is the adapters.ReplyHandler: a text or email a person sends
+// back either changes their preferences (an opt-out or opt-in word,
+// through Preferences.HandleWords) or becomes a public comment, by them,
+// on the case the reply names (an outbox message id or "case:<id>").
+// HELP is left to the channel's adapter, which must answer it at once. A
+// reply that names no case is never guessed onto one: HandleReply returns
+// ErrUnrouted and the channel's adapter keeps the reply in its review
+// queue, for staff to route by hand.
+//
+// # Errors
+//
+// HandleReply returns ErrUnrouted (which matches adapters.ErrNotFound),
+// adapters.ErrInvalidArgument (and *InputError for the body) for a reply
+// out of bounds, and the comment service's and the store's errors; a
+// call that returns one wrote nothing. Neither errors nor logs quote a
+// sender's address or a body.
+//
+// # Concurrency
+//
+// Inbound is safe for concurrent use; a reply delivered twice, even at
+// once, is added once (by its channel and provider id).
 package feedback
