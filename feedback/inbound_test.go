@@ -1,7 +1,9 @@
 package feedback_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -206,4 +208,31 @@ func TestInboundRedeliveriesRacingAddOneComment(t *testing.T) {
 		}
 		assert.Len(t, f.comments(t), 1, "racing deliveries of one reply are one comment")
 	})
+}
+
+func TestInboundLogsNeitherAddressNorBody(t *testing.T) {
+	t.Parallel()
+	s := storeImpls[0].open(t)
+	f := newInboundFixture(t, s)
+	var buf bytes.Buffer
+	prefs, err := feedback.NewPreferences(s, nil)
+	require.NoError(t, err)
+	comments, err := feedback.NewComments(s, nil)
+	require.NoError(t, err)
+	in, err := feedback.NewInbound(s, prefs, comments, &feedback.InboundConfig{
+		Logger: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	require.NoError(t, err)
+	ctx := context.Background()
+	for _, r := range []adapters.Reply{
+		{Channel: "sms", From: anaPhone, Body: "Secret words here", InReplyTo: "m1", ProviderID: "SM1"},
+		{Channel: "sms", From: otherPhone, Body: "Secret words again", ProviderID: "SM2"},
+		{Channel: "sms", From: otherPhone, Body: "STOP", ProviderID: "SM3"},
+	} {
+		_ = in.HandleReply(ctx, r)
+	}
+	require.NotEmpty(t, buf.String(), "replies are logged")
+	assert.Contains(t, buf.String(), f.caseID, "the log names the case")
+	for _, pii := range []string{anaPhone, otherPhone, "Secret words"} {
+		assert.NotContains(t, buf.String(), pii, "the log never holds an address or a body")
+	}
 }
