@@ -40,7 +40,6 @@ func BenchmarkDispatch(b *testing.B) {
 		workers := r.workers
 		b.Run(fmt.Sprintf("%s/workers=%d", r.impl.name, workers), func(b *testing.B) {
 			store := r.impl.open(b)
-			people := newTestPeople(store)
 			ctx := context.Background()
 			now := time.Now()
 			batch := make([]adapters.Message, 0, 1000)
@@ -56,7 +55,7 @@ func BenchmarkDispatch(b *testing.B) {
 				}
 			}
 			ch := &countingChannel{}
-			d, err := feedback.NewDispatcher(store, people, &feedback.DispatcherConfig{
+			d, err := feedback.NewDispatcher(store, store, &feedback.DispatcherConfig{
 				Channels: []adapters.Channel{ch}, Renderer: testRenderer{}, Workers: workers, PollInterval: time.Millisecond,
 			})
 			if err != nil {

@@ -66,7 +66,7 @@ func (c *scriptChannel) Send(ctx context.Context, m adapters.Outgoing) (adapters
 
 type fixture struct {
 	store  adapters.Store
-	people *testPeople
+	people adapters.PeopleStore
 	box    *devchannel.Mailbox
 	clock  *testClock
 	d      *feedback.Dispatcher
@@ -77,7 +77,7 @@ type fixture struct {
 func newFixture(t *testing.T, impl storeImpl, edit func(*feedback.DispatcherConfig)) *fixture {
 	t.Helper()
 	f := &fixture{store: impl.open(t), box: devchannel.NewMailbox(), clock: &testClock{t: dispatchT0}}
-	f.people = newTestPeople(f.store)
+	f.people = f.store
 	cfg := &feedback.DispatcherConfig{
 		Channels: []adapters.Channel{f.box.Channel("email"), f.box.Channel("sms"), f.box.Channel("letter")},
 		Renderer: testRenderer{}, Owner: "d1", Now: f.clock.Now, Rand: func() float64 { return 0.5 },
@@ -156,7 +156,7 @@ func (f *fixture) optOut(t *testing.T, channel, address, confirmationID string) 
 }
 
 var ana = adapters.Person{ID: "ana", Locale: "es", TimeZone: "America/Chicago", Channels: []string{"sms", "email", "letter"},
-	Addresses: map[string]string{"sms": "+15550000001", "email": "ana@example.org", "letter": "1 Main St\nSpringfield"}}
+	Addresses: map[string]string{"sms": "+15550000001", "email": "ana@example.org", "letter": "1 Main St\nSpringfield"}, UpdatedAt: dispatchT0}
 
 func TestDispatchChoosesTheChannel(t *testing.T) {
 	t.Parallel()
@@ -395,7 +395,8 @@ func TestBackoffIsExponentialWithFullJitter(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			d, err := feedback.NewDispatcher(storeImpls[0].open(t), newTestPeople(nil), &feedback.DispatcherConfig{
+			store := storeImpls[0].open(t)
+			d, err := feedback.NewDispatcher(store, store, &feedback.DispatcherConfig{
 				Channels: []adapters.Channel{devchannel.NewMailbox().Channel("email")}, Renderer: testRenderer{},
 				BaseBackoff: time.Second, MaxBackoff: time.Minute, Rand: func() float64 { return tt.rand },
 			})
@@ -563,20 +564,19 @@ func TestOptOutAndConsentHoldUnderConcurrentDispatchers(t *testing.T) {
 		t.Run(impl.name, func(t *testing.T) {
 			t.Parallel()
 			store := impl.open(t)
-			people := newTestPeople(store)
 			box := devchannel.NewMailbox()
 			ctx := context.Background()
 			const n = 300
 			var msgs []adapters.Message
 			for i := range n {
 				num := fmt.Sprintf("+1555%07d", i)
-				require.NoError(t, people.PutPerson(ctx, adapters.Person{ID: fmt.Sprintf("p%d", i), Channels: []string{"sms"}, Addresses: map[string]string{"sms": num}}))
+				require.NoError(t, store.PutPerson(ctx, adapters.Person{ID: fmt.Sprintf("p%d", i), Channels: []string{"sms"}, Addresses: map[string]string{"sms": num}, UpdatedAt: dispatchT0}))
 				switch i % 3 {
 				case 0: // consented
-					require.NoError(t, people.RecordConsent(ctx, adapters.Consent{Channel: "sms", Address: num, At: dispatchT0}))
+					require.NoError(t, store.RecordConsent(ctx, adapters.Consent{Channel: "sms", Address: num, Via: "web", At: dispatchT0}))
 				case 1: // consented, then opted out
-					require.NoError(t, people.RecordConsent(ctx, adapters.Consent{Channel: "sms", Address: num, At: dispatchT0}))
-					_, err := people.SetOptOut(ctx, adapters.OptOutChange{Channel: "sms", Address: num, Out: true, Via: "keyword", At: dispatchT0})
+					require.NoError(t, store.RecordConsent(ctx, adapters.Consent{Channel: "sms", Address: num, Via: "web", At: dispatchT0}))
+					_, err := store.SetOptOut(ctx, adapters.OptOutChange{Channel: "sms", Address: num, Out: true, Via: "keyword", At: dispatchT0})
 					require.NoError(t, err)
 				}
 				msgs = append(msgs, adapters.Message{ID: fmt.Sprintf("m%d", i), IdempotencyKey: fmt.Sprintf("m%d", i), Recipient: fmt.Sprintf("p%d", i), Template: "t", CreatedAt: dispatchT0})
@@ -585,7 +585,7 @@ func TestOptOutAndConsentHoldUnderConcurrentDispatchers(t *testing.T) {
 			runCtx, cancel := context.WithCancel(ctx)
 			var wg sync.WaitGroup
 			for w := range 4 {
-				d, err := feedback.NewDispatcher(store, people, &feedback.DispatcherConfig{
+				d, err := feedback.NewDispatcher(store, store, &feedback.DispatcherConfig{
 					Channels: []adapters.Channel{box.Channel("sms")}, Renderer: testRenderer{}, Owner: fmt.Sprintf("d%d", w),
 					Batch: 7, PollInterval: time.Millisecond,
 				})
@@ -662,7 +662,8 @@ func TestDispatcherConfigValidate(t *testing.T) {
 
 func TestHandleReceiptWithoutStoreSupport(t *testing.T) {
 	t.Parallel()
-	d, err := feedback.NewDispatcher(outboxOnly{storeImpls[0].open(t)}, newTestPeople(nil), &feedback.DispatcherConfig{
+	store := storeImpls[0].open(t)
+	d, err := feedback.NewDispatcher(outboxOnly{store}, store, &feedback.DispatcherConfig{
 		Channels: []adapters.Channel{devchannel.NewMailbox().Channel("email")}, Renderer: testRenderer{}})
 	require.NoError(t, err)
 	err = d.HandleReceipt(context.Background(), adapters.Receipt{Channel: "email", ProviderID: "x"})
@@ -677,7 +678,7 @@ func TestDispatchWithoutBatchMarks(t *testing.T) {
 	t.Parallel()
 	store := storeImpls[0].open(t)
 	box := devchannel.NewMailbox()
-	d, err := feedback.NewDispatcher(outboxOnly{store}, newTestPeople(store), &feedback.DispatcherConfig{
+	d, err := feedback.NewDispatcher(outboxOnly{store}, store, &feedback.DispatcherConfig{
 		Channels: []adapters.Channel{box.Channel("email")}, Renderer: testRenderer{}})
 	require.NoError(t, err)
 	require.NoError(t, store.EnqueueMessages(context.Background(), []adapters.Message{

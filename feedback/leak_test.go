@@ -25,7 +25,7 @@ func TestRunStopsWithoutLeaks(t *testing.T) {
 	// Not parallel: it counts goroutines.
 	store := storeImpls[0].open(t)
 	box := devchannel.NewMailbox()
-	d, err := feedback.NewDispatcher(store, newTestPeople(store), &feedback.DispatcherConfig{
+	d, err := feedback.NewDispatcher(store, store, &feedback.DispatcherConfig{
 		Channels: []adapters.Channel{box.Channel("email")}, Renderer: testRenderer{}, Workers: 8, Batch: 5, PollInterval: time.Millisecond,
 	})
 	require.NoError(t, err)
