@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,50 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/civickit/civickit/adapters"
-	"github.com/civickit/civickit/adapters/memory"
-	"github.com/civickit/civickit/adapters/postgres"
-	"github.com/civickit/civickit/adapters/sqlite"
 	"github.com/civickit/civickit/feedback"
-	"github.com/civickit/civickit/internal/pgtest"
 )
-
-// commentStores are the stores every comment test runs against.
-var commentStores = []struct {
-	name string
-	open func(t *testing.T) adapters.Store
-}{
-	{"memory", func(t *testing.T) adapters.Store {
-		s := memory.New()
-		t.Cleanup(func() { _ = s.Close() })
-		return s
-	}},
-	{"sqlite", func(t *testing.T) adapters.Store {
-		s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "civickit.db"), nil)
-		require.NoError(t, err)
-		t.Cleanup(func() { _ = s.Close() })
-		return s
-	}},
-	{"postgres", func(t *testing.T) adapters.Store {
-		pool := pgtest.Pool(t)
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		s, err := postgres.New(ctx, pool, &postgres.Config{Schema: pgtest.Schema(t, pool, "civickit_fb_")})
-		require.NoError(t, err)
-		t.Cleanup(func() { _ = s.Close() })
-		return s
-	}},
-}
-
-// eachStore runs test against every store, in parallel.
-func eachCommentStore(t *testing.T, test func(t *testing.T, s adapters.Store)) {
-	t.Helper()
-	for _, impl := range commentStores {
-		t.Run(impl.name, func(t *testing.T) {
-			t.Parallel()
-			test(t, impl.open(t))
-		})
-	}
-}
 
 // commentClock is a settable time for Config.Now.
 type commentClock struct {
@@ -115,7 +72,7 @@ func listCommentIDs(t *testing.T, c *feedback.Comments, q feedback.ListQuery) []
 
 func TestCommentsPublicAndStaffViews(t *testing.T) {
 	t.Parallel()
-	eachCommentStore(t, func(t *testing.T, s adapters.Store) {
+	forEachStore(t, func(t *testing.T, s adapters.Store) {
 		ctx := context.Background()
 		c := newCommentsService(t, s, &feedback.CommentsConfig{Now: newCommentClock().Now})
 		pub, err := c.Add(ctx, resAna, feedback.NewComment{Thread: commentCase, Body: "Still broken."})
@@ -142,7 +99,7 @@ func TestCommentsPublicAndStaffViews(t *testing.T) {
 
 func TestCommentsRefuseBadInputAndWriteNothing(t *testing.T) {
 	t.Parallel()
-	eachCommentStore(t, func(t *testing.T, s adapters.Store) {
+	forEachStore(t, func(t *testing.T, s adapters.Store) {
 		ctx := context.Background()
 		c := newCommentsService(t, s, &feedback.CommentsConfig{MaxRunes: 20})
 		tests := []struct {
@@ -184,7 +141,7 @@ func TestCommentsRefuseBadInputAndWriteNothing(t *testing.T) {
 
 func TestCommentsRateLimitHoldsAcrossInstancesOnOneStore(t *testing.T) {
 	t.Parallel()
-	eachCommentStore(t, func(t *testing.T, s adapters.Store) {
+	forEachStore(t, func(t *testing.T, s adapters.Store) {
 		ctx := context.Background()
 		clk := newCommentClock()
 		cfg := &feedback.CommentsConfig{Now: clk.Now, RateLimit: feedback.RateLimit{Comments: 3, Window: time.Hour}}
@@ -218,7 +175,7 @@ func TestCommentsRateLimitHoldsAcrossInstancesOnOneStore(t *testing.T) {
 
 func TestCommentsContentCheckHoldsOrRejects(t *testing.T) {
 	t.Parallel()
-	eachCommentStore(t, func(t *testing.T, s adapters.Store) {
+	forEachStore(t, func(t *testing.T, s adapters.Store) {
 		ctx := context.Background()
 		var checked atomic.Int32
 		check := feedback.ContentCheckFunc(func(_ context.Context, text string) (feedback.Verdict, error) {
@@ -272,7 +229,7 @@ func TestCommentsContentCheckHoldsOrRejects(t *testing.T) {
 
 func TestCommentsEditAndDeleteByAuthorOrStaff(t *testing.T) {
 	t.Parallel()
-	eachCommentStore(t, func(t *testing.T, s adapters.Store) {
+	forEachStore(t, func(t *testing.T, s adapters.Store) {
 		ctx := context.Background()
 		c := newCommentsService(t, s, &feedback.CommentsConfig{Now: newCommentClock().Now})
 		cm, err := c.Add(ctx, resAna, feedback.NewComment{Thread: adapters.IdeaTopic("bike-lanes"), Body: "Yes please"})
@@ -313,7 +270,7 @@ func TestCommentsEditAndDeleteByAuthorOrStaff(t *testing.T) {
 
 func TestCommentsModerationIsForModerators(t *testing.T) {
 	t.Parallel()
-	eachCommentStore(t, func(t *testing.T, s adapters.Store) {
+	forEachStore(t, func(t *testing.T, s adapters.Store) {
 		ctx := context.Background()
 		c := newCommentsService(t, s, &feedback.CommentsConfig{Now: newCommentClock().Now})
 		cm, err := c.Add(ctx, resAna, feedback.NewComment{Thread: adapters.AgendaTopic("council-0504", "3"), Body: "Rude words"})
@@ -369,7 +326,7 @@ func TestCommentsModerationIsForModerators(t *testing.T) {
 
 func TestCommentsInboundReplyIsAddedOnce(t *testing.T) {
 	t.Parallel()
-	eachCommentStore(t, func(t *testing.T, s adapters.Store) {
+	forEachStore(t, func(t *testing.T, s adapters.Store) {
 		ctx := context.Background()
 		c := newCommentsService(t, s, &feedback.CommentsConfig{Now: newCommentClock().Now})
 		texter := feedback.Author{Subject: "sms:+15551234567"}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -16,49 +15,8 @@ import (
 
 	"github.com/civickit/civickit/adapters"
 	"github.com/civickit/civickit/adapters/memory"
-	"github.com/civickit/civickit/adapters/postgres"
-	"github.com/civickit/civickit/adapters/sqlite"
 	"github.com/civickit/civickit/feedback"
-	"github.com/civickit/civickit/internal/pgtest"
 )
-
-// stores are the stores every Meetings test runs against.
-var stores = []struct {
-	name string
-	open func(t *testing.T) adapters.Store
-}{
-	{"memory", func(t *testing.T) adapters.Store {
-		s := memory.New()
-		t.Cleanup(func() { _ = s.Close() })
-		return s
-	}},
-	{"sqlite", func(t *testing.T) adapters.Store {
-		s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "civickit.db"), nil)
-		require.NoError(t, err)
-		t.Cleanup(func() { _ = s.Close() })
-		return s
-	}},
-	{"postgres", func(t *testing.T) adapters.Store {
-		pool := pgtest.Pool(t)
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		s, err := postgres.New(ctx, pool, &postgres.Config{Schema: pgtest.Schema(t, pool, "civickit_fb_")})
-		require.NoError(t, err)
-		t.Cleanup(func() { _ = s.Close() })
-		return s
-	}},
-}
-
-// eachStore runs fn against every store, in parallel.
-func eachStore(t *testing.T, fn func(t *testing.T, s adapters.Store)) {
-	t.Helper()
-	for _, st := range stores {
-		t.Run(st.name, func(t *testing.T) {
-			t.Parallel()
-			fn(t, st.open(t))
-		})
-	}
-}
 
 // recorder keeps the messages each PublishAgenda writes: once subscriber
 // addressing expands them in the store, the store no longer holds them
@@ -141,7 +99,7 @@ func (f meetingFixture) published(t *testing.T, id string, starts time.Time) ada
 
 func TestPublishAgendaWritesTheTemplateForFirstAndLaterPublications(t *testing.T) {
 	t.Parallel()
-	eachStore(t, func(t *testing.T, s adapters.Store) {
+	forEachStore(t, func(t *testing.T, s adapters.Store) {
 		ctx, f := context.Background(), setup(t, s)
 		m := f.published(t, "m1", monday)
 		assert.Equal(t, 1, m.AgendaVersion)
@@ -228,7 +186,7 @@ func TestDeadlinesKeepTheirLocalTimeAcrossDST(t *testing.T) {
 		// A meeting the day after the change, deadline on the Saturday.
 		{"AcrossTheChange", time.Date(2026, 11, 1, 18, 0, 0, 0, newYork), time.Date(2026, 10, 31, 21, 0, 0, 0, time.UTC), "2026-10-31T17:00:00-04:00"},
 	}
-	eachStore(t, func(t *testing.T, s adapters.Store) {
+	forEachStore(t, func(t *testing.T, s adapters.Store) {
 		ctx, f := context.Background(), setup(t, s)
 		for _, tc := range tests {
 			f.published(t, tc.name, tc.starts)
@@ -247,7 +205,7 @@ func TestDeadlinesKeepTheirLocalTimeAcrossDST(t *testing.T) {
 
 func TestSubmitCommentBeforeAndAfterTheDeadline(t *testing.T) {
 	t.Parallel()
-	eachStore(t, func(t *testing.T, s adapters.Store) {
+	forEachStore(t, func(t *testing.T, s adapters.Store) {
 		ctx, f := context.Background(), setup(t, s)
 		f.published(t, "m1", monday)
 		deadline := time.Date(2026, 11, 1, 17, 0, 0, 0, newYork)
@@ -294,7 +252,7 @@ func (s *stale) GetMeeting(ctx context.Context, id string) (adapters.Meeting, er
 
 func TestTheStoreRefusesACommentThatRacesAnEarlierDeadline(t *testing.T) {
 	t.Parallel()
-	eachStore(t, func(t *testing.T, s adapters.Store) {
+	forEachStore(t, func(t *testing.T, s adapters.Store) {
 		ctx, f := context.Background(), setup(t, s)
 		m := f.published(t, "m1", monday)
 		old, err := s.GetMeeting(ctx, "m1")
@@ -346,7 +304,7 @@ func TestSubmitCommentRefusals(t *testing.T) {
 
 func TestSignUpOncePerItem(t *testing.T) {
 	t.Parallel()
-	eachStore(t, func(t *testing.T, s adapters.Store) {
+	forEachStore(t, func(t *testing.T, s adapters.Store) {
 		ctx, f := context.Background(), setup(t, s)
 		f.published(t, "m1", monday)
 		in := feedback.SignupInput{MeetingID: "m1", Item: "1", Person: "resident-1", Name: "Ada", Mode: adapters.SpeakRemote}
@@ -375,7 +333,7 @@ func TestSignUpOncePerItem(t *testing.T) {
 
 func TestPublishMinutesCarriesThePublishedComments(t *testing.T) {
 	t.Parallel()
-	eachStore(t, func(t *testing.T, s adapters.Store) {
+	forEachStore(t, func(t *testing.T, s adapters.Store) {
 		ctx, f := context.Background(), setup(t, s)
 		m := f.published(t, "m1", monday)
 		var ids []string
@@ -458,7 +416,7 @@ func TestNewMeetingViewRefusesAnUnknownZone(t *testing.T) {
 
 func TestCancelMeeting(t *testing.T) {
 	t.Parallel()
-	eachStore(t, func(t *testing.T, s adapters.Store) {
+	forEachStore(t, func(t *testing.T, s adapters.Store) {
 		ctx, f := context.Background(), setup(t, s)
 		m := f.published(t, "m1", monday)
 		_, err := f.svc.CancelMeeting(ctx, "m1", m.Version+1)
