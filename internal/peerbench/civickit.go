@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
+	"log/slog"
 	"sync/atomic"
+	"testing/fstest"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,78 +14,204 @@ import (
 
 	"github.com/civickit/civickit/adapters"
 	"github.com/civickit/civickit/adapters/postgres"
+	"github.com/civickit/civickit/feedback"
 )
 
-// Everything civickit-specific lives in this file, so the comparison can
-// move to feedback.Dispatcher here and nowhere else.
-//
-// INTERIM PATH: until feedback.Dispatcher is in this repository,
-// civickitRound delivers with the store's public outbox primitives
-// (ClaimMessages, then MarkMessage per message) in N worker goroutines
-// that each claim their own batches: the loop any program can write
-// against adapters.Outbox today.
-//
-// The switch to the Dispatcher replaces deliver and needs, per round:
-//   - a people store (adapters.PeopleStore) that knows each message's
-//     Recipient as a person with an "email" address, written before the
-//     clock starts; or recipients of the direct form "email:<address>";
-//   - a Renderer with fixed text for template "noop", and a no-op
-//     adapters.Channel named "email" whose Send returns adapters.Sent{};
-//   - DispatcherConfig{Workers: workers, Batch: civickitBatch,
-//     PollInterval: civickitIdlePoll}: the default poll interval is far
-//     longer than River's FetchPollInterval here;
-//   - an end condition: Run reports no progress, so the channel counts
-//     sends and, once it has seen n, the round waits until the table
-//     holds n sent messages (marks are recorded after the sends), then
-//     cancels Run's context.
+// Everything civickit-specific lives in this file: a round delivers the
+// pre-inserted messages with feedback.Dispatcher over the PostgreSQL
+// store, which is both its outbox (with batched marks) and its people
+// store, so every message goes through the real people lookup, the Reach
+// checks, template rendering and the marks.
 
-// civickitBatch is how many messages a worker claims at a time.
-const civickitBatch = 100
+// The dispatcher's settings in this comparison.
+const (
+	// civickitBatch is how many messages one claim takes.
+	civickitBatch = 100
+	// civickitPollInterval is the pause between claims when the outbox
+	// had less than a full batch due: River's FetchPollInterval here
+	// (the dispatcher's default is a second).
+	civickitPollInterval = riverFetchPollInterval
+	// civickitLease is the claim lease; a batch is sent and marked in
+	// milliseconds, so no message is claimed twice.
+	civickitLease = time.Minute
+)
 
 // civickitEnqueueChunk is how many messages one EnqueueMessages call
 // writes while pre-inserting (its duplicate check is quadratic in the
 // call's size).
 const civickitEnqueueChunk = 1000
 
-// civickitIdlePoll is how long a worker that found nothing to claim waits
-// before it asks again, River's FetchPollInterval in this comparison.
-const civickitIdlePoll = riverFetchPollInterval
+// civickitPeople is how many people the messages cycle through; a batch
+// of consecutive messages names as many distinct people as it holds, up
+// to this.
+const civickitPeople = 100
 
-// civickitLease is the claim lease; far longer than a round, so no
-// message is claimed twice.
-const civickitLease = 5 * time.Minute
+// civickitDonePoll is how often the round counts sent messages in the
+// table once the channel has seen every send.
+const civickitDonePoll = 2 * time.Millisecond
 
-// civickitRound builds a PostgreSQL store in the empty schema, pre-inserts
-// n messages (not timed), then times workers delivering them to a no-op
-// channel until every one is marked sent.
-func civickitRound(ctx context.Context, pool *pgxpool.Pool, schema string, n, workers int) (time.Duration, error) {
+// The template every message uses: an email with a subject and a text
+// body, rendered from the message's data.
+const (
+	benchTemplate = "bench"
+	benchText     = "Subject: Request {{.ref}} updated\n\nYour request {{.ref}} has a new update.\n"
+)
+
+// noopEmail is an "email" channel that sends nothing and counts its
+// calls, so a round measures the outbox alone. It refuses, permanently,
+// a message that arrives without an address, a subject or a text: the
+// round then fails rather than measuring a broken path.
+type noopEmail struct {
+	sends    atomic.Int64
+	rejected atomic.Int64
+	// all is closed when sends reaches want.
+	all  chan struct{}
+	want int64
+}
+
+// Name implements adapters.Channel.
+func (*noopEmail) Name() string { return adapters.ChannelEmail }
+
+// Send implements adapters.Channel.
+func (c *noopEmail) Send(_ context.Context, m adapters.Outgoing) (adapters.Sent, error) {
+	if c.sends.Add(1) == c.want {
+		close(c.all)
+	}
+	if m.To == "" || m.Subject == "" || m.Text == "" {
+		c.rejected.Add(1)
+		return adapters.Sent{}, adapters.Permanent("", errors.New("not rendered or not addressed"))
+	}
+	return adapters.Sent{}, nil
+}
+
+// civickitRound builds a PostgreSQL store in the empty schema, writes the
+// people and pre-inserts n messages (not timed), then times a
+// feedback.Dispatcher with the given number of workers from Run until the
+// table holds n sent messages, that is until the marks are written.
+func civickitRound(ctx context.Context, pool *pgxpool.Pool, schema string, n, workers int, logger *slog.Logger) (time.Duration, error) {
 	store, err := postgres.New(ctx, pool, &postgres.Config{Schema: schema})
 	if err != nil {
 		return 0, err
 	}
 	defer store.Close()
+	if err := putPeople(ctx, store); err != nil {
+		return 0, err
+	}
 	if err := preInsert(ctx, store, n); err != nil {
 		return 0, err
 	}
-
-	start := time.Now()
-	if err := deliver(ctx, store, n, workers); err != nil {
+	templates, err := feedback.LoadTemplates(fstest.MapFS{
+		benchTemplate + "/email.en.txt": {Data: []byte(benchText)},
+	}, &feedback.TemplatesConfig{Fields: map[string][]string{benchTemplate: {"ref"}}})
+	if err != nil {
 		return 0, err
 	}
-	elapsed := time.Since(start)
-
-	var sent int
-	q := "SELECT count(*) FROM " + pgx.Identifier{schema, "messages"}.Sanitize() + " WHERE status = 'sent'"
-	if err := pool.QueryRow(ctx, q).Scan(&sent); err != nil {
-		return 0, fmt.Errorf("count sent messages: %w", err)
+	email := &noopEmail{all: make(chan struct{}), want: int64(n)}
+	d, err := feedback.NewDispatcher(store, store, &feedback.DispatcherConfig{
+		Channels:     []adapters.Channel{email},
+		Renderer:     templates,
+		Owner:        "peerbench",
+		Workers:      workers,
+		Batch:        civickitBatch,
+		Lease:        civickitLease,
+		PollInterval: civickitPollInterval,
+		Logger:       logger,
+	})
+	if err != nil {
+		return 0, err
 	}
+
+	q := "SELECT count(*) FROM " + pgx.Identifier{schema, "messages"}.Sanitize() + " WHERE status = 'sent'"
+	countSent := func(ctx context.Context) (int, error) {
+		var sent int
+		if err := pool.QueryRow(ctx, q).Scan(&sent); err != nil {
+			return 0, fmt.Errorf("count sent messages: %w", err)
+		}
+		return sent, nil
+	}
+
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	done := make(chan struct{})
+	start := time.Now()
+	go func() {
+		defer close(done)
+		_ = d.Run(runCtx) // Run returns nil; it logs store errors and retries
+	}()
+	elapsed, waitErr := func() (time.Duration, error) {
+		// Counting in the table while the dispatcher works would load the
+		// server it is measured on: wait for the sends, then for the marks.
+		select {
+		case <-email.all:
+		case <-ctx.Done():
+			return 0, fmt.Errorf("%d of %d messages sent: %w", email.sends.Load(), n, ctx.Err())
+		}
+		if r := email.rejected.Load(); r > 0 {
+			return 0, fmt.Errorf("%d of %d messages reached the channel unrendered or unaddressed", r, n)
+		}
+		t := time.NewTicker(civickitDonePoll)
+		defer t.Stop()
+		for {
+			sent, err := countSent(ctx)
+			if err != nil {
+				return 0, err
+			}
+			if sent >= n {
+				return time.Since(start), nil
+			}
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				return 0, fmt.Errorf("%d of %d messages marked sent: %w", sent, n, ctx.Err())
+			}
+		}
+	}()
+	stop()
+	<-done
+	if waitErr != nil {
+		return 0, waitErr
+	}
+
+	sent, err := countSent(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var errs []error
 	if sent != n {
-		return 0, fmt.Errorf("%d messages sent in the table, want %d", sent, n)
+		errs = append(errs, fmt.Errorf("%d messages sent in the table, want %d", sent, n))
+	}
+	if got := email.sends.Load(); got != int64(n) {
+		errs = append(errs, fmt.Errorf("%d sends for %d messages", got, n))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return 0, err
 	}
 	return elapsed, nil
 }
 
-// preInsert enqueues n due email messages, in chunks.
+// putPeople writes the people the messages go to, each with an email
+// address and "email" as their one channel.
+func putPeople(ctx context.Context, people adapters.PeopleStore) error {
+	now := time.Now()
+	for i := range civickitPeople {
+		err := people.PutPerson(ctx, adapters.Person{
+			ID:        personID(i),
+			Locale:    "en",
+			Channels:  []string{adapters.ChannelEmail},
+			Addresses: map[string]string{adapters.ChannelEmail: fmt.Sprintf("person-%03d@example.org", i)},
+			UpdatedAt: now,
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func personID(i int) string { return fmt.Sprintf("person-%03d", i%civickitPeople) }
+
+// preInsert enqueues n due email messages to the people in turn, in
+// chunks.
 func preInsert(ctx context.Context, store adapters.Outbox, n int) error {
 	now := time.Now()
 	for first := 0; first < n; first += civickitEnqueueChunk {
@@ -92,10 +219,11 @@ func preInsert(ctx context.Context, store adapters.Outbox, n int) error {
 		for i := first; i < n && i < first+civickitEnqueueChunk; i++ {
 			msgs = append(msgs, adapters.Message{
 				ID:             fmt.Sprintf("msg-%07d", i),
-				Channel:        "email",
-				Recipient:      fmt.Sprintf("person-%07d", i),
-				Template:       "noop",
+				Channel:        adapters.ChannelEmail,
+				Recipient:      personID(i),
+				Template:       benchTemplate,
 				Locale:         "en",
+				Data:           fmt.Appendf(nil, `{"ref":"R-%07d"}`, i),
 				IdempotencyKey: fmt.Sprintf("key-%07d", i),
 				CreatedAt:      now,
 			})
@@ -103,68 +231,6 @@ func preInsert(ctx context.Context, store adapters.Outbox, n int) error {
 		if err := store.EnqueueMessages(ctx, msgs); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// deliver runs workers goroutines, each claiming up to civickitBatch
-// messages, "sending" each (no-op) and marking it sent, until n messages
-// are marked. It is the interim stand-in for feedback.Dispatcher.Run
-// (see the top of this file).
-func deliver(ctx context.Context, store adapters.Outbox, n, workers int) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		marked   atomic.Int64
-		wg       sync.WaitGroup
-		errOnce  sync.Once
-		firstErr error
-	)
-	fail := func(err error) {
-		errOnce.Do(func() { firstErr = err })
-		cancel()
-	}
-	for w := range workers {
-		owner := fmt.Sprintf("peerbench-%d", w)
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				msgs, err := store.ClaimMessages(ctx, adapters.ClaimParams{
-					Owner: owner, Limit: civickitBatch, Now: time.Now(), Lease: civickitLease,
-				})
-				if err != nil {
-					if ctx.Err() == nil {
-						fail(err)
-					}
-					return
-				}
-				if len(msgs) == 0 {
-					select {
-					case <-ctx.Done():
-					case <-time.After(civickitIdlePoll):
-					}
-					continue
-				}
-				for _, m := range msgs {
-					err := store.MarkMessage(ctx, adapters.MarkParams{
-						ID: m.ID, Owner: owner, Status: adapters.MessageSent, At: time.Now(),
-					})
-					if err != nil {
-						fail(err)
-						return
-					}
-					if marked.Add(1) == int64(n) {
-						cancel()
-					}
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if firstErr != nil {
-		return firstErr
-	}
-	if got := marked.Load(); got != int64(n) {
-		return errors.Join(fmt.Errorf("%d of %d messages marked", got, n), context.Cause(ctx))
 	}
 	return nil
 }

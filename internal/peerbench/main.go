@@ -182,7 +182,7 @@ func runRound(ctx context.Context, opts options, system string, workers int, log
 	if system == systemRiver {
 		return riverRound(ctx, pool, schema, opts.n, workers, logger)
 	}
-	return civickitRound(ctx, pool, schema, opts.n, workers)
+	return civickitRound(ctx, pool, schema, opts.n, workers, logger)
 }
 
 func newPool(ctx context.Context, url string, conns int) (*pgxpool.Pool, error) {
@@ -223,7 +223,8 @@ func printMachine(ctx context.Context, w io.Writer, opts options) error {
 	fmt.Fprintf(w, "postgres    %s (synchronous_commit=%s)\n", pgVersion, syncCommit)
 	fmt.Fprintf(w, "modules     %s\n", moduleVersions("github.com/riverqueue/river", "github.com/jackc/pgx/v5"))
 	fmt.Fprintf(w, "river       FetchCooldown=%s FetchPollInterval=%s MaxWorkers=workers, one queue\n", riverFetchCooldown, riverFetchPollInterval)
-	fmt.Fprintf(w, "civickit    interim: ClaimMessages up to %d + MarkMessage per message, idle poll %s\n", civickitBatch, civickitIdlePoll)
+	fmt.Fprintf(w, "civickit    feedback.Dispatcher Workers=workers Batch=%d PollInterval=%s Lease=%s, batched marks, %d people, template %q\n",
+		civickitBatch, civickitPollInterval, civickitLease, civickitPeople, benchTemplate)
 	conns := "workers+4"
 	if opts.conns > 0 {
 		conns = strconv.Itoa(opts.conns)

@@ -27,7 +27,7 @@ func TestRoundsCompleteEveryItem(t *testing.T) {
 			return riverRound(ctx, pool, schema, 250, 4, logger)
 		}},
 		{name: "civickit", round: func(ctx context.Context, schema string) (time.Duration, error) {
-			return civickitRound(ctx, pool, schema, 250, 4)
+			return civickitRound(ctx, pool, schema, 250, 4, logger)
 		}},
 	}
 	for _, tt := range tests {
