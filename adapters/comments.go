@@ -23,8 +23,6 @@ const (
 	// MaxCommentKeyBytes is the longest identifier a comment record holds
 	// (its id, an author or actor and their issuer, a provider id).
 	MaxCommentKeyBytes = 300
-	// MaxViaBytes is the longest channel name in Comment.Via.
-	MaxViaBytes = 32
 	// MaxCommentRevisions is how many times one comment may be edited.
 	MaxCommentRevisions = 100
 )
@@ -376,8 +374,8 @@ func (c Comment) Validate() error {
 	errs = appendErr(errs, validKey("comment author", c.Author, true))
 	errs = appendErr(errs, validKey("comment author issuer", c.AuthorIssuer, false))
 	errs = appendErr(errs, validText("comment author name", c.AuthorName, MaxAuthorNameRunes, false))
-	if len(c.Via) > MaxViaBytes {
-		errs = append(errs, invalid("comment channel is %d bytes, above %d", len(c.Via), MaxViaBytes))
+	if len(c.Via) > MaxViaLen {
+		errs = append(errs, invalid("comment channel is %d bytes, above %d", len(c.Via), MaxViaLen))
 	}
 	errs = appendErr(errs, validKey("comment provider id", c.ProviderID, false))
 	if c.ProviderID != "" && c.Via == "" {

@@ -24,7 +24,7 @@ func TestCommentValidateBounds(t *testing.T) {
 	}{
 		{"body at the limit plus one rune", func(c *adapters.Comment) { c.Body = strings.Repeat("ß", adapters.MaxCommentRunes+1) }},
 		{"id over its bytes", func(c *adapters.Comment) { c.ID = strings.Repeat("x", adapters.MaxCommentKeyBytes+1) }},
-		{"via over its bytes", func(c *adapters.Comment) { c.Via = strings.Repeat("v", adapters.MaxViaBytes+1) }},
+		{"via over its bytes", func(c *adapters.Comment) { c.Via = strings.Repeat("v", adapters.MaxViaLen+1) }},
 		{"hidden reason over the limit", func(c *adapters.Comment) {
 			c.HiddenAt, c.HiddenBy, c.HiddenReason = time.Now(), "m", strings.Repeat("r", adapters.MaxReasonRunes+1)
 		}},

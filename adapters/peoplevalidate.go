@@ -10,8 +10,8 @@ import (
 // records' Validate methods so that no store keeps an unbounded value from
 // an inbound text or a web form.
 const (
-	// MaxPersonIDLen bounds Person.ID, Person.Issuer and Consent.Person,
-	// in bytes.
+	// MaxPersonIDLen bounds a person id in bytes: Person.ID, Person.Issuer,
+	// Consent.Person and Subscription.Person.
 	MaxPersonIDLen = 300
 	// MaxChannelLen bounds a channel name, in bytes.
 	MaxChannelLen = 32
@@ -24,7 +24,7 @@ const (
 	// Person.TimeZone, in bytes.
 	MaxLocaleLen   = 64
 	MaxTimeZoneLen = 64
-	// MaxViaLen bounds Consent.Via and OptOutChange.Via, in bytes.
+	// MaxViaLen bounds Consent.Via, OptOutChange.Via and Comment.Via, in bytes.
 	MaxViaLen = 32
 	// MaxWordsLen bounds Consent.Words and OptOutChange.Words, in bytes.
 	MaxWordsLen = 4096

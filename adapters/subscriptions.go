@@ -9,11 +9,6 @@ import (
 	"unicode/utf8"
 )
 
-// MaxPersonID is the longest person id, in bytes, a subscription accepts:
-// an expanded message's id is the addressed message's id, "/" and the
-// person id, so ids stay short enough to index.
-const MaxPersonID = 300
-
 // Subscription records that a person follows a topic: every message
 // addressed to SubscribersOf(Topic) reaches them.
 type Subscription struct {
@@ -72,7 +67,7 @@ type SubscriptionStore interface {
 
 // Validate reports every way s breaks the Subscribe contract, each error
 // wrapping ErrInvalidArgument: the topic must be valid (Topic.Valid), the
-// person id non-empty, valid UTF-8 and at most MaxPersonID bytes, and the
+// person id non-empty, valid UTF-8 and at most MaxPersonIDLen bytes, and the
 // creation time set.
 func (s Subscription) Validate() error {
 	var errs []error
@@ -87,13 +82,13 @@ func (s Subscription) Validate() error {
 }
 
 // ValidatePersonID reports a person id that is empty, longer than
-// MaxPersonID bytes or not valid UTF-8, wrapping ErrInvalidArgument.
+// MaxPersonIDLen bytes or not valid UTF-8, wrapping ErrInvalidArgument.
 func ValidatePersonID(person string) error {
 	switch {
 	case person == "":
 		return invalid("person id is empty")
-	case len(person) > MaxPersonID:
-		return invalid("person id is longer than %d bytes", MaxPersonID)
+	case len(person) > MaxPersonIDLen:
+		return invalid("person id is longer than %d bytes", MaxPersonIDLen)
 	case !utf8.ValidString(person):
 		return invalid("person id is not valid UTF-8")
 	}

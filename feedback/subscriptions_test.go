@@ -66,7 +66,7 @@ func TestFollowRefusesInvalidInput(t *testing.T) {
 		{name: "unknown kind", person: "resident-1", topic: "planet:mars"},
 		{name: "empty id", person: "resident-1", topic: "case:"},
 		{name: "empty person", person: "", topic: adapters.AreaTopic("ward-3")},
-		{name: "long person", person: strings.Repeat("p", adapters.MaxPersonID+1), topic: adapters.AreaTopic("ward-3")},
+		{name: "long person", person: strings.Repeat("p", adapters.MaxPersonIDLen+1), topic: adapters.AreaTopic("ward-3")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

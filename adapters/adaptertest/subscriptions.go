@@ -117,7 +117,7 @@ func testSubscribeInvalid(t *testing.T, open Opener) {
 	for _, sub := range []adapters.Subscription{
 		{Topic: "nonsense", Person: "resident-1", CreatedAt: base},
 		{Topic: potholes, Person: "", CreatedAt: base},
-		{Topic: potholes, Person: strings.Repeat("x", adapters.MaxPersonID+1), CreatedAt: base},
+		{Topic: potholes, Person: strings.Repeat("x", adapters.MaxPersonIDLen+1), CreatedAt: base},
 		{Topic: potholes, Person: "resident-1"},
 	} {
 		wantErr(t, s.Subscribe(ctx, sub), adapters.ErrInvalidArgument, fmt.Sprintf("subscription %+v is invalid", sub))
