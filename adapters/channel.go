@@ -73,6 +73,7 @@ type SendError struct {
 	Err error
 }
 
+// Error says the failure's class, the provider's code and the cause.
 func (e *SendError) Error() string {
 	kind := "temporary"
 	switch {
@@ -87,6 +88,7 @@ func (e *SendError) Error() string {
 	return fmt.Sprintf("%s failure: %v", kind, e.Err)
 }
 
+// Unwrap returns the underlying error.
 func (e *SendError) Unwrap() error { return e.Err }
 
 // Permanent marks err as a failure that retrying will not fix.

@@ -315,6 +315,7 @@ type DeadlineError struct {
 	Deadline, At time.Time
 }
 
+// Error names the meeting, the item and the deadline that passed.
 func (e *DeadlineError) Error() string {
 	return fmt.Sprintf("%v: agenda item %q of meeting %q closed for comment at %s (attempt at %s)",
 		ErrInvalidArgument, e.Item, e.MeetingID, e.Deadline.UTC().Format(time.RFC3339), e.At.UTC().Format(time.RFC3339))

@@ -51,6 +51,7 @@ type InputError struct {
 	Limit, Got int
 }
 
+// Error names the field and what is wrong with it.
 func (e *InputError) Error() string {
 	if errors.Is(e.Problem, ErrTooLong) {
 		return fmt.Sprintf("feedback: comment %s is %d characters, above %d", e.Field, e.Got, e.Limit)
@@ -68,6 +69,7 @@ type RateLimitError struct {
 	Window time.Duration
 }
 
+// Error states the limit the author reached.
 func (e *RateLimitError) Error() string {
 	return fmt.Sprintf("feedback: at most %d comments per %s", e.Limit, e.Window)
 }

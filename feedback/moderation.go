@@ -67,6 +67,7 @@ type RejectedError struct {
 	Held bool
 }
 
+// Error says whether the text was rejected or an edit held for review.
 func (e *RejectedError) Error() string {
 	if e.Held {
 		return "feedback: the edit needs review and was not saved"

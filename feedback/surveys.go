@@ -43,6 +43,7 @@ type AnswerError struct {
 	Reason string
 }
 
+// Error names the answer field and the reason it was refused.
 func (e *AnswerError) Error() string {
 	return "feedback: survey answer: " + e.Field + ": " + e.Reason
 }
