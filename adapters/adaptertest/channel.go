@@ -28,6 +28,16 @@ type ChannelFeatures struct {
 	// Fail makes ch's sends fail, temporarily or permanently as asked,
 	// until restore is called (a fake provider answering 503 or 550).
 	Fail func(t *testing.T, ch adapters.Channel, permanent bool) (restore func())
+	// Keys returns the idempotency keys ch's provider has received so
+	// far, in order (a header, a form field, a Message-ID it derives
+	// from the key). Without it the suite cannot see that the key
+	// travels, and that clause is skipped.
+	Keys func(t *testing.T, ch adapters.Channel) []string
+	// Hang makes ch's provider accept requests and never answer, until
+	// restore is called (a server that reads and then waits). The suite
+	// then checks that a send gives up when its context's deadline
+	// passes, as a temporary failure. Without it that clause is skipped.
+	Hang func(t *testing.T, ch adapters.Channel) (restore func())
 }
 
 // RunChannelTests runs every clause of the adapters.Channel contract
@@ -108,6 +118,46 @@ func RunChannelTests(t *testing.T, open func(t *testing.T) adapters.Channel, f C
 			wg.Wait()
 			if f.Deliveries != nil && count(t, ch, f)-before != senders*each {
 				t.Fatalf("concurrent sends each deliver once: %d deliveries, want %d", count(t, ch, f)-before, senders*each)
+			}
+		}},
+		{"IdempotencyKeyIsCarried", func(t *testing.T) {
+			if f.Keys == nil {
+				t.Skip("the channel declares no ChannelFeatures.Keys: the suite cannot see what its provider received")
+			}
+			ch := open(t)
+			m := f.Outgoing(7)
+			_, err := ch.Send(channelCtx(t), m)
+			must(t, err, "a valid message is sent")
+			keys := f.Keys(t, ch)
+			if len(keys) == 0 || keys[len(keys)-1] != m.IdempotencyKey {
+				t.Fatalf("the provider receives the message's idempotency key %q: it saw %q", m.IdempotencyKey, keys)
+			}
+		}},
+		{"SendGivesUpAtTheDeadline", func(t *testing.T) {
+			if f.Hang == nil {
+				t.Skip("the channel declares no ChannelFeatures.Hang: the suite cannot make its provider stop answering")
+			}
+			ch := open(t)
+			before := count(t, ch, f)
+			restore := f.Hang(t, ch)
+			defer restore()
+			const deadline = 300 * time.Millisecond
+			ctx, cancel := context.WithTimeout(channelCtx(t), deadline)
+			defer cancel()
+			start := time.Now()
+			_, err := ch.Send(ctx, f.Outgoing(8))
+			took := time.Since(start)
+			if err == nil {
+				t.Fatal("a send to a provider that never answers returns an error")
+			}
+			if adapters.IsPermanent(err) {
+				t.Fatalf("a send that timed out is a temporary failure, to be retried: %v", err)
+			}
+			if took > deadline+5*time.Second {
+				t.Fatalf("a send gives up when its context's deadline passes: it took %v with a %v deadline", took, deadline)
+			}
+			if f.Deliveries != nil && count(t, ch, f) != before {
+				t.Fatal("a send that timed out is not counted as delivered")
 			}
 		}},
 		{"TemporaryFailuresAreNotPermanent", func(t *testing.T) { testChannelFailure(t, open, f, false) }},

@@ -1,0 +1,128 @@
+package adapters
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Conversation is a form being answered one message at a time over a text
+// channel (SMS): the state the forms package keeps between the person's
+// messages, stored so that it survives process restarts. A person has at
+// most one conversation per channel address.
+type Conversation struct {
+	// Channel and Address identify it: the channel's name ("sms") and
+	// the person's address on it (an E.164 number).
+	Channel, Address string
+	// FormID and FormVersion pin the form definition being answered.
+	FormID      string
+	FormVersion int
+	// Locale is the BCP 47 tag the conversation is held in.
+	Locale string
+	// State is the conversation's own JSON (the answers so far, the
+	// question being asked), opaque to the store and possibly sealed.
+	State json.RawMessage
+	// Version is the stored version: 0 for a conversation not stored
+	// yet. SaveConversation writes only over the version it names and
+	// returns the record with Version one higher.
+	Version int64
+	// StartedAt is when the conversation began; UpdatedAt when the
+	// person last answered; ExpiresAt when it is forgotten.
+	StartedAt, UpdatedAt, ExpiresAt time.Time
+	// RemindedAt is when the resume message was sent after a quiet
+	// period; zero until then. An answer clears it.
+	RemindedAt time.Time
+}
+
+// ConversationStore keeps text conversations. It is safe for concurrent
+// use by many processes; every method is one transaction.
+type ConversationStore interface {
+	// GetConversation returns the conversation of the address on the
+	// channel unless it expired at now; a missing or expired one returns
+	// ErrNotFound.
+	GetConversation(ctx context.Context, channel, address string, now time.Time) (Conversation, error)
+
+	// SaveConversation writes c over the stored version c.Version (0: no
+	// conversation stored for the address, or only an expired one) and
+	// enqueues msgs in the same transaction, as Outbox.EnqueueMessages
+	// does (subscriber expansion included). It returns c as stored, with
+	// Version one higher. Another version stored meanwhile returns
+	// ErrConflict; a message id or key in use ErrDuplicate; nothing is
+	// written on an error.
+	SaveConversation(ctx context.Context, c Conversation, msgs []Message) (Conversation, error)
+
+	// DeleteConversation removes the conversation of the address if its
+	// stored version is version: ErrConflict if another version is
+	// stored, ErrNotFound if none is.
+	DeleteConversation(ctx context.Context, channel, address string, version int64) error
+
+	// ListQuietConversations returns up to limit (1..MaxClaim)
+	// conversations, oldest UpdatedAt first, last answered before
+	// `before`, not reminded since (RemindedAt zero) and not expired at
+	// now: those due a resume message.
+	ListQuietConversations(ctx context.Context, before, now time.Time, limit int) ([]Conversation, error)
+
+	// DeleteExpiredConversations removes the conversations expired at now
+	// and says how many. A zero now is ErrInvalidArgument.
+	DeleteExpiredConversations(ctx context.Context, now time.Time) (int64, error)
+}
+
+// HeldReply is a reply no case could be found for (an unknown reference,
+// a reply to nothing), kept in a review queue for staff to route by hand:
+// a reply is never dropped.
+type HeldReply struct {
+	// ID is chosen by the caller, unique across the store; a channel
+	// derives it from the channel and the reply's ProviderID so that a
+	// redelivered reply is held once.
+	ID string
+	// Reply is the reply as the channel parsed it.
+	Reply Reply
+	// Reason says why it was held ("no reference", "unknown reference").
+	Reason string
+	// HeldAt is when it was held.
+	HeldAt time.Time
+	// ResolvedAt is when staff routed or dismissed it; zero while it
+	// waits. CaseID is the case it was routed to (empty when dismissed);
+	// ResolvedBy the staff member's subject; Note their reason.
+	ResolvedAt time.Time
+	CaseID     string
+	ResolvedBy string
+	Note       string
+}
+
+// HeldReplyQuery selects a page of held replies.
+type HeldReplyQuery struct {
+	// Resolved lists resolved replies instead of waiting ones.
+	Resolved bool
+	// Channel restricts to one channel when set.
+	Channel string
+	// Limit is the page size: 0 means DefaultPageSize, at most
+	// MaxPageSize.
+	Limit int
+	// Cursor continues from the previous page's NextCursor.
+	Cursor string
+}
+
+// HeldReplyPage is one page of held replies, oldest HeldAt first (then
+// ID), and the cursor of the next page (empty on the last).
+type HeldReplyPage struct {
+	Replies    []HeldReply
+	NextCursor string
+}
+
+// ReplyQueue keeps held replies for review. It is safe for concurrent
+// use; every method is one transaction.
+type ReplyQueue interface {
+	// HoldReply stores h. An id already held returns ErrDuplicate and
+	// changes nothing (a redelivered reply).
+	HoldReply(ctx context.Context, h HeldReply) error
+	// GetHeldReply returns the held reply with the id, or ErrNotFound.
+	GetHeldReply(ctx context.Context, id string) (HeldReply, error)
+	// ListHeldReplies returns one page of held replies matching q, with
+	// keyset pagination.
+	ListHeldReplies(ctx context.Context, q HeldReplyQuery) (HeldReplyPage, error)
+	// ResolveHeldReply records that staff routed the reply to caseID
+	// (empty: dismissed it) at the time given. An unknown id returns
+	// ErrNotFound; one already resolved ErrConflict.
+	ResolveHeldReply(ctx context.Context, id, caseID, by, note string, at time.Time) error
+}

@@ -1,0 +1,2 @@
+// Package smtp sends email through an SMTP server and takes replies in.
+package smtp
