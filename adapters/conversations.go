@@ -2,7 +2,11 @@ package adapters
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"time"
 )
 
@@ -125,4 +129,39 @@ type ReplyQueue interface {
 	// (empty: dismissed it) at the time given. An unknown id returns
 	// ErrNotFound; one already resolved ErrConflict.
 	ResolveHeldReply(ctx context.Context, id, caseID, by, note string, at time.Time) error
+}
+
+// HeldReplyID returns the id a reply is held under: derived from its
+// channel and ProviderID, so a redelivered reply is held once, or, for a
+// reply without a ProviderID, from everything it carries.
+func HeldReplyID(r Reply) string {
+	h := sha256.New()
+	if r.ProviderID != "" {
+		fmt.Fprintf(h, "%s\x00%s", r.Channel, r.ProviderID)
+	} else {
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%d", r.Channel, r.From, r.To, r.Subject, r.InReplyTo, r.Body, r.At.UnixNano())
+	}
+	return "held-" + hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// HandReply passes r to h; when h finds no case for it (an error matching
+// ErrNotFound, such as feedback.ErrUnrouted), the reply is kept in q for
+// review instead, with the reason, and held is true. A reply already held
+// (redelivered) is not held twice. Inbound channels call it so that no
+// reply is ever dropped; any other error is returned for the channel to
+// refuse the reply temporarily (its sender retries).
+func HandReply(ctx context.Context, h ReplyHandler, q ReplyQueue, r Reply, now time.Time) (held bool, err error) {
+	err = h.HandleReply(ctx, r)
+	if err == nil || !errors.Is(err, ErrNotFound) {
+		return false, err
+	}
+	reason := "unknown reference"
+	if r.InReplyTo == "" {
+		reason = "no reference"
+	}
+	herr := q.HoldReply(ctx, HeldReply{ID: HeldReplyID(r), Reply: r, Reason: reason, HeldAt: now})
+	if herr != nil && !errors.Is(herr, ErrDuplicate) {
+		return false, fmt.Errorf("adapters: hold a reply no case was found for: %w", herr)
+	}
+	return true, nil
 }
