@@ -12,7 +12,8 @@ import (
 )
 
 // The names of the templates DefaultTemplates ships, each with email
-// and sms versions in English and Spanish.
+// and sms versions in English and Spanish (ConversationTemplate: sms
+// only).
 const (
 	// OptOutTemplate confirms that a person stopped receiving messages
 	// on a channel. Fields: OptOutTemplateFields.
@@ -26,6 +27,11 @@ const (
 	// SurveyTemplate asks a resident about a closed case. Fields:
 	// SurveyTemplateFields.
 	SurveyTemplate = "survey"
+	// ConversationTemplate carries one message of a form answered by
+	// text (casework.Texting): a question, an error, a summary, already
+	// written in the person's language. It has sms versions only.
+	// Fields: ConversationTemplateFields.
+	ConversationTemplate = "conversation"
 )
 
 // The fields the data of the shipped templates' messages supplies.
@@ -43,6 +49,8 @@ var (
 	// SurveyTemplateFields: the case id, the case type and the link to
 	// the survey (an https URL).
 	SurveyTemplateFields = []string{"caseId", "type", "link"}
+	// ConversationTemplateFields: the text of the message.
+	ConversationTemplateFields = []string{"text"}
 )
 
 // shippedFields declares the shipped templates' fields.
@@ -54,6 +62,7 @@ var shippedFields = map[string][]string{
 	AgendaPublishedTemplate: AgendaTemplateFields,
 	AgendaChangedTemplate:   AgendaTemplateFields,
 	IdeaUpdateTemplate:      workflow.MessageFields,
+	ConversationTemplate:    ConversationTemplateFields,
 }
 
 //go:embed templates
@@ -62,7 +71,8 @@ var shipped embed.FS
 // DefaultTemplates returns the SDK's own notification templates
 // (OptOutTemplate, OptInTemplate, OfficialUpdateTemplate,
 // SurveyTemplate, AgendaPublishedTemplate, AgendaChangedTemplate,
-// IdeaUpdateTemplate) in English and Spanish, for email and sms, in the
+// IdeaUpdateTemplate) in English and Spanish, for email and sms, and
+// ConversationTemplate for sms, in the
 // layout LoadTemplates reads. Layer a program's own templates over them
 // with Overlay.
 func DefaultTemplates() fs.FS {

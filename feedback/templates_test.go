@@ -534,8 +534,14 @@ func TestDefaultTemplates(t *testing.T) {
 	t.Parallel()
 	ts, err := feedback.LoadTemplates(feedback.DefaultTemplates(), nil)
 	require.NoError(t, err)
-	assert.Equal(t, []string{feedback.AgendaChangedTemplate, feedback.AgendaPublishedTemplate, feedback.IdeaUpdateTemplate,
+	assert.Equal(t, []string{feedback.AgendaChangedTemplate, feedback.AgendaPublishedTemplate, feedback.ConversationTemplate, feedback.IdeaUpdateTemplate,
 		feedback.OfficialUpdateTemplate, feedback.OptInTemplate, feedback.OptOutTemplate, feedback.SurveyTemplate}, ts.Names())
+	// A conversation's text is written by the conversation in the
+	// person's language; the template only carries it, on sms alone.
+	assert.Equal(t, []string{"sms"}, ts.Channels(feedback.ConversationTemplate))
+	said, err := ts.Render(msg(feedback.ConversationTemplate, `{"text":"What is the address? <3 & more"}`), "sms", "es")
+	require.NoError(t, err)
+	assert.Equal(t, "What is the address? <3 & more", said.Text, "text templates do not escape")
 	agenda := `{"body":"City Council","bodyId":"council","meeting":"m-1","title":"Regular meeting","startsAt":"2026-11-02T18:00:00-05:00","timeZone":"America/New_York","mode":"hybrid","location":"City Hall","remoteUrl":"https://meet.example/c","link":"https://city.example/m/m-1","agendaVersion":"2"}`
 	data := map[string]string{
 		feedback.OptOutTemplate:          `{"channel":"sms"}`,
@@ -557,6 +563,9 @@ func TestDefaultTemplates(t *testing.T) {
 		feedback.IdeaUpdateTemplate:      {"state"},
 	}
 	for _, name := range ts.Names() {
+		if name == feedback.ConversationTemplate {
+			continue
+		}
 		assert.Equal(t, []string{"email", "sms"}, ts.Channels(name), name)
 		for _, ch := range []string{"email", "sms"} {
 			en, err := ts.Render(msg(name, data[name]), ch, "en-US")
