@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/go-pdf/fpdf"
@@ -29,13 +30,27 @@ func (r run) String() string {
 // metrics the letter was laid out with.
 func (r run) width(t testing.TB) float64 {
 	t.Helper()
-	m := fpdf.New("P", "mm", "Letter", "")
+	measure.Lock()
+	defer measure.Unlock()
+	if measure.pdf == nil {
+		measure.pdf = fpdf.New("P", "mm", "Letter", "")
+		measure.tr = measure.pdf.UnicodeTranslatorFromDescriptor("")
+	}
 	style := ""
 	if strings.HasSuffix(r.Font, "-Bold") {
 		style = "B"
 	}
-	m.SetFont("Helvetica", style, r.Size)
-	return m.GetStringWidth(m.UnicodeTranslatorFromDescriptor("")(r.Text))
+	measure.pdf.SetFont("Helvetica", style, r.Size)
+	w := measure.pdf.GetStringWidth(measure.tr(r.Text))
+	require.NoError(t, measure.pdf.Error())
+	return w
+}
+
+// measure is one document the tests measure strings with.
+var measure struct {
+	sync.Mutex
+	pdf *fpdf.Fpdf
+	tr  func(string) string
 }
 
 // top and bottom are how far the run's glyphs reach above and below the
