@@ -9,7 +9,8 @@
 // The return address (the sender's name, department and ReturnAddress)
 // stands top-left, 12.7 mm (1/2 inch) from the top, aligned with the
 // recipient's address. The recipient's address is printed inside the
-// envelope's window:
+// envelope's window, its text 2 mm inside the window's left edge and
+// its lines 4.2 mm apart (10 pt type), so six lines fit either window:
 //
 //   - EnvelopeUS10, the default on Letter paper: a US No. 10 standard
 //     window envelope with the letter folded in thirds. The window is

@@ -213,21 +213,21 @@ func (c *Channel) Name() string { return adapters.ChannelLetter }
 // Sent.ProviderID is the printer's id for the job.
 func (c *Channel) Send(ctx context.Context, m adapters.Outgoing) (adapters.Sent, error) {
 	if err := ctx.Err(); err != nil {
-		return adapters.Sent{}, fmt.Errorf("letter: send message %s: %w", m.MessageID, err)
+		return adapters.Sent{}, fmt.Errorf("letter: send message %s: %w", short(m.MessageID), err)
 	}
 	doc, err := c.render(m, c.now())
 	if err != nil {
 		return adapters.Sent{}, err
 	}
 	if err := ctx.Err(); err != nil {
-		return adapters.Sent{}, fmt.Errorf("letter: send message %s: %w", m.MessageID, err)
+		return adapters.Sent{}, fmt.Errorf("letter: send message %s: %w", short(m.MessageID), err)
 	}
 	id, err := c.cfg.Printer.Print(ctx, Job{
 		PDF: doc.pdf, Address: doc.address, Pages: doc.pages,
 		IdempotencyKey: m.IdempotencyKey, MessageID: m.MessageID, CaseID: m.CaseID,
 	})
 	if err != nil {
-		return adapters.Sent{}, fmt.Errorf("letter: print message %s: %w", m.MessageID, err)
+		return adapters.Sent{}, fmt.Errorf("letter: print message %s: %w", short(m.MessageID), err)
 	}
 	return adapters.Sent{ProviderID: id}, nil
 }

@@ -85,7 +85,7 @@ func (c *Channel) Render(m adapters.Outgoing, at time.Time) ([]byte, error) {
 
 func (c *Channel) render(m adapters.Outgoing, at time.Time) (rendered, error) {
 	invalid := func(format string, args ...any) (rendered, error) {
-		err := fmt.Errorf("letter: message %q: "+format+": %w", append(append([]any{m.MessageID}, args...), adapters.ErrInvalidArgument)...)
+		err := fmt.Errorf("letter: message %q: "+format+": %w", append(append([]any{short(m.MessageID)}, args...), adapters.ErrInvalidArgument)...)
 		return rendered{}, adapters.Permanent("", err)
 	}
 	if len(m.Text) > MaxBody {
@@ -197,9 +197,23 @@ func (c *Channel) render(m adapters.Outgoing, at time.Time) (rendered, error) {
 	}
 	var buf bytes.Buffer
 	if err := pdf.Output(&buf); err != nil {
-		return rendered{}, adapters.Permanent("", fmt.Errorf("letter: message %q: %w", m.MessageID, err))
+		return rendered{}, adapters.Permanent("", fmt.Errorf("letter: message %q: %w", short(m.MessageID), err))
 	}
 	return rendered{pdf: buf.Bytes(), address: address, pages: pdf.PageCount()}, nil
+}
+
+// short cuts an id for an error message.
+func short(id string) string {
+	const maxID = 128
+	if len(id) <= maxID {
+		return id
+	}
+	for i := maxID; i > 0; i-- {
+		if utf8.RuneStart(id[i]) {
+			return id[:i] + "…"
+		}
+	}
+	return ""
 }
 
 // paragraphs splits text at blank lines; the lines of one paragraph stay

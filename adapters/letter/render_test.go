@@ -360,3 +360,13 @@ func TestConfigValidateReportsEveryProblem(t *testing.T) {
 	cfg.Envelope = letter.Envelope{Name: "custom", Left: 25, Top: 55, Width: 100, Height: 30}
 	require.NoError(t, cfg.Validate(), "a window that holds six lines inside the page is accepted")
 }
+
+func TestErrorsCutALongMessageID(t *testing.T) {
+	t.Parallel()
+	m := english
+	m.MessageID, m.To = strings.Repeat("é", 1000), ""
+	_, err := newChannel(t, config(t)).Render(m, dec1)
+	require.ErrorIs(t, err, adapters.ErrInvalidArgument)
+	assert.Less(t, len(err.Error()), 300, "an error names the message by its id's first bytes: %v", err)
+	assert.Contains(t, err.Error(), "…")
+}
