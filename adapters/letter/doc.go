@@ -38,8 +38,9 @@
 // "e" followed by a combining accent prints as "é". A character
 // Windows-1252 lacks prints as its base letter when it has one ("ő"
 // prints "o", "ł" prints "?"), otherwise as "?". Invalid UTF-8 prints
-// as "?". Tabs become spaces; other control characters and bidirectional
-// formatting characters are removed.
+// as "?". Tabs become spaces; other control characters and format
+// characters (bidirectional controls, zero-width spaces, soft hyphens)
+// are removed.
 //
 // # Errors
 //

@@ -39,15 +39,16 @@ var spanish = language.MustParseBase("es")
 
 // texts are the fixed words of a letter in one language.
 type texts struct {
+	lang              string // the PDF's language
 	reference, pageOf string // pageOf holds %d for the page and the alias for the count
 	date              func(time.Time) string
 }
 
 var (
-	english = texts{reference: "Reference", pageOf: "Page %d of " + pagesAlias, date: func(t time.Time) string {
+	english = texts{lang: "en", reference: "Reference", pageOf: "Page %d of " + pagesAlias, date: func(t time.Time) string {
 		return t.Format("January 2, 2006")
 	}}
-	spanishTexts = texts{reference: "Referencia", pageOf: "Página %d de " + pagesAlias, date: func(t time.Time) string {
+	spanishTexts = texts{lang: "es", reference: "Referencia", pageOf: "Página %d de " + pagesAlias, date: func(t time.Time) string {
 		return strconv.Itoa(t.Day()) + " de " + meses[t.Month()-1] + " de " + strconv.Itoa(t.Year())
 	}}
 	meses = [12]string{"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
@@ -127,11 +128,7 @@ func (c *Channel) render(m adapters.Outgoing, at time.Time) (rendered, error) {
 	pdf.SetModificationDate(at.UTC())
 	pdf.SetCatalogSort(true)
 	pdf.SetCreator("civickit", false)
-	if words.reference == spanishTexts.reference {
-		pdf.SetLang("es")
-	} else {
-		pdf.SetLang("en")
-	}
+	pdf.SetLang(words.lang)
 	pdf.SetMargins(left, nextPageTop, left)
 	pdf.SetAutoPageBreak(true, bottomMargin)
 	pdf.AliasNbPages(pagesAlias)
@@ -163,7 +160,7 @@ func (c *Channel) render(m adapters.Outgoing, at time.Time) (rendered, error) {
 
 	pdf.SetFont("Helvetica", "", 9)
 	for i, l := range c.sender {
-		if i == 0 && c.cfg.SenderName != "" {
+		if i == 0 && oneLine(c.cfg.SenderName) != "" {
 			pdf.SetFont("Helvetica", "B", 9)
 		} else {
 			pdf.SetFont("Helvetica", "", 9)
@@ -246,7 +243,7 @@ func oneLine(s string) string {
 
 // clean makes text printable in Windows-1252 as the package doc says:
 // composed form, line breaks kept ("\r\n" and "\r" become "\n"), tabs as
-// spaces, control and bidirectional formatting characters removed, and
+// spaces, control and format characters removed, and
 // characters Windows-1252 lacks as their base letter or "?".
 func clean(s string) string {
 	if printableASCII(s) {
@@ -267,8 +264,9 @@ func clean(s string) string {
 			b.WriteByte('\n')
 		case r == '\t':
 			b.WriteByte(' ')
-		case unicode.IsControl(r), unicode.Is(unicode.Bidi_Control, r), unicode.Is(unicode.Cf, r) && r != '\u00ad',
-			r == '\u2028', r == '\u2029':
+		case unicode.IsControl(r), unicode.Is(unicode.Cf, r), r == '\u2028', r == '\u2029':
+			// Cf holds the bidirectional controls, zero-width characters
+			// and the soft hyphen, which would print as a visible hyphen
 			continue
 		default:
 			b.WriteRune(r)

@@ -247,12 +247,12 @@ func TestCharactersOutsideWindows1252AreReplaced(t *testing.T) {
 	m := english
 	m.To = "Zoë Łukasz Győr\r\nRoad\t5"
 	m.Subject = "Caf\u0065\u0301 \u202eevil\u202c \u6f22\u5b57"
-	m.Text = "Bad \xff byte, \u0007bell, \u200bzero width, \u2014 dash, \u20ac euro."
+	m.Text = "Bad \xff byte, \u0007bell, \u200bzero width, soft\u00adhyphen, \u2014 dash, \u20ac euro."
 	pg := render(t, config(t), m, dec1)[0]
 	inWindow(t, letter.EnvelopeUS10, find(t, pg, "Zoë ?ukasz Gyor"))
 	inWindow(t, letter.EnvelopeUS10, find(t, pg, "Road 5"))
 	find(t, pg, "Café evil ??")
-	find(t, pg, "Bad ? byte, bell, zero width, — dash, € euro.")
+	find(t, pg, "Bad ? byte, bell, zero width, softhyphen, — dash, € euro.")
 }
 
 func TestSameMessageAndTimeGiveTheSameBytes(t *testing.T) {
