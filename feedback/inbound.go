@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/civickit/civickit/adapters"
 )
@@ -205,4 +206,60 @@ func keyBound(what, v string) error {
 		return fmt.Errorf("%w: %s is %d bytes, above the maximum %d", adapters.ErrInvalidArgument, what, len(v), adapters.MaxCommentKeyBytes)
 	}
 	return nil
+}
+
+// RouteHeld routes a reply held for review (adapters.HandReply kept it
+// when no case could be found) to the case staff chose: the reply is
+// added as a comment on caseID as HandleReply adds one, then marked
+// resolved in q by the staff member `by`, with their note. A reply with a
+// ProviderID is added once however often this is retried.
+//
+// Errors: adapters.ErrNotFound for an unknown held reply, ErrUnrouted for
+// an unknown case, adapters.ErrConflict for a reply already resolved,
+// adapters.ErrInvalidArgument for an empty `by`; HandleReply's otherwise.
+func (in *Inbound) RouteHeld(ctx context.Context, q adapters.ReplyQueue, id, caseID, by, note string, at time.Time) error {
+	h, err := in.held(ctx, q, id, by)
+	if err != nil {
+		return err
+	}
+	if caseID == "" {
+		return fmt.Errorf("feedback: route held reply: %w", ErrUnrouted)
+	}
+	r := h.Reply
+	r.InReplyTo = string(adapters.CaseTopic(caseID))
+	if err := in.HandleReply(ctx, r); err != nil {
+		return err
+	}
+	if err := q.ResolveHeldReply(ctx, id, caseID, by, note, at); err != nil {
+		return fmt.Errorf("feedback: route held reply: %w", err)
+	}
+	in.log.InfoContext(ctx, "feedback: held reply routed", "held", id, "case", caseID)
+	return nil
+}
+
+// DismissHeld marks a held reply resolved with no case (spam, an
+// unanswerable message), by the staff member `by` with their note. Errors
+// as RouteHeld.
+func (in *Inbound) DismissHeld(ctx context.Context, q adapters.ReplyQueue, id, by, note string, at time.Time) error {
+	if _, err := in.held(ctx, q, id, by); err != nil {
+		return err
+	}
+	if err := q.ResolveHeldReply(ctx, id, "", by, note, at); err != nil {
+		return fmt.Errorf("feedback: dismiss held reply: %w", err)
+	}
+	return nil
+}
+
+func (in *Inbound) held(ctx context.Context, q adapters.ReplyQueue, id, by string) (adapters.HeldReply, error) {
+	if q == nil || by == "" {
+		return adapters.HeldReply{}, fmt.Errorf("feedback: held reply: %w: a queue and the staff member acting are required", adapters.ErrInvalidArgument)
+	}
+	h, err := q.GetHeldReply(ctx, id)
+	if err != nil {
+		return h, fmt.Errorf("feedback: held reply: %w", err)
+	}
+	if !h.ResolvedAt.IsZero() {
+		return h, fmt.Errorf("feedback: held reply %q was resolved already: %w", clip(id, adapters.MaxCommentKeyBytes), adapters.ErrConflict)
+	}
+	return h, nil
 }
