@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"hash"
 	"strconv"
 	"strings"
 	"time"
@@ -113,14 +114,28 @@ func (s Secret) String() string { return SecretPrefix + "[redacted]" }
 // GoString returns the same redacted form for %#v.
 func (s Secret) GoString() string { return s.String() }
 
-func (s Secret) mac(dst []byte, id, ts string, body []byte) []byte {
-	h := hmac.New(sha256.New, s.key)
-	h.Write([]byte(id))
-	h.Write([]byte{'.'})
-	h.Write([]byte(ts))
-	h.Write([]byte{'.'})
-	h.Write(body)
-	return h.Sum(dst)
+// macState is a keyed HMAC-SHA256 with its scratch space, reused through
+// a pool so that verifying allocates nothing.
+type macState struct {
+	h       hash.Hash
+	scratch []byte
+	out     [macLen]byte
+}
+
+func (s Secret) newMAC() *macState { return &macState{h: hmac.New(sha256.New, s.key)} }
+
+// sum returns the MAC of id + "." + ts + "." + body, the content the
+// specification signs.
+func (m *macState) sum(id, ts string, body []byte) []byte {
+	m.h.Reset()
+	b := append(m.scratch[:0], id...)
+	b = append(b, '.')
+	b = append(b, ts...)
+	b = append(b, '.')
+	m.scratch = b
+	m.h.Write(b)
+	m.h.Write(body)
+	return m.h.Sum(m.out[:0])
 }
 
 // Sign returns the signature "v1,<base64>" of body sent as message id at
@@ -128,8 +143,7 @@ func (s Secret) mac(dst []byte, id, ts string, body []byte) []byte {
 // id + "." + unix seconds + "." + body. Several signatures, one per
 // secret, are joined with a space in webhook-signature.
 func Sign(secret Secret, id string, ts time.Time, body []byte) string {
-	var buf [macLen]byte
-	return sigVersion + "," + base64.StdEncoding.EncodeToString(secret.mac(buf[:0], id, strconv.FormatInt(ts.Unix(), 10), body))
+	return sigVersion + "," + base64.StdEncoding.EncodeToString(secret.newMAC().sum(id, strconv.FormatInt(ts.Unix(), 10), body))
 }
 
 func signAll(secrets []Secret, id string, ts time.Time, body []byte) string {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -26,8 +27,16 @@ type Verifier struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 
-	secrets []Secret
+	macs []*sync.Pool // of *macState, one pool per secret
 }
+
+// The headers' keys in canonical form: reading the map directly gives
+// what Header.Get gives without canonicalizing the key on every call.
+var (
+	keyID        = http.CanonicalHeaderKey(HeaderID)
+	keyTimestamp = http.CanonicalHeaderKey(HeaderTimestamp)
+	keySignature = http.CanonicalHeaderKey(HeaderSignature)
+)
 
 // NewVerifier returns a verifier that accepts a signature made with any
 // of the secrets, in their text form ("whsec_..."): during a rotation,
@@ -38,7 +47,11 @@ func NewVerifier(secrets ...string) (*Verifier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("webhook: new verifier: %w", err)
 	}
-	return &Verifier{secrets: parsed}, nil
+	v := &Verifier{}
+	for _, s := range parsed {
+		v.macs = append(v.macs, &sync.Pool{New: func() any { return s.newMAC() }})
+	}
+	return v, nil
 }
 
 // Verify checks that headers carry a webhook-id, a webhook-timestamp
@@ -48,8 +61,7 @@ func NewVerifier(secrets ...string) (*Verifier, error) {
 // ErrMissingHeaders, ErrTimestamp or ErrSignature. body must be the bytes
 // as received: a body decoded and encoded again will not verify.
 func (v *Verifier) Verify(headers http.Header, body []byte) error {
-	id, ts := headers.Get(HeaderID), headers.Get(HeaderTimestamp)
-	sigs := headers.Values(HeaderSignature)
+	id, ts, sigs := first(headers[keyID]), first(headers[keyTimestamp]), headers[keySignature]
 	if id == "" || ts == "" || len(sigs) == 0 {
 		return fmt.Errorf("%w: want %s, %s and %s", ErrMissingHeaders, HeaderID, HeaderTimestamp, HeaderSignature)
 	}
@@ -82,12 +94,14 @@ func (v *Verifier) Verify(headers http.Header, body []byte) error {
 				continue
 			}
 			if !computed {
-				for i, s := range v.secrets {
-					s.mac(want[i][:0], id, ts, body)
+				for i, pool := range v.macs {
+					m := pool.Get().(*macState)
+					copy(want[i][:], m.sum(id, ts, body))
+					pool.Put(m)
 				}
 				computed = true
 			}
-			for i := range v.secrets {
+			for i := range v.macs {
 				if hmac.Equal(got[:macLen], want[i][:]) {
 					return nil
 				}
@@ -98,7 +112,7 @@ func (v *Verifier) Verify(headers http.Header, body []byte) error {
 }
 
 func (v *Verifier) checkTime(ts string) error {
-	if len(ts) > 19 || strings.TrimLeft(ts, "0123456789") != "" {
+	if len(ts) > 19 || !digits(ts) {
 		return fmt.Errorf("%w: %s is not an integer number of seconds", ErrTimestamp, HeaderTimestamp)
 	}
 	sec, err := strconv.ParseInt(ts, 10, 64)
@@ -121,6 +135,22 @@ func (v *Verifier) checkTime(ts string) error {
 		return fmt.Errorf("%w: dated %ds ahead, more than the %v allowed", ErrTimestamp, -d, tol)
 	}
 	return nil
+}
+
+func first(vs []string) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	return vs[0]
+}
+
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Middleware returns a handler that reads the request's body (at most
