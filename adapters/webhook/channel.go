@@ -80,7 +80,8 @@ type Config struct {
 	// bounds each delivery and redirects are never followed. Unless
 	// InsecureAllowPrivateNetworks is set, its Transport must be nil or
 	// an *http.Transport, which the channel copies to check every
-	// address it dials.
+	// address it dials (a Proxy it names must then be on a public
+	// address).
 	HTTPClient *http.Client
 	// Timeout bounds one delivery, connection included; zero means
 	// DefaultTimeout.
@@ -207,9 +208,12 @@ func newClient(base *http.Client, allowPrivate bool) *http.Client {
 	if !allowPrivate {
 		dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: refusePrivate}
 		tr.DialContext = dialer.DialContext
-		tr.DialTLSContext = nil // a custom TLS dial would skip the check; the transport does TLS over DialContext
-		tr.Dial = nil           //nolint:staticcheck // cleared so the checked dialer is the only one
-		tr.DialTLS = nil        //nolint:staticcheck // as above
+		// A TLS dialer of the caller's would connect without the check;
+		// the transport does TLS over DialContext instead. (Dial needs no
+		// clearing: DialContext takes priority over it.)
+		tr.DialTLSContext = nil
+		//lint:ignore SA1019 cleared, not used: a caller's deprecated TLS dialer would bypass the check
+		tr.DialTLS = nil
 	}
 	client.Transport = tr
 	return client
