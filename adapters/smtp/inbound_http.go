@@ -93,14 +93,15 @@ var _ http.Handler = (*HTTPHandler)(nil)
 // NewHTTPHandler returns an HTTPHandler for the replies routing routes,
 // handing them to h and holding those h finds no case for in q.
 func NewHTTPHandler(routing Routing, h adapters.ReplyHandler, q adapters.ReplyQueue, cfg *HTTPConfig) (*HTTPHandler, error) {
-	if err := cfg.Validate(); err != nil {
+	var c HTTPConfig
+	if cfg != nil {
+		c = *cfg
+	}
+	rc, err := newReceiver(routing, h, q, c.Parse, c.MaxBytes, c.HandleTimeout, c.Logger)
+	if err := errors.Join(cfg.Validate(), err); err != nil {
 		return nil, fmt.Errorf("smtp: new HTTP handler: %w", err)
 	}
-	rc, err := newReceiver(routing, h, q, cfg.Parse, cfg.MaxBytes, cfg.HandleTimeout, cfg.Logger)
-	if err != nil {
-		return nil, fmt.Errorf("smtp: new HTTP handler: %w", err)
-	}
-	return &HTTPHandler{rc: rc, secret: sha256.Sum256([]byte(cfg.Secret))}, nil
+	return &HTTPHandler{rc: rc, secret: sha256.Sum256([]byte(c.Secret))}, nil
 }
 
 // authorized compares the request's secret with the configured one in

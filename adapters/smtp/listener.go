@@ -108,15 +108,12 @@ type Listener struct {
 // NewListener returns a Listener for the replies routing routes, handing
 // them to h and holding those h finds no case for in q.
 func NewListener(routing Routing, h adapters.ReplyHandler, q adapters.ReplyQueue, cfg *ListenerConfig) (*Listener, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("smtp: new listener: %w", err)
-	}
 	var c ListenerConfig
 	if cfg != nil {
 		c = *cfg
 	}
 	rc, err := newReceiver(routing, h, q, c.Parse, c.MaxBytes, c.HandleTimeout, c.Logger)
-	if err != nil {
+	if err := errors.Join(cfg.Validate(), err); err != nil {
 		return nil, fmt.Errorf("smtp: new listener: %w", err)
 	}
 	local, domain, _ := routing.split()
@@ -156,25 +153,32 @@ func NewListener(routing Routing, h adapters.ReplyHandler, q adapters.ReplyQueue
 func (l *Listener) Addr() string { return l.server.Addr }
 
 // ListenAndServe listens on the configured address and serves until
-// Close or Shutdown, then returns gosmtp.ErrServerClosed.
+// Close or Shutdown, then returns nil (as go-smtp's server does); it
+// returns the error that made listening or accepting fail otherwise.
 func (l *Listener) ListenAndServe() error { return l.server.ListenAndServe() }
 
 // Serve serves connections accepted from ln until Close or Shutdown,
-// then returns gosmtp.ErrServerClosed. It closes ln.
+// then returns nil; Close and Shutdown close ln.
 func (l *Listener) Serve(ln net.Listener) error { return l.server.Serve(ln) }
 
 // Close stops listening and closes every connection at once; a message
-// being handed on is cancelled (its sender retries).
+// being handed on is cancelled, and its sender retries. Closing again
+// returns gosmtp.ErrServerClosed.
 func (l *Listener) Close() error {
 	l.once.Do(l.cancel)
 	return l.server.Close()
 }
 
-// Shutdown stops listening and waits for the open connections to end
-// or ctx to be done; then it closes what is left.
+// Shutdown stops listening and waits for the open connections to end.
+// When ctx ends first, it returns ctx's error and cancels the messages
+// being handed on (their senders retry); connections still open then end
+// at their read timeout. Shutting down again returns
+// gosmtp.ErrServerClosed.
 func (l *Listener) Shutdown(ctx context.Context) error {
 	err := l.server.Shutdown(ctx)
-	l.once.Do(l.cancel)
+	if err != nil {
+		l.once.Do(l.cancel)
+	}
 	return err
 }
 
