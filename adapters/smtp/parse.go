@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // ISO-8859-*, Windows-125x and the other charsets mail uses
@@ -217,8 +218,20 @@ func (p *parser) parse(raw []byte, routing Routing) (adapters.Reply, error) {
 	case p.seen:
 		reply.Body = TrimReply(htmlToText(p.html))
 	}
+	reply.Body = clipBytes(reply.Body, int(p.opts.MaxBytes))
 	reply.At = p.opts.Now()
 	return reply, nil
+}
+
+// clipBytes returns s cut to at most max bytes, on a rune boundary.
+func clipBytes(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	for max > 0 && !utf8.RuneStart(s[max]) {
+		max--
+	}
+	return s[:max]
 }
 
 // walk visits e and its parts depth first, keeping the first text/plain
