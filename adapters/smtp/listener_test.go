@@ -3,9 +3,16 @@ package smtp
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/big"
 	"net"
 	netsmtp "net/smtp"
 	"net/textproto"
@@ -236,4 +243,50 @@ func TestNewListenerValidates(t *testing.T) {
 	_, err = NewListener(testRouting, newRecorder(), newTestQueue(), &ListenerConfig{Parse: &ParseOptions{NullSender: true}})
 	assert.ErrorContains(t, err, "per message")
 	assert.True(t, errors.Is(err, adapters.ErrInvalidArgument))
+}
+
+// selfSigned returns a server certificate for name and a pool trusting it.
+func selfSigned(t *testing.T, name string) (tls.Certificate, *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name}, DNSNames: []string{name},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	cert, err := x509.ParseCertificate(der)
+	require.NoError(t, err)
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pool
+}
+
+func TestListenerOffersSTARTTLS(t *testing.T) {
+	cert, pool := selfSigned(t, "mx.city.example")
+	h, q := newRecorder("C-1"), newTestQueue()
+	addr, _ := startListener(t, h, q, &ListenerConfig{Domain: "mx.city.example", TLS: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}})
+
+	c, err := netsmtp.Dial(addr)
+	require.NoError(t, err)
+	defer c.Close()
+	ok, _ := c.Extension("STARTTLS")
+	require.True(t, ok, "STARTTLS is offered")
+	require.NoError(t, c.StartTLS(&tls.Config{ServerName: "mx.city.example", RootCAs: pool, MinVersion: tls.VersionTLS12}))
+	state, isTLS := c.TLSConnectionState()
+	require.True(t, isTLS)
+	assert.True(t, state.HandshakeComplete)
+	to := testRouting.ReplyAddress("C-1")
+	require.NoError(t, c.Mail("p@example.org"))
+	require.NoError(t, c.Rcpt(to))
+	w, err := c.Data()
+	require.NoError(t, err)
+	_, err = w.Write([]byte(crlf("From: p@example.org\nTo: " + to + "\nMessage-ID: <tls@x>\n\nOver TLS.\n")))
+	require.NoError(t, err)
+	require.NoError(t, w.Close())
+	require.NoError(t, c.Quit())
+	require.Len(t, h.got(), 1)
+	assert.Equal(t, "Over TLS.", h.got()[0].Body)
 }

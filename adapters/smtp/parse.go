@@ -134,7 +134,7 @@ func (o *ParseOptions) withDefaults() ParseOptions {
 // (TrimReply).
 //
 // The body is the first text/plain part that is not an attachment, or,
-// failing one, the first text/html part turned into text without its
+// failing one (or when it is blank), the first text/html part turned into text without its
 // quoted history; transfer encodings and charsets are decoded. The
 // reply's InReplyTo is the case topic (adapters.CaseTopic) of the first
 // recipient address routing signed (the envelope's recipients first, as
@@ -213,7 +213,7 @@ func (p *parser) parse(raw []byte, routing Routing) (adapters.Reply, error) {
 		return adapters.Reply{}, err
 	}
 	switch {
-	case p.found:
+	case p.found && (strings.TrimSpace(p.plain) != "" || !p.seen):
 		reply.Body = TrimReply(p.plain)
 	case p.seen:
 		reply.Body = TrimReply(htmlToText(p.html))

@@ -316,3 +316,23 @@ func TestParseReplyReadError(t *testing.T) {
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, adapters.ErrInvalidArgument, "a read failure is not the message's fault")
 }
+
+func TestParseReplyBlankPlainFallsBackToHTML(t *testing.T) {
+	raw := crlf(`From: p@example.org
+Message-ID: <b@x>
+Content-Type: multipart/alternative; boundary=a
+
+--a
+Content-Type: text/plain; charset=utf-8
+
+
+--a
+Content-Type: text/html; charset=utf-8
+
+<p>Only in HTML.</p>
+--a--
+`)
+	r, err := parse(t, raw, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "Only in HTML.", r.Body)
+}

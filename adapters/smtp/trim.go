@@ -107,7 +107,9 @@ func attributionLines(lines []string) int {
 		if len(joined) > 500 {
 			return 0
 		}
-		if attribution.MatchString(joined) {
+		if attribution.MatchString(joined) && strings.ContainsAny(joined, "0123456789@") {
+			// A real one names a date or an address; "On the form I
+			// wrote:" does not.
 			return n
 		}
 	}
@@ -175,7 +177,7 @@ func collapseBlank(lines []string) string {
 func htmlToText(src string) string {
 	z := html.NewTokenizer(strings.NewReader(src))
 	var b strings.Builder
-	skip := 0         // depth inside an element left out
+	skip := 0          // depth inside an element left out
 	var skipTag []byte // the element being left out
 	pre := 0
 	newline := func() {

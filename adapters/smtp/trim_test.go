@@ -83,6 +83,7 @@ Only one lane.
 On Mon, Dec 1, 2026, City wrote:
 Your request is scheduled.
 `, "Agreed."},
+		{"a line ending in wrote: without a date or address stays", "On the form I wrote:\nthe wrong street.\n", "On the form I wrote:\nthe wrong street."},
 		{"reply text mentioning wrote stays", "On Monday I wrote to the council.\nThey wrote back.\n", "On Monday I wrote to the council.\nThey wrote back."},
 		{"a From: line in the text stays", "From: my kitchen window I can see it.\nStill there.\n", "From: my kitchen window I can see it.\nStill there."},
 		{"trailing spaces and blank lines", "\n\n  Line one   \n\n\n\nLine two\t\n\n", "  Line one\n\nLine two"},
