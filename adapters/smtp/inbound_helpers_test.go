@@ -15,25 +15,25 @@ import (
 // Test helpers: a routing, a review queue kept in a map, and a reply
 // handler that records what it is given.
 
-var testRouting = Routing{ReplyTo: "replies@city.example", Secret: []byte("0123456789abcdef")}
+var inRouting = Routing{ReplyTo: "replies@city.example", Secret: []byte("0123456789abcdef")}
 
-var testNow = time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC)
+var inNow = time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC)
 
-func fixedNow() time.Time { return testNow }
+func inFixedNow() time.Time { return inNow }
 
-// testQueue is a ReplyQueue in a map, following the contract: an id held
+// inQueue is a ReplyQueue in a map, following the contract: an id held
 // twice returns adapters.ErrDuplicate and changes nothing.
-type testQueue struct {
+type inQueue struct {
 	mu   sync.Mutex
 	held map[string]adapters.HeldReply
 	fail error // returned by HoldReply when set
 }
 
-var _ adapters.ReplyQueue = (*testQueue)(nil)
+var _ adapters.ReplyQueue = (*inQueue)(nil)
 
-func newTestQueue() *testQueue { return &testQueue{held: map[string]adapters.HeldReply{}} }
+func newInQueue() *inQueue { return &inQueue{held: map[string]adapters.HeldReply{}} }
 
-func (q *testQueue) HoldReply(ctx context.Context, h adapters.HeldReply) error {
+func (q *inQueue) HoldReply(ctx context.Context, h adapters.HeldReply) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -52,7 +52,7 @@ func (q *testQueue) HoldReply(ctx context.Context, h adapters.HeldReply) error {
 	return nil
 }
 
-func (q *testQueue) GetHeldReply(_ context.Context, id string) (adapters.HeldReply, error) {
+func (q *inQueue) GetHeldReply(_ context.Context, id string) (adapters.HeldReply, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	h, ok := q.held[id]
@@ -62,7 +62,7 @@ func (q *testQueue) GetHeldReply(_ context.Context, id string) (adapters.HeldRep
 	return h, nil
 }
 
-func (q *testQueue) ListHeldReplies(_ context.Context, hq adapters.HeldReplyQuery) (adapters.HeldReplyPage, error) {
+func (q *inQueue) ListHeldReplies(_ context.Context, hq adapters.HeldReplyQuery) (adapters.HeldReplyPage, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	var page adapters.HeldReplyPage
@@ -80,7 +80,7 @@ func (q *testQueue) ListHeldReplies(_ context.Context, hq adapters.HeldReplyQuer
 	return page, nil
 }
 
-func (q *testQueue) ResolveHeldReply(_ context.Context, id, caseID, by, note string, at time.Time) error {
+func (q *inQueue) ResolveHeldReply(_ context.Context, id, caseID, by, note string, at time.Time) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	h, ok := q.held[id]
@@ -95,36 +95,36 @@ func (q *testQueue) ResolveHeldReply(_ context.Context, id, caseID, by, note str
 	return nil
 }
 
-func (q *testQueue) all() []adapters.HeldReply {
+func (q *inQueue) all() []adapters.HeldReply {
 	p, _ := q.ListHeldReplies(context.Background(), adapters.HeldReplyQuery{})
 	return p.Replies
 }
 
-// recorder is a ReplyHandler that knows the cases in its set: a reply
+// inRecorder is a ReplyHandler that knows the cases in its set: a reply
 // naming one is recorded; one naming none returns an error matching
 // adapters.ErrNotFound, as feedback.Inbound does; an empty body returns
 // adapters.ErrInvalidArgument; fail, when set, is returned for every
 // reply.
-type recorder struct {
+type inRecorder struct {
 	mu      sync.Mutex
 	cases   map[string]bool
 	replies []adapters.Reply
 	fail    error
 }
 
-var _ adapters.ReplyHandler = (*recorder)(nil)
+var _ adapters.ReplyHandler = (*inRecorder)(nil)
 
-func newRecorder(cases ...string) *recorder {
-	r := &recorder{cases: map[string]bool{}}
+func newInRecorder(cases ...string) *inRecorder {
+	r := &inRecorder{cases: map[string]bool{}}
 	for _, c := range cases {
 		r.cases[c] = true
 	}
 	return r
 }
 
-var errUnroutedTest = fmt.Errorf("test: reply names no case: %w", adapters.ErrNotFound)
+var errInUnrouted = fmt.Errorf("test: reply names no case: %w", adapters.ErrNotFound)
 
-func (h *recorder) HandleReply(ctx context.Context, r adapters.Reply) error {
+func (h *inRecorder) HandleReply(ctx context.Context, r adapters.Reply) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -138,16 +138,16 @@ func (h *recorder) HandleReply(ctx context.Context, r adapters.Reply) error {
 	}
 	id, ok := strings.CutPrefix(r.InReplyTo, "case:")
 	if !ok || !h.cases[id] {
-		return errUnroutedTest
+		return errInUnrouted
 	}
 	h.replies = append(h.replies, r)
 	return nil
 }
 
-func (h *recorder) got() []adapters.Reply {
+func (h *inRecorder) got() []adapters.Reply {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return slices.Clone(h.replies)
 }
 
-var errStoreDown = errors.New("test: store unavailable")
+var errInStoreDown = errors.New("test: store unavailable")

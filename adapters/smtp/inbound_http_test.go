@@ -16,27 +16,27 @@ import (
 	"github.com/civickit/civickit/adapters"
 )
 
-const testSecret = "s3cret-token-0123456789"
+const inHTTPSecret = "s3cret-token-0123456789"
 
-func startHTTP(t *testing.T, h adapters.ReplyHandler, q adapters.ReplyQueue, maxBytes int64) *httptest.Server {
+func startInHTTP(t *testing.T, h adapters.ReplyHandler, q adapters.ReplyQueue, maxBytes int64) *httptest.Server {
 	t.Helper()
-	hh, err := NewHTTPHandler(testRouting, h, q, &HTTPConfig{Secret: testSecret, MaxBytes: maxBytes, Parse: &ParseOptions{Now: fixedNow}})
+	hh, err := NewHTTPHandler(inRouting, h, q, &HTTPConfig{Secret: inHTTPSecret, MaxBytes: maxBytes, Parse: &ParseOptions{Now: inFixedNow}})
 	require.NoError(t, err)
 	srv := httptest.NewServer(hh)
 	t.Cleanup(srv.Close)
 	return srv
 }
 
-type post struct {
+type inPost struct {
 	method      string
 	contentType string
 	body        []byte
 	auth        func(*http.Request)
 }
 
-func bearer(r *http.Request) { r.Header.Set("Authorization", "Bearer "+testSecret) }
+func inBearer(r *http.Request) { r.Header.Set("Authorization", "Bearer "+inHTTPSecret) }
 
-func do(t *testing.T, srv *httptest.Server, p post) *http.Response {
+func doIn(t *testing.T, srv *httptest.Server, p inPost) *http.Response {
 	t.Helper()
 	if p.method == "" {
 		p.method = http.MethodPost
@@ -57,7 +57,7 @@ func do(t *testing.T, srv *httptest.Server, p post) *http.Response {
 }
 
 // form builds a multipart/form-data body with the fields in order.
-func form(t *testing.T, fields ...string) (string, []byte) {
+func inForm(t *testing.T, fields ...string) (string, []byte) {
 	t.Helper()
 	var b bytes.Buffer
 	w := multipart.NewWriter(&b)
@@ -69,29 +69,29 @@ func form(t *testing.T, fields ...string) (string, []byte) {
 }
 
 func TestHTTPHandlerRawMessage(t *testing.T) {
-	h, q := newRecorder("C-17"), newTestQueue()
-	srv := startHTTP(t, h, q, 0)
-	res := do(t, srv, post{contentType: "message/rfc822", body: []byte(gmailReply()), auth: bearer})
+	h, q := newInRecorder("C-17"), newInQueue()
+	srv := startInHTTP(t, h, q, 0)
+	res := doIn(t, srv, inPost{contentType: "message/rfc822", body: []byte(inGmailReply()), auth: inBearer})
 	assert.Equal(t, http.StatusOK, res.StatusCode)
 	got := h.got()
 	require.Len(t, got, 1)
 	assert.Equal(t, "case:C-17", got[0].InReplyTo)
 	assert.Equal(t, "email", got[0].Channel)
 
-	res = do(t, srv, post{contentType: "message/rfc822", body: []byte(gmailReply()), auth: func(r *http.Request) { r.SetBasicAuth("sendgrid", testSecret) }})
+	res = doIn(t, srv, inPost{contentType: "message/rfc822", body: []byte(inGmailReply()), auth: func(r *http.Request) { r.SetBasicAuth("sendgrid", inHTTPSecret) }})
 	assert.Equal(t, http.StatusOK, res.StatusCode, "the secret as a basic password")
 }
 
 func TestHTTPHandlerSendGridForm(t *testing.T) {
-	h, q := newRecorder("C-5"), newTestQueue()
-	srv := startHTTP(t, h, q, 0)
-	msg := crlf("From: p@example.org\nTo: City <replies@city.example>\nMessage-ID: <sg1@example.org>\n\nThe sidewalk is cracked.\n")
-	ct, body := form(t,
+	h, q := newInRecorder("C-5"), newInQueue()
+	srv := startInHTTP(t, h, q, 0)
+	msg := inCRLF("From: p@example.org\nTo: City <replies@city.example>\nMessage-ID: <sg1@example.org>\n\nThe sidewalk is cracked.\n")
+	ct, body := inForm(t,
 		"headers", "Received: by mx.sendgrid.net",
-		"envelope", `{"to":["`+testRouting.ReplyAddress("C-5")+`"],"from":"p@example.org"}`,
+		"envelope", `{"to":["`+inRouting.ReplyAddress("C-5")+`"],"from":"p@example.org"}`,
 		"email", msg,
 		"spam_score", "0.1")
-	res := do(t, srv, post{contentType: ct, body: body, auth: bearer})
+	res := doIn(t, srv, inPost{contentType: ct, body: body, auth: inBearer})
 	assert.Equal(t, http.StatusOK, res.StatusCode)
 	got := h.got()
 	require.Len(t, got, 1)
@@ -100,47 +100,47 @@ func TestHTTPHandlerSendGridForm(t *testing.T) {
 }
 
 func TestHTTPHandlerMailgunFormHeldWhenUnrouted(t *testing.T) {
-	h, q := newRecorder(), newTestQueue()
-	srv := startHTTP(t, h, q, 0)
-	msg := crlf("From: p@example.org\nTo: replies@city.example\nMessage-ID: <mg1@example.org>\n\nWho do I call?\n")
-	ct, body := form(t, "recipient", "replies@city.example", "sender", "p@example.org", "body-mime", msg)
-	res := do(t, srv, post{contentType: ct, body: body, auth: bearer})
+	h, q := newInRecorder(), newInQueue()
+	srv := startInHTTP(t, h, q, 0)
+	msg := inCRLF("From: p@example.org\nTo: replies@city.example\nMessage-ID: <mg1@example.org>\n\nWho do I call?\n")
+	ct, body := inForm(t, "recipient", "replies@city.example", "sender", "p@example.org", "body-mime", msg)
+	res := doIn(t, srv, inPost{contentType: ct, body: body, auth: inBearer})
 	assert.Equal(t, http.StatusAccepted, res.StatusCode)
 	held := q.all()
 	require.Len(t, held, 1)
 	assert.Equal(t, "mg1@example.org", held[0].Reply.ProviderID)
 	assert.Equal(t, "no reference", held[0].Reason)
 
-	res = do(t, srv, post{contentType: ct, body: body, auth: bearer})
+	res = doIn(t, srv, inPost{contentType: ct, body: body, auth: inBearer})
 	assert.Equal(t, http.StatusAccepted, res.StatusCode, "a redelivery")
 	assert.Len(t, q.all(), 1, "is held once")
 }
 
 func TestHTTPHandlerRefusals(t *testing.T) {
-	h, q := newRecorder("C-1"), newTestQueue()
-	srv := startHTTP(t, h, q, 4096)
-	good := []byte(crlf("From: p@example.org\nTo: " + testRouting.ReplyAddress("C-1") + "\nMessage-ID: <g@x>\n\nFine.\n"))
-	bigCT, bigForm := form(t, "email", string(good)+strings.Repeat("x", 5000))
-	noMsgCT, noMsgForm := form(t, "to", "replies@city.example")
+	h, q := newInRecorder("C-1"), newInQueue()
+	srv := startInHTTP(t, h, q, 4096)
+	good := []byte(inCRLF("From: p@example.org\nTo: " + inRouting.ReplyAddress("C-1") + "\nMessage-ID: <g@x>\n\nFine.\n"))
+	bigCT, bigForm := inForm(t, "email", string(good)+strings.Repeat("x", 5000))
+	noMsgCT, noMsgForm := inForm(t, "to", "replies@city.example")
 	cases := []struct {
 		name string
-		p    post
+		p    inPost
 		want int
 	}{
-		{"no secret", post{contentType: "message/rfc822", body: good}, http.StatusUnauthorized},
-		{"wrong bearer", post{contentType: "message/rfc822", body: good, auth: func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+testSecret+"x") }}, http.StatusUnauthorized},
-		{"wrong password", post{contentType: "message/rfc822", body: good, auth: func(r *http.Request) { r.SetBasicAuth("u", "nope") }}, http.StatusUnauthorized},
-		{"GET", post{method: http.MethodGet, auth: bearer}, http.StatusMethodNotAllowed},
-		{"plain text", post{contentType: "text/plain", body: good, auth: bearer}, http.StatusUnsupportedMediaType},
-		{"no content type", post{body: good, auth: bearer}, http.StatusUnsupportedMediaType},
-		{"too large raw", post{contentType: "message/rfc822", body: append(good, bytes.Repeat([]byte("x"), 5000)...), auth: bearer}, http.StatusRequestEntityTooLarge},
-		{"too large form field", post{contentType: bigCT, body: bigForm, auth: bearer}, http.StatusRequestEntityTooLarge},
-		{"form without the message", post{contentType: noMsgCT, body: noMsgForm, auth: bearer}, http.StatusBadRequest},
-		{"unparseable", post{contentType: "message/rfc822", body: []byte("To: x@y\r\n\r\nno sender\r\n"), auth: bearer}, http.StatusUnprocessableEntity},
+		{"no secret", inPost{contentType: "message/rfc822", body: good}, http.StatusUnauthorized},
+		{"wrong inBearer", inPost{contentType: "message/rfc822", body: good, auth: func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+inHTTPSecret+"x") }}, http.StatusUnauthorized},
+		{"wrong password", inPost{contentType: "message/rfc822", body: good, auth: func(r *http.Request) { r.SetBasicAuth("u", "nope") }}, http.StatusUnauthorized},
+		{"GET", inPost{method: http.MethodGet, auth: inBearer}, http.StatusMethodNotAllowed},
+		{"plain text", inPost{contentType: "text/plain", body: good, auth: inBearer}, http.StatusUnsupportedMediaType},
+		{"no content type", inPost{body: good, auth: inBearer}, http.StatusUnsupportedMediaType},
+		{"too large raw", inPost{contentType: "message/rfc822", body: append(good, bytes.Repeat([]byte("x"), 5000)...), auth: inBearer}, http.StatusRequestEntityTooLarge},
+		{"too large form field", inPost{contentType: bigCT, body: bigForm, auth: inBearer}, http.StatusRequestEntityTooLarge},
+		{"form without the message", inPost{contentType: noMsgCT, body: noMsgForm, auth: inBearer}, http.StatusBadRequest},
+		{"unparseable", inPost{contentType: "message/rfc822", body: []byte("To: x@y\r\n\r\nno sender\r\n"), auth: inBearer}, http.StatusUnprocessableEntity},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			res := do(t, srv, c.p)
+			res := doIn(t, srv, c.p)
 			assert.Equal(t, c.want, res.StatusCode)
 			if c.want == http.StatusUnauthorized {
 				assert.NotEmpty(t, res.Header.Get("WWW-Authenticate"))
@@ -152,30 +152,30 @@ func TestHTTPHandlerRefusals(t *testing.T) {
 }
 
 func TestHTTPHandlerAsksForRetryWhenHandlerFails(t *testing.T) {
-	h, q := newRecorder("C-1"), newTestQueue()
-	h.fail = fmt.Errorf("feedback: %w", errStoreDown)
-	srv := startHTTP(t, h, q, 0)
-	msg := []byte(crlf("From: p@example.org\nTo: " + testRouting.ReplyAddress("C-1") + "\nMessage-ID: <r@x>\n\nHello.\n"))
-	res := do(t, srv, post{contentType: "message/rfc822", body: msg, auth: bearer})
+	h, q := newInRecorder("C-1"), newInQueue()
+	h.fail = fmt.Errorf("feedback: %w", errInStoreDown)
+	srv := startInHTTP(t, h, q, 0)
+	msg := []byte(inCRLF("From: p@example.org\nTo: " + inRouting.ReplyAddress("C-1") + "\nMessage-ID: <r@x>\n\nHello.\n"))
+	res := doIn(t, srv, inPost{contentType: "message/rfc822", body: msg, auth: inBearer})
 	assert.Equal(t, http.StatusServiceUnavailable, res.StatusCode)
 	assert.Equal(t, "60", res.Header.Get("Retry-After"))
 	assert.Empty(t, q.all())
 }
 
 func TestHTTPHandlerDropsAutomaticMessages(t *testing.T) {
-	h, q := newRecorder("C-1"), newTestQueue()
-	srv := startHTTP(t, h, q, 0)
-	msg := []byte(crlf("From: p@example.org\nTo: " + testRouting.ReplyAddress("C-1") + "\nPrecedence: auto_reply\nMessage-ID: <a@x>\n\nAway.\n"))
-	res := do(t, srv, post{contentType: "message/rfc822", body: msg, auth: bearer})
+	h, q := newInRecorder("C-1"), newInQueue()
+	srv := startInHTTP(t, h, q, 0)
+	msg := []byte(inCRLF("From: p@example.org\nTo: " + inRouting.ReplyAddress("C-1") + "\nPrecedence: auto_reply\nMessage-ID: <a@x>\n\nAway.\n"))
+	res := doIn(t, srv, inPost{contentType: "message/rfc822", body: msg, auth: inBearer})
 	assert.Equal(t, http.StatusOK, res.StatusCode)
 	assert.Empty(t, h.got())
 	assert.Empty(t, q.all())
 }
 
 func TestNewHTTPHandlerValidates(t *testing.T) {
-	_, err := NewHTTPHandler(testRouting, newRecorder(), newTestQueue(), nil)
+	_, err := NewHTTPHandler(inRouting, newInRecorder(), newInQueue(), nil)
 	require.ErrorIs(t, err, adapters.ErrInvalidArgument)
-	_, err = NewHTTPHandler(testRouting, newRecorder(), newTestQueue(), &HTTPConfig{Secret: "short", MaxBytes: MaxMaxBytes + 1})
+	_, err = NewHTTPHandler(inRouting, newInRecorder(), newInQueue(), &HTTPConfig{Secret: "short", MaxBytes: MaxMaxBytes + 1})
 	require.ErrorIs(t, err, adapters.ErrInvalidArgument)
 	assert.ErrorContains(t, err, "Secret is 5 bytes")
 	assert.ErrorContains(t, err, "MaxBytes")

@@ -121,7 +121,7 @@ func NewListener(routing Routing, h adapters.ReplyHandler, q adapters.ReplyQueue
 	l.ctx, l.cancel = context.WithCancel(context.Background())
 
 	s := gosmtp.NewServer(gosmtp.BackendFunc(func(*gosmtp.Conn) (gosmtp.Session, error) {
-		return &session{l: l}, nil
+		return &replySession{l: l}, nil
 	}))
 	s.Addr = c.Addr
 	if s.Addr == "" {
@@ -193,8 +193,8 @@ func (l *Listener) accepts(addr string) bool {
 	return strings.EqualFold(box, l.local)
 }
 
-// session is one SMTP transaction's state.
-type session struct {
+// replySession is one SMTP transaction's state.
+type replySession struct {
 	l          *Listener
 	nullSender bool
 	rcpts      []string
@@ -207,13 +207,13 @@ var (
 )
 
 // Mail starts a transaction; an empty from is the null sender.
-func (s *session) Mail(from string, _ *gosmtp.MailOptions) error {
+func (s *replySession) Mail(from string, _ *gosmtp.MailOptions) error {
 	s.nullSender, s.rcpts = from == "", nil
 	return nil
 }
 
 // Rcpt adds a recipient, if it is the reply mailbox.
-func (s *session) Rcpt(to string, _ *gosmtp.RcptOptions) error {
+func (s *replySession) Rcpt(to string, _ *gosmtp.RcptOptions) error {
 	if !s.l.accepts(to) {
 		return errNoMailbox
 	}
@@ -222,7 +222,7 @@ func (s *session) Rcpt(to string, _ *gosmtp.RcptOptions) error {
 }
 
 // Data takes the message in.
-func (s *session) Data(r io.Reader) error {
+func (s *replySession) Data(r io.Reader) error {
 	_, err := s.l.rc.receive(s.l.ctx, r, s.rcpts, s.nullSender, "smtp")
 	var se *gosmtp.SMTPError
 	switch {
@@ -240,10 +240,10 @@ func (s *session) Data(r io.Reader) error {
 }
 
 // Reset ends the transaction.
-func (s *session) Reset() { s.nullSender, s.rcpts = false, nil }
+func (s *replySession) Reset() { s.nullSender, s.rcpts = false, nil }
 
 // Logout ends the session.
-func (s *session) Logout() error { return nil }
+func (s *replySession) Logout() error { return nil }
 
 // serverLog passes the SMTP server's own messages, which name remote
 // addresses but no mail addresses, to the logger.

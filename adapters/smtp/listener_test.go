@@ -28,34 +28,34 @@ import (
 	"github.com/civickit/civickit/adapters"
 )
 
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
+// inLogBuffer is a log sink safe for the server's goroutines.
+type inLogBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *inLogBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+func (s *inLogBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
 }
 
-// startListener serves a Listener on a loopback port until the test ends.
-func startListener(t *testing.T, h adapters.ReplyHandler, q adapters.ReplyQueue, cfg *ListenerConfig) (string, *Listener) {
+// startInListener serves a Listener on a loopback port until the test ends.
+func startInListener(t *testing.T, h adapters.ReplyHandler, q adapters.ReplyQueue, cfg *ListenerConfig) (string, *Listener) {
 	t.Helper()
 	if cfg == nil {
 		cfg = &ListenerConfig{}
 	}
 	if cfg.Parse == nil {
-		cfg.Parse = &ParseOptions{Now: fixedNow}
+		cfg.Parse = &ParseOptions{Now: inFixedNow}
 	}
-	l, err := NewListener(testRouting, h, q, cfg)
+	l, err := NewListener(inRouting, h, q, cfg)
 	require.NoError(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -71,7 +71,7 @@ func startListener(t *testing.T, h adapters.ReplyHandler, q adapters.ReplyQueue,
 
 // send sends one message with the standard library's SMTP client and
 // returns the first refusal.
-func send(t *testing.T, addr, from string, rcpts []string, msg string) error {
+func sendIn(t *testing.T, addr, from string, rcpts []string, msg string) error {
 	t.Helper()
 	c, err := netsmtp.Dial(addr)
 	require.NoError(t, err)
@@ -97,7 +97,7 @@ func send(t *testing.T, addr, from string, rcpts []string, msg string) error {
 	return c.Quit()
 }
 
-func smtpCode(t *testing.T, err error) int {
+func inSMTPCode(t *testing.T, err error) int {
 	t.Helper()
 	var te *textproto.Error
 	require.ErrorAs(t, err, &te)
@@ -105,16 +105,16 @@ func smtpCode(t *testing.T, err error) int {
 }
 
 func TestListenerHandsRoutedReplyOn(t *testing.T) {
-	h, q := newRecorder("C-17"), newTestQueue()
-	var logs syncBuffer
-	addr, _ := startListener(t, h, q, &ListenerConfig{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	h, q := newInRecorder("C-17"), newInQueue()
+	var logs inLogBuffer
+	addr, _ := startInListener(t, h, q, &ListenerConfig{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 
-	require.NoError(t, send(t, addr, "ana.perez@gmail.com", []string{testRouting.ReplyAddress("C-17")}, gmailReply()))
+	require.NoError(t, sendIn(t, addr, "ana.perez@gmail.com", []string{inRouting.ReplyAddress("C-17")}, inGmailReply()))
 	got := h.got()
 	require.Len(t, got, 1)
 	assert.Equal(t, "case:C-17", got[0].InReplyTo)
 	assert.Equal(t, "Ana.Perez@gmail.com", got[0].From)
-	assert.Equal(t, testNow, got[0].At)
+	assert.Equal(t, inNow, got[0].At)
 	assert.Contains(t, got[0].Body, "still there")
 	assert.Empty(t, q.all())
 
@@ -125,24 +125,24 @@ func TestListenerHandsRoutedReplyOn(t *testing.T) {
 }
 
 func TestListenerHoldsUnroutedReplyOnce(t *testing.T) {
-	h, q := newRecorder(), newTestQueue()
-	addr, _ := startListener(t, h, q, nil)
-	msg := crlf("From: p@example.org\nTo: replies@city.example\nMessage-ID: <u1@example.org>\nSubject: about my street\n\nThe tree fell.\n")
-	require.NoError(t, send(t, addr, "p@example.org", []string{"replies@city.example"}, msg))
-	require.NoError(t, send(t, addr, "p@example.org", []string{"Replies@CITY.example"}, msg), "a redelivery is accepted")
+	h, q := newInRecorder(), newInQueue()
+	addr, _ := startInListener(t, h, q, nil)
+	msg := inCRLF("From: p@example.org\nTo: replies@city.example\nMessage-ID: <u1@example.org>\nSubject: about my street\n\nThe tree fell.\n")
+	require.NoError(t, sendIn(t, addr, "p@example.org", []string{"replies@city.example"}, msg))
+	require.NoError(t, sendIn(t, addr, "p@example.org", []string{"Replies@CITY.example"}, msg), "a redelivery is accepted")
 	held := q.all()
 	require.Len(t, held, 1, "and held once")
 	assert.Equal(t, "no reference", held[0].Reason)
 	assert.Equal(t, "The tree fell.", held[0].Reply.Body)
-	assert.Equal(t, testNow, held[0].HeldAt)
+	assert.Equal(t, inNow, held[0].HeldAt)
 	assert.Empty(t, h.got())
 }
 
 func TestListenerHoldsReplyTheHandlerRefusesAsInvalid(t *testing.T) {
-	h, q := newRecorder("C-1"), newTestQueue()
-	addr, _ := startListener(t, h, q, nil)
-	msg := crlf("From: p@example.org\nTo: " + testRouting.ReplyAddress("C-1") + "\nMessage-ID: <e1@example.org>\n\n\n")
-	require.NoError(t, send(t, addr, "p@example.org", []string{testRouting.ReplyAddress("C-1")}, msg))
+	h, q := newInRecorder("C-1"), newInQueue()
+	addr, _ := startInListener(t, h, q, nil)
+	msg := inCRLF("From: p@example.org\nTo: " + inRouting.ReplyAddress("C-1") + "\nMessage-ID: <e1@example.org>\n\n\n")
+	require.NoError(t, sendIn(t, addr, "p@example.org", []string{inRouting.ReplyAddress("C-1")}, msg))
 	held := q.all()
 	require.Len(t, held, 1)
 	assert.Equal(t, "not accepted as a comment", held[0].Reason)
@@ -150,64 +150,64 @@ func TestListenerHoldsReplyTheHandlerRefusesAsInvalid(t *testing.T) {
 }
 
 func TestListenerRefusals(t *testing.T) {
-	h, q := newRecorder("C-1"), newTestQueue()
-	addr, _ := startListener(t, h, q, &ListenerConfig{MaxBytes: 4096, MaxRecipients: 2})
-	to := []string{testRouting.ReplyAddress("C-1")}
-	ok := crlf("From: p@example.org\nTo: " + to[0] + "\nMessage-ID: <ok@example.org>\n\nFine.\n")
+	h, q := newInRecorder("C-1"), newInQueue()
+	addr, _ := startInListener(t, h, q, &ListenerConfig{MaxBytes: 4096, MaxRecipients: 2})
+	to := []string{inRouting.ReplyAddress("C-1")}
+	ok := inCRLF("From: p@example.org\nTo: " + to[0] + "\nMessage-ID: <ok@example.org>\n\nFine.\n")
 
 	t.Run("other domain", func(t *testing.T) {
-		assert.Equal(t, 550, smtpCode(t, send(t, addr, "p@example.org", []string{"replies@elsewhere.example"}, ok)))
+		assert.Equal(t, 550, inSMTPCode(t, sendIn(t, addr, "p@example.org", []string{"replies@elsewhere.example"}, ok)))
 	})
 	t.Run("other mailbox", func(t *testing.T) {
-		assert.Equal(t, 550, smtpCode(t, send(t, addr, "p@example.org", []string{"mayor@city.example"}, ok)))
+		assert.Equal(t, 550, inSMTPCode(t, sendIn(t, addr, "p@example.org", []string{"mayor@city.example"}, ok)))
 	})
 	t.Run("too many recipients", func(t *testing.T) {
-		assert.Equal(t, 452, smtpCode(t, send(t, addr, "p@example.org", []string{to[0], to[0], to[0]}, ok)))
+		assert.Equal(t, 452, inSMTPCode(t, sendIn(t, addr, "p@example.org", []string{to[0], to[0], to[0]}, ok)))
 	})
 	t.Run("too large", func(t *testing.T) {
-		big := crlf("From: p@example.org\n\n") + strings.Repeat("0123456789abcdef\r\n", 400)
-		assert.Equal(t, 552, smtpCode(t, send(t, addr, "p@example.org", to, big)))
+		big := inCRLF("From: p@example.org\n\n") + strings.Repeat("0123456789abcdef\r\n", 400)
+		assert.Equal(t, 552, inSMTPCode(t, sendIn(t, addr, "p@example.org", to, big)))
 	})
 	t.Run("unparseable", func(t *testing.T) {
-		assert.Equal(t, 554, smtpCode(t, send(t, addr, "p@example.org", to, crlf("To: x@y.example\n\nno sender\n"))))
+		assert.Equal(t, 554, inSMTPCode(t, sendIn(t, addr, "p@example.org", to, inCRLF("To: x@y.example\n\nno sender\n"))))
 	})
 	assert.Empty(t, h.got())
 	assert.Empty(t, q.all())
 
-	require.NoError(t, send(t, addr, "p@example.org", to, ok), "the same session settings take a good message")
+	require.NoError(t, sendIn(t, addr, "p@example.org", to, ok), "the same session settings take a good message")
 	assert.Len(t, h.got(), 1)
 }
 
 func TestListenerAsksForRetryWhenHandlerFails(t *testing.T) {
-	h, q := newRecorder("C-1"), newTestQueue()
-	h.fail = fmt.Errorf("feedback: %w", errStoreDown)
-	addr, _ := startListener(t, h, q, nil)
-	to := []string{testRouting.ReplyAddress("C-1")}
-	msg := crlf("From: p@example.org\nTo: " + to[0] + "\nMessage-ID: <t1@example.org>\n\nHello.\n")
-	assert.Equal(t, 451, smtpCode(t, send(t, addr, "p@example.org", to, msg)))
+	h, q := newInRecorder("C-1"), newInQueue()
+	h.fail = fmt.Errorf("feedback: %w", errInStoreDown)
+	addr, _ := startInListener(t, h, q, nil)
+	to := []string{inRouting.ReplyAddress("C-1")}
+	msg := inCRLF("From: p@example.org\nTo: " + to[0] + "\nMessage-ID: <t1@example.org>\n\nHello.\n")
+	assert.Equal(t, 451, inSMTPCode(t, sendIn(t, addr, "p@example.org", to, msg)))
 	assert.Empty(t, q.all(), "a temporary failure is not held: the sender retries")
 
 	h.mu.Lock()
 	h.fail = nil
 	h.mu.Unlock()
-	require.NoError(t, send(t, addr, "p@example.org", to, msg), "the retry is taken in")
+	require.NoError(t, sendIn(t, addr, "p@example.org", to, msg), "the retry is taken in")
 	assert.Len(t, h.got(), 1)
 
 	// The queue failing for an unrouted reply also asks for a retry.
-	q.fail = errStoreDown
-	unrouted := crlf("From: p@example.org\nTo: replies@city.example\nMessage-ID: <t2@example.org>\n\nHello.\n")
-	assert.Equal(t, 451, smtpCode(t, send(t, addr, "p@example.org", []string{"replies@city.example"}, unrouted)))
+	q.fail = errInStoreDown
+	unrouted := inCRLF("From: p@example.org\nTo: replies@city.example\nMessage-ID: <t2@example.org>\n\nHello.\n")
+	assert.Equal(t, 451, inSMTPCode(t, sendIn(t, addr, "p@example.org", []string{"replies@city.example"}, unrouted)))
 }
 
 func TestListenerDropsAutomaticMessages(t *testing.T) {
-	h, q := newRecorder("C-1"), newTestQueue()
-	var logs syncBuffer
-	addr, _ := startListener(t, h, q, &ListenerConfig{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	to := []string{testRouting.ReplyAddress("C-1")}
-	ooo := crlf("From: p@example.org\nTo: " + to[0] + "\nAuto-Submitted: auto-replied\nMessage-ID: <ooo@example.org>\nSubject: Out of office\n\nI am away.\n")
-	require.NoError(t, send(t, addr, "p@example.org", to, ooo))
-	bounce := crlf("From: Mail Delivery Subsystem <mailer-daemon@mx.example>\nTo: " + to[0] + "\nMessage-ID: <dsn@mx.example>\n\nUndeliverable.\n")
-	require.NoError(t, send(t, addr, "", to, bounce), "a null sender's message is accepted")
+	h, q := newInRecorder("C-1"), newInQueue()
+	var logs inLogBuffer
+	addr, _ := startInListener(t, h, q, &ListenerConfig{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	to := []string{inRouting.ReplyAddress("C-1")}
+	ooo := inCRLF("From: p@example.org\nTo: " + to[0] + "\nAuto-Submitted: auto-replied\nMessage-ID: <ooo@example.org>\nSubject: Out of office\n\nI am away.\n")
+	require.NoError(t, sendIn(t, addr, "p@example.org", to, ooo))
+	bounce := inCRLF("From: Mail Delivery Subsystem <mailer-daemon@mx.example>\nTo: " + to[0] + "\nMessage-ID: <dsn@mx.example>\n\nUndeliverable.\n")
+	require.NoError(t, sendIn(t, addr, "", to, bounce), "a null sender's message is accepted")
 	assert.Empty(t, h.got())
 	assert.Empty(t, q.all())
 	assert.Contains(t, logs.String(), "ooo@example.org")
@@ -215,7 +215,7 @@ func TestListenerDropsAutomaticMessages(t *testing.T) {
 }
 
 func TestListenerShutdownWaitsForIdleClose(t *testing.T) {
-	l, err := NewListener(testRouting, newRecorder(), newTestQueue(), nil)
+	l, err := NewListener(inRouting, newInRecorder(), newInQueue(), nil)
 	require.NoError(t, err)
 	assert.Equal(t, DefaultListenAddr, l.Addr())
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -240,13 +240,13 @@ func TestNewListenerValidates(t *testing.T) {
 	for _, want := range []string{"reply-to", "routing secret", "nil reply handler", "nil reply queue", "MaxBytes -1", "MaxRecipients 1000"} {
 		assert.ErrorContains(t, err, want)
 	}
-	_, err = NewListener(testRouting, newRecorder(), newTestQueue(), &ListenerConfig{Parse: &ParseOptions{NullSender: true}})
+	_, err = NewListener(inRouting, newInRecorder(), newInQueue(), &ListenerConfig{Parse: &ParseOptions{NullSender: true}})
 	assert.ErrorContains(t, err, "per message")
 	assert.True(t, errors.Is(err, adapters.ErrInvalidArgument))
 }
 
-// selfSigned returns a server certificate for name and a pool trusting it.
-func selfSigned(t *testing.T, name string) (tls.Certificate, *x509.CertPool) {
+// inSelfSigned returns a server certificate for name and a pool trusting it.
+func inSelfSigned(t *testing.T, name string) (tls.Certificate, *x509.CertPool) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)
@@ -265,9 +265,9 @@ func selfSigned(t *testing.T, name string) (tls.Certificate, *x509.CertPool) {
 }
 
 func TestListenerOffersSTARTTLS(t *testing.T) {
-	cert, pool := selfSigned(t, "mx.city.example")
-	h, q := newRecorder("C-1"), newTestQueue()
-	addr, _ := startListener(t, h, q, &ListenerConfig{Domain: "mx.city.example", TLS: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}})
+	cert, pool := inSelfSigned(t, "mx.city.example")
+	h, q := newInRecorder("C-1"), newInQueue()
+	addr, _ := startInListener(t, h, q, &ListenerConfig{Domain: "mx.city.example", TLS: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}})
 
 	c, err := netsmtp.Dial(addr)
 	require.NoError(t, err)
@@ -278,12 +278,12 @@ func TestListenerOffersSTARTTLS(t *testing.T) {
 	state, isTLS := c.TLSConnectionState()
 	require.True(t, isTLS)
 	assert.True(t, state.HandshakeComplete)
-	to := testRouting.ReplyAddress("C-1")
+	to := inRouting.ReplyAddress("C-1")
 	require.NoError(t, c.Mail("p@example.org"))
 	require.NoError(t, c.Rcpt(to))
 	w, err := c.Data()
 	require.NoError(t, err)
-	_, err = w.Write([]byte(crlf("From: p@example.org\nTo: " + to + "\nMessage-ID: <tls@x>\n\nOver TLS.\n")))
+	_, err = w.Write([]byte(inCRLF("From: p@example.org\nTo: " + to + "\nMessage-ID: <tls@x>\n\nOver TLS.\n")))
 	require.NoError(t, err)
 	require.NoError(t, w.Close())
 	require.NoError(t, c.Quit())

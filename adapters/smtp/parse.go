@@ -20,8 +20,8 @@ import (
 	"github.com/civickit/civickit/adapters"
 )
 
-// Channel is the channel name replies taken in by this package carry.
-const Channel = "email"
+// ReplyChannel is the channel name of the replies this package takes in.
+const ReplyChannel = "email"
 
 // Defaults and ceilings of ParseOptions.
 const (
@@ -188,7 +188,7 @@ func (p *parser) parse(raw []byte, routing Routing) (adapters.Reply, error) {
 	if h.Len() > p.opts.MaxHeaderFields {
 		return adapters.Reply{}, invalid("message has %d header fields, above the maximum %d", h.Len(), p.opts.MaxHeaderFields)
 	}
-	reply := adapters.Reply{Channel: Channel, ProviderID: providerID(h, raw)}
+	reply := adapters.Reply{Channel: ReplyChannel, ProviderID: providerID(h, raw)}
 	if isAutomatic(h, p.opts.NullSender) {
 		return reply, ErrAutomatic
 	}
@@ -358,7 +358,7 @@ func senderAddress(h message.Header) (string, error) {
 	if v == "" {
 		return "", invalid("message has no From")
 	}
-	a, err := parseAddress(v)
+	a, err := firstAddress(v)
 	if err != nil {
 		return "", invalid("From is not an address")
 	}
@@ -367,9 +367,9 @@ func senderAddress(h message.Header) (string, error) {
 
 var addrParser = mail.AddressParser{WordDecoder: &mime.WordDecoder{CharsetReader: message.CharsetReader}}
 
-// parseAddress returns the first address of a header value, bare, with
+// firstAddress returns the first address of a header value, bare, with
 // its domain in lower case.
-func parseAddress(v string) (string, error) {
+func firstAddress(v string) (string, error) {
 	if len(v) > 4*maxAddress {
 		return "", errors.New("address too long")
 	}

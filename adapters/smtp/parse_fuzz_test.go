@@ -10,21 +10,21 @@ import (
 )
 
 func FuzzParseReply(f *testing.F) {
-	f.Add(gmailReply())
-	f.Add(crlf("From: a@b.example\nTo: " + testRouting.ReplyAddress("C-1") + "\nSubject: =?ISO-8859-1?Q?caf=E9?=\nContent-Type: text/html; charset=windows-1252\nContent-Transfer-Encoding: quoted-printable\n\n<p>caf=E9 &amp; <b>t=E9</b></p><div class=3Dgmail_quote>old</div>\n"))
-	f.Add(crlf("From: a@b.example\nContent-Type: multipart/mixed; boundary=x\n\n--x\nContent-Type: multipart/alternative; boundary=y\n\n--y\nContent-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: base64\n\nSG9sYQ==\n--y--\n--x--\n"))
-	f.Add(crlf("From: <>\nAuto-Submitted: auto-replied\n\nx"))
+	f.Add(inGmailReply())
+	f.Add(inCRLF("From: a@b.example\nTo: " + inRouting.ReplyAddress("C-1") + "\nSubject: =?ISO-8859-1?Q?caf=E9?=\nContent-Type: text/html; charset=windows-1252\nContent-Transfer-Encoding: quoted-printable\n\n<p>caf=E9 &amp; <b>t=E9</b></p><div class=3Dgmail_quote>old</div>\n"))
+	f.Add(inCRLF("From: a@b.example\nContent-Type: multipart/mixed; boundary=x\n\n--x\nContent-Type: multipart/alternative; boundary=y\n\n--y\nContent-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: base64\n\nSG9sYQ==\n--y--\n--x--\n"))
+	f.Add(inCRLF("From: <>\nAuto-Submitted: auto-replied\n\nx"))
 	f.Add("\x00\xff")
 	const maxBytes = 64 << 10
 	f.Fuzz(func(t *testing.T, raw string) {
-		r, err := ParseReply(strings.NewReader(raw), testRouting, &ParseOptions{MaxBytes: maxBytes, Now: fixedNow})
+		r, err := ParseReply(strings.NewReader(raw), inRouting, &ParseOptions{MaxBytes: maxBytes, Now: inFixedNow})
 		if err != nil {
 			if !errors.Is(err, adapters.ErrInvalidArgument) && !errors.Is(err, ErrAutomatic) {
 				t.Fatalf("an error neither invalid nor automatic: %v", err)
 			}
 			return
 		}
-		if r.Channel != "email" || r.From == "" || r.ProviderID == "" || !r.At.Equal(testNow) {
+		if r.Channel != "email" || r.From == "" || r.ProviderID == "" || !r.At.Equal(inNow) {
 			t.Fatalf("a parsed reply without its channel, sender, id or time: %+v", r)
 		}
 		if len(r.Body) > maxBytes || utf8.RuneCountInString(r.Subject) > maxSubjectRunes ||

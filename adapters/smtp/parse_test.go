@@ -14,30 +14,30 @@ import (
 	"github.com/civickit/civickit/adapters"
 )
 
-// crlf turns a sample written with "\n" into wire form.
-func crlf(s string) string { return strings.ReplaceAll(s, "\n", "\r\n") }
+// inCRLF turns a sample written with "\n" into wire form.
+func inCRLF(s string) string { return strings.ReplaceAll(s, "\n", "\r\n") }
 
-func parse(t *testing.T, raw string, opts *ParseOptions) (adapters.Reply, error) {
+func parseIn(t *testing.T, raw string, opts *ParseOptions) (adapters.Reply, error) {
 	t.Helper()
 	if opts == nil {
 		opts = &ParseOptions{}
 	}
 	if opts.Now == nil {
-		opts.Now = fixedNow
+		opts.Now = inFixedNow
 	}
-	return ParseReply(strings.NewReader(raw), testRouting, opts)
+	return ParseReply(strings.NewReader(raw), inRouting, opts)
 }
 
-// gmailReply is a reply as Gmail sends it: multipart/alternative,
+// inGmailReply is a reply as Gmail sends it: multipart/alternative,
 // quoted-printable, the attribution wrapped over two lines, the HTML part
 // with its gmail_quote.
-func gmailReply() string {
-	return crlf(`MIME-Version: 1.0
+func inGmailReply() string {
+	return inCRLF(`MIME-Version: 1.0
 Date: Tue, 1 Dec 2026 10:02:11 +0100
 Message-ID: <CAF=q8x1Yy2n@mail.gmail.com>
 Subject: =?UTF-8?B?UmU6IFlvdXIgcmVwb3J0IOKAlCBwb3Rob2xl?=
 From: =?UTF-8?Q?Ana_P=C3=A9rez?= <Ana.Perez@GMail.COM>
-To: City of Example <` + testRouting.ReplyAddress("C-17") + `>
+To: City of Example <` + inRouting.ReplyAddress("C-17") + `>
 Content-Type: multipart/alternative; boundary="000000000000a1b2c3"
 
 --000000000000a1b2c3
@@ -71,24 +71,24 @@ uote></div>
 }
 
 func TestParseReplyGmail(t *testing.T) {
-	r, err := parse(t, gmailReply(), nil)
+	r, err := parseIn(t, inGmailReply(), nil)
 	require.NoError(t, err)
 	assert.Equal(t, adapters.Reply{
 		Channel:    "email",
 		From:       "Ana.Perez@gmail.com",
-		To:         testRouting.ReplyAddress("C-17"),
+		To:         inRouting.ReplyAddress("C-17"),
 		Subject:    "Re: Your report — pothole",
 		Body:       "Thanks, the pothole on Elm St is still there and it’s getting worse after the rain.\n\nAna",
 		InReplyTo:  "case:C-17",
 		ProviderID: "CAF=q8x1Yy2n@mail.gmail.com",
-		At:         testNow,
+		At:         inNow,
 	}, r)
 }
 
 func TestParseReplyOutlookWindows1252RoutedBySubject(t *testing.T) {
-	raw := crlf(`From: "Brown, Carl" <carl.brown@Contoso.example>
+	raw := inCRLF(`From: "Brown, Carl" <carl.brown@Contoso.example>
 To: "City of Example" <replies@city.example>
-Subject: RE: Streetlight out ` + testRouting.SubjectReference("C-9") + `
+Subject: RE: Streetlight out ` + inRouting.SubjectReference("C-9") + `
 Date: Tue, 1 Dec 2026 09:15:00 +0000
 Message-ID: <DM6PR01MB1234.namprd01.prod.outlook.com>
 Content-Type: text/plain; charset="windows-1252"
@@ -107,7 +107,7 @@ Subject: Streetlight out
 
 Your report C-9 was received.
 `)
-	r, err := parse(t, raw, nil)
+	r, err := parseIn(t, raw, nil)
 	require.NoError(t, err)
 	assert.Equal(t, "case:C-9", r.InReplyTo)
 	assert.Equal(t, "replies@city.example", r.To)
@@ -129,8 +129,8 @@ func TestParseReplySpanishISO88591Base64(t *testing.T) {
 		enc = enc[76:]
 	}
 	b64.Write(enc)
-	raw := crlf(`From: =?ISO-8859-1?Q?Jos=E9_Mu=F1oz?= <jose@correo.example>
-To: <`+testRouting.ReplyAddress("C-3")+`>
+	raw := inCRLF(`From: =?ISO-8859-1?Q?Jos=E9_Mu=F1oz?= <jose@correo.example>
+To: <`+inRouting.ReplyAddress("C-3")+`>
 Subject: =?ISO-8859-1?Q?Re:_Sobre_su_solicitud_de_alumbrado_p=FAblico?=
 Message-ID: <1a2b3c@correo.example>
 MIME-Version: 1.0
@@ -138,7 +138,7 @@ Content-Type: text/plain; charset=ISO-8859-1
 Content-Transfer-Encoding: base64
 
 `) + b64.String() + "\r\n"
-	r, err := parse(t, raw, nil)
+	r, err := parseIn(t, raw, nil)
 	require.NoError(t, err)
 	assert.Equal(t, "Re: Sobre su solicitud de alumbrado público", r.Subject)
 	assert.Equal(t, "La farola sigue apagada. ¿Cuándo vienen?", r.Body)
@@ -146,8 +146,8 @@ Content-Transfer-Encoding: base64
 }
 
 func TestParseReplyHTMLOnly(t *testing.T) {
-	raw := crlf(`From: someone@example.org
-To: ` + testRouting.ReplyAddress("C-4") + `
+	raw := inCRLF(`From: someone@example.org
+To: ` + inRouting.ReplyAddress("C-4") + `
 Subject: Re: hi
 Message-ID: <h1@example.org>
 Content-Type: text/html; charset=utf-8
@@ -158,13 +158,13 @@ Content-Type: text/html; charset=utf-8
 <div class="gmail_quote">On Mon wrote:<blockquote>old text</blockquote></div>
 </body></html>
 `)
-	r, err := parse(t, raw, nil)
+	r, err := parseIn(t, raw, nil)
 	require.NoError(t, err)
 	assert.Equal(t, "Fish & chips <script> are fine.\nSecond\nline", r.Body)
 }
 
 func TestParseReplyRoutesByEnvelopeAndHeaders(t *testing.T) {
-	addr := testRouting.ReplyAddress("C-5")
+	addr := inRouting.ReplyAddress("C-5")
 	base := "From: p@example.org\r\nSubject: hello\r\nMessage-ID: <r@x>\r\n"
 	body := "\r\nA reply.\r\n"
 	cases := []struct {
@@ -177,13 +177,13 @@ func TestParseReplyRoutesByEnvelopeAndHeaders(t *testing.T) {
 		{"Cc", "To: a@b.example\r\nCc: <" + addr + ">\r\n", nil, addr, "case:C-5"},
 		{"Delivered-To", "To: undisclosed-recipients:;\r\nDelivered-To: " + addr + "\r\n", nil, addr, "case:C-5"},
 		{"X-Original-To", "To: replies@city.example\r\nX-Original-To: " + addr + "\r\n", nil, addr, "case:C-5"},
-		{"envelope first", "To: " + testRouting.ReplyAddress("C-6") + "\r\n", []string{addr}, addr, "case:C-5"},
+		{"envelope first", "To: " + inRouting.ReplyAddress("C-6") + "\r\n", []string{addr}, addr, "case:C-5"},
 		{"forged tag", "To: replies+C-5.aaaaaaaaaa@city.example\r\n", nil, "replies+C-5.aaaaaaaaaa@city.example", ""},
 		{"none", "To: Replies <replies@City.Example>\r\n", nil, "replies@city.example", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r, err := parse(t, base+c.headers+body, &ParseOptions{Recipients: c.rcpts})
+			r, err := parseIn(t, base+c.headers+body, &ParseOptions{Recipients: c.rcpts})
 			require.NoError(t, err)
 			assert.Equal(t, c.wantTo, r.To)
 			assert.Equal(t, c.wantRef, r.InReplyTo)
@@ -193,7 +193,7 @@ func TestParseReplyRoutesByEnvelopeAndHeaders(t *testing.T) {
 }
 
 func TestParseReplyMixedSkipsAttachments(t *testing.T) {
-	raw := crlf(`From: p@example.org
+	raw := inCRLF(`From: p@example.org
 To: replies@city.example
 Message-ID: <m@x>
 Content-Type: multipart/mixed; boundary=outer
@@ -213,25 +213,25 @@ The reply itself.
 --inner--
 --outer--
 `)
-	r, err := parse(t, raw, nil)
+	r, err := parseIn(t, raw, nil)
 	require.NoError(t, err)
 	assert.Equal(t, "The reply itself.", r.Body)
 }
 
 func TestParseReplyProviderIDWithoutMessageID(t *testing.T) {
 	raw := "From: p@example.org\r\nTo: replies@city.example\r\n\r\nHi\r\n"
-	a, err := parse(t, raw, nil)
+	a, err := parseIn(t, raw, nil)
 	require.NoError(t, err)
-	b, err := parse(t, raw, nil)
+	b, err := parseIn(t, raw, nil)
 	require.NoError(t, err)
-	c, err := parse(t, raw+"again\r\n", nil)
+	c, err := parseIn(t, raw+"again\r\n", nil)
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(a.ProviderID, "sha256:"), a.ProviderID)
 	assert.Equal(t, a.ProviderID, b.ProviderID, "one message, one id")
 	assert.NotEqual(t, a.ProviderID, c.ProviderID)
 
 	long := "From: p@example.org\r\nMessage-ID: <" + strings.Repeat("x", 300) + "@y>\r\n\r\nHi\r\n"
-	d, err := parse(t, long, nil)
+	d, err := parseIn(t, long, nil)
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(d.ProviderID, "sha256:"), "an overlong Message-ID is replaced by a hash")
 }
@@ -256,7 +256,7 @@ func TestParseReplyAutomatic(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			raw := c.headers + "To: replies@city.example\r\nMessage-ID: <auto-1@b.example>\r\n\r\nI am out of the office.\r\n"
-			r, err := parse(t, raw, &ParseOptions{NullSender: c.null})
+			r, err := parseIn(t, raw, &ParseOptions{NullSender: c.null})
 			if !c.automatic {
 				require.NoError(t, err)
 				assert.Equal(t, "I am out of the office.", r.Body)
@@ -294,7 +294,7 @@ func TestParseReplyBounds(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := parse(t, c.raw, c.opts)
+			_, err := parseIn(t, c.raw, c.opts)
 			require.ErrorIs(t, err, adapters.ErrInvalidArgument)
 			assert.ErrorContains(t, err, c.want)
 		})
@@ -303,22 +303,22 @@ func TestParseReplyBounds(t *testing.T) {
 	require.ErrorIs(t, err, adapters.ErrInvalidArgument, "an unusable routing")
 
 	// Within the bounds they are read.
-	_, err = parse(t, "From: a@b.example\r\n\r\n"+strings.Repeat("x", 900), &ParseOptions{MaxBytes: 1000})
+	_, err = parseIn(t, "From: a@b.example\r\n\r\n"+strings.Repeat("x", 900), &ParseOptions{MaxBytes: 1000})
 	require.NoError(t, err)
 }
 
-type failingReader struct{}
+type inFailingReader struct{}
 
-func (failingReader) Read([]byte) (int, error) { return 0, errors.New("connection reset") }
+func (inFailingReader) Read([]byte) (int, error) { return 0, errors.New("connection reset") }
 
 func TestParseReplyReadError(t *testing.T) {
-	_, err := ParseReply(failingReader{}, testRouting, nil)
+	_, err := ParseReply(inFailingReader{}, inRouting, nil)
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, adapters.ErrInvalidArgument, "a read failure is not the message's fault")
 }
 
 func TestParseReplyBlankPlainFallsBackToHTML(t *testing.T) {
-	raw := crlf(`From: p@example.org
+	raw := inCRLF(`From: p@example.org
 Message-ID: <b@x>
 Content-Type: multipart/alternative; boundary=a
 
@@ -332,7 +332,7 @@ Content-Type: text/html; charset=utf-8
 <p>Only in HTML.</p>
 --a--
 `)
-	r, err := parse(t, raw, nil)
+	r, err := parseIn(t, raw, nil)
 	require.NoError(t, err)
 	assert.Equal(t, "Only in HTML.", r.Body)
 }
