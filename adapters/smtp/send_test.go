@@ -459,4 +459,3 @@ func TestConcurrentSendsOverOneChannel(t *testing.T) {
 	}
 	assert.Len(t, seen, 16, "each message arrived once with its own key")
 }
-
