@@ -105,7 +105,20 @@ type Config struct {
 	// HELO is the name the channel greets the server with; empty means
 	// this machine's host name.
 	HELO string
+	// MaxIdle is how many connections the channel keeps open between
+	// sends, to send the next messages without a new handshake; zero
+	// means DefaultMaxIdle, a negative number none.
+	MaxIdle int
+	// IdleTimeout is how long an unused connection is kept; zero means
+	// DefaultIdleTimeout. Keep it below the server's own idle timeout.
+	IdleTimeout time.Duration
 }
+
+// Defaults for connection reuse.
+const (
+	DefaultMaxIdle     = 4
+	DefaultIdleTimeout = 30 * time.Second
+)
 
 // Validate reports every problem that makes cfg unusable, each wrapping
 // adapters.ErrInvalidArgument, joined with errors.Join.
@@ -154,6 +167,12 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.Timeout < 0 {
 		bad("timeout %v is negative", cfg.Timeout)
+	}
+	if cfg.MaxIdle > 1024 {
+		bad("max idle connections %d is over 1024", cfg.MaxIdle)
+	}
+	if cfg.IdleTimeout < 0 {
+		bad("idle timeout %v is negative", cfg.IdleTimeout)
 	}
 	if cfg.HELO != "" && (len(cfg.HELO) > 253 || strings.ContainsFunc(cfg.HELO, notPrintableASCII) || strings.Contains(cfg.HELO, " ")) {
 		bad("HELO name %q is not a host name", cfg.HELO)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
+	gomailsmtp "github.com/wneessen/go-mail/smtp"
 
 	"github.com/civickit/civickit/adapters"
 )
@@ -32,15 +33,30 @@ const maxUnsubscribeURLLen = 900
 // locale is the shape of a BCP 47 tag as Content-Language carries it.
 var locale = regexp.MustCompile(`^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$`)
 
-// Channel sends email through one SMTP server. Each Send opens its own
-// connection, so a Channel is safe for concurrent use.
+// Channel sends email through one SMTP server. It keeps up to
+// Config.MaxIdle connections open between sends and is safe for
+// concurrent use: each send has a connection to itself.
 type Channel struct {
 	cfg     Config
 	name    string
 	from    *mail.Address
 	tls     *tls.Config
 	timeout time.Duration
+	maxIdle int
+	idleFor time.Duration
 	now     func() time.Time
+
+	mu     sync.Mutex
+	idle   []*conn // most recently used last
+	closed bool
+}
+
+// conn is one open, authenticated connection to the server.
+type conn struct {
+	client *gomail.Client
+	smtp   *gomailsmtp.Client
+	raw    net.Conn
+	since  time.Time
 }
 
 var _ adapters.Channel = (*Channel)(nil)
@@ -50,7 +66,7 @@ func New(cfg Config) (*Channel, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	c := &Channel{cfg: cfg, name: cfg.Name, timeout: cfg.Timeout, now: time.Now}
+	c := &Channel{cfg: cfg, name: cfg.Name, timeout: cfg.Timeout, maxIdle: cfg.MaxIdle, idleFor: cfg.IdleTimeout, now: time.Now}
 	c.cfg.Routing.Secret = append([]byte(nil), cfg.Routing.Secret...)
 	c.from, _ = parseFrom(cfg.From)
 	if c.name == "" {
@@ -58,6 +74,12 @@ func New(cfg Config) (*Channel, error) {
 	}
 	if c.timeout == 0 {
 		c.timeout = DefaultTimeout
+	}
+	if c.maxIdle == 0 {
+		c.maxIdle = DefaultMaxIdle
+	}
+	if c.idleFor == 0 {
+		c.idleFor = DefaultIdleTimeout
 	}
 	if cfg.TLSConfig != nil {
 		c.tls = cfg.TLSConfig.Clone()
@@ -74,17 +96,36 @@ func New(cfg Config) (*Channel, error) {
 // otherwise.
 func (c *Channel) Name() string { return c.name }
 
+// Close says goodbye on the connections kept open and keeps no more.
+// Sends after Close still work, each on a connection of its own.
+func (c *Channel) Close() error {
+	c.mu.Lock()
+	idle := c.idle
+	c.idle, c.closed = nil, true
+	c.mu.Unlock()
+	var errs []error
+	for _, cn := range idle {
+		_ = cn.smtp.UpdateDeadline(time.Second)
+		if err := cn.client.CloseWithSMTPClient(cn.smtp); err != nil {
+			errs = append(errs, err)
+		}
+		_ = cn.raw.Close()
+	}
+	return errors.Join(errs...)
+}
+
 // Send delivers m to m.To. It returns, as Sent.ProviderID, the message's
 // Message-ID without angle brackets, which Routing derives from
 // m.IdempotencyKey: a message sent again after a lost answer carries the
 // same id, and mail systems drop it as a duplicate.
 //
 // A message that cannot be sent as it is (an invalid or unsafe address,
-// subject or link; a body over MaxBodyLen) and a 5xx answer are permanent
-// failures (adapters.IsPermanent), the latter with the reply code; a 4xx
-// answer, a connection that fails, closes or talks nonsense, and the end
-// of ctx or of Config.Timeout are temporary. A done ctx sends nothing.
-func (c *Channel) Send(ctx context.Context, m adapters.Outgoing) (adapters.Sent, error) {
+// subject, idempotency key or link; a body over MaxBodyLen) and a 5xx
+// answer are permanent failures (adapters.IsPermanent), the latter with
+// the reply code; a 4xx answer, a connection that fails, closes or talks
+// nonsense, and the end of ctx or of Config.Timeout are temporary. A done
+// ctx sends nothing.
+func (c *Channel) Send(ctx context.Context, m adapters.Outgoing) (sent adapters.Sent, err error) {
 	if err := ctx.Err(); err != nil {
 		return adapters.Sent{}, fmt.Errorf("smtp: send: %w", err)
 	}
@@ -94,28 +135,106 @@ func (c *Channel) Send(ctx context.Context, m adapters.Outgoing) (adapters.Sent,
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	d := &dialer{ctx: ctx, ch: c}
-	defer d.release()
-	client, err := c.client(ctx, d)
-	if err != nil {
-		return adapters.Sent{}, adapters.Permanent("", fmt.Errorf("smtp: client: %w", err))
+	defer func() {
+		// go-mail reads what the server says; whatever it says, a send
+		// ends in an error, not a crash.
+		if p := recover(); p != nil && !msg.IsDelivered() {
+			sent, err = adapters.Sent{}, &adapters.SendError{Err: fmt.Errorf("smtp: send: the mail library failed on the server's answer: %v", p)}
+		}
+	}()
+	for {
+		cn, reused := c.take()
+		if cn == nil {
+			if cn, err = c.dial(ctx); err != nil {
+				return adapters.Sent{}, classify(ctx, err, rcpt)
+			}
+		}
+		err = c.sendOn(ctx, cn, msg)
+		if msg.IsDelivered() {
+			// Whatever failed after the server accepted the message (the
+			// reset after it), sending again would deliver it twice.
+			return adapters.Sent{ProviderID: id}, nil
+		}
+		var se *gomail.SendError
+		if reused && errors.As(err, &se) && se.Reason == gomail.ErrConnCheck && ctx.Err() == nil {
+			continue // the server closed the idle connection: open another
+		}
+		if err == nil {
+			err = errors.New("the server did not confirm the message")
+		}
+		return adapters.Sent{}, classify(ctx, err, rcpt)
 	}
-	err = client.DialAndSendWithContext(ctx, msg)
-	if msg.IsDelivered() {
-		// Only the goodbye after the accepted message failed: sending
-		// again would deliver it twice.
-		return adapters.Sent{ProviderID: id}, nil
-	}
-	if err == nil {
-		return adapters.Sent{}, errors.New("smtp: send: the server did not confirm the message")
-	}
-	return adapters.Sent{}, classify(ctx, err, rcpt)
 }
 
-func (c *Channel) client(ctx context.Context, d *dialer) (*gomail.Client, error) {
+// sendOn sends msg on cn, closing cn if ctx ends first, and keeps cn for
+// the next send if everything went well.
+func (c *Channel) sendOn(ctx context.Context, cn *conn, msg *gomail.Msg) error {
+	if err := cn.smtp.UpdateDeadline(timeoutFor(ctx, c.timeout)); err != nil {
+		_ = cn.raw.Close()
+		return err
+	}
+	stop := context.AfterFunc(ctx, func() { _ = cn.raw.Close() })
+	err := cn.client.SendWithSMTPClient(cn.smtp, msg)
+	if !stop() || err != nil {
+		_ = cn.raw.Close()
+		return err
+	}
+	c.keep(cn)
+	return nil
+}
+
+// take returns an idle connection, most recently used first, closing the
+// ones idle too long.
+func (c *Channel) take() (*conn, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for len(c.idle) > 0 {
+		cn := c.idle[len(c.idle)-1]
+		c.idle = c.idle[:len(c.idle)-1]
+		if time.Since(cn.since) < c.idleFor {
+			return cn, true
+		}
+		_ = cn.raw.Close()
+	}
+	return nil, false
+}
+
+func (c *Channel) keep(cn *conn) {
+	cn.since = time.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || len(c.idle) >= c.maxIdle {
+		go func() {
+			_ = cn.smtp.UpdateDeadline(time.Second)
+			_ = cn.client.CloseWithSMTPClient(cn.smtp)
+			_ = cn.raw.Close()
+		}()
+		return
+	}
+	c.idle = append(c.idle, cn)
+}
+
+// dial opens, secures and authenticates a connection, giving up when ctx
+// ends.
+func (c *Channel) dial(ctx context.Context) (*conn, error) {
+	d := &dialer{ctx: ctx, ch: c}
+	defer d.release()
+	client, err := c.client(d)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := client.DialToSMTPClientWithContext(ctx)
+	if err != nil {
+		d.closeAll()
+		return nil, fmt.Errorf("dial failed: %w", err)
+	}
+	return &conn{client: client, smtp: sc, raw: d.conn()}, nil
+}
+
+func (c *Channel) client(d *dialer) (*gomail.Client, error) {
 	opts := []gomail.Option{
 		gomail.WithPort(c.cfg.port()),
-		gomail.WithTimeout(timeoutFor(ctx, c.timeout)),
+		gomail.WithTimeout(c.timeout),
 		gomail.WithTLSConfig(c.tls),
 		gomail.WithDialContextFunc(d.dial),
 	}
@@ -142,8 +261,8 @@ func (c *Channel) client(ctx context.Context, d *dialer) (*gomail.Client, error)
 	return gomail.NewClient(c.cfg.Host, opts...)
 }
 
-// timeoutFor is the per-command deadline go-mail sets on the connection:
-// the channel's timeout, or less when ctx ends sooner.
+// timeoutFor is the deadline set on the connection for the next
+// commands: the channel's timeout, or less when ctx ends sooner.
 func timeoutFor(ctx context.Context, limit time.Duration) time.Duration {
 	if dl, ok := ctx.Deadline(); ok {
 		// A little past the deadline, so that the context, closing the
@@ -155,36 +274,52 @@ func timeoutFor(ctx context.Context, limit time.Duration) time.Duration {
 	return limit
 }
 
-// dialer opens a send's connection and closes it when the send's context
-// ends, so a server that accepts and then never answers is abandoned at
-// the deadline, whatever go-mail is waiting for.
+// dialer opens a connection and closes it if ctx ends while go-mail greets,
+// secures and authenticates it, so a server that accepts and then never
+// answers is abandoned at the deadline.
 type dialer struct {
 	ctx context.Context
 	ch  *Channel
 
 	mu    sync.Mutex
+	raw   []net.Conn
 	stops []func() bool
 }
 
 func (d *dialer) dial(ctx context.Context, network, addr string) (net.Conn, error) {
 	var nd net.Dialer
-	conn, err := nd.DialContext(ctx, network, addr)
+	raw, err := nd.DialContext(ctx, network, addr)
 	if err != nil {
 		return nil, err
 	}
-	stop := context.AfterFunc(d.ctx, func() { _ = conn.Close() })
+	stop := context.AfterFunc(d.ctx, func() { _ = raw.Close() })
 	d.mu.Lock()
-	d.stops = append(d.stops, stop)
+	d.raw, d.stops = append(d.raw, raw), append(d.stops, stop)
 	d.mu.Unlock()
 	if d.ch.cfg.TLS != ImplicitTLS {
-		return conn, nil
+		return raw, nil
 	}
-	tc := tls.Client(conn, d.ch.tls)
+	tc := tls.Client(raw, d.ch.tls)
 	if err := tc.HandshakeContext(ctx); err != nil {
-		_ = conn.Close()
+		_ = raw.Close()
 		return nil, err
 	}
 	return tc, nil
+}
+
+// conn returns the connection dialled last.
+func (d *dialer) conn() net.Conn {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.raw[len(d.raw)-1]
+}
+
+func (d *dialer) closeAll() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, raw := range d.raw {
+		_ = raw.Close()
+	}
 }
 
 func (d *dialer) release() {

@@ -102,13 +102,26 @@ type mailServer struct {
 	cutData  bool          // close the connection halfway through DATA
 	hang     chan struct{} // non-nil: DATA reads the message, then waits for this
 	closed   chan struct{}
+	sessions int            // connections opened
+	logouts  int            // connections ended
+	conns    []*gosmtp.Conn // every connection, to drop them
 }
 
 func newMailServer(t *testing.T, opts serverOptions) *mailServer {
 	t.Helper()
 	s := &mailServer{t: t, opts: opts, closed: make(chan struct{})}
 	s.srv = gosmtp.NewServer(gosmtp.BackendFunc(func(c *gosmtp.Conn) (gosmtp.Session, error) {
-		return &session{s: s, c: c}, nil
+		// A session that begins before STARTTLS ends when it succeeds, on
+		// the same connection: count the one after it.
+		_, isTLS := c.TLSConnectionState()
+		secured := isTLS || s.opts.plain
+		s.mu.Lock()
+		if secured {
+			s.sessions++
+			s.conns = append(s.conns, c)
+		}
+		s.mu.Unlock()
+		return &session{s: s, c: c, counted: secured}, nil
 	}))
 	s.srv.Domain = "mail.test"
 	s.srv.ReadTimeout = 10 * time.Second
@@ -180,11 +193,12 @@ func (s *mailServer) set(f func(s *mailServer)) (restore func()) {
 }
 
 type session struct {
-	s    *mailServer
-	c    *gosmtp.Conn
-	user string
-	from string
-	to   []string
+	s       *mailServer
+	c       *gosmtp.Conn
+	counted bool // in mailServer.sessions
+	user    string
+	from    string
+	to      []string
 }
 
 var _ gosmtp.AuthSession = (*session)(nil)
@@ -293,7 +307,30 @@ func (ss *session) Data(r io.Reader) error {
 
 func (ss *session) Reset() { ss.from, ss.to = "", nil }
 
-func (ss *session) Logout() error { return nil }
+func (ss *session) Logout() error {
+	ss.s.mu.Lock()
+	if ss.counted {
+		ss.s.logouts++
+	}
+	ss.s.mu.Unlock()
+	return nil
+}
+
+// connections returns how many connections were opened and ended.
+func (s *mailServer) connections() (opened, ended int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sessions, s.logouts
+}
+
+// drop closes every connection, as a server does with idle ones.
+func (s *mailServer) drop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.conns {
+		_ = c.Conn().Close()
+	}
+}
 
 // parseReceived reads a message as a mail reader would: headers, the
 // subject decoded, and the text and HTML parts decoded.

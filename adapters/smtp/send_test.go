@@ -35,6 +35,7 @@ func newChannel(t *testing.T, cfg smtp.Config) *smtp.Channel {
 	t.Helper()
 	ch, err := smtp.New(cfg)
 	require.NoError(t, err)
+	t.Cleanup(func() { _ = ch.Close() })
 	return ch
 }
 
@@ -458,4 +459,85 @@ func TestConcurrentSendsOverOneChannel(t *testing.T) {
 		seen[k] = true
 	}
 	assert.Len(t, seen, 16, "each message arrived once with its own key")
+}
+
+func TestSendReusesConnections(t *testing.T) {
+	t.Parallel()
+	send := func(t *testing.T, ch *smtp.Channel, i int) {
+		t.Helper()
+		m := message()
+		m.IdempotencyKey = fmt.Sprintf("k-%d", i)
+		_, err := ch.Send(context.Background(), m)
+		require.NoError(t, err)
+	}
+	newAuthed := func(t *testing.T, edit func(cfg *smtp.Config)) (*mailServer, *smtp.Channel) {
+		s := newMailServer(t, serverOptions{users: map[string]string{"city": "s3cret"}})
+		cfg := configFor(s.addr)
+		cfg.Username, cfg.Password = "city", "s3cret"
+		edit(&cfg)
+		return s, newChannel(t, cfg)
+	}
+	t.Run("OneConnectionForSequentialSends", func(t *testing.T) {
+		t.Parallel()
+		s, ch := newAuthed(t, func(*smtp.Config) {})
+		for i := range 5 {
+			send(t, ch, i)
+		}
+		opened, _ := s.connections()
+		assert.Equal(t, 1, opened, "five messages went over one connection")
+		assert.Equal(t, []string{"k-0", "k-1", "k-2", "k-3", "k-4"}, s.keys(), "each arrived once, in order")
+		for _, r := range s.messages() {
+			assert.True(t, r.TLS)
+			assert.Equal(t, "city", r.User)
+		}
+		require.NoError(t, ch.Close())
+		require.Eventually(t, func() bool { _, ended := s.connections(); return ended == 1 }, 5*time.Second, 5*time.Millisecond,
+			"Close says goodbye on the idle connection")
+		send(t, ch, 5)
+		opened, _ = s.connections()
+		assert.Equal(t, 2, opened, "a send after Close opens its own connection")
+	})
+	t.Run("NoReuseWhenMaxIdleIsNegative", func(t *testing.T) {
+		t.Parallel()
+		s, ch := newAuthed(t, func(cfg *smtp.Config) { cfg.MaxIdle = -1 })
+		for i := range 3 {
+			send(t, ch, i)
+		}
+		opened, _ := s.connections()
+		assert.Equal(t, 3, opened)
+		require.Eventually(t, func() bool { _, ended := s.connections(); return ended == 3 }, 5*time.Second, 5*time.Millisecond,
+			"each connection is closed after its message")
+	})
+	t.Run("ADroppedIdleConnectionIsReplaced", func(t *testing.T) {
+		t.Parallel()
+		s, ch := newAuthed(t, func(*smtp.Config) {})
+		send(t, ch, 0)
+		s.drop()
+		send(t, ch, 1)
+		opened, _ := s.connections()
+		assert.Equal(t, 2, opened)
+		assert.Equal(t, []string{"k-0", "k-1"}, s.keys(), "the second message arrived once, on a new connection")
+	})
+	t.Run("IdleTimeout", func(t *testing.T) {
+		t.Parallel()
+		s, ch := newAuthed(t, func(cfg *smtp.Config) { cfg.IdleTimeout = 30 * time.Millisecond })
+		send(t, ch, 0)
+		time.Sleep(60 * time.Millisecond)
+		send(t, ch, 1)
+		opened, _ := s.connections()
+		assert.Equal(t, 2, opened, "a connection idle too long is not used again")
+	})
+	t.Run("NotReusedAfterAFailure", func(t *testing.T) {
+		t.Parallel()
+		s, ch := newAuthed(t, func(*smtp.Config) {})
+		restore := s.set(func(s *mailServer) {
+			s.failRcpt = &gosmtp.SMTPError{Code: 550, EnhancedCode: gosmtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
+		})
+		_, err := ch.Send(context.Background(), message())
+		require.Error(t, err)
+		restore()
+		send(t, ch, 1)
+		opened, _ := s.connections()
+		assert.Equal(t, 2, opened, "a connection that carried a failure is closed")
+	})
 }
