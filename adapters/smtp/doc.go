@@ -2,11 +2,11 @@
 //
 // # Sending
 //
-// A Channel (New, with a Config) is the adapters.Channel for email. Each
-// Send opens a connection to the configured server (StartTLS required by
-// default, or ImplicitTLS; InsecureNoTLS only for a local test server),
-// authenticates with PLAIN or LOGIN when a username is set, and sends one
-// message built with go-mail: From, To, Date, the subject with the case's
+// A Channel (New, with a Config) is the adapters.Channel for email. It
+// connects to the configured server (StartTLS required by default, or
+// ImplicitTLS; InsecureNoTLS only for a local test server), authenticates
+// with PLAIN or LOGIN when a username is set, and sends each message built
+// with go-mail: From, To, Date, the subject with the case's
 // reference (Routing.SubjectReference), a Reply-To address that routes
 // replies back to the case (Routing.ReplyAddress), a Message-ID derived
 // from the idempotency key (Routing.MessageID), the key itself in
@@ -28,7 +28,13 @@
 // Send gives up when its context ends or Config.Timeout passes, whichever
 // is first, by closing the connection, so a server that accepts and then
 // never answers cannot hold it; the error wraps the context's error. A
-// message the server accepted is reported as sent even if the goodbye
-// after it fails. A Channel is safe for concurrent use: sends do not share
-// connections.
+// message the server accepted is reported as sent even if what follows
+// it on the connection fails.
+//
+// A Channel keeps up to Config.MaxIdle connections open for
+// Config.IdleTimeout after a send and sends the next messages on them; a
+// connection the server has dropped meanwhile is replaced without a
+// failure, and one that carried a failure is closed. Close closes the
+// idle connections. A Channel is safe for concurrent use: a connection
+// carries one send at a time.
 package smtp
