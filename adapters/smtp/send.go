@@ -138,8 +138,11 @@ func (c *Channel) Send(ctx context.Context, m adapters.Outgoing) (sent adapters.
 	defer func() {
 		// go-mail reads what the server says; whatever it says, a send
 		// ends in an error, not a crash.
-		if p := recover(); p != nil && !msg.IsDelivered() {
+		if p := recover(); p != nil {
 			sent, err = adapters.Sent{}, &adapters.SendError{Err: fmt.Errorf("smtp: send: the mail library failed on the server's answer: %v", p)}
+			if msg.IsDelivered() {
+				sent, err = adapters.Sent{ProviderID: id}, nil
+			}
 		}
 	}()
 	for {
@@ -216,18 +219,26 @@ func (c *Channel) keep(cn *conn) {
 
 // dial opens, secures and authenticates a connection, giving up when ctx
 // ends.
-func (c *Channel) dial(ctx context.Context) (*conn, error) {
+func (c *Channel) dial(ctx context.Context) (_ *conn, err error) {
 	d := &dialer{ctx: ctx, ch: c}
-	defer d.release()
+	ok := false
+	defer func() {
+		if !ok {
+			// go-mail leaves the connection open when the greeting or
+			// STARTTLS fails.
+			d.closeAll()
+		}
+		d.release()
+	}()
 	client, err := c.client(d)
 	if err != nil {
 		return nil, err
 	}
 	sc, err := client.DialToSMTPClientWithContext(ctx)
 	if err != nil {
-		d.closeAll()
 		return nil, fmt.Errorf("dial failed: %w", err)
 	}
+	ok = true
 	return &conn{client: client, smtp: sc, raw: d.conn()}, nil
 }
 
