@@ -102,8 +102,9 @@ type mailServer struct {
 	cutData  bool          // close the connection halfway through DATA
 	hang     chan struct{} // non-nil: DATA reads the message, then waits for this
 	closed   chan struct{}
-	sessions int            // connections opened
-	logouts  int            // connections ended
+	auths    int            // AUTH commands received
+	sessions int            // connections opened (past STARTTLS)
+	logouts  int            // connections ended (past STARTTLS)
 	conns    []*gosmtp.Conn // every connection, to drop them
 }
 
@@ -211,6 +212,9 @@ func (ss *session) AuthMechanisms() []string {
 }
 
 func (ss *session) Auth(mech string) (sasl.Server, error) {
+	ss.s.mu.Lock()
+	ss.s.auths++
+	ss.s.mu.Unlock()
 	check := func(user, pass string) error {
 		if want, ok := ss.s.opts.users[user]; !ok || want != pass {
 			return gosmtp.ErrAuthFailed

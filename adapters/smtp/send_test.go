@@ -290,11 +290,16 @@ func TestSendTLSModes(t *testing.T) {
 	})
 	t.Run("StartTLSRequiredButNotOffered", func(t *testing.T) {
 		t.Parallel()
-		s := newMailServer(t, serverOptions{plain: true})
-		_, err := newChannel(t, configFor(s.addr)).Send(context.Background(), message())
+		s := newMailServer(t, serverOptions{plain: true, users: map[string]string{"city": "s3cret"}})
+		cfg := configFor(s.addr)
+		cfg.Username, cfg.Password = "city", "s3cret"
+		_, err := newChannel(t, cfg).Send(context.Background(), message())
 		require.Error(t, err, "the default mode refuses to send in plain text")
 		assert.False(t, adapters.IsPermanent(err), "a server's TLS setup is fixed by its operator, then retried: %v", err)
 		assert.Zero(t, s.count())
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		assert.Zero(t, s.auths, "the password never crossed the unencrypted connection")
 	})
 	t.Run("UntrustedCertificate", func(t *testing.T) {
 		t.Parallel()
@@ -425,6 +430,12 @@ func TestConfigValidateListsEveryProblem(t *testing.T) {
 	}
 	_, err = smtp.New(cfg)
 	assert.ErrorIs(t, err, adapters.ErrInvalidArgument, "New refuses what Validate refuses")
+
+	for _, from := range []string{"City <noreply@city.example>\r\nBcc: eve@example.org", "a@b.example, c@d.example", "City"} {
+		bad := configFor(&net.TCPAddr{Port: 2525})
+		bad.From = from
+		assert.ErrorContains(t, bad.Validate(), "from address", "From %q is refused", from)
+	}
 
 	good := configFor(&net.TCPAddr{Port: 2525})
 	require.NoError(t, good.Validate())
