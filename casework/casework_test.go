@@ -97,7 +97,7 @@ func newWorld(t *testing.T) *world {
 }
 
 // newWorldOn builds a world on store with the pothole workflow flow.
-func newWorldOn(t *testing.T, store workflow.Store, flow string) *world {
+func newWorldOn(t testing.TB, store workflow.Store, flow string) *world {
 	t.Helper()
 	ctx := context.Background()
 	reg, err := forms.NewRegistry(&forms.RegistryConfig{MaxBodyBytes: 8 << 10})
