@@ -464,14 +464,22 @@ func (c *Conversation) prev(i int, vals map[string]any) int {
 }
 
 // advance drops the answers the values now hide and moves past question
-// i, to the next question or the summary.
+// i, to the next question not yet answered or the summary. (Questions
+// after i hold answers only when a failed YES led back to i.)
 func (c *Conversation) advance(st *ChatState, i int, l *lang) string {
 	for _, q := range c.questions {
 		if !applicable(q, st.Values) {
 			c.unset(st.Values, q)
 		}
 	}
-	return c.moveTo(st, c.next(i, st.Values), l)
+	j := c.next(i, st.Values)
+	for j >= 0 {
+		if _, has := get(st.Values, c.questions[j]); !has {
+			break
+		}
+		j = c.next(j, st.Values)
+	}
+	return c.moveTo(st, j, l)
 }
 
 // moveTo sets the state at question i (the summary when i < 0) and
