@@ -499,10 +499,10 @@ func TestConversationNestedFieldsAndSteps(t *testing.T) {
 	require.NoError(t, err)
 	c, err := NewConversation(f, nil)
 	require.NoError(t, err)
-	s, turn := c.Start("en")
+	_, turn := c.Start("en")
 	assert.Contains(t, turn.Text, "Not asked by text (use the web form for these): Papers.")
 	assert.True(t, strings.HasSuffix(turn.Text, "\n\nSite: Street"), "a required group's required field is required: %q", turn.Text)
-	s = talk(t, c, "en", nil, []exchange{
+	s := talk(t, c, "en", nil, []exchange{
 		{say: "12", want: []string{"Enter 3 characters or more.\n\nSite: Street"}, invalid: true, at: "site.street"},
 		{say: "12 Elm", want: []string{"Site: Unit\n(optional, reply SKIP)"}, at: "site.unit"},
 		{say: "skip", want: []string{"Mailing address: Street\n(optional, reply SKIP)"}, at: "mailing.street"},
