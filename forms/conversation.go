@@ -348,6 +348,7 @@ func (c *Conversation) Step(s ChatState, answer string) (ChatState, Turn) {
 			return st, Turn{Text: l.fieldMessage(q.fl, "required", nil) + "\n\n" + c.ask(&st, q, l), Invalid: true}
 		}
 		c.unset(st.Values, q)
+		keepRequired(st.Values, q)
 		return st, Turn{Text: c.advance(&st, i, l)}
 	}
 	v, ok := parseAnswer(q, answer, l)
@@ -610,8 +611,26 @@ func set(vals map[string]any, q *question, v any) {
 	obj[q.fl.Name] = v
 }
 
-// unset removes the value of q, and the objects it leaves empty, so an
-// object left out whole is no answer.
+// keepRequired makes the objects around q that their object requires,
+// so a required group whose every field was skipped is still there.
+func keepRequired(vals map[string]any, q *question) {
+	obj := vals
+	for _, a := range q.chain[:len(q.chain)-1] {
+		child, ok := obj[a.Name].(map[string]any)
+		if !ok {
+			if !a.Required {
+				return
+			}
+			child = map[string]any{}
+			obj[a.Name] = child
+		}
+		obj = child
+	}
+}
+
+// unset removes the value of q, and the objects it leaves empty that
+// their object does not require, so an optional group left out whole
+// is no answer.
 func (c *Conversation) unset(vals map[string]any, q *question) {
 	var walk func(obj map[string]any, depth int)
 	walk = func(obj map[string]any, depth int) {
@@ -625,7 +644,7 @@ func (c *Conversation) unset(vals map[string]any, q *question) {
 			return
 		}
 		walk(child, depth+1)
-		if len(child) == 0 {
+		if len(child) == 0 && !q.chain[depth].Required {
 			delete(obj, name)
 		}
 	}

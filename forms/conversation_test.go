@@ -527,6 +527,23 @@ func TestConversationNestedFieldsAndSteps(t *testing.T) {
 	assert.Equal(t, jsonOf(t, webValues(t, f, jsonOf(t, s.Values))), jsonOf(t, v))
 }
 
+func TestConversationRequiredGroupOfOptionalFields(t *testing.T) {
+	t.Parallel()
+	f, err := loadDef(t, `{"x-form": {"id": "g", "version": 1}, "type": "object", "required": ["site"],
+		"properties": {"site": {"type": "object", "title": "Site", "properties": {"unit": {"type": "string", "title": "Unit"}}}}}`)
+	require.NoError(t, err)
+	c, err := NewConversation(f, nil)
+	require.NoError(t, err)
+	s := talk(t, c, "en", []string{"Site: Unit\n(optional, reply SKIP)"}, []exchange{{say: "skip", want: []string{"(no answers)"}}, {say: "yes", submit: true}})
+	v, err := c.Values(s)
+	require.NoError(t, err)
+	assert.Equal(t, `{"site":{}}`, jsonOf(t, v))
+	s = talk(t, c, "en", nil, []exchange{{say: "4B"}, {say: "back", at: "site.unit"}, {say: "skip"}, {say: "yes", submit: true}})
+	v, err = c.Values(s)
+	require.NoError(t, err)
+	assert.Equal(t, `{"site":{}}`, jsonOf(t, v))
+}
+
 func TestConversationDependentRequired(t *testing.T) {
 	t.Parallel()
 	f, err := loadDef(t, `{"x-form": {"id": "dep", "version": 1}, "type": "object",
