@@ -172,6 +172,12 @@ type Field struct {
 	Accept      []string
 	MaxFileSize int64
 	MaxFiles    int
+	// Channels are the channels other than the web page that may ask
+	// for and show the field's personal data (x-pii), from x-channels on
+	// the field or else on the nearest enclosing object or the form's
+	// root; empty, a field with x-pii is asked on the web only (see
+	// Conversation). It says nothing of a field without x-pii.
+	Channels []string
 	// MinItems and MaxItems are an array's minItems and maxItems (0:
 	// none). A repeating group without maxItems still holds at most
 	// DefaultMaxRows rows.
@@ -389,7 +395,7 @@ func compile(file string, data []byte, lim limits) (*Form, error) {
 	f.title, f.titles, f.desc, f.descs = sch.Title, kw.titles, sch.Description, kw.descriptions
 
 	b := builder{form: f, order: order, file: file}
-	f.root = &Field{Name: "", Type: "object", schema: sch}
+	f.root = &Field{Name: "", Type: "object", schema: sch, Channels: keywordsOf(deref(sch)).channels}
 	if err := b.object(f.root, sch, "", ""); err != nil {
 		// a problem the builder cannot carry on past ends the load,
 		// listed after those found before it
@@ -581,6 +587,7 @@ func (b *builder) object(parent *Field, s *jsonschema.Schema, path, ptr string) 
 			}
 		}
 		fl.Required = slices.Contains(s.Required, n)
+		fl.Channels = parent.Channels // the field's own x-channels replace these
 		if err := b.field(fl, main.sch); err != nil {
 			return err
 		}
@@ -624,6 +631,9 @@ func (b *builder) field(fl *Field, s *jsonschema.Schema) error {
 	fl.Autocomplete, fl.Prefill, fl.PII = kw.autocomplete, kw.prefill, kw.pii
 	fl.keepSpace, fl.allowControls = kw.keepSpace, kw.allowControls
 	fl.errName, fl.messages, fl.example = kw.errorName, kw.messages, kw.example
+	if kw.hasChannels {
+		fl.Channels = kw.channels
+	}
 	if fl.example == "" && len(s.Examples) > 0 {
 		fl.example, _ = s.Examples[0].(string)
 	}

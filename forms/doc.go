@@ -101,6 +101,13 @@
 //   - x-example: an example answer ("12345"); the first string of the
 //     standard "examples" keyword serves when there is none. Format and
 //     pattern messages give it: "Enter a ZIP code like 12345.".
+//   - x-channels: the channels besides the web page that may ask for
+//     and show the field's personal data (x-pii), as names ("sms"); on a
+//     field, or on an object or the form's root for every field inside,
+//     a field's own list replacing the one around it (Field.Channels). A
+//     field with x-pii and no list naming a channel is not asked on it
+//     (see Text-message conversations); a field without x-pii is asked on
+//     every channel.
 //
 // Default messages exist in English and Spanish, and in any language a
 // city adds (see Adding a language); a problem on a name the form does
@@ -120,9 +127,9 @@
 // nor '*' (it stands for any row of a repeating group), nor start with
 // '_' (form posts leave such names to the page).
 //
-// Names reserved for later channels and features (text messages,
-// Open311 service codes) will be added to the vocabulary, never
-// taken from unknown "x-" keywords.
+// Names reserved for later channels and features (Open311 service
+// codes) will be added to the vocabulary, never taken from unknown "x-"
+// keywords.
 //
 // # File fields
 //
@@ -399,6 +406,57 @@
 // built-in styles, RTLStylesheet, which mirrors the design system's left
 // and right. Problem titles (ProblemFor's Title) stay in English in an
 // added language; the invalid-params reasons are in the language.
+//
+// # Text-message conversations
+//
+// NewConversation runs a form as a text-message conversation, one
+// question per message, in English or Spanish (as the form has texts in
+// them; English otherwise). The caller keeps a small ChatState between
+// messages (JSON); Start opens the dialog, Step takes each incoming
+// message, Resume greets the person back after a quiet period, and
+// Values returns the values for submission, validated exactly as a web
+// submission is. A *Conversation is immutable and safe for concurrent
+// use.
+//
+// The questions are the form's fields in form order (a group's fields
+// in turn, labelled "Site: Street"), each written as its label, its
+// description cut to about 160 bytes, its options numbered ("1.
+// Pothole"; Yes and No for a yes-or-no question) and "(optional, reply
+// SKIP)" when the form does not require an answer given the answers so
+// far. A conditional field is asked only when its condition holds on
+// the answers so far (the form's own if/then/else), and an answer the
+// later answers hide is dropped. A choice is answered by its number,
+// its label or its value, ignoring case and accents; several choices as
+// "1,3" or "1 3"; yes or no as yes, y, sí, si, s, 1, no, n or 2; a
+// number as a form post's is coerced; a date as 2026-12-31, or as
+// 12/31/2026 or 31/12/2026 when only one reading is a date (4/5/2026 is
+// refused as ambiguous). Each answer is checked by the form's own rules
+// on the values so far (required, pattern, dependentRequired, a
+// branch's required, control characters, ...), and a refused answer
+// gets the message the web form shows for it, x-messages and
+// x-errorName included, followed by the question again (Turn.Invalid).
+// A message over ConversationConfig.MaxAnswerBytes (1,600 by default)
+// or not valid UTF-8 is refused before any rule.
+//
+// Commands come before answers, in any case, accents optional, in
+// either language: STOP (ALTO, PARAR, CANCEL, CANCELAR, END, QUIT,
+// UNSUBSCRIBE, STOPALL, BAJA) ends the dialog with Turn.Stop, for the
+// caller to record the opt-out; RESTART (REINICIAR) starts over; HELP
+// (AYUDA) explains the question; BACK (ATRÁS) goes to the previous
+// question asked, removing its answer; SKIP (OMITIR, SALTAR) leaves an
+// optional question out. After the last question a numbered summary of
+// the answers (personal data included: it goes to the person's own
+// phone) asks for YES (SÍ); YES submits (Turn.Submit) when Values
+// accepts the answers, and otherwise asks the first question the form
+// refuses, with its message.
+//
+// Some fields cannot be asked by text: file fields, repeating groups,
+// hidden fields, lists of lists, and personal data (x-pii) whose
+// x-channels does not name the conversation's channel
+// (ConversationConfig.Channel, "sms" by default). They are left out
+// when optional, and the first message names them; NewConversation
+// refuses a form in which such a field is or may be required (always,
+// in a branch, or by dependentRequired), naming each field and reason.
 //
 // # Drafts and privacy
 //

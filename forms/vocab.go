@@ -89,6 +89,9 @@ type keywords struct {
 	accept      []string
 	hasAccept   bool
 	maxFileSize int64
+	// channels is x-channels; hasChannels tells an empty list from none.
+	channels    []string
+	hasChannels bool
 }
 
 // localText is a text in the form's own language with its translations,
@@ -182,6 +185,9 @@ func compileKeywords(_ *jsonschema.CompilerContext, obj map[string]any) (jsonsch
 	}
 	if v, ok := obj["x-accept"].([]any); ok {
 		found, k.hasAccept, k.accept = true, true, strings1(v)
+	}
+	if v, ok := obj["x-channels"].([]any); ok {
+		found, k.hasChannels, k.channels = true, true, strings1(v)
 	}
 	if _, ok := obj["x-maxFileSize"]; ok {
 		found, k.maxFileSize = true, int64Of(obj["x-maxFileSize"])
