@@ -7,9 +7,11 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/civickit/civickit/adapters"
 )
@@ -33,7 +35,7 @@ func ValidateSignature(authToken, url string, params url.Values, header string) 
 	if authToken == "" {
 		return false
 	}
-	return validate([][]byte{[]byte(authToken)}, url, params, header)
+	return validate([]*signingKey{newSigningKey(authToken)}, url, params, header)
 }
 
 // ValidateBodySignature reports whether header is Twilio's signature of a
@@ -44,7 +46,7 @@ func ValidateBodySignature(authToken, url string, body []byte, header string) bo
 	if authToken == "" {
 		return false
 	}
-	return validateBody([][]byte{[]byte(authToken)}, url, body, header)
+	return validateBody([]*signingKey{newSigningKey(authToken)}, url, body, header)
 }
 
 // Validator checks Twilio's webhook signatures under one or more auth
@@ -52,7 +54,7 @@ func ValidateBodySignature(authToken, url string, body []byte, header string) bo
 // Twilio still signs with until it is promoted. It is safe for concurrent
 // use.
 type Validator struct {
-	tokens [][]byte
+	keys []*signingKey
 }
 
 // NewValidator returns a Validator that accepts a signature made with any
@@ -66,7 +68,7 @@ func NewValidator(tokens ...string) (*Validator, error) {
 		if t == "" {
 			return nil, fmt.Errorf("twilio: %w: auth token %d is empty", adapters.ErrInvalidArgument, i+1)
 		}
-		v.tokens = append(v.tokens, []byte(t))
+		v.keys = append(v.keys, newSigningKey(t))
 	}
 	return v, nil
 }
@@ -74,31 +76,71 @@ func NewValidator(tokens ...string) (*Validator, error) {
 // Valid reports whether header signs a form-encoded request to url with
 // params under one of v's tokens (see ValidateSignature).
 func (v *Validator) Valid(url string, params url.Values, header string) bool {
-	return validate(v.tokens, url, params, header)
+	return validate(v.keys, url, params, header)
 }
 
 // ValidBody reports whether header signs a JSON request to url with body
 // under one of v's tokens (see ValidateBodySignature).
 func (v *Validator) ValidBody(url string, body []byte, header string) bool {
-	return validateBody(v.tokens, url, body, header)
+	return validateBody(v.keys, url, body, header)
+}
+
+// signingKey computes HMAC-SHA1 under one token, reusing its keyed
+// hashes.
+type signingKey struct {
+	macs sync.Pool // of hash.Hash
+}
+
+func newSigningKey(token string) *signingKey {
+	k := &signingKey{}
+	key := []byte(token)
+	k.macs.New = func() any { return hmac.New(sha1.New, key) }
+	return k
+}
+
+// matches reports, in constant time, whether the HMAC of payload is want.
+func (k *signingKey) matches(payload []byte, want *[sha1.Size]byte) bool {
+	m := k.macs.Get().(hash.Hash)
+	m.Reset()
+	m.Write(payload)
+	var sum [sha1.Size]byte
+	ok := hmac.Equal(m.Sum(sum[:0]), want[:])
+	k.macs.Put(m)
+	return ok
 }
 
 // sigLen is the length of a base64 HMAC-SHA1.
 var sigLen = base64.StdEncoding.EncodedLen(sha1.Size)
 
-func validate(tokens [][]byte, rawURL string, params url.Values, header string) bool {
+// strictBase64 refuses an encoding with its unused bits set, so that one
+// signature has one spelling.
+var strictBase64 = base64.StdEncoding.Strict()
+
+// payloads holds the buffers the signed text is written into.
+var payloads = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+func validate(keys []*signingKey, rawURL string, params url.Values, header string) bool {
 	want, ok := decodeSignature(header)
 	if !ok {
 		return false
 	}
-	other := otherPortForm(rawURL)
-	payload := signedParams(params)
-	for _, u := range []string{rawURL, other} {
-		if u == "" {
-			continue
+	bp := payloads.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= 4*MaxWebhookBody {
+			payloads.Put(bp)
 		}
-		for _, t := range tokens {
-			if hmac.Equal(sign(t, u, payload), want[:]) {
+	}()
+	for i, u := range [2]string{rawURL, ""} {
+		if i == 1 {
+			// Only when the URL as given fails: the other spelling of
+			// its port.
+			if u = otherPortForm(rawURL); u == "" {
+				break
+			}
+		}
+		*bp = appendSignedParams(append((*bp)[:0], u...), params)
+		for _, k := range keys {
+			if k.matches(*bp, &want) {
 				return true
 			}
 		}
@@ -106,7 +148,7 @@ func validate(tokens [][]byte, rawURL string, params url.Values, header string) 
 	return false
 }
 
-func validateBody(tokens [][]byte, rawURL string, body []byte, header string) bool {
+func validateBody(keys []*signingKey, rawURL string, body []byte, header string) bool {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return false
@@ -117,7 +159,7 @@ func validateBody(tokens [][]byte, rawURL string, body []byte, header string) bo
 	}
 	sum := sha256.Sum256(body)
 	bodyOK := hmac.Equal(sum[:], got)
-	sigOK := validate(tokens, rawURL, nil, header)
+	sigOK := validate(keys, rawURL, nil, header)
 	return bodyOK && sigOK
 }
 
@@ -125,35 +167,32 @@ func validateBody(tokens [][]byte, rawURL string, body []byte, header string) bo
 // before any hashing is done.
 func decodeSignature(header string) ([sha1.Size]byte, bool) {
 	var out [sha1.Size]byte
-	if len(header) != sigLen {
+	var in [28]byte
+	if len(header) != sigLen || copy(in[:], header) != len(in) {
 		return out, false
 	}
-	n, err := base64.StdEncoding.Decode(out[:], []byte(header))
+	n, err := strictBase64.Decode(out[:], in[:])
 	return out, err == nil && n == sha1.Size
 }
 
-// signedParams is the parameters as Twilio signs them: names sorted, each
-// name followed by its value; a name given several times is followed by
-// each of its values in sorted order, as Twilio's libraries do.
-func signedParams(params url.Values) []byte {
+// appendSignedParams appends the parameters as Twilio signs them: names
+// sorted, each name followed by its value; a name given several times is
+// followed by each of its values in sorted order, as Twilio's libraries
+// do.
+func appendSignedParams(b []byte, params url.Values) []byte {
 	if len(params) == 0 {
-		return nil
+		return b
 	}
-	names := make([]string, 0, len(params))
-	size := 0
-	for k, vs := range params {
+	var small [32]string
+	names := small[:0]
+	for k := range params {
 		names = append(names, k)
-		for _, v := range vs {
-			size += len(k) + len(v)
-		}
 	}
 	slices.Sort(names)
-	b := make([]byte, 0, size)
 	for _, k := range names {
 		vs := params[k]
-		if len(vs) > 1 {
-			vs = slices.Clone(vs)
-			slices.Sort(vs)
+		if len(vs) > 1 && !slices.IsSorted(vs) {
+			vs = slices.Sorted(slices.Values(vs))
 		}
 		for _, v := range vs {
 			b = append(b, k...)
@@ -161,13 +200,6 @@ func signedParams(params url.Values) []byte {
 		}
 	}
 	return b
-}
-
-func sign(token []byte, u string, payload []byte) []byte {
-	m := hmac.New(sha1.New, token)
-	m.Write([]byte(u))
-	m.Write(payload)
-	return m.Sum(nil)
 }
 
 // otherPortForm returns rawURL with its scheme's default port removed
