@@ -168,10 +168,14 @@ func validateBody(keys []*signingKey, rawURL string, body []byte, header string)
 func decodeSignature(header string) ([sha1.Size]byte, bool) {
 	var out [sha1.Size]byte
 	var in [28]byte
+	// 28 characters without padding decode to 21 bytes: room for them,
+	// so such a header is refused by its length, not a panic.
+	var dec [21]byte
 	if len(header) != sigLen || copy(in[:], header) != len(in) {
 		return out, false
 	}
-	n, err := strictBase64.Decode(out[:], in[:])
+	n, err := strictBase64.Decode(dec[:], in[:])
+	copy(out[:], dec[:])
 	return out, err == nil && n == sha1.Size
 }
 

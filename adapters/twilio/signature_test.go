@@ -81,6 +81,7 @@ func TestValidateSignatureRefusesTampering(t *testing.T) {
 		{"NotBase64", docToken, docURL, "not a signature at all!!!!!", docParams},
 		{"Truncated", docToken, docURL, docSignature[:len(docSignature)-2], docParams},
 		{"FlippedBit", docToken, docURL, "1/KCTR6DLpKmkAf8muzZqo1nDgQ=", docParams},
+		{"UnpaddedOfTheSameLength", docToken, docURL, "0000000000000000000000000000", docParams},
 		{"PaddingBitsSet", docToken, docURL, "0/KCTR6DLpKmkAf8muzZqo1nDgR=", docParams},
 	}
 	for _, tc := range tests {
