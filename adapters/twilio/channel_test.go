@@ -94,6 +94,7 @@ func TestSendRequestIsWhatTwilioExpects(t *testing.T) {
 			assert.Equal(t, text, got[0].Body, "a non-ASCII text arrives byte for byte")
 			assert.Equal(t, "k-1", got[0].Key, "the idempotency key travels in Twilio's header")
 			assert.Equal(t, got[0].SID, sent.ProviderID, "the provider id is Twilio's sid")
+			assert.Regexp(t, sidPattern, sent.ProviderID)
 			assert.False(t, sent.Delivered, "delivery is learnt later from a status callback")
 		})
 	}

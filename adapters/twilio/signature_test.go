@@ -68,7 +68,7 @@ func TestValidateSignatureRefusesTampering(t *testing.T) {
 	}
 	tests := []struct {
 		name, token, url, sig string
-		params               url.Values
+		params                url.Values
 	}{
 		{"OtherToken", "54321", docURL, docSignature, docParams},
 		{"EmptyToken", "", docURL, docSignature, docParams},

@@ -287,7 +287,7 @@ func ParseInbound(params url.Values, region string) (InboundMessage, error) {
 		errs = append(errs, errors.New("MessageSid is missing or not a message sid"))
 	}
 	if from == "" {
-		errs = append(errs, errors.New("From is missing"))
+		errs = append(errs, errors.New("the From parameter is missing"))
 	}
 	if media != "" {
 		n, err := strconv.Atoi(media)

@@ -307,7 +307,7 @@ func TestInboundRefusesMalformedRequests(t *testing.T) {
 	twice := incoming(smsSID(8), "hi")
 	twice.Add("From", "+12025550199")
 	for name, p := range map[string]url.Values{"NoSid": noSID, "RepeatedFrom": twice,
-		"NoFrom": func() url.Values { p := incoming(smsSID(9), "hi"); p.Del("From"); return p }(),
+		"NoFrom":        func() url.Values { p := incoming(smsSID(9), "hi"); p.Del("From"); return p }(),
 		"BadMediaCount": func() url.Values { p := incoming(smsSID(10), "hi"); p.Set("NumMedia", "x"); return p }(),
 	} {
 		assert.Equal(t, http.StatusBadRequest, post(h, "/twilio/sms", p, hookToken).Code, name)
