@@ -131,7 +131,7 @@ func (c *Config) Validate() error {
 			bad("BaseURL must be an absolute http or https URL")
 		}
 	}
-	if c.DefaultRegion != "" && !phonenumbers.GetSupportedRegions()[strings.ToUpper(c.DefaultRegion)] {
+	if !validRegion(c.DefaultRegion) {
 		bad("DefaultRegion %q is not a region with a numbering plan", clip(c.DefaultRegion, 8))
 	}
 	if c.MaxSegments < 0 || c.MaxSegments > MaxMaxSegments {
@@ -189,6 +189,12 @@ func New(cfg *Config) (*Channel, error) {
 // Name returns "sms".
 func (c *Channel) Name() string { return ChannelName }
 
+// validRegion reports whether region is empty or a CLDR region with a
+// numbering plan.
+func validRegion(region string) bool {
+	return region == "" || phonenumbers.GetSupportedRegions()[strings.ToUpper(region)]
+}
+
 // Normalize returns number in E.164 form, reading a number without a
 // country code in the channel's DefaultRegion, or an error wrapping
 // adapters.ErrInvalidArgument for a number that is not a valid one.
@@ -216,7 +222,7 @@ type message struct {
 	Status       any             `json:"status"`
 	ErrorCode    json.RawMessage `json:"error_code"`
 	ErrorMessage *string         `json:"error_message"`
-	// Code, Message and MoreInfo are the error answer's.
+	// Code and Message are the error answer's.
 	Code    json.RawMessage `json:"code"`
 	Message string          `json:"message"`
 }
@@ -229,10 +235,11 @@ type message struct {
 // MaxSegments segments or MaxBodyChars characters, and Twilio's refusals
 // of the message are permanent (*adapters.SendError); Twilio's 21610
 // (the recipient replied STOP) is adapters.OptedOut. Rate limits (429,
-// 20429), Twilio's 5xx answers, a refused credential (401, 403: an
-// operator fixes the configuration, and the messages wait for it instead
-// of being given up), a garbled answer, a lost connection and ctx's end
-// are temporary.
+// 20429), a timeout or conflict (408, 409: a send with the same token
+// still in progress), Twilio's 5xx answers, a refused credential (401,
+// 403: an operator fixes the configuration, and the messages wait for it
+// instead of being given up), a garbled answer, a lost connection and
+// ctx's end are temporary.
 func (c *Channel) Send(ctx context.Context, m adapters.Outgoing) (adapters.Sent, error) {
 	to, err := c.Normalize(m.To)
 	if err != nil {

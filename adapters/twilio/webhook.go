@@ -113,10 +113,8 @@ func (c *WebhookConfig) Validate() error {
 	if len(c.HelpText) > MaxBodyChars*4 {
 		errs = append(errs, fmt.Errorf("twilio: %w: HelpText is %d bytes, above %d", adapters.ErrInvalidArgument, len(c.HelpText), MaxBodyChars*4))
 	}
-	if c.DefaultRegion != "" {
-		if err := (&Config{AccountSID: "AC" + strings.Repeat("0", 32), AuthToken: "x", From: "12345", DefaultRegion: c.DefaultRegion}).Validate(); err != nil {
-			errs = append(errs, err)
-		}
+	if !validRegion(c.DefaultRegion) {
+		errs = append(errs, fmt.Errorf("twilio: %w: DefaultRegion %q is not a region with a numbering plan", adapters.ErrInvalidArgument, clip(c.DefaultRegion, 8)))
 	}
 	if c.ReplayWindow < 0 {
 		errs = append(errs, fmt.Errorf("twilio: %w: ReplayWindow is negative", adapters.ErrInvalidArgument))
