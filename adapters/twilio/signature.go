@@ -38,6 +38,16 @@ func ValidateSignature(authToken, url string, params url.Values, header string) 
 	return validate([]*signingKey{newSigningKey(authToken)}, url, params, header)
 }
 
+// Sign returns the X-Twilio-Signature Twilio sends with a form-encoded
+// webhook request to url carrying params, under authToken. Receivers
+// validate (ValidateSignature, Validator); Sign is for the other side: a
+// test, a simulator, or a gateway forwarding texts in Twilio's format.
+func Sign(authToken, url string, params url.Values) string {
+	m := hmac.New(sha1.New, []byte(authToken))
+	m.Write(appendSignedParams([]byte(url), params))
+	return base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
+
 // ValidateBodySignature reports whether header is Twilio's signature of a
 // webhook request with a JSON body (Content-Type application/json) to
 // url. Twilio then puts the hex SHA-256 of the body in the URL's

@@ -54,6 +54,9 @@ func TestValidateSignatureReproducesTwilioExample(t *testing.T) {
 	t.Parallel()
 	assert.Equal(t, docSignature, signFor(docToken, docURL, docParams), "the test's signer agrees with Twilio's docs")
 	assert.True(t, twilio.ValidateSignature(docToken, docURL, docParams, docSignature))
+	assert.Equal(t, docSignature, twilio.Sign(docToken, docURL, docParams), "Sign makes Twilio's published signature")
+	many := url.Values{"B": {"2", "1"}, "A": {"x"}}
+	assert.Equal(t, signFor(docToken, docURL, many), twilio.Sign(docToken, docURL, many), "repeated names are signed value by sorted value")
 }
 
 func TestValidateSignatureRefusesTampering(t *testing.T) {
