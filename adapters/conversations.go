@@ -47,23 +47,26 @@ type ConversationStore interface {
 	GetConversation(ctx context.Context, channel, address string, now time.Time) (Conversation, error)
 
 	// SaveConversation writes c over the stored version c.Version (0: no
-	// conversation stored for the address, or only an expired one) and
-	// enqueues msgs in the same transaction, as Outbox.EnqueueMessages
-	// does (subscriber expansion included). It returns c as stored, with
-	// Version one higher. Another version stored meanwhile returns
-	// ErrConflict; a message id or key in use ErrDuplicate; nothing is
-	// written on an error.
+	// conversation stored for the address, or only one expired at
+	// c.UpdatedAt, which it replaces) and enqueues msgs in the same
+	// transaction, as Outbox.EnqueueMessages does (subscriber expansion
+	// included); msgs may be empty. It returns c as stored, with Version
+	// one higher. Another version stored meanwhile, or none any more,
+	// returns ErrConflict; a message id or key in use ErrDuplicate; an
+	// invalid c or message (see ValidateConversationSave)
+	// ErrInvalidArgument; nothing is written on an error.
 	SaveConversation(ctx context.Context, c Conversation, msgs []Message) (Conversation, error)
 
 	// DeleteConversation removes the conversation of the address if its
 	// stored version is version: ErrConflict if another version is
-	// stored, ErrNotFound if none is.
+	// stored, ErrNotFound if none is (expired or not).
 	DeleteConversation(ctx context.Context, channel, address string, version int64) error
 
 	// ListQuietConversations returns up to limit (1..MaxClaim)
-	// conversations, oldest UpdatedAt first, last answered before
-	// `before`, not reminded since (RemindedAt zero) and not expired at
-	// now: those due a resume message.
+	// conversations, oldest UpdatedAt first (then channel and address),
+	// last answered before `before`, not reminded since (RemindedAt zero)
+	// and not expired at now: those due a resume message. Zero times are
+	// ErrInvalidArgument.
 	ListQuietConversations(ctx context.Context, before, now time.Time, limit int) ([]Conversation, error)
 
 	// DeleteExpiredConversations removes the conversations expired at now
@@ -117,17 +120,20 @@ type HeldReplyPage struct {
 // ReplyQueue keeps held replies for review. It is safe for concurrent
 // use; every method is one transaction.
 type ReplyQueue interface {
-	// HoldReply stores h. An id already held returns ErrDuplicate and
-	// changes nothing (a redelivered reply).
+	// HoldReply stores h, unresolved. An id already held returns
+	// ErrDuplicate and changes nothing (a redelivered reply); an invalid
+	// h (see HeldReply.Validate) ErrInvalidArgument.
 	HoldReply(ctx context.Context, h HeldReply) error
 	// GetHeldReply returns the held reply with the id, or ErrNotFound.
 	GetHeldReply(ctx context.Context, id string) (HeldReply, error)
 	// ListHeldReplies returns one page of held replies matching q, with
 	// keyset pagination.
 	ListHeldReplies(ctx context.Context, q HeldReplyQuery) (HeldReplyPage, error)
-	// ResolveHeldReply records that staff routed the reply to caseID
-	// (empty: dismissed it) at the time given. An unknown id returns
-	// ErrNotFound; one already resolved ErrConflict.
+	// ResolveHeldReply records that staff (by, their subject) routed the
+	// reply to caseID (empty: dismissed it) at the time given. An unknown
+	// id returns ErrNotFound; one already resolved ErrConflict and
+	// changes nothing; invalid arguments (see ValidateResolveHeldReply)
+	// ErrInvalidArgument.
 	ResolveHeldReply(ctx context.Context, id, caseID, by, note string, at time.Time) error
 }
 
@@ -159,7 +165,10 @@ func HandReply(ctx context.Context, h ReplyHandler, q ReplyQueue, r Reply, now t
 	if r.InReplyTo == "" {
 		reason = "no reference"
 	}
-	herr := q.HoldReply(ctx, HeldReply{ID: HeldReplyID(r), Reply: r, Reason: reason, HeldAt: now})
+	// The id comes from the reply as received; the fields are cut to the
+	// queue's bounds so that an oversized reply is held, not refused for
+	// ever.
+	herr := q.HoldReply(ctx, HeldReply{ID: HeldReplyID(r), Reply: clipReply(r), Reason: reason, HeldAt: now})
 	if herr != nil && !errors.Is(herr, ErrDuplicate) {
 		return false, fmt.Errorf("adapters: hold a reply no case was found for: %w", herr)
 	}

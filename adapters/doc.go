@@ -51,6 +51,10 @@
 // written comment or speaker signup at or after its item's deadline (a
 // *DeadlineError, which is ErrInvalidArgument), so no race with the clock
 // lets one in.
+// A form answered over SMS keeps its Conversation per channel address
+// (ConversationStore), saved over its version with its outgoing messages
+// in one transaction; a reply no case is found for is held for staff
+// (ReplyQueue, see HandReply), never dropped.
 //
 // A RequestKey on CreateCase or ApplyTransition stands for the whole
 // request (see the params' Fingerprint): a retry with every field equal

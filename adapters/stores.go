@@ -169,6 +169,8 @@ type Store interface {
 	SurveyStore
 	IdeaStore
 	MeetingStore
+	ConversationStore
+	ReplyQueue
 	// Close releases what the store owns. Later calls return ErrClosed.
 	// Close never closes a database handle the caller passed in.
 	Close() error

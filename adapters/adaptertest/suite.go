@@ -76,6 +76,8 @@ func RunStoreTests(t *testing.T, open Opener, f Features) {
 		{"Surveys", surveyClauses},
 		{"Ideas", ideaClauses},
 		{"Meetings", meetingClauses},
+		{"Conversations", conversationClauses},
+		{"HeldReplies", heldReplyClauses},
 		{"Lifecycle", lifecycleClauses},
 		{"Races", raceClauses},
 	}

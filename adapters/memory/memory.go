@@ -60,6 +60,9 @@ type Store struct {
 	people  people      // see people.go
 	surveys surveyState // see feedback.go
 	ideas   ideaState   // see feedback.go
+
+	conversations map[conversationKey]*adapters.Conversation // see conversations.go
+	held          map[string]*adapters.HeldReply
 }
 
 // entry is a case with its audit trail and timers, found with one lookup.
@@ -111,6 +114,8 @@ func New() *Store {
 		surveys:       newSurveyState(),
 		ideas:         newIdeaState(),
 		meetings:      newMeetingState(),
+		conversations: map[conversationKey]*adapters.Conversation{},
+		held:          map[string]*adapters.HeldReply{},
 	}
 }
 
@@ -130,6 +135,7 @@ func (s *Store) Close() error {
 	s.comments = comments{}
 	s.surveys, s.ideas = surveyState{}, ideaState{}
 	s.meetings = meetingState{}
+	s.conversations, s.held = nil, nil
 	return nil
 }
 

@@ -33,6 +33,7 @@ type statements struct {
 	subscriptions subscriptionStatements // see subscriptions.go
 	comments      commentStatements      // see comments.go
 	meetings      meetingStatements      // see meetings.go
+	conversations conversationStatements // see conversations.go
 }
 
 const caseCols = `id, type, definition_version, state, version, submitter, team, assignee, channel, due, data, created_at, updated_at, closed_at, submitter_issuer`
@@ -227,6 +228,7 @@ func newStatements(schema string) *statements {
 	}
 	st.subscriptions.qualify(q)
 	st.meetings = newMeetingStatements(q)
+	st.conversations = newConversationStatements(q)
 	for _, p := range []*string{
 		&st.createCase, &st.claimRequest, &st.readRequest, &st.saveResult, &st.deleteExpiredRequests,
 		&st.getCase, &st.listEvents, &st.getSubmission, &st.listSubmissions,

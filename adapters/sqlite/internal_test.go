@@ -184,7 +184,26 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 		plan{"ListAttachments", listAttachments, "attachments_case", []any{"c"}},
 		plan{"ListAttachmentsByStatus", listByStatus, "attachments_status", []any{"quarantined", 10}},
 		plan{"ListOrphanAttachments", listOrphans, "attachments_orphan", []any{now, 10}},
+		plan{"ListQuietConversations", listQuiet, "conversations_quiet", []any{now, now, 10}},
 	)
+	heldAfter := func(q adapters.HeldReplyQuery) adapters.HeldReplyQuery {
+		q.Cursor = q.NextCursor(adapters.HeldReply{ID: "h", HeldAt: at})
+		return q
+	}
+	for _, tt := range []struct {
+		name  string
+		q     adapters.HeldReplyQuery
+		index string
+	}{
+		{"Waiting", adapters.HeldReplyQuery{}, "held_replies_waiting"},
+		{"WaitingAfterCursor", heldAfter(adapters.HeldReplyQuery{}), "held_replies_waiting"},
+		{"WaitingOfChannel", heldAfter(adapters.HeldReplyQuery{Channel: "sms"}), "held_replies_waiting_channel"},
+		{"Resolved", heldAfter(adapters.HeldReplyQuery{Resolved: true}), "held_replies_resolved"},
+		{"ResolvedOfChannel", heldAfter(adapters.HeldReplyQuery{Resolved: true, Channel: "sms"}), "held_replies_resolved_channel"},
+	} {
+		query, args := heldListQuery(tt.q)
+		plans = append(plans, plan{"ListHeldReplies" + tt.name, query, tt.index, args})
+	}
 	for _, p := range plans {
 		t.Run(p.name, func(t *testing.T) {
 			t.Parallel()
