@@ -291,6 +291,14 @@ func (c *Conversation) Resume(s ChatState) Turn {
 	return Turn{Text: fmt.Sprintf(t.welcomeBack, c.form.titleIn(l)) + "\n\n" + c.prompt(&st, l)}
 }
 
+// Received is the message that closes a submitted conversation: thanks,
+// in the conversation's language, with the reference the submission got
+// (a case id) for the person to quote.
+func (c *Conversation) Received(s ChatState, reference string) string {
+	_, l, _ := c.load(s)
+	return fmt.Sprintf(chatTextsFor(l).received, reference)
+}
+
 // Values returns the final values, validated by the form as a web
 // submission is (ValidateValue): the clean values, or a
 // *ValidationError with messages in the conversation's language.

@@ -4,11 +4,12 @@ package forms
 // commands they name are the English or Spanish words Step takes in
 // either language.
 type chatText struct {
-	intro, notAsked, optional, chooseMany                               string
-	helpChoice, helpChoices, helpBool, helpNumber, helpDate, helpList   string
-	helpText, helpExample, helpSkip, helpCommands, helpConfirm          string
-	summary, noAnswers, confirm, confirmAgain, submitted, stopped, done string
-	welcomeBack, first, tooLong, unreadable, webOnly                    string
+	intro, notAsked, optional, chooseMany                             string
+	helpChoice, helpChoices, helpBool, helpNumber, helpDate, helpList string
+	helpText, helpExample, helpSkip, helpCommands, helpConfirm        string
+	summary, noAnswers, confirm, confirmAgain, submitted, received    string
+	stopped, done                                                     string
+	welcomeBack, first, tooLong, unreadable, webOnly                  string
 }
 
 // chatTexts are the built-in languages' texts, in messageLocales order,
@@ -35,6 +36,7 @@ var chatTexts = []chatText{
 		confirm:      "Reply YES to submit, BACK to change the last answer, or RESTART.",
 		confirmAgain: "Reply YES to submit your answers, BACK to change the last answer, or RESTART to start over.",
 		submitted:    "Thank you. Your answers were sent.",
+		received:     "Thank you. We received your request. Its reference is %s: we will text you about it.",
 		stopped:      "You will get no more messages about this. Your answers were not sent.",
 		done:         "This conversation is over. Reply RESTART to start again.",
 		welcomeBack:  "Welcome back to %s. Let's continue.",
@@ -64,6 +66,7 @@ var chatTexts = []chatText{
 		confirm:      "Responda SÍ para enviar, ATRÁS para cambiar la última respuesta o REINICIAR.",
 		confirmAgain: "Responda SÍ para enviar sus respuestas, ATRÁS para cambiar la última respuesta o REINICIAR para empezar de nuevo.",
 		submitted:    "Gracias. Sus respuestas se enviaron.",
+		received:     "Gracias. Recibimos su solicitud. Su referencia es %s: le enviaremos mensajes de texto sobre ella.",
 		stopped:      "No recibirá más mensajes sobre esto. Sus respuestas no se enviaron.",
 		done:         "Esta conversación terminó. Responda REINICIAR para empezar de nuevo.",
 		welcomeBack:  "Bienvenido de nuevo a %s. Sigamos.",
