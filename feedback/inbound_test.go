@@ -236,3 +236,54 @@ func TestInboundLogsNeitherAddressNorBody(t *testing.T) {
 		assert.NotContains(t, buf.String(), pii, "the log never holds an address or a body")
 	}
 }
+
+func TestInboundRoutesAHeldReplyToTheCaseStaffChoose(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, s adapters.Store) {
+		f := newInboundFixture(t, s)
+		ctx := context.Background()
+		r := adapters.Reply{Channel: "email", From: "ana@example.org", Body: "Is anyone coming?", ProviderID: "<r1@example.org>", At: dispatchT0}
+		held, err := adapters.HandReply(ctx, f.in, s, r, dispatchT0)
+		require.NoError(t, err)
+		require.True(t, held, "a reply naming no case is held, not dropped")
+		id := adapters.HeldReplyID(r)
+		page, err := s.ListHeldReplies(ctx, adapters.HeldReplyQuery{})
+		require.NoError(t, err)
+		require.Len(t, page.Replies, 1)
+		assert.Equal(t, "no reference", page.Replies[0].Reason)
+
+		err = f.in.RouteHeld(ctx, s, id, "no-such-case", "clerk-1", "", dispatchT0)
+		assert.ErrorIs(t, err, feedback.ErrUnrouted, "an unknown case is refused")
+		err = f.in.RouteHeld(ctx, s, id, f.caseID, "", "", dispatchT0)
+		assert.ErrorIs(t, err, adapters.ErrInvalidArgument, "the staff member acting is named")
+		assert.Empty(t, f.comments(t), "a refused routing writes nothing")
+
+		require.NoError(t, f.in.RouteHeld(ctx, s, id, f.caseID, "clerk-1", "sender is the reporter", dispatchT0))
+		cs := f.comments(t)
+		require.Len(t, cs, 1, "the routed reply is a comment on the chosen case")
+		assert.Equal(t, "Is anyone coming?", cs[0].Body)
+		assert.Equal(t, "email", cs[0].Via)
+		h, err := s.GetHeldReply(ctx, id)
+		require.NoError(t, err)
+		assert.Equal(t, f.caseID, h.CaseID)
+		assert.Equal(t, "clerk-1", h.ResolvedBy)
+		assert.False(t, h.ResolvedAt.IsZero())
+		err = f.in.RouteHeld(ctx, s, id, f.caseID, "clerk-1", "", dispatchT0)
+		assert.ErrorIs(t, err, adapters.ErrConflict, "a reply is routed once")
+		err = f.in.DismissHeld(ctx, s, "held-unknown", "clerk-1", "spam", dispatchT0)
+		assert.ErrorIs(t, err, adapters.ErrNotFound)
+
+		spam := adapters.Reply{Channel: "sms", From: otherPhone, Body: "WIN A PRIZE", ProviderID: "SM-spam", At: dispatchT0}
+		_, err = adapters.HandReply(ctx, f.in, s, spam, dispatchT0)
+		require.NoError(t, err)
+		require.NoError(t, f.in.DismissHeld(ctx, s, adapters.HeldReplyID(spam), "clerk-1", "spam", dispatchT0))
+		h, err = s.GetHeldReply(ctx, adapters.HeldReplyID(spam))
+		require.NoError(t, err)
+		assert.Empty(t, h.CaseID, "a dismissed reply goes to no case")
+		assert.Equal(t, "spam", h.Note)
+		waiting, err := s.ListHeldReplies(ctx, adapters.HeldReplyQuery{})
+		require.NoError(t, err)
+		assert.Empty(t, waiting.Replies, "nothing waits for review")
+		assert.Len(t, f.comments(t), 1)
+	})
+}
