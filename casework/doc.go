@@ -85,6 +85,23 @@
 // PII shown, since only the submitter and staff reach it. FilesConfig.Ring
 // opens values a program sealed with forms.Form.Seal.
 //
+// # Text messages
+//
+// NewTexting returns a Texting, the adapters.ReplyHandler an inbound text
+// channel (adapters/twilio's InboundHandler) calls, that runs forms as
+// text-message conversations (forms.Conversation). A text whose first
+// word is a TextService keyword records the sender's consent and asks the
+// service's form, one question per message; each answer is stored with
+// the question that follows it in one store call
+// (adapters.ConversationStore.SaveConversation, guarded by the
+// conversation's version, so racing texts are taken one after the other
+// and a redelivered text once). YES to the summary opens a case through
+// workflow.Engine.Open, as Intake does, with channel "sms" and submitter
+// "sms:<number>", so its notifications come back by text. STOP ends the
+// conversation and goes on to TextingConfig.Next, which records the
+// opt-out; so does every text outside a conversation. Remind (or Run)
+// sends the resume message to conversations quiet for QuietPeriod.
+//
 // # Who acts
 //
 // ActorOf gives the workflow actor of a request: the identity.Principal
