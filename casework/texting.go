@@ -277,7 +277,10 @@ func (t *Texting) handle(ctx context.Context, r adapters.Reply) error {
 // start begins the service the message's first word names, or passes the
 // message on.
 func (t *Texting) start(ctx context.Context, r adapters.Reply, now time.Time) error {
-	first, _, _ := strings.Cut(strings.TrimSpace(r.Body), " ")
+	var first string
+	if words := strings.Fields(r.Body); len(words) > 0 {
+		first = words[0]
+	}
 	i, ok := t.byWord[foldWord(first)]
 	if !ok {
 		return t.cfg.Next.HandleReply(ctx, r)
