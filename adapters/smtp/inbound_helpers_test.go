@@ -7,13 +7,16 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/civickit/civickit/adapters"
 )
 
-// Test helpers: a routing, a review queue kept in a map, and a reply
-// handler that records what it is given.
+// Test helpers: a routing, the held replies of a review queue, a queue
+// that fails, and a reply handler that records what it is given.
 
 var inRouting = Routing{ReplyTo: "replies@city.example", Secret: []byte("0123456789abcdef")}
 
@@ -21,83 +24,37 @@ var inNow = time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC)
 
 func inFixedNow() time.Time { return inNow }
 
-// inQueue is a ReplyQueue in a map, following the contract: an id held
-// twice returns adapters.ErrDuplicate and changes nothing.
-type inQueue struct {
-	mu   sync.Mutex
-	held map[string]adapters.HeldReply
-	fail error // returned by HoldReply when set
+// inHeld lists every waiting reply in q, oldest first, page by page.
+func inHeld(t *testing.T, q adapters.ReplyQueue) []adapters.HeldReply {
+	t.Helper()
+	var all []adapters.HeldReply
+	hq := adapters.HeldReplyQuery{}
+	for {
+		page, err := q.ListHeldReplies(context.Background(), hq)
+		require.NoError(t, err)
+		all = append(all, page.Replies...)
+		if page.NextCursor == "" {
+			return all
+		}
+		hq.Cursor = page.NextCursor
+	}
 }
 
-var _ adapters.ReplyQueue = (*inQueue)(nil)
+// inFailingQueue is a ReplyQueue whose HoldReply returns fail when set.
+type inFailingQueue struct {
+	adapters.ReplyQueue
+	mu   sync.Mutex
+	fail error
+}
 
-func newInQueue() *inQueue { return &inQueue{held: map[string]adapters.HeldReply{}} }
-
-func (q *inQueue) HoldReply(ctx context.Context, h adapters.HeldReply) error {
-	if err := ctx.Err(); err != nil {
+func (q *inFailingQueue) HoldReply(ctx context.Context, h adapters.HeldReply) error {
+	q.mu.Lock()
+	err := q.fail
+	q.mu.Unlock()
+	if err != nil {
 		return err
 	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.fail != nil {
-		return q.fail
-	}
-	if h.ID == "" {
-		return fmt.Errorf("%w: empty id", adapters.ErrInvalidArgument)
-	}
-	if _, ok := q.held[h.ID]; ok {
-		return fmt.Errorf("hold %s: %w", h.ID, adapters.ErrDuplicate)
-	}
-	q.held[h.ID] = h
-	return nil
-}
-
-func (q *inQueue) GetHeldReply(_ context.Context, id string) (adapters.HeldReply, error) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	h, ok := q.held[id]
-	if !ok {
-		return adapters.HeldReply{}, adapters.ErrNotFound
-	}
-	return h, nil
-}
-
-func (q *inQueue) ListHeldReplies(_ context.Context, hq adapters.HeldReplyQuery) (adapters.HeldReplyPage, error) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	var page adapters.HeldReplyPage
-	for _, h := range q.held {
-		if (h.ResolvedAt.IsZero() == !hq.Resolved) && (hq.Channel == "" || hq.Channel == h.Reply.Channel) {
-			page.Replies = append(page.Replies, h)
-		}
-	}
-	slices.SortFunc(page.Replies, func(a, b adapters.HeldReply) int {
-		if c := a.HeldAt.Compare(b.HeldAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	return page, nil
-}
-
-func (q *inQueue) ResolveHeldReply(_ context.Context, id, caseID, by, note string, at time.Time) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	h, ok := q.held[id]
-	if !ok {
-		return adapters.ErrNotFound
-	}
-	if !h.ResolvedAt.IsZero() {
-		return adapters.ErrConflict
-	}
-	h.ResolvedAt, h.CaseID, h.ResolvedBy, h.Note = at, caseID, by, note
-	q.held[id] = h
-	return nil
-}
-
-func (q *inQueue) all() []adapters.HeldReply {
-	p, _ := q.ListHeldReplies(context.Background(), adapters.HeldReplyQuery{})
-	return p.Replies
+	return q.ReplyQueue.HoldReply(ctx, h)
 }
 
 // inRecorder is a ReplyHandler that knows the cases in its set: a reply

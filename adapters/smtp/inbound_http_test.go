@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/civickit/civickit/adapters"
+	"github.com/civickit/civickit/adapters/memory"
 )
 
 const inHTTPSecret = "s3cret-token-0123456789"
@@ -69,7 +70,7 @@ func inForm(t *testing.T, fields ...string) (string, []byte) {
 }
 
 func TestHTTPHandlerRawMessage(t *testing.T) {
-	h, q := newInRecorder("C-17"), newInQueue()
+	h, q := newInRecorder("C-17"), memory.New()
 	srv := startInHTTP(t, h, q, 0)
 	res := doIn(t, srv, inPost{contentType: "message/rfc822", body: []byte(inGmailReply()), auth: inBearer})
 	assert.Equal(t, http.StatusOK, res.StatusCode)
@@ -83,7 +84,7 @@ func TestHTTPHandlerRawMessage(t *testing.T) {
 }
 
 func TestHTTPHandlerSendGridForm(t *testing.T) {
-	h, q := newInRecorder("C-5"), newInQueue()
+	h, q := newInRecorder("C-5"), memory.New()
 	srv := startInHTTP(t, h, q, 0)
 	msg := inCRLF("From: p@example.org\nTo: City <replies@city.example>\nMessage-ID: <sg1@example.org>\n\nThe sidewalk is cracked.\n")
 	ct, body := inForm(t,
@@ -100,24 +101,24 @@ func TestHTTPHandlerSendGridForm(t *testing.T) {
 }
 
 func TestHTTPHandlerMailgunFormHeldWhenUnrouted(t *testing.T) {
-	h, q := newInRecorder(), newInQueue()
+	h, q := newInRecorder(), memory.New()
 	srv := startInHTTP(t, h, q, 0)
 	msg := inCRLF("From: p@example.org\nTo: replies@city.example\nMessage-ID: <mg1@example.org>\n\nWho do I call?\n")
 	ct, body := inForm(t, "recipient", "replies@city.example", "sender", "p@example.org", "body-mime", msg)
 	res := doIn(t, srv, inPost{contentType: ct, body: body, auth: inBearer})
 	assert.Equal(t, http.StatusAccepted, res.StatusCode)
-	held := q.all()
+	held := inHeld(t, q)
 	require.Len(t, held, 1)
 	assert.Equal(t, "mg1@example.org", held[0].Reply.ProviderID)
 	assert.Equal(t, "no reference", held[0].Reason)
 
 	res = doIn(t, srv, inPost{contentType: ct, body: body, auth: inBearer})
 	assert.Equal(t, http.StatusAccepted, res.StatusCode, "a redelivery")
-	assert.Len(t, q.all(), 1, "is held once")
+	assert.Len(t, inHeld(t, q), 1, "is held once")
 }
 
 func TestHTTPHandlerRefusals(t *testing.T) {
-	h, q := newInRecorder("C-1"), newInQueue()
+	h, q := newInRecorder("C-1"), memory.New()
 	srv := startInHTTP(t, h, q, 4096)
 	good := []byte(inCRLF("From: p@example.org\nTo: " + inRouting.ReplyAddress("C-1") + "\nMessage-ID: <g@x>\n\nFine.\n"))
 	bigCT, bigForm := inForm(t, "email", string(good)+strings.Repeat("x", 5000))
@@ -148,34 +149,34 @@ func TestHTTPHandlerRefusals(t *testing.T) {
 		})
 	}
 	assert.Empty(t, h.got())
-	assert.Empty(t, q.all())
+	assert.Empty(t, inHeld(t, q))
 }
 
 func TestHTTPHandlerAsksForRetryWhenHandlerFails(t *testing.T) {
-	h, q := newInRecorder("C-1"), newInQueue()
+	h, q := newInRecorder("C-1"), memory.New()
 	h.fail = fmt.Errorf("feedback: %w", errInStoreDown)
 	srv := startInHTTP(t, h, q, 0)
 	msg := []byte(inCRLF("From: p@example.org\nTo: " + inRouting.ReplyAddress("C-1") + "\nMessage-ID: <r@x>\n\nHello.\n"))
 	res := doIn(t, srv, inPost{contentType: "message/rfc822", body: msg, auth: inBearer})
 	assert.Equal(t, http.StatusServiceUnavailable, res.StatusCode)
 	assert.Equal(t, "60", res.Header.Get("Retry-After"))
-	assert.Empty(t, q.all())
+	assert.Empty(t, inHeld(t, q))
 }
 
 func TestHTTPHandlerDropsAutomaticMessages(t *testing.T) {
-	h, q := newInRecorder("C-1"), newInQueue()
+	h, q := newInRecorder("C-1"), memory.New()
 	srv := startInHTTP(t, h, q, 0)
 	msg := []byte(inCRLF("From: p@example.org\nTo: " + inRouting.ReplyAddress("C-1") + "\nPrecedence: auto_reply\nMessage-ID: <a@x>\n\nAway.\n"))
 	res := doIn(t, srv, inPost{contentType: "message/rfc822", body: msg, auth: inBearer})
 	assert.Equal(t, http.StatusOK, res.StatusCode)
 	assert.Empty(t, h.got())
-	assert.Empty(t, q.all())
+	assert.Empty(t, inHeld(t, q))
 }
 
 func TestNewHTTPHandlerValidates(t *testing.T) {
-	_, err := NewHTTPHandler(inRouting, newInRecorder(), newInQueue(), nil)
+	_, err := NewHTTPHandler(inRouting, newInRecorder(), memory.New(), nil)
 	require.ErrorIs(t, err, adapters.ErrInvalidArgument)
-	_, err = NewHTTPHandler(inRouting, newInRecorder(), newInQueue(), &HTTPConfig{Secret: "short", MaxBytes: MaxMaxBytes + 1})
+	_, err = NewHTTPHandler(inRouting, newInRecorder(), memory.New(), &HTTPConfig{Secret: "short", MaxBytes: MaxMaxBytes + 1})
 	require.ErrorIs(t, err, adapters.ErrInvalidArgument)
 	assert.ErrorContains(t, err, "Secret is 5 bytes")
 	assert.ErrorContains(t, err, "MaxBytes")

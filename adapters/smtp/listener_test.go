@@ -26,6 +26,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/civickit/civickit/adapters"
+	"github.com/civickit/civickit/adapters/memory"
 )
 
 // inLogBuffer is a log sink safe for the server's goroutines.
@@ -105,7 +106,7 @@ func inSMTPCode(t *testing.T, err error) int {
 }
 
 func TestListenerHandsRoutedReplyOn(t *testing.T) {
-	h, q := newInRecorder("C-17"), newInQueue()
+	h, q := newInRecorder("C-17"), memory.New()
 	var logs inLogBuffer
 	addr, _ := startInListener(t, h, q, &ListenerConfig{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 
@@ -116,7 +117,7 @@ func TestListenerHandsRoutedReplyOn(t *testing.T) {
 	assert.Equal(t, "Ana.Perez@gmail.com", got[0].From)
 	assert.Equal(t, inNow, got[0].At)
 	assert.Contains(t, got[0].Body, "still there")
-	assert.Empty(t, q.all())
+	assert.Empty(t, inHeld(t, q))
 
 	out := logs.String()
 	assert.Contains(t, out, "CAF=q8x1Yy2n@mail.gmail.com", "logged by Message-ID")
@@ -125,12 +126,12 @@ func TestListenerHandsRoutedReplyOn(t *testing.T) {
 }
 
 func TestListenerHoldsUnroutedReplyOnce(t *testing.T) {
-	h, q := newInRecorder(), newInQueue()
+	h, q := newInRecorder(), memory.New()
 	addr, _ := startInListener(t, h, q, nil)
 	msg := inCRLF("From: p@example.org\nTo: replies@city.example\nMessage-ID: <u1@example.org>\nSubject: about my street\n\nThe tree fell.\n")
 	require.NoError(t, sendIn(t, addr, "p@example.org", []string{"replies@city.example"}, msg))
 	require.NoError(t, sendIn(t, addr, "p@example.org", []string{"Replies@CITY.example"}, msg), "a redelivery is accepted")
-	held := q.all()
+	held := inHeld(t, q)
 	require.Len(t, held, 1, "and held once")
 	assert.Equal(t, "no reference", held[0].Reason)
 	assert.Equal(t, "The tree fell.", held[0].Reply.Body)
@@ -139,18 +140,18 @@ func TestListenerHoldsUnroutedReplyOnce(t *testing.T) {
 }
 
 func TestListenerHoldsReplyTheHandlerRefusesAsInvalid(t *testing.T) {
-	h, q := newInRecorder("C-1"), newInQueue()
+	h, q := newInRecorder("C-1"), memory.New()
 	addr, _ := startInListener(t, h, q, nil)
 	msg := inCRLF("From: p@example.org\nTo: " + inRouting.ReplyAddress("C-1") + "\nMessage-ID: <e1@example.org>\n\n\n")
 	require.NoError(t, sendIn(t, addr, "p@example.org", []string{inRouting.ReplyAddress("C-1")}, msg))
-	held := q.all()
+	held := inHeld(t, q)
 	require.Len(t, held, 1)
 	assert.Equal(t, "not accepted as a comment", held[0].Reason)
 	assert.Equal(t, "case:C-1", held[0].Reply.InReplyTo)
 }
 
 func TestListenerRefusals(t *testing.T) {
-	h, q := newInRecorder("C-1"), newInQueue()
+	h, q := newInRecorder("C-1"), memory.New()
 	addr, _ := startInListener(t, h, q, &ListenerConfig{MaxBytes: 4096, MaxRecipients: 2})
 	to := []string{inRouting.ReplyAddress("C-1")}
 	ok := inCRLF("From: p@example.org\nTo: " + to[0] + "\nMessage-ID: <ok@example.org>\n\nFine.\n")
@@ -172,20 +173,20 @@ func TestListenerRefusals(t *testing.T) {
 		assert.Equal(t, 554, inSMTPCode(t, sendIn(t, addr, "p@example.org", to, inCRLF("To: x@y.example\n\nno sender\n"))))
 	})
 	assert.Empty(t, h.got())
-	assert.Empty(t, q.all())
+	assert.Empty(t, inHeld(t, q))
 
 	require.NoError(t, sendIn(t, addr, "p@example.org", to, ok), "the same session settings take a good message")
 	assert.Len(t, h.got(), 1)
 }
 
 func TestListenerAsksForRetryWhenHandlerFails(t *testing.T) {
-	h, q := newInRecorder("C-1"), newInQueue()
+	h, q := newInRecorder("C-1"), &inFailingQueue{ReplyQueue: memory.New()}
 	h.fail = fmt.Errorf("feedback: %w", errInStoreDown)
 	addr, _ := startInListener(t, h, q, nil)
 	to := []string{inRouting.ReplyAddress("C-1")}
 	msg := inCRLF("From: p@example.org\nTo: " + to[0] + "\nMessage-ID: <t1@example.org>\n\nHello.\n")
 	assert.Equal(t, 451, inSMTPCode(t, sendIn(t, addr, "p@example.org", to, msg)))
-	assert.Empty(t, q.all(), "a temporary failure is not held: the sender retries")
+	assert.Empty(t, inHeld(t, q), "a temporary failure is not held: the sender retries")
 
 	h.mu.Lock()
 	h.fail = nil
@@ -194,13 +195,15 @@ func TestListenerAsksForRetryWhenHandlerFails(t *testing.T) {
 	assert.Len(t, h.got(), 1)
 
 	// The queue failing for an unrouted reply also asks for a retry.
+	q.mu.Lock()
 	q.fail = errInStoreDown
+	q.mu.Unlock()
 	unrouted := inCRLF("From: p@example.org\nTo: replies@city.example\nMessage-ID: <t2@example.org>\n\nHello.\n")
 	assert.Equal(t, 451, inSMTPCode(t, sendIn(t, addr, "p@example.org", []string{"replies@city.example"}, unrouted)))
 }
 
 func TestListenerDropsAutomaticMessages(t *testing.T) {
-	h, q := newInRecorder("C-1"), newInQueue()
+	h, q := newInRecorder("C-1"), memory.New()
 	var logs inLogBuffer
 	addr, _ := startInListener(t, h, q, &ListenerConfig{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	to := []string{inRouting.ReplyAddress("C-1")}
@@ -209,13 +212,13 @@ func TestListenerDropsAutomaticMessages(t *testing.T) {
 	bounce := inCRLF("From: Mail Delivery Subsystem <mailer-daemon@mx.example>\nTo: " + to[0] + "\nMessage-ID: <dsn@mx.example>\n\nUndeliverable.\n")
 	require.NoError(t, sendIn(t, addr, "", to, bounce), "a null sender's message is accepted")
 	assert.Empty(t, h.got())
-	assert.Empty(t, q.all())
+	assert.Empty(t, inHeld(t, q))
 	assert.Contains(t, logs.String(), "ooo@example.org")
 	assert.Contains(t, logs.String(), "dsn@mx.example")
 }
 
 func TestListenerShutdownWaitsForIdleClose(t *testing.T) {
-	l, err := NewListener(inRouting, newInRecorder(), newInQueue(), nil)
+	l, err := NewListener(inRouting, newInRecorder(), memory.New(), nil)
 	require.NoError(t, err)
 	assert.Equal(t, DefaultListenAddr, l.Addr())
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -240,7 +243,7 @@ func TestNewListenerValidates(t *testing.T) {
 	for _, want := range []string{"reply-to", "routing secret", "nil reply handler", "nil reply queue", "MaxBytes -1", "MaxRecipients 1000"} {
 		assert.ErrorContains(t, err, want)
 	}
-	_, err = NewListener(inRouting, newInRecorder(), newInQueue(), &ListenerConfig{Parse: &ParseOptions{NullSender: true}})
+	_, err = NewListener(inRouting, newInRecorder(), memory.New(), &ListenerConfig{Parse: &ParseOptions{NullSender: true}})
 	assert.ErrorContains(t, err, "per message")
 	assert.True(t, errors.Is(err, adapters.ErrInvalidArgument))
 }
@@ -266,7 +269,7 @@ func inSelfSigned(t *testing.T, name string) (tls.Certificate, *x509.CertPool) {
 
 func TestListenerOffersSTARTTLS(t *testing.T) {
 	cert, pool := inSelfSigned(t, "mx.city.example")
-	h, q := newInRecorder("C-1"), newInQueue()
+	h, q := newInRecorder("C-1"), memory.New()
 	addr, _ := startInListener(t, h, q, &ListenerConfig{Domain: "mx.city.example", TLS: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}})
 
 	c, err := netsmtp.Dial(addr)

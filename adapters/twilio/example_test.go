@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/civickit/civickit/adapters"
+	"github.com/civickit/civickit/adapters/memory"
 	"github.com/civickit/civickit/adapters/twilio"
 )
 
@@ -64,7 +65,7 @@ func ExampleNewInboundHandler() {
 		HelpText:   "City Hall updates. Msg&data rates may apply. Reply STOP to stop.",
 		Now:        func() time.Time { return time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC) },
 	}
-	inbound, err := twilio.NewInboundHandler(printReplies{}, newHeldReplies(), cfg)
+	inbound, err := twilio.NewInboundHandler(printReplies{}, memory.New(), cfg)
 	if err != nil {
 		panic(err)
 	}

@@ -26,7 +26,7 @@ func TestInboundWithFeedbackOptWords(t *testing.T) {
 	require.NoError(t, err)
 	in, err := feedback.NewInbound(store, prefs, comments, nil)
 	require.NoError(t, err)
-	h, err := twilio.NewInboundHandler(in, newHeldReplies(), hookConfig(func(c *twilio.WebhookConfig) { c.Once = store }))
+	h, err := twilio.NewInboundHandler(in, store, hookConfig(func(c *twilio.WebhookConfig) { c.Once = store }))
 	require.NoError(t, err)
 	optedOut := func() bool {
 		reach, err := store.Reach(ctx, "sms", []string{"+12025550142"})

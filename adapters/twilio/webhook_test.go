@@ -60,57 +60,32 @@ func (h *replies) all() []adapters.Reply {
 	return append([]adapters.Reply(nil), h.got...)
 }
 
-// heldReplies is a ReplyQueue in memory, with the contract's duplicate
-// rule.
-type heldReplies struct {
-	mu   sync.Mutex
-	held map[string]adapters.HeldReply
-	err  error
+// heldCount is how many replies wait in q.
+func heldCount(t *testing.T, q adapters.ReplyQueue) int {
+	t.Helper()
+	n, hq := 0, adapters.HeldReplyQuery{}
+	for {
+		page, err := q.ListHeldReplies(context.Background(), hq)
+		require.NoError(t, err)
+		n += len(page.Replies)
+		if page.NextCursor == "" {
+			return n
+		}
+		hq.Cursor = page.NextCursor
+	}
 }
 
-func newHeldReplies() *heldReplies { return &heldReplies{held: map[string]adapters.HeldReply{}} }
+// failingQueue is a ReplyQueue whose HoldReply returns err when set.
+type failingQueue struct {
+	adapters.ReplyQueue
+	err error
+}
 
-func (q *heldReplies) HoldReply(_ context.Context, h adapters.HeldReply) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
+func (q *failingQueue) HoldReply(ctx context.Context, h adapters.HeldReply) error {
 	if q.err != nil {
 		return q.err
 	}
-	if _, ok := q.held[h.ID]; ok {
-		return adapters.ErrDuplicate
-	}
-	q.held[h.ID] = h
-	return nil
-}
-
-func (q *heldReplies) GetHeldReply(_ context.Context, id string) (adapters.HeldReply, error) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	h, ok := q.held[id]
-	if !ok {
-		return adapters.HeldReply{}, adapters.ErrNotFound
-	}
-	return h, nil
-}
-
-func (q *heldReplies) ListHeldReplies(_ context.Context, _ adapters.HeldReplyQuery) (adapters.HeldReplyPage, error) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	var page adapters.HeldReplyPage
-	for _, h := range q.held {
-		page.Replies = append(page.Replies, h)
-	}
-	return page, nil
-}
-
-func (q *heldReplies) ResolveHeldReply(context.Context, string, string, string, string, time.Time) error {
-	return adapters.ErrNotImplemented
-}
-
-func (q *heldReplies) len() int {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return len(q.held)
+	return q.ReplyQueue.HoldReply(ctx, h)
 }
 
 func hookConfig(edit func(c *twilio.WebhookConfig)) *twilio.WebhookConfig {
@@ -148,9 +123,9 @@ func post(h http.Handler, path string, params url.Values, token string) *httptes
 	return rec
 }
 
-func newInbound(t *testing.T, edit func(c *twilio.WebhookConfig)) (*twilio.InboundHandler, *replies, *heldReplies) {
+func newInbound(t *testing.T, edit func(c *twilio.WebhookConfig)) (*twilio.InboundHandler, *replies, *memory.Store) {
 	t.Helper()
-	rh, q := &replies{}, newHeldReplies()
+	rh, q := &replies{}, memory.New()
 	h, err := twilio.NewInboundHandler(rh, q, hookConfig(edit))
 	require.NoError(t, err)
 	return h, rh, q
@@ -165,7 +140,7 @@ func TestInboundPassesATextToTheReplyHandler(t *testing.T) {
 	assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?>`+"\n<Response/>", rec.Body.String())
 	assert.Equal(t, []adapters.Reply{{Channel: "sms", From: "+12025550142", To: "+12025550100", Body: "The pothole is back ñ 🚧",
 		ProviderID: smsSID(1), At: testNow}}, rh.all())
-	assert.Zero(t, q.len(), "a routed text is not held")
+	assert.Zero(t, heldCount(t, q), "a routed text is not held")
 }
 
 func TestInboundNormalisesANationalSender(t *testing.T) {
@@ -209,7 +184,7 @@ func TestInboundRefusesUnsignedRequestsAndChangesNothing(t *testing.T) {
 		assert.Equal(t, http.StatusForbidden, rec.Code, tc.name)
 	}
 	assert.Empty(t, rh.all(), "nothing reaches the reply handler")
-	assert.Zero(t, q.len(), "nothing is held")
+	assert.Zero(t, heldCount(t, q), "nothing is held")
 	rec := post(h, "/twilio/sms", p, hookToken)
 	assert.Equal(t, http.StatusOK, rec.Code, "the same text, signed, is taken: the refusals recorded nothing")
 }
@@ -250,7 +225,7 @@ func TestInboundHoldsATextWithoutACase(t *testing.T) {
 	h, rh, q := newInbound(t, nil)
 	rh.fail(fmt.Errorf("feedback: reply names no case: %w", adapters.ErrNotFound))
 	require.Equal(t, http.StatusOK, post(h, "/twilio/sms", incoming(smsSID(5), "Is anyone there?"), hookToken).Code)
-	require.Equal(t, 1, q.len())
+	require.Equal(t, 1, heldCount(t, q))
 	held, err := q.GetHeldReply(context.Background(), adapters.HeldReplyID(adapters.Reply{Channel: "sms", ProviderID: smsSID(5)}))
 	require.NoError(t, err)
 	assert.Equal(t, "no reference", held.Reason)
@@ -266,18 +241,20 @@ func TestInboundHoldsATextTheHandlerRefuses(t *testing.T) {
 	p.Set("NumMedia", "1")
 	p.Set("MediaUrl0", "https://api.twilio.com/2010-04-01/Accounts/x/Messages/y/Media/z")
 	require.Equal(t, http.StatusOK, post(h, "/twilio/sms", p, hookToken).Code, "a picture without text is not refused")
-	assert.Equal(t, 1, q.len(), "it is held for staff")
+	assert.Equal(t, 1, heldCount(t, q), "it is held for staff")
 }
 
 func TestInboundAnswers503WhenTheQueueFails(t *testing.T) {
 	t.Parallel()
-	h, rh, q := newInbound(t, nil)
+	rh, store := &replies{}, memory.New()
+	q := &failingQueue{ReplyQueue: store, err: adapters.ErrUnavailable}
+	h, err := twilio.NewInboundHandler(rh, q, hookConfig(nil))
+	require.NoError(t, err)
 	rh.fail(adapters.ErrNotFound)
-	q.err = adapters.ErrUnavailable
 	assert.Equal(t, http.StatusServiceUnavailable, post(h, "/twilio/sms", incoming(smsSID(7), "hello"), hookToken).Code)
 	q.err = nil
 	assert.Equal(t, http.StatusOK, post(h, "/twilio/sms", incoming(smsSID(7), "hello"), hookToken).Code)
-	assert.Equal(t, 1, q.len())
+	assert.Equal(t, 1, heldCount(t, q))
 }
 
 func TestInboundAnswersHelp(t *testing.T) {
@@ -576,8 +553,8 @@ func FuzzInboundForm(f *testing.F) {
 	})
 }
 
-func newInboundForFuzz(t *testing.T) (*twilio.InboundHandler, *replies, *heldReplies) {
-	rh, q := &replies{}, newHeldReplies()
+func newInboundForFuzz(t *testing.T) (*twilio.InboundHandler, *replies, *memory.Store) {
+	rh, q := &replies{}, memory.New()
 	h, err := twilio.NewInboundHandler(rh, q, hookConfig(nil))
 	if err != nil {
 		t.Fatal(err)
