@@ -66,6 +66,13 @@ type SessionStore interface {
 	// ErrInvalidArgument.
 	ConsumeFlow(ctx context.Context, key string, expires time.Time) error
 
+	// FlowConsumed reports whether ConsumeFlow recorded key with an
+	// expiry after now, without recording anything, so a caller can
+	// refuse a used key before it acts. An unknown or expired key is not
+	// an error: it returns false, nil. A key or now ValidateFlowConsumed
+	// refuses (empty or too long key, zero now) is ErrInvalidArgument.
+	FlowConsumed(ctx context.Context, key string, now time.Time) (bool, error)
+
 	// DeleteExpiredSessions removes the sessions and consumed flows
 	// expired at now and says how many rows it removed. A zero now is
 	// ErrInvalidArgument.
@@ -111,12 +118,23 @@ func (p RevokeSessionsParams) Validate() error {
 // ValidateFlowKey reports what makes a ConsumeFlow call invalid, as
 // ErrInvalidArgument: an empty or too long key, or a zero expires.
 func ValidateFlowKey(key string, expires time.Time) error {
+	return validateFlow(key, expires, "flow expiry is zero")
+}
+
+// ValidateFlowConsumed reports what makes a FlowConsumed call invalid, as
+// ErrInvalidArgument: an empty or too long key, or a zero now.
+func ValidateFlowConsumed(key string, now time.Time) error {
+	return validateFlow(key, now, "flow check time is zero")
+}
+
+// validateFlow checks a flow key and the time that goes with it.
+func validateFlow(key string, t time.Time, zero string) error {
 	var errs []error
 	if key == "" || len(key) > maxSessionKey {
 		errs = append(errs, invalid("flow key must be 1 to %d bytes", maxSessionKey))
 	}
-	if expires.IsZero() {
-		errs = append(errs, invalid("flow expiry is zero"))
+	if t.IsZero() {
+		errs = append(errs, invalid("%s", zero))
 	}
 	return errors.Join(errs...)
 }

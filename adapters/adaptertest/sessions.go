@@ -37,6 +37,8 @@ var sessionClauses = []struct {
 	{"RevokeProviderSessionsBySIDAndBySubject", testRevokeProviderSessions},
 	{"ConsumeFlowTwiceReturnsErrDuplicate", testConsumeFlowTwice},
 	{"ConcurrentConsumeFlowSucceedsOnce", testConcurrentConsumeFlow},
+	{"UnknownFlowIsNotConsumed", testUnknownFlow},
+	{"ConsumedFlowIsConsumedUntilItExpires", testFlowConsumed},
 	{"DeleteExpiredSessionsPurges", testDeleteExpiredSessions},
 	{"InvalidArgumentsAreRefused", testSessionInvalidArguments},
 	{"CancelledContextIsHonoured", testSessionCancelled},
@@ -166,6 +168,33 @@ func testConcurrentConsumeFlow(t *testing.T, open SessionOpener) {
 	}
 }
 
+func wantConsumed(t *testing.T, s adapters.SessionStore, key string, now time.Time, want bool, rule string) {
+	t.Helper()
+	got, err := s.FlowConsumed(ctxFor(t), key, now)
+	must(t, err, rule)
+	if got != want {
+		t.Fatalf("%s: FlowConsumed(%q) = %v, want %v", rule, key, got, want)
+	}
+}
+
+func testUnknownFlow(t *testing.T, open SessionOpener) {
+	wantConsumed(t, open(t), "never-consumed", base, false, "an unknown flow key is not consumed, and not an error")
+}
+
+func testFlowConsumed(t *testing.T, open SessionOpener) {
+	s, ctx := open(t), ctxFor(t)
+	exp := base.Add(10 * time.Minute)
+	wantConsumed(t, s, "flow-1", base, false, "a flow is not consumed before ConsumeFlow")
+	must(t, s.ConsumeFlow(ctx, "flow-1", exp), "ConsumeFlow")
+	wantConsumed(t, s, "flow-1", base, true, "a flow is consumed after ConsumeFlow")
+	wantConsumed(t, s, "flow-1", exp.Add(-time.Microsecond), true, "a consumed flow stays consumed until its expiry")
+	wantConsumed(t, s, "flow-1", exp, false, "a consumed flow is no longer reported at its expiry")
+	wantConsumed(t, s, "flow-1", exp.Add(time.Hour), false, "a consumed flow is no longer reported after its expiry")
+	wantConsumed(t, s, "flow-2", base, false, "consuming one flow leaves the others unconsumed")
+	wantErr(t, s.ConsumeFlow(ctx, "flow-1", exp), adapters.ErrDuplicate, "FlowConsumed records nothing and changes no record")
+	must(t, s.ConsumeFlow(ctx, "flow-2", exp), "FlowConsumed of an unknown key records nothing")
+}
+
 func testDeleteExpiredSessions(t *testing.T, open SessionOpener) {
 	s, ctx := open(t), ctxFor(t)
 	must(t, s.SaveSession(ctx, session("old", "resident-1", "", base.Add(time.Hour))), "SaveSession")
@@ -205,6 +234,9 @@ func testSessionInvalidArguments(t *testing.T, open SessionOpener) {
 		{"ConsumeFlowWithoutKey", func() error { return s.ConsumeFlow(ctx, "", base) }},
 		{"ConsumeFlowWithoutExpiry", func() error { return s.ConsumeFlow(ctx, "k", time.Time{}) }},
 		{"ConsumeFlowWithHugeKey", func() error { return s.ConsumeFlow(ctx, long, base) }},
+		{"FlowConsumedWithoutKey", func() error { _, err := s.FlowConsumed(ctx, "", base); return err }},
+		{"FlowConsumedZeroTime", func() error { _, err := s.FlowConsumed(ctx, "k", time.Time{}); return err }},
+		{"FlowConsumedWithHugeKey", func() error { _, err := s.FlowConsumed(ctx, long, base); return err }},
 		{"DeleteExpiredSessionsZeroTime", func() error { _, err := s.DeleteExpiredSessions(ctx, time.Time{}); return err }},
 	}
 	for _, c := range calls {
@@ -232,7 +264,11 @@ func testSessionCancelled(t *testing.T, open SessionOpener) {
 			_, err := s.RevokeProviderSessions(ctx, adapters.RevokeSessionsParams{Issuer: "https://id.example", SID: "sid-1"})
 			return err
 		},
-		"ConsumeFlow":           func() error { return s.ConsumeFlow(ctx, "f", base.Add(time.Hour)) },
+		"ConsumeFlow": func() error { return s.ConsumeFlow(ctx, "f", base.Add(time.Hour)) },
+		"FlowConsumed": func() error {
+			_, err := s.FlowConsumed(ctx, "f", base)
+			return err
+		},
 		"DeleteExpiredSessions": func() error { _, err := s.DeleteExpiredSessions(ctx, base.Add(48*time.Hour)); return err },
 	}
 	for name, call := range calls {

@@ -91,6 +91,19 @@ func (s *Store) ConsumeFlow(ctx context.Context, key string, expires time.Time) 
 	return nil
 }
 
+// FlowConsumed implements adapters.SessionStore.
+func (s *Store) FlowConsumed(ctx context.Context, key string, now time.Time) (bool, error) {
+	if err := adapters.ValidateFlowConsumed(key, now); err != nil {
+		return false, fmt.Errorf("memory: flow consumed: %w", err)
+	}
+	if err := s.rlock(ctx); err != nil {
+		return false, fmt.Errorf("memory: flow consumed: %w", err)
+	}
+	defer s.mu.RUnlock()
+	exp, ok := s.flows[key]
+	return ok && exp.After(adapters.StoredTime(now)), nil
+}
+
 // DeleteExpiredSessions implements adapters.SessionStore.
 func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error) {
 	if now.IsZero() {

@@ -22,6 +22,7 @@ const (
 	revokeBySIDSQL     = `DELETE FROM {s}.sessions WHERE issuer = $1 AND provider_sid = $2 AND provider_sid <> ''`
 	revokeBySubjectSQL = `DELETE FROM {s}.sessions WHERE issuer = $1 AND subject = $2`
 	consumeFlowSQL     = `INSERT INTO {s}.consumed_flows (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`
+	flowConsumedSQL    = `SELECT EXISTS (SELECT 1 FROM {s}.consumed_flows WHERE key = $1 AND expires_at > $2)`
 	expireSessionsSQL  = `WITH s AS (DELETE FROM {s}.sessions WHERE expires_at <= $1 RETURNING 1),
 	f AS (DELETE FROM {s}.consumed_flows WHERE expires_at <= $1 RETURNING 1)
 	SELECT (SELECT count(*) FROM s) + (SELECT count(*) FROM f)`
@@ -119,6 +120,24 @@ func (s *Store) ConsumeFlow(ctx context.Context, key string, expires time.Time) 
 		return fmt.Errorf("postgres: consume flow: %w", fail(ctx, err))
 	}
 	return nil
+}
+
+// FlowConsumed implements adapters.SessionStore.
+func (s *Store) FlowConsumed(ctx context.Context, key string, now time.Time) (bool, error) {
+	err := s.enter(ctx)
+	if err == nil {
+		err = adapters.ValidateFlowConsumed(key, now)
+	}
+	var consumed bool
+	if err == nil {
+		err = s.oneStatement(ctx, func(q querier) error {
+			return q.QueryRow(ctx, s.inSchema(flowConsumedSQL), key, ts(now)).Scan(&consumed)
+		})
+	}
+	if err != nil {
+		return false, fmt.Errorf("postgres: flow consumed: %w", fail(ctx, err))
+	}
+	return consumed, nil
 }
 
 // DeleteExpiredSessions implements adapters.SessionStore.

@@ -9,9 +9,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// Every request reads its session through an index, and revocations and
-// the purge find their rows through indexes too, however many sessions a
-// city keeps.
+// Every request reads its session through an index, a replay check reads
+// its flow through one, and revocations and the purge find their rows
+// through indexes too, however many sessions a city keeps.
 func TestSessionStatementsUseIndexes(t *testing.T) {
 	t.Parallel()
 	s := openTestStore(t)
@@ -36,6 +36,7 @@ func TestSessionStatementsUseIndexes(t *testing.T) {
 		"RevokeSession":         {revokeSessionSQL, []any{"session-77"}},
 		"RevokeBySID":           {revokeBySIDSQL, []any{"https://id.example/1", "sid-77"}},
 		"RevokeBySubject":       {revokeBySubjectSQL, []any{"https://id.example/1", "resident-77"}},
+		"FlowConsumed":          {flowConsumedSQL, []any{"flow-77", early}},
 		"DeleteExpiredSessions": {expireSessionsSQL, []any{early}},
 	}
 	for name, st := range statements {

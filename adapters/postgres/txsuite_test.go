@@ -237,6 +237,12 @@ func (s *serialStore) ConsumeFlow(ctx context.Context, key string, expires time.
 	return s.store.ConsumeFlow(ctx, key, expires)
 }
 
+func (s *serialStore) FlowConsumed(ctx context.Context, key string, now time.Time) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.store.FlowConsumed(ctx, key, now)
+}
+
 func (s *serialStore) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

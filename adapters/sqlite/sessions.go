@@ -94,6 +94,20 @@ func (s *Store) ConsumeFlow(ctx context.Context, key string, expires time.Time) 
 	return nil
 }
 
+// FlowConsumed implements adapters.SessionStore.
+func (s *Store) FlowConsumed(ctx context.Context, key string, now time.Time) (bool, error) {
+	if err := adapters.ValidateFlowConsumed(key, now); err != nil {
+		return false, fmt.Errorf("sqlite: flow consumed: %w", err)
+	}
+	var consumed bool
+	err := s.readRow(ctx, `SELECT EXISTS (SELECT 1 FROM consumed_flows WHERE key = ? AND expires_at > ?)`,
+		[]any{key, micros(now)}, &consumed)
+	if err != nil {
+		return false, fmt.Errorf("sqlite: flow consumed: %w", err)
+	}
+	return consumed, nil
+}
+
 // DeleteExpiredSessions implements adapters.SessionStore.
 func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error) {
 	if now.IsZero() {

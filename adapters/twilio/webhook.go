@@ -34,23 +34,23 @@ const DefaultRecentSIDs = 100_000
 var messageSIDPattern = regexp.MustCompile(`^(SM|MM)[0-9a-fA-F]{32}$`)
 
 // OnceStore records that a key was used once, across processes when it is
-// shared: adapters.SessionStore satisfies it. ConsumeFlow's first call
-// for a key returns nil; every later call returns an error matching
-// adapters.ErrDuplicate.
+// shared. ConsumeFlow's first call for a key returns nil; every later call
+// returns an error matching adapters.ErrDuplicate.
 type OnceStore interface {
 	ConsumeFlow(ctx context.Context, key string, expires time.Time) error
 }
 
-// OnceChecker is an OnceStore that can also tell, without recording it,
-// whether a key was used. InboundHandler asks it before handling a
-// message, so that a replayed message is refused before it changes
-// anything in any process; with an OnceStore that cannot tell, the check
-// before handling is made in this process only (see InboundHandler).
-type OnceChecker interface {
+// CheckingOnceStore is an OnceStore that can also tell, without recording
+// it, whether a key was used: adapters.SessionStore satisfies it.
+// InboundHandler asks it before handling a message, so that a replayed
+// message is refused before it changes anything in any process; with an
+// OnceStore that can only record, the check before handling is made in
+// this process only (see InboundHandler).
+type CheckingOnceStore interface {
 	OnceStore
-	// Consumed reports whether ConsumeFlow recorded key and the record
-	// has not expired.
-	Consumed(ctx context.Context, key string) (bool, error)
+	// FlowConsumed reports whether ConsumeFlow recorded key with an
+	// expiry after now.
+	FlowConsumed(ctx context.Context, key string, now time.Time) (bool, error)
 }
 
 // WebhookConfig configures InboundHandler and StatusHandler.
@@ -78,8 +78,8 @@ type WebhookConfig struct {
 	DefaultRegion string
 	// Once records the SIDs of handled messages, so a replayed request is
 	// refused: default an in-memory set of the DefaultRecentSIDs most
-	// recent; set a shared store (adapters.SessionStore) when several
-	// processes take webhooks.
+	// recent; set a shared CheckingOnceStore (any adapters.SessionStore)
+	// when several processes take webhooks.
 	Once OnceStore
 	// ReplayWindow is how long a handled SID is remembered in Once
 	// (default DefaultReplayWindow).
@@ -322,12 +322,13 @@ func ParseInbound(params url.Values, region string) (InboundMessage, error) {
 // not record the SID, so the request can be made again: Twilio does so
 // through the number's fallback URL, or by a retry policy set on the
 // webhook URL ("#rc=2&rp=all"). The SID is checked before the text is
-// handled and recorded after, in this process and in the OnceStore.
-// With a shared OnceStore that can only record (adapters.SessionStore),
-// the check before handling sees this process's SIDs only: a replay sent
-// to another process is handled there once more, which the reply
-// handler's idempotency in ProviderID makes harmless for comments and
-// held replies; an OnceChecker closes that gap.
+// handled and recorded after, in this process and in the OnceStore. With
+// a shared CheckingOnceStore (an adapters.SessionStore), a replay sent to
+// any process is refused before it changes anything. With an OnceStore
+// that can only record, the check before handling sees this process's
+// SIDs only: a replay sent to another process is handled there once more,
+// which the reply handler's idempotency in ProviderID makes harmless for
+// comments and held replies.
 type InboundHandler struct {
 	webhook
 	replies adapters.ReplyHandler
@@ -376,8 +377,8 @@ func (h *InboundHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad request", http.StatusBadRequest)
 		return
 	}
-	key := "twilio-sms:" + msg.SID
-	if seen, err := h.consumed(ctx, key); err != nil {
+	key, now := "twilio-sms:"+msg.SID, h.now()
+	if seen, err := h.consumed(ctx, key, now); err != nil {
 		h.log.ErrorContext(ctx, "twilio: check a message sid", "sid", msg.SID, "error", err.Error())
 		http.Error(w, "try again", http.StatusServiceUnavailable)
 		return
@@ -386,7 +387,6 @@ func (h *InboundHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
-	now := h.now()
 	reply := adapters.Reply{Channel: ChannelName, From: msg.From, To: msg.To, Body: msg.Body, ProviderID: msg.SID, At: now}
 	held, err := adapters.HandReply(ctx, h.replies, h.queue, reply, now)
 	if err != nil && errors.Is(err, adapters.ErrInvalidArgument) {
@@ -419,14 +419,14 @@ func (h *InboundHandler) holdRefused(ctx context.Context, r adapters.Reply, now 
 	return nil
 }
 
-// consumed reports whether the key was handled: in this process, or in
-// the shared store when it can tell.
-func (h *InboundHandler) consumed(ctx context.Context, key string) (bool, error) {
-	if h.recent.has(key, h.now()) {
+// consumed reports whether the key was handled by now: in this process,
+// or in the shared store when it can tell.
+func (h *InboundHandler) consumed(ctx context.Context, key string, now time.Time) (bool, error) {
+	if h.recent.has(key, now) {
 		return true, nil
 	}
-	if c, ok := h.once.(OnceChecker); ok {
-		return c.Consumed(ctx, key)
+	if c, ok := h.once.(CheckingOnceStore); ok {
+		return c.FlowConsumed(ctx, key, now)
 	}
 	return false, nil
 }

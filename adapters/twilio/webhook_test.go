@@ -319,21 +319,39 @@ func TestInboundWithAPublicURLFuncAndRotatedTokens(t *testing.T) {
 	assert.Len(t, rh.all(), 2)
 }
 
-func TestInboundSharesHandledSIDsAcrossProcesses(t *testing.T) {
+func TestInboundRefusesAReplayInAnotherProcess(t *testing.T) {
 	t.Parallel()
-	shared := &onceChecker{keys: map[string]time.Time{}} // a store both processes share
-	a, rha, _ := newInbound(t, func(c *twilio.WebhookConfig) { c.Once = shared })
-	b, rhb, _ := newInbound(t, func(c *twilio.WebhookConfig) { c.Once = shared })
+	store := memory.New() // an adapters.SessionStore both processes share
+	a, rha, _ := newInbound(t, func(c *twilio.WebhookConfig) { c.Once = store })
+	b, rhb, _ := newInbound(t, func(c *twilio.WebhookConfig) { c.Once = store })
 	p := incoming(smsSID(20), "STOP")
 	require.Equal(t, http.StatusOK, post(a, "/twilio/sms", p, hookToken).Code)
 	assert.Equal(t, http.StatusForbidden, post(b, "/twilio/sms", p, hookToken).Code, "another process refuses the replay")
 	assert.Len(t, rha.all(), 1)
-	assert.Empty(t, rhb.all(), "before it is handled")
+	assert.Empty(t, rhb.all(), "before it reaches the reply handler")
 }
 
-func TestInboundWithAConsumeOnlyStoreRecordsAfterHandling(t *testing.T) {
+func TestInboundForgetsASharedSIDAfterTheReplayWindow(t *testing.T) {
 	t.Parallel()
-	store := memory.New() // an adapters.SessionStore: it can record, not check
+	store := memory.New()
+	a, _, _ := newInbound(t, func(c *twilio.WebhookConfig) { c.Once = store; c.ReplayWindow = time.Hour })
+	b, rhb, _ := newInbound(t, func(c *twilio.WebhookConfig) {
+		c.Once = store
+		c.Now = func() time.Time { return testNow.Add(time.Hour) }
+	})
+	p := incoming(smsSID(22), "Still dark")
+	require.Equal(t, http.StatusOK, post(a, "/twilio/sms", p, hookToken).Code)
+	assert.Equal(t, http.StatusOK, post(b, "/twilio/sms", p, hookToken).Code,
+		"the shared store is asked with the handler's clock: a SID past its window is no longer refused")
+	assert.Len(t, rhb.all(), 1)
+}
+
+// recordOnly hides FlowConsumed: an OnceStore that can record, not check.
+type recordOnly struct{ twilio.OnceStore }
+
+func TestInboundWithARecordOnlyStoreRecordsAfterHandling(t *testing.T) {
+	t.Parallel()
+	store := recordOnly{memory.New()}
 	a, rha, _ := newInbound(t, func(c *twilio.WebhookConfig) { c.Once = store })
 	b, rhb, _ := newInbound(t, func(c *twilio.WebhookConfig) { c.Once = store })
 	p := incoming(smsSID(21), "The light is out again")
@@ -343,29 +361,6 @@ func TestInboundWithAConsumeOnlyStoreRecordsAfterHandling(t *testing.T) {
 		"another process cannot check first: it hands the text on, and the handler's idempotency in ProviderID absorbs it")
 	require.Len(t, rhb.all(), 1)
 	assert.Equal(t, rha.all()[0].ProviderID, rhb.all()[0].ProviderID, "with the same provider id")
-}
-
-// onceChecker is a shared twilio.OnceChecker in memory.
-type onceChecker struct {
-	mu   sync.Mutex
-	keys map[string]time.Time
-}
-
-func (s *onceChecker) ConsumeFlow(_ context.Context, key string, expires time.Time) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.keys[key]; ok {
-		return adapters.ErrDuplicate
-	}
-	s.keys[key] = expires
-	return nil
-}
-
-func (s *onceChecker) Consumed(_ context.Context, key string) (bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, ok := s.keys[key]
-	return ok, nil
 }
 
 func sha256Hex(s string) string {
