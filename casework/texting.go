@@ -9,14 +9,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
-
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/civickit/civickit/adapters"
 	"github.com/civickit/civickit/feedback"
@@ -114,8 +111,15 @@ type TextingConfig struct {
 type Texting struct {
 	cfg      TextingConfig
 	services []textService
-	byWord   map[string]int
+	byWord   map[string]keyword
 	log      *slog.Logger
+}
+
+// keyword is what a folded keyword starts: a service (an index into
+// services) in a language.
+type keyword struct {
+	service int
+	locale  string
 }
 
 type textService struct {
@@ -166,7 +170,7 @@ func NewTexting(cfg TextingConfig) (*Texting, error) {
 	if len(cfg.Services) == 0 {
 		bad("no Services")
 	}
-	t := &Texting{cfg: cfg, byWord: map[string]int{}, log: cfg.Logger}
+	t := &Texting{cfg: cfg, byWord: map[string]keyword{}, log: cfg.Logger}
 	if t.log == nil {
 		t.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -175,14 +179,14 @@ func NewTexting(cfg TextingConfig) (*Texting, error) {
 			bad("service %d needs a Form, a Type and Keywords", i)
 			continue
 		}
-		for w := range s.Keywords {
-			k := foldWord(w)
+		for w, locale := range s.Keywords {
+			k := forms.Fold(w)
 			if k == "" || strings.ContainsFunc(k, unicode.IsSpace) {
 				bad("service %q: keyword %q is not one word", s.Type, w)
-			} else if j, dup := t.byWord[k]; dup {
-				bad("keyword %q names both service %q and %q", w, cfg.Services[j].Type, s.Type)
+			} else if dup, ok := t.byWord[k]; ok {
+				bad("keyword %q names both service %q and %q", w, cfg.Services[dup.service].Type, s.Type)
 			}
-			t.byWord[k] = i
+			t.byWord[k] = keyword{service: i, locale: locale}
 		}
 		conv, err := forms.NewConversation(s.Form, s.Conversation)
 		if err != nil {
@@ -251,7 +255,7 @@ func (t *Texting) handle(ctx context.Context, r adapters.Reply) error {
 	if err != nil {
 		return err
 	}
-	if r.ProviderID != "" && containsString(st.Seen, r.ProviderID) {
+	if r.ProviderID != "" && slices.Contains(st.Seen, r.ProviderID) {
 		return nil
 	}
 	st.Seen = remember(st.Seen, r.ProviderID)
@@ -271,7 +275,7 @@ func (t *Texting) handle(ctx context.Context, r adapters.Reply) error {
 	case turn.Submit:
 		return t.submit(ctx, svc, c, st, r, now)
 	}
-	return t.save(ctx, c, st, turn.Text, now)
+	return t.save(ctx, svc, c, st, turn.Text, now)
 }
 
 // start begins the service the message's first word names, or passes the
@@ -281,12 +285,11 @@ func (t *Texting) start(ctx context.Context, r adapters.Reply, now time.Time) er
 	if words := strings.Fields(r.Body); len(words) > 0 {
 		first = words[0]
 	}
-	i, ok := t.byWord[foldWord(first)]
+	kw, ok := t.byWord[forms.Fold(first)]
 	if !ok {
 		return t.cfg.Next.HandleReply(ctx, r)
 	}
-	svc := &t.services[i]
-	locale := svc.Keywords[keywordOf(svc.Keywords, first)]
+	svc, locale := &t.services[kw.service], kw.locale
 	if err := t.cfg.Consent.RecordConsent(ctx, adapters.Consent{Channel: r.Channel, Address: r.From, Via: r.Channel,
 		Words: "Texted " + strings.ToUpper(first) + " to start " + svc.Form.Title(locale) + " by text message", At: r.At}); err != nil {
 		return err
@@ -295,7 +298,7 @@ func (t *Texting) start(ctx context.Context, r adapters.Reply, now time.Time) er
 	c := adapters.Conversation{Channel: r.Channel, Address: r.From, FormID: svc.Form.ID(), FormVersion: svc.Form.Version(),
 		Locale: chat.Locale, StartedAt: now}
 	t.log.InfoContext(ctx, "casework: text conversation started", "form", c.FormID)
-	return t.save(ctx, c, storedChat{Chat: chat, Seen: remember(nil, r.ProviderID)}, turn.Text, now)
+	return t.save(ctx, svc, c, storedChat{Chat: chat, Seen: remember(nil, r.ProviderID)}, turn.Text, now)
 }
 
 // submit opens the case the confirmed answers make and ends the
@@ -307,26 +310,20 @@ func (t *Texting) submit(ctx context.Context, svc *textService, c adapters.Conve
 	if err != nil {
 		return err
 	}
-	clean, err := json.Marshal(vals)
+	if t.cfg.Ring != nil {
+		// Where PII is sealed at rest, the case and its submission keep
+		// it sealed too.
+		if vals, err = svc.Form.Seal(vals, t.cfg.Ring); err != nil {
+			return err
+		}
+	}
+	data, err := json.Marshal(vals)
 	if err != nil {
 		return err
 	}
-	sub := svc.Form.Submission(clean)
-	submitter := r.Channel + ":" + r.From
-	op := workflow.OpenParams{Type: svc.Type, Actor: workflow.Actor{Subject: submitter}, Channel: r.Channel, Submission: &sub,
+	sub := svc.Form.Submission(data)
+	op := workflow.OpenParams{Type: svc.Type, Actor: workflow.Actor{Subject: r.Channel + ":" + r.From}, Channel: r.Channel, Submission: &sub,
 		IdempotencyKey: "text:" + hashParts(c.Channel, c.Address, c.StartedAt.UTC().Format(time.RFC3339Nano))}
-	if t.cfg.Ring != nil {
-		sealed, err := svc.Form.Seal(vals, t.cfg.Ring)
-		if err != nil {
-			return err
-		}
-		data, err := json.Marshal(sealed)
-		if err != nil {
-			return err
-		}
-		sub = svc.Form.Submission(data)
-		op.Data = data
-	}
 	opened, err := t.cfg.Engine.Open(ctx, op)
 	if err != nil {
 		return err
@@ -337,22 +334,21 @@ func (t *Texting) submit(ctx context.Context, svc *textService, c adapters.Conve
 	// Expiring now, the finished conversation is gone for every later
 	// read; the store keeps it only until DeleteExpiredConversations.
 	c.ExpiresAt = now
-	return t.write(ctx, c, st, text, now)
+	return t.write(ctx, svc, c, st, text, now)
 }
 
 // save stores the conversation after an answer, with its next message:
 // the answer renews its lifetime and clears any reminder.
-func (t *Texting) save(ctx context.Context, c adapters.Conversation, st storedChat, text string, now time.Time) error {
+func (t *Texting) save(ctx context.Context, svc *textService, c adapters.Conversation, st storedChat, text string, now time.Time) error {
 	c.ExpiresAt = now.Add(t.cfg.Lifetime)
 	c.RemindedAt = time.Time{}
-	return t.write(ctx, c, st, text, now)
+	return t.write(ctx, svc, c, st, text, now)
 }
 
 // write seals and stores st in c, last answered at answered, with one
 // outgoing message.
-func (t *Texting) write(ctx context.Context, c adapters.Conversation, st storedChat, text string, answered time.Time) error {
-	svc, _ := t.service(c.FormID, c.FormVersion)
-	if t.cfg.Ring != nil && svc != nil {
+func (t *Texting) write(ctx context.Context, svc *textService, c adapters.Conversation, st storedChat, text string, answered time.Time) error {
+	if t.cfg.Ring != nil {
 		sealed, err := svc.Form.Seal(st.Chat.Values, t.cfg.Ring)
 		if err != nil {
 			return err
@@ -421,7 +417,7 @@ func (t *Texting) Remind(ctx context.Context, limit int) (int, error) {
 		}
 		turn := svc.conv.Resume(st.Chat)
 		c.RemindedAt = now
-		if err := t.write(ctx, c, st, turn.Text, c.UpdatedAt); errors.Is(err, adapters.ErrConflict) {
+		if err := t.write(ctx, svc, c, st, turn.Text, c.UpdatedAt); errors.Is(err, adapters.ErrConflict) {
 			continue // the person answered meanwhile
 		} else if err != nil {
 			return n, err
@@ -461,37 +457,6 @@ func (t *Texting) service(formID string, version int) (*textService, bool) {
 		}
 	}
 	return nil, false
-}
-
-// keywordOf returns the key of m that w matches.
-func keywordOf(m map[string]string, w string) string {
-	f := foldWord(w)
-	for k := range m {
-		if foldWord(k) == f {
-			return k
-		}
-	}
-	return ""
-}
-
-// foldWord upper-cases w and strips its accents and surrounding
-// punctuation, so "Bache!", "BACHE" and "báche" match.
-func foldWord(w string) string {
-	w = strings.TrimFunc(w, func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) })
-	s, _, err := transform.String(transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC), w)
-	if err != nil {
-		s = w
-	}
-	return strings.ToUpper(s)
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func remember(seen []string, id string) []string {

@@ -387,7 +387,7 @@ func (c *Conversation) confirm(st ChatState, cmd int, answer string, l *lang) (C
 		}
 		c.unset(st.Values, c.questions[p])
 		return st, Turn{Text: c.moveTo(&st, p, l)}
-	case !yesWords[fold(answer)]:
+	case !yesWords[Fold(answer)]:
 		return st, Turn{Text: t.confirmAgain, Invalid: true}
 	}
 	_, err := c.Values(st)
@@ -832,7 +832,7 @@ func parseAnswer(q *question, answer string, l *lang) (any, bool) {
 				return v, true
 			}
 		}
-		switch w := fold(raw); {
+		switch w := Fold(raw); {
 		case yesWords[w] || w == "1" || w == "true":
 			return true, true
 		case noWords[w] || w == "2" || w == "false":
@@ -871,12 +871,12 @@ func parseAnswer(q *question, answer string, l *lang) (any, bool) {
 // its label in the conversation's language, or its value, ignoring case
 // and accents.
 func pickOption(opts []Option, reply string, l *lang) (any, bool) {
-	w := fold(reply)
+	w := Fold(reply)
 	if n, err := strconv.Atoi(strings.TrimPrefix(w, "#")); err == nil && n >= 1 && n <= len(opts) {
 		return opts[n-1].Value, true
 	}
 	for _, o := range opts {
-		if fold(o.labelIn(l)) == w || fold(o.Text) == w {
+		if Fold(o.labelIn(l)) == w || Fold(o.Text) == w {
 			return o.Value, true
 		}
 	}
@@ -962,12 +962,15 @@ func command(s string) int {
 	if len(s) > 32 {
 		return cmdNone
 	}
-	return commands[fold(s)]
+	return commands[Fold(s)]
 }
 
-// fold lowers a reply for matching: trimmed, lower case, accents and
-// the punctuation around a word (¡¿.!?) removed, spaces collapsed.
-func fold(s string) string {
+// Fold is how a conversation compares what a person typed with a word it
+// expects (a command, a choice's label, a service keyword): lower case,
+// accents dropped, surrounding spaces and sentence punctuation removed,
+// inner white space folded to one space. "¡Sí!", "SI" and "si" all fold
+// to "si".
+func Fold(s string) string {
 	s = strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune(".!?¡¿", r) })
 	s = strings.ToLower(s)
 	ascii := true

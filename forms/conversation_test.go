@@ -659,7 +659,7 @@ func TestParseDate(t *testing.T) {
 func TestFold(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{"  ATRÁS ": "atras", "¡Sí!": "si", "Farola   Apagada.": "farola apagada", "Ñandú": "nandu", "": ""} {
-		assert.Equal(t, want, fold(in), in)
+		assert.Equal(t, want, Fold(in), in)
 	}
 }
 

@@ -34,6 +34,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/civickit/civickit/adapters"
@@ -147,9 +148,14 @@ func build(ctx context.Context, out io.Writer, db string) (*city, func(), error)
 	}
 	stops = append(stops, c.mail.close)
 	routing := smtp.Routing{ReplyTo: "replies@city.example.gov", Secret: []byte("a secret of at least 16 bytes, from the secret store")}
-	host, port, _ := net.SplitHostPort(c.mail.addr)
-	var portNum int
-	fmt.Sscan(port, &portNum)
+	host, port, err := net.SplitHostPort(c.mail.addr)
+	if err != nil {
+		return fail(err)
+	}
+	portNum, err := strconv.Atoi(port)
+	if err != nil {
+		return fail(err)
+	}
 	email, err := smtp.New(smtp.Config{Host: host, Port: portNum, TLS: smtp.InsecureNoTLS,
 		From: "City of Springfield <noreply@city.example.gov>", Routing: routing})
 	if err != nil {
