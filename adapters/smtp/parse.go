@@ -20,9 +20,6 @@ import (
 	"github.com/civickit/civickit/adapters"
 )
 
-// ReplyChannel is the channel name of the replies this package takes in.
-const ReplyChannel = "email"
-
 // Defaults and ceilings of ParseOptions.
 const (
 	// DefaultMaxBytes is the default largest raw message taken in: 1 MiB.
@@ -188,7 +185,7 @@ func (p *parser) parse(raw []byte, routing Routing) (adapters.Reply, error) {
 	if h.Len() > p.opts.MaxHeaderFields {
 		return adapters.Reply{}, invalid("message has %d header fields, above the maximum %d", h.Len(), p.opts.MaxHeaderFields)
 	}
-	reply := adapters.Reply{Channel: ReplyChannel, ProviderID: providerID(h, raw)}
+	reply := adapters.Reply{Channel: adapters.ChannelEmail, ProviderID: providerID(h, raw)}
 	if isAutomatic(h, p.opts.NullSender) {
 		return reply, ErrAutomatic
 	}

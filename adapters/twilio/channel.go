@@ -19,9 +19,6 @@ import (
 	"github.com/civickit/civickit/adapters"
 )
 
-// ChannelName is the channel's name as people's preferences use it.
-const ChannelName = "sms"
-
 // DefaultBaseURL is Twilio's REST API.
 const DefaultBaseURL = "https://api.twilio.com"
 
@@ -187,7 +184,7 @@ func New(cfg *Config) (*Channel, error) {
 }
 
 // Name returns "sms".
-func (c *Channel) Name() string { return ChannelName }
+func (c *Channel) Name() string { return adapters.ChannelSMS }
 
 // validRegion reports whether region is empty or a CLDR region with a
 // numbering plan.

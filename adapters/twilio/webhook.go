@@ -387,7 +387,7 @@ func (h *InboundHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
-	reply := adapters.Reply{Channel: ChannelName, From: msg.From, To: msg.To, Body: msg.Body, ProviderID: msg.SID, At: now}
+	reply := adapters.Reply{Channel: adapters.ChannelSMS, From: msg.From, To: msg.To, Body: msg.Body, ProviderID: msg.SID, At: now}
 	held, err := adapters.HandReply(ctx, h.replies, h.queue, reply, now)
 	if err != nil && errors.Is(err, adapters.ErrInvalidArgument) {
 		held, err = true, h.holdRefused(ctx, reply, now)
@@ -547,7 +547,7 @@ func ParseStatus(params url.Values) (adapters.Receipt, bool, error) {
 			return adapters.Receipt{}, false, fmt.Errorf("twilio: %w: ErrorCode is not a number", adapters.ErrInvalidArgument)
 		}
 	}
-	rc := adapters.Receipt{Channel: ChannelName, ProviderID: sid}
+	rc := adapters.Receipt{Channel: adapters.ChannelSMS, ProviderID: sid}
 	switch status {
 	case "delivered", "read":
 		rc.Delivered = true
